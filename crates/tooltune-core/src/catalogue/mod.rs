@@ -1,0 +1,157 @@
+//! Tool catalogues: the OpenAI `tools` array, bare function objects and BFCL's
+//! dialect, read into one checked catalogue whose parameter schemas are JSON Schema
+//! and whose calls can be validated.
+
+mod check;
+mod normalise;
+mod validate;
+
+pub use check::Problem;
+pub use normalise::normalise_schema;
+pub use validate::CallError;
+
+use crate::error::{Error, Location, Result};
+use serde_json::{Map, Value, json};
+use std::collections::HashMap;
+
+/// One tool: name, description and its parameters as a JSON Schema object.
+#[derive(Debug)]
+pub struct Tool {
+    /// The function name the model calls.
+    pub name: String,
+    /// What the tool does, for the prompt.
+    pub description: String,
+    /// The normalised JSON Schema of the arguments object.
+    pub parameters: Value,
+    validator: jsonschema::Validator,
+}
+
+/// A checked tool catalogue.
+#[derive(Debug, Default)]
+pub struct Catalogue {
+    tools: Vec<Tool>,
+    by_name: HashMap<String, usize>,
+}
+
+impl Catalogue {
+    /// Reads a catalogue from JSON bytes: an array of tools or `{"tools": [...]}`.
+    pub fn from_bytes(source: &str, bytes: &[u8]) -> Result<Self> {
+        let value = crate::json::parse_document(source, bytes)?;
+        Self::from_value(&Location::whole(source), &value)
+    }
+
+    /// Reads a catalogue from a JSON value: an array whose entries are OpenAI tools
+    /// (`{"type": "function", "function": {...}}`) or bare function objects
+    /// (`{"name", "description", "parameters"}`), or an object with a `tools` array.
+    /// BFCL's type words are normalised. All problems are reported together.
+    pub fn from_value(at: &Location, value: &Value) -> Result<Self> {
+        let (entries, prefix) = match value {
+            Value::Array(list) => (list, String::new()),
+            Value::Object(obj) => match obj.get("tools") {
+                Some(Value::Array(list)) => (list, "tools".to_string()),
+                _ => {
+                    let p = Problem::new(
+                        None,
+                        "$",
+                        "expected an array of tools or an object with a \"tools\" array",
+                    );
+                    return Err(Error::Catalogue {
+                        at: at.clone(),
+                        problems: vec![p],
+                    });
+                }
+            },
+            _ => {
+                let p = Problem::new(None, "$", "expected an array of tools");
+                return Err(Error::Catalogue {
+                    at: at.clone(),
+                    problems: vec![p],
+                });
+            }
+        };
+        let mut problems = Vec::new();
+        let mut catalogue = Catalogue::default();
+        for (i, entry) in entries.iter().enumerate() {
+            let path = format!("{prefix}[{i}]");
+            let Some(decl) = check::declaration(entry, &path, &mut problems) else {
+                continue;
+            };
+            if catalogue.by_name.contains_key(&decl.name) {
+                problems.push(Problem::new(
+                    Some(&decl.name),
+                    format!("{}.name", decl.path),
+                    "duplicate tool name",
+                ));
+                continue;
+            }
+            match jsonschema::validator_for(&decl.parameters) {
+                Ok(validator) => {
+                    catalogue
+                        .by_name
+                        .insert(decl.name.clone(), catalogue.tools.len());
+                    catalogue.tools.push(Tool {
+                        name: decl.name,
+                        description: decl.description,
+                        parameters: decl.parameters,
+                        validator,
+                    });
+                }
+                Err(e) => problems.push(Problem::new(
+                    Some(&decl.name),
+                    format!("{}.parameters", decl.path),
+                    format!("not a valid JSON Schema: {e}"),
+                )),
+            }
+        }
+        if problems.is_empty() {
+            Ok(catalogue)
+        } else {
+            Err(Error::Catalogue {
+                at: at.clone(),
+                problems,
+            })
+        }
+    }
+
+    /// The tools, in catalogue order.
+    pub fn tools(&self) -> &[Tool] {
+        &self.tools
+    }
+
+    /// The tool of that name.
+    pub fn get(&self, name: &str) -> Option<&Tool> {
+        self.by_name.get(name).map(|&i| &self.tools[i])
+    }
+
+    /// Number of tools.
+    pub fn len(&self) -> usize {
+        self.tools.len()
+    }
+
+    /// True when the catalogue has no tools.
+    pub fn is_empty(&self) -> bool {
+        self.tools.is_empty()
+    }
+
+    /// The catalogue as an OpenAI `tools` array (normalised schemas).
+    pub fn to_openai(&self) -> Vec<Value> {
+        self.tools
+            .iter()
+            .map(|t| {
+                json!({"type": "function", "function": {
+                    "name": t.name, "description": t.description, "parameters": t.parameters}})
+            })
+            .collect()
+    }
+}
+
+impl Tool {
+    /// Checks an arguments object against this tool's schema; on failure, one line
+    /// per violation (`/unit: "kelvin" is not one of ["c","f"]`).
+    pub fn check_arguments(
+        &self,
+        arguments: &Map<String, Value>,
+    ) -> std::result::Result<(), Vec<String>> {
+        validate::check(&self.validator, arguments)
+    }
+}
