@@ -1,0 +1,5 @@
+//! Integration tests of tooltune-core, one module per concern.
+
+mod common;
+
+mod bfcl;
