@@ -1,0 +1,137 @@
+//! Causal multi-head self-attention with grouped key/value heads (GQA,
+//! Ainslie et al. 2023), rotary positions and optional q/k/v/o bias, as in
+//! HF transformers `LlamaAttention` / `Qwen2Attention`
+//! (`modeling_llama.py`).
+
+use burn::config::Config;
+use burn::module::{Initializer, Module};
+use burn::nn::{Linear, LinearConfig};
+use burn::tensor::module::attention;
+use burn::tensor::ops::AttentionModuleOptions;
+use burn::tensor::{Device, Tensor};
+
+use crate::cache::LayerCache;
+use crate::rope::{RopeTables, apply_rotary};
+
+/// Configuration of an [`Attention`] layer.
+#[derive(Config, Debug)]
+pub struct AttentionConfig {
+    /// Model width.
+    pub d_model: usize,
+    /// Query heads.
+    pub n_heads: usize,
+    /// Key/value heads (divides `n_heads`).
+    pub n_kv_heads: usize,
+    /// Per-head width.
+    pub head_dim: usize,
+    /// Bias on q/k/v projections.
+    #[config(default = false)]
+    pub qkv_bias: bool,
+    /// Bias on the output projection.
+    #[config(default = false)]
+    pub o_bias: bool,
+    /// Standard deviation of the random initial weights.
+    #[config(default = 0.02)]
+    pub init_std: f64,
+}
+
+impl AttentionConfig {
+    /// A randomly initialised layer (N(0, init_std), as HF's `_init_weights`).
+    pub fn init(&self, device: &Device) -> Attention {
+        let linear = |d_in: usize, d_out: usize, bias: bool| {
+            LinearConfig::new(d_in, d_out)
+                .with_bias(bias)
+                .with_initializer(Initializer::Normal {
+                    mean: 0.0,
+                    std: self.init_std,
+                })
+                .init(device)
+        };
+        let q = self.n_heads * self.head_dim;
+        let kv = self.n_kv_heads * self.head_dim;
+        Attention {
+            q_proj: linear(self.d_model, q, self.qkv_bias),
+            k_proj: linear(self.d_model, kv, self.qkv_bias),
+            v_proj: linear(self.d_model, kv, self.qkv_bias),
+            o_proj: linear(q, self.d_model, self.o_bias),
+            n_heads: self.n_heads,
+            n_kv_heads: self.n_kv_heads,
+            head_dim: self.head_dim,
+        }
+    }
+}
+
+/// `softmax(q k^T / sqrt(d) + causal) v`, with `q, k` rotated and each
+/// key/value head shared by `n_heads / n_kv_heads` query heads.
+///
+/// # Shapes
+/// - input: `[batch, seq_len, d_model]`
+/// - output: `[batch, seq_len, d_model]`
+#[derive(Module, Debug)]
+pub struct Attention {
+    /// Query projection, `d_model -> n_heads * head_dim`.
+    pub q_proj: Linear,
+    /// Key projection, `d_model -> n_kv_heads * head_dim`.
+    pub k_proj: Linear,
+    /// Value projection, `d_model -> n_kv_heads * head_dim`.
+    pub v_proj: Linear,
+    /// Output projection, `n_heads * head_dim -> d_model`.
+    pub o_proj: Linear,
+    /// Query heads.
+    pub n_heads: usize,
+    /// Key/value heads.
+    pub n_kv_heads: usize,
+    /// Per-head width.
+    pub head_dim: usize,
+}
+
+impl Attention {
+    /// Attends over the sequence (and over `cache`, if given, which is then
+    /// extended with this call's keys and values). `rope` must cover the
+    /// positions of `x`, i.e. start at the cache length.
+    pub fn forward(
+        &self,
+        x: Tensor<3>,
+        rope: &RopeTables,
+        cache: Option<&mut LayerCache>,
+    ) -> Tensor<3> {
+        let [batch, seq_len, _] = x.dims();
+        let heads = |t: Tensor<3>, n: usize| {
+            t.reshape([batch, seq_len, n, self.head_dim])
+                .swap_dims(1, 2)
+        };
+        let q = apply_rotary(heads(self.q_proj.forward(x.clone()), self.n_heads), rope);
+        let k = apply_rotary(heads(self.k_proj.forward(x.clone()), self.n_kv_heads), rope);
+        let v = heads(self.v_proj.forward(x), self.n_kv_heads);
+        let (k, v) = match cache {
+            Some(cache) => cache.append(k, v),
+            None => (k, v),
+        };
+        let (k, v) = (self.repeat_kv(k), self.repeat_kv(v));
+        // Causal masking is aligned bottom-right, so queries at the end of a
+        // longer cached key sequence see every earlier key.
+        let options = AttentionModuleOptions {
+            scale: None,
+            softcap: None,
+            is_causal: true,
+        };
+        let out = attention(q, k, v, None, None, options);
+        let out = out
+            .swap_dims(1, 2)
+            .reshape([batch, seq_len, self.n_heads * self.head_dim]);
+        self.o_proj.forward(out)
+    }
+
+    /// `[b, kv, s, d] -> [b, kv * group, s, d]`, kv head `j` serving query
+    /// heads `j*group .. (j+1)*group` (transformers `repeat_kv`).
+    fn repeat_kv(&self, x: Tensor<4>) -> Tensor<4> {
+        let group = self.n_heads / self.n_kv_heads;
+        if group == 1 {
+            return x;
+        }
+        let [b, kv, s, d] = x.dims();
+        x.unsqueeze_dim::<5>(2)
+            .expand([b, kv, group, s, d])
+            .reshape([b, kv * group, s, d])
+    }
+}

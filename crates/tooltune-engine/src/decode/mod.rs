@@ -1,0 +1,10 @@
+//! Decoding beside the model (as candle's `generation` module): a token
+//! loop over [`LlamaForCausalLM`](crate::LlamaForCausalLM) with a KV cache,
+//! greedy selection, stop conditions, and a [`LogitsProcessor`] hook where
+//! constrained decoding (e.g. a JSON grammar for tool calls) plugs in.
+
+mod greedy;
+mod processor;
+
+pub use greedy::{GenerateConfig, Generation, StopReason, argmax, generate};
+pub use processor::{LogitsProcessor, SuppressTokens};

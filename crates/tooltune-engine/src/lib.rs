@@ -1,0 +1,52 @@
+//! tooltune-engine: a Llama-family decoder (Llama, Qwen2, Mistral) on Burn
+//! 0.22, loaded from Hugging Face checkpoints given as bytes, with PEFT LoRA
+//! adapters and greedy decoding. The math follows HF transformers
+//! `modeling_llama.py`; parity is tested against its outputs.
+//!
+//! ```no_run
+//! # fn main() -> tooltune_engine::Result<()> {
+//! # let (config_json, safetensors): (Vec<u8>, Vec<u8>) = (vec![], vec![]);
+//! use tooltune_engine::{LlamaForCausalLM, decode::{GenerateConfig, generate}};
+//! let device = tooltune_engine::default_device();
+//! let model = LlamaForCausalLM::from_hf_bytes(&config_json, &safetensors, &device)?;
+//! let out = generate(&model, &[1, 2, 3], &GenerateConfig::greedy(8), &mut ())?;
+//! # Ok(()) }
+//! ```
+
+pub mod attention;
+pub mod block;
+pub mod cache;
+pub mod config;
+pub mod decode;
+pub mod error;
+pub mod llama;
+pub mod lora;
+pub mod mlp;
+pub mod norm;
+pub mod rope;
+pub mod weights;
+
+pub use burn;
+pub use cache::KvCache;
+pub use config::{HfConfig, LlamaConfig, RopeScaling};
+pub use error::{EngineError, Result};
+pub use llama::{LlamaForCausalLM, LlamaModel};
+pub use weights::SafetensorsWeights;
+
+/// The device of the first enabled backend, in order: flex (CPU), wgpu,
+/// ndarray. In the browser, initialise wgpu asynchronously instead
+/// (`Device::wgpu_options().init_async()`).
+pub fn default_device() -> burn::tensor::Device {
+    #[cfg(feature = "flex")]
+    {
+        burn::tensor::Device::flex()
+    }
+    #[cfg(all(not(feature = "flex"), feature = "wgpu"))]
+    {
+        burn::tensor::Device::wgpu(burn::tensor::DeviceKind::DefaultDevice)
+    }
+    #[cfg(all(not(feature = "flex"), not(feature = "wgpu")))]
+    {
+        burn::tensor::Device::default()
+    }
+}

@@ -1,0 +1,180 @@
+//! The Llama-family causal language model, HF transformers
+//! `LlamaForCausalLM` / `Qwen2ForCausalLM` (`modeling_llama.py`):
+//! token embedding, a stack of [`DecoderLayer`]s, a final RMSNorm and the
+//! vocabulary head (its own weight, or the embedding's when tied).
+//!
+//! Module paths equal checkpoint keys: `model.embed_tokens.weight`,
+//! `model.layers.0.self_attn.q_proj.weight`, `model.norm.weight`,
+//! `lm_head.weight`.
+
+use burn::module::{Initializer, Module};
+use burn::nn::{Embedding, EmbeddingConfig, Linear, LinearConfig};
+use burn::tensor::module::linear;
+use burn::tensor::{Device, Int, Tensor, TensorData};
+
+use crate::attention::AttentionConfig;
+use crate::block::{DecoderLayer, DecoderLayerConfig};
+use crate::cache::KvCache;
+use crate::config::LlamaConfig;
+use crate::error::{EngineError, Result};
+use crate::mlp::MlpConfig;
+use crate::norm::{RmsNorm, RmsNormConfig};
+use crate::rope::RotaryEmbedding;
+
+/// Standard deviation of random initial weights (HF `initializer_range`).
+const INIT_STD: f64 = 0.02;
+
+/// The decoder body (`model.*` in checkpoints).
+#[derive(Module, Debug)]
+pub struct LlamaModel {
+    /// Token embedding, `[vocab, d_model]`.
+    pub embed_tokens: Embedding,
+    /// Decoder layers.
+    pub layers: Vec<DecoderLayer>,
+    /// Final norm.
+    pub norm: RmsNorm,
+}
+
+/// A causal LM: [`LlamaModel`] plus the vocabulary head.
+///
+/// # Shapes
+/// - input ids: `[batch, seq_len]`
+/// - logits: `[batch, seq_len, vocab]`
+#[derive(Module, Debug)]
+pub struct LlamaForCausalLM {
+    /// The decoder body.
+    pub model: LlamaModel,
+    /// Vocabulary head; `None` when tied to `model.embed_tokens`.
+    pub lm_head: Option<Linear>,
+    /// The configuration the model was built from.
+    #[module(skip)]
+    pub config: LlamaConfig,
+    #[module(skip)]
+    rope: RotaryEmbedding,
+}
+
+impl LlamaConfig {
+    /// A randomly initialised model (weights N(0, 0.02), norms 1), whose
+    /// parameters stay lazy until used, so loading over it is cheap.
+    pub fn init(&self, device: &Device) -> LlamaForCausalLM {
+        let attention = AttentionConfig::new(
+            self.hidden_size,
+            self.num_attention_heads,
+            self.num_key_value_heads,
+            self.head_dim,
+        )
+        .with_qkv_bias(self.qkv_bias)
+        .with_o_bias(self.o_bias)
+        .with_init_std(INIT_STD);
+        let mlp = MlpConfig::new(self.hidden_size, self.intermediate_size)
+            .with_bias(self.mlp_bias)
+            .with_init_std(INIT_STD);
+        let layer = DecoderLayerConfig::new(attention, mlp, self.rms_norm_eps);
+        let normal = Initializer::Normal {
+            mean: 0.0,
+            std: INIT_STD,
+        };
+        let model = LlamaModel {
+            embed_tokens: EmbeddingConfig::new(self.vocab_size, self.hidden_size)
+                .with_initializer(normal.clone())
+                .init(device),
+            layers: (0..self.num_hidden_layers)
+                .map(|_| layer.init(device))
+                .collect(),
+            norm: RmsNormConfig::new(self.hidden_size)
+                .with_eps(self.rms_norm_eps)
+                .init(device),
+        };
+        let lm_head = (!self.tie_word_embeddings).then(|| {
+            LinearConfig::new(self.hidden_size, self.vocab_size)
+                .with_bias(false)
+                .with_initializer(normal)
+                .init(device)
+        });
+        LlamaForCausalLM {
+            model,
+            lm_head,
+            config: self.clone(),
+            rope: RotaryEmbedding::new(self),
+        }
+    }
+}
+
+impl LlamaForCausalLM {
+    /// Logits for every position of `input_ids` (no cache).
+    pub fn forward(&self, input_ids: Tensor<2, Int>) -> Tensor<3> {
+        self.run(input_ids, None)
+    }
+
+    /// Logits for `input_ids`, which continue the sequence held in `cache`;
+    /// the cache is extended with them.
+    pub fn forward_cached(&self, input_ids: Tensor<2, Int>, cache: &mut KvCache) -> Tensor<3> {
+        self.run(input_ids, Some(cache))
+    }
+
+    /// An empty KV cache sized for this model.
+    pub fn new_cache(&self) -> KvCache {
+        KvCache::new(self.model.layers.len())
+    }
+
+    /// The device the weights live on.
+    pub fn device(&self) -> Device {
+        self.model.embed_tokens.weight.lazy_device()
+    }
+
+    /// Checks ids against the vocabulary and makes a `[1, len]` tensor.
+    pub fn token_tensor(&self, ids: &[u32]) -> Result<Tensor<2, Int>> {
+        if ids.is_empty() {
+            return Err(EngineError::Input("empty token sequence".into()));
+        }
+        if let Some(bad) = ids
+            .iter()
+            .find(|&&id| id as usize >= self.config.vocab_size)
+        {
+            return Err(EngineError::Input(format!(
+                "token id {bad} is outside the vocabulary (size {})",
+                self.config.vocab_size
+            )));
+        }
+        let data: Vec<i64> = ids.iter().map(|&id| i64::from(id)).collect();
+        Ok(Tensor::from_data(
+            TensorData::new(data, [1, ids.len()]),
+            &self.device(),
+        ))
+    }
+
+    /// Convenience: logits of one sequence as `[seq_len][vocab]` host vectors.
+    pub fn logits(&self, ids: &[u32]) -> Result<Vec<Vec<f32>>> {
+        let logits = self.forward(self.token_tensor(ids)?);
+        let [_, seq_len, vocab] = logits.dims();
+        let flat = read_f32(logits)?;
+        Ok((0..seq_len)
+            .map(|p| flat[p * vocab..(p + 1) * vocab].to_vec())
+            .collect())
+    }
+
+    fn run(&self, input_ids: Tensor<2, Int>, mut cache: Option<&mut KvCache>) -> Tensor<3> {
+        let [_, seq_len] = input_ids.dims();
+        let offset = cache.as_ref().map_or(0, |c| c.seq_len());
+        let rope = self.rope.tables(offset, seq_len, &self.device());
+        let mut x = self.model.embed_tokens.forward(input_ids);
+        for (i, layer) in self.model.layers.iter().enumerate() {
+            let layer_cache = cache.as_deref_mut().and_then(|c| c.layers_mut().get_mut(i));
+            x = layer.forward(x, &rope, layer_cache);
+        }
+        let x = self.model.norm.forward(x);
+        match &self.lm_head {
+            Some(head) => head.forward(x),
+            None => linear(x, self.model.embed_tokens.weight.val().transpose(), None),
+        }
+    }
+}
+
+/// Reads a float tensor back to the host as f32.
+pub fn read_f32<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>> {
+    t.try_into_data()
+        .map_err(|e| EngineError::TensorRead(format!("{e:?}")))?
+        .convert::<f32>()
+        .try_into_vec::<f32>()
+        .map_err(|e| EngineError::TensorRead(format!("{e:?}")))
+}

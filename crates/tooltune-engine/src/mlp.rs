@@ -1,0 +1,67 @@
+//! The gated feed-forward block of Llama-family models: SwiGLU
+//! (Shazeer 2020, "GLU Variants Improve Transformer"), HF transformers
+//! `LlamaMLP`.
+
+use burn::config::Config;
+use burn::module::{Initializer, Module};
+use burn::nn::{Linear, LinearConfig};
+use burn::tensor::activation::silu;
+use burn::tensor::{Device, Tensor};
+
+/// Configuration of an [`Mlp`].
+#[derive(Config, Debug)]
+pub struct MlpConfig {
+    /// Model width.
+    pub d_model: usize,
+    /// Hidden width.
+    pub d_ff: usize,
+    /// Bias on the three projections.
+    #[config(default = false)]
+    pub bias: bool,
+    /// Standard deviation of the random initial weights.
+    #[config(default = 0.02)]
+    pub init_std: f64,
+}
+
+impl MlpConfig {
+    /// A randomly initialised MLP.
+    pub fn init(&self, device: &Device) -> Mlp {
+        let linear = |d_in: usize, d_out: usize| {
+            LinearConfig::new(d_in, d_out)
+                .with_bias(self.bias)
+                .with_initializer(Initializer::Normal {
+                    mean: 0.0,
+                    std: self.init_std,
+                })
+                .init(device)
+        };
+        Mlp {
+            gate_proj: linear(self.d_model, self.d_ff),
+            up_proj: linear(self.d_model, self.d_ff),
+            down_proj: linear(self.d_ff, self.d_model),
+        }
+    }
+}
+
+/// `down_proj(silu(gate_proj(x)) * up_proj(x))`.
+///
+/// # Shapes
+/// - input: `[..., d_model]`
+/// - output: `[..., d_model]`
+#[derive(Module, Debug)]
+pub struct Mlp {
+    /// Gate projection, `d_model -> d_ff`.
+    pub gate_proj: Linear,
+    /// Up projection, `d_model -> d_ff`.
+    pub up_proj: Linear,
+    /// Down projection, `d_ff -> d_model`.
+    pub down_proj: Linear,
+}
+
+impl Mlp {
+    /// Applies the block.
+    pub fn forward<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
+        let gate = silu(self.gate_proj.forward(x.clone()));
+        self.down_proj.forward(gate.mul(self.up_proj.forward(x)))
+    }
+}

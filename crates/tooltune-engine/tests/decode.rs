@@ -1,0 +1,1 @@
+//! KV-cache decoding agrees with full recomputation and with transformers.

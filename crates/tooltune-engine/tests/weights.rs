@@ -1,0 +1,1 @@
+//! Checkpoint loading: errors for bad files, sharded checkpoints, dtypes.
