@@ -1,1 +1,22 @@
-fn main() {}
+//! `tooltune`: lint, convert, split and evaluate tool-calling datasets.
+
+mod args;
+mod commands;
+mod io;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = args::Cli::parse();
+    match commands::run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            for cause in e.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}

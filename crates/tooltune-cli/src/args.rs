@@ -1,0 +1,120 @@
+//! Command-line arguments.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// tooltune: teach and prototype tool-calling fine-tunes of small language models.
+#[derive(Debug, Parser)]
+#[command(name = "tooltune", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a tool catalogue (OpenAI tools, bare functions or BFCL functions).
+    Catalogue(CatalogueArgs),
+    /// Lint a chat fine-tuning dataset (exit 0 clean, 1 on errors; warnings alone: 0).
+    Lint(LintArgs),
+    /// Convert a dataset between formats: openai, router, router-gold, bfcl.
+    Convert(ConvertArgs),
+    /// Split a dataset into train and test, stratified by tool.
+    Split(SplitArgs),
+    /// Score raw model outputs against gold data with the four metrics.
+    Eval(EvalArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CatalogueArgs {
+    /// The catalogue JSON file.
+    pub tools: PathBuf,
+    /// Print the normalised catalogue as an OpenAI tools array.
+    #[arg(long)]
+    pub normalised: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// The dataset (JSONL).
+    pub data: PathBuf,
+    /// A catalogue that overrides the lines' own `tools`.
+    #[arg(long)]
+    pub tools: Option<PathBuf>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Warn about tools called in fewer examples than this.
+    #[arg(long, default_value_t = 5)]
+    pub min_examples: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    /// Input format: openai, router, router-gold or bfcl.
+    #[arg(long)]
+    pub from: String,
+    /// Output format: openai, router, router-gold or bfcl.
+    #[arg(long)]
+    pub to: String,
+    /// Input file.
+    pub input: PathBuf,
+    /// Output file.
+    pub output: PathBuf,
+    /// With --from bfcl: the possible-answer file.
+    #[arg(long)]
+    pub answers: Option<PathBuf>,
+    /// With --to bfcl: where to write the possible-answer file
+    /// (default: possible_answer/<output name> beside the output).
+    #[arg(long)]
+    pub answers_out: Option<PathBuf>,
+    /// With --from router-gold: a catalogue to attach to every row as `tools`.
+    #[arg(long)]
+    pub tools: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SplitArgs {
+    /// The dataset (JSONL, any format but BFCL).
+    pub data: PathBuf,
+    /// Fraction of each stratum that goes to test.
+    #[arg(long, default_value_t = 0.2)]
+    pub test: f64,
+    /// Shuffle seed.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Output folder (default: beside the input). Writes <stem>.train.jsonl and <stem>.test.jsonl.
+    #[arg(long)]
+    pub out_dir: Option<PathBuf>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// Gold data: openai, router, router-gold, or a BFCL question file (with --answers).
+    #[arg(long)]
+    pub gold: PathBuf,
+    /// Prediction JSONL: {"id": ..., "output": "raw model text"}.
+    #[arg(long)]
+    pub predictions: PathBuf,
+    /// BFCL possible-answer file for a BFCL gold.
+    #[arg(long)]
+    pub answers: Option<PathBuf>,
+    /// The gold's format (default: detected from the first line).
+    #[arg(long)]
+    pub gold_format: Option<String>,
+    /// A catalogue for gold rows without `tools` (router gold), overriding the rows' own.
+    #[arg(long)]
+    pub tools: Option<PathBuf>,
+    /// Argument matching: exact or bfcl.
+    #[arg(long = "match", default_value = "exact")]
+    pub match_mode: String,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Failing examples shown in the text report.
+    #[arg(long, default_value_t = 20)]
+    pub show_failures: usize,
+}

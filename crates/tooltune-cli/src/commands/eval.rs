@@ -1,0 +1,48 @@
+//! `tooltune eval --gold GOLD --predictions PRED.jsonl [...]`.
+
+use crate::args::EvalArgs;
+use crate::io;
+use anyhow::{anyhow, bail};
+use std::process::ExitCode;
+use tooltune_core::dataset::{self, Format};
+use tooltune_core::eval::{self, CatalogueCache, MatchMode};
+
+pub fn run(a: EvalArgs) -> anyhow::Result<ExitCode> {
+    let mode: MatchMode = a.match_mode.parse()?;
+    let gold_name = io::name(&a.gold);
+    let gold = io::read(&a.gold)?;
+    let format = match &a.gold_format {
+        Some(f) => f.parse()?,
+        None => dataset::detect(&gold).ok_or_else(|| {
+            anyhow!(
+                "{gold_name}: cannot tell the gold's format from its first line; pass --gold-format"
+            )
+        })?,
+    };
+    if format == Format::Bfcl && a.answers.is_none() && !gold_name.contains("relevance") {
+        bail!("{gold_name}: a BFCL question file needs its possible answers (--answers)");
+    }
+    let answers = a.answers.as_deref().map(io::read).transpose()?;
+    let answers_name = a.answers.as_deref().map(io::name).unwrap_or_default();
+    let rows = dataset::read(
+        format,
+        &gold_name,
+        &gold,
+        answers.as_deref().map(|b| (answers_name.as_str(), b)),
+    )?;
+    let mut examples = Vec::with_capacity(rows.len());
+    for row in rows {
+        examples.push(row?);
+    }
+    let tools = a.tools.as_deref().map(io::catalogue).transpose()?;
+    let items = eval::items(&examples, tools.as_ref(), &mut CatalogueCache::default())?;
+    let predictions =
+        eval::read_predictions(&io::name(&a.predictions), &io::read(&a.predictions)?)?;
+    let report = eval::evaluate(&items, &predictions, mode)?;
+    if a.json {
+        io::print(&(serde_json::to_string_pretty(&report)? + "\n"))?;
+    } else {
+        io::print(&report.to_text(a.show_failures))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
