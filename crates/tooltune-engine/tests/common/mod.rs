@@ -72,3 +72,44 @@ pub fn max_logit_error(model: &LlamaForCausalLM, expected: &Expected) -> f32 {
     }
     worst
 }
+
+/// Largest |a - b| between two logits tables of equal shape.
+pub fn max_diff(a: &[Vec<f32>], b: &[Vec<f32>]) -> f32 {
+    assert_eq!(a.len(), b.len(), "positions");
+    a.iter()
+        .zip(b)
+        .flat_map(|(x, y)| {
+            assert_eq!(x.len(), y.len(), "vocab");
+            x.iter().zip(y).map(|(p, q)| (p - q).abs())
+        })
+        .fold(0.0, f32::max)
+}
+
+/// Every tensor of a safetensors buffer as (key, dtype, shape, bytes), sorted by key.
+pub fn tensors_of(bytes: &[u8]) -> Vec<(String, safetensors::Dtype, Vec<usize>, Vec<u8>)> {
+    let st = safetensors::SafeTensors::deserialize(bytes).expect("valid safetensors");
+    let mut out: Vec<_> = st
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.to_string(),
+                v.dtype(),
+                v.shape().to_vec(),
+                v.data().to_vec(),
+            )
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+/// Serialises (key, dtype, shape, bytes) tensors into a safetensors buffer.
+pub fn to_safetensors(tensors: &[(String, safetensors::Dtype, Vec<usize>, Vec<u8>)]) -> Vec<u8> {
+    let views = tensors.iter().map(|(k, d, s, b)| {
+        (
+            k.clone(),
+            safetensors::tensor::TensorView::new(*d, s.clone(), b).expect("view"),
+        )
+    });
+    safetensors::serialize(views, None).expect("serialize")
+}
