@@ -4,20 +4,33 @@ use tooltune_engine::decode::{GenerateConfig, generate};
 
 use crate::common::{LOGITS_TOL, expected, load_model, max_logit_error};
 
-#[test]
-fn llama_gqa_logits_match_transformers() {
-    let model = load_model("llama-gqa");
-    let worst = max_logit_error(&model, &expected("llama-gqa"));
-    eprintln!("llama-gqa: max |logits - transformers| = {worst:.3e}");
-    assert!(worst < LOGITS_TOL, "max abs error {worst}");
+fn check(dir: &str) {
+    let model = load_model(dir);
+    let exp = expected(dir);
+    let worst = max_logit_error(&model, &exp);
+    eprintln!("{dir}: max |logits - transformers| = {worst:.3e}");
+    assert!(worst < LOGITS_TOL, "{dir}: max abs error {worst}");
+    for p in &exp.prompts {
+        for use_cache in [true, false] {
+            let config = GenerateConfig::greedy(8).with_cache(use_cache);
+            let out = generate(&model, &p.input_ids, &config, &mut ()).expect("generate");
+            assert_eq!(out.tokens, p.greedy_new_ids, "{dir}, cache {use_cache}");
+        }
+    }
 }
 
+/// Llama, GQA, tied embeddings, legacy config spelling.
 #[test]
-fn llama_gqa_greedy_matches_transformers() {
-    let model = load_model("llama-gqa");
-    for p in expected("llama-gqa").prompts {
-        let out =
-            generate(&model, &p.input_ids, &GenerateConfig::greedy(8), &mut ()).expect("generate");
-        assert_eq!(out.tokens, p.greedy_new_ids);
-    }
+fn llama_gqa_matches_transformers() {
+    check("llama-gqa");
+}
+
+/// Qwen2: q/k/v bias, untied head, rope_theta 1e6, transformers 5 config.
+#[test]
+fn qwen2_bias_matches_transformers() {
+    let model = load_model("qwen2-bias");
+    assert!(model.config.qkv_bias && !model.config.o_bias && model.lm_head.is_some());
+    assert!(model.model.layers[0].self_attn.q_proj.bias.is_some());
+    assert!(model.model.layers[0].self_attn.o_proj.bias.is_none());
+    check("qwen2-bias");
 }
