@@ -56,3 +56,28 @@ impl RmsNorm {
         x.mul(inv_rms).mul(weight)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::tensor::TensorData;
+
+    #[test]
+    fn matches_hand_computed_values() {
+        let device = crate::default_device();
+        let norm = RmsNorm {
+            weight: Param::from_data(TensorData::new(vec![1.0f32, 0.5, 2.0, 1.0], [4]), &device),
+            eps: 0.0,
+        };
+        let x = Tensor::<2>::from_data(
+            TensorData::new(vec![1.0f32, 2.0, 3.0, 4.0], [1, 4]),
+            &device,
+        );
+        let y = crate::llama::read_f32(norm.forward(x)).expect("read");
+        // rms = sqrt(30 / 4); y = w * x / rms. Tolerance 1e-6 (f32).
+        let want = [0.365_148_37, 0.365_148_37, 2.190_890_2, 1.460_593_5];
+        for (a, b) in y.iter().zip(want) {
+            assert!((a - b).abs() < 1e-6, "{y:?}");
+        }
+    }
+}

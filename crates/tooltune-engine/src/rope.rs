@@ -135,10 +135,45 @@ mod tests {
     }
 
     #[test]
+    fn rotation_matches_rotate_half_formula() {
+        // d = 4, theta 1e4: inv_freq [1, 0.01]; x = [1, 2, 3, 4] at positions 0 and 1.
+        let c = config("null");
+        let c = LlamaConfig { head_dim: 4, ..c };
+        let device = crate::default_device();
+        let x = Tensor::<4>::from_data(
+            TensorData::new(
+                vec![1.0f32, 2.0, 3.0, 4.0, 1.0, 2.0, 3.0, 4.0],
+                [1, 1, 2, 4],
+            ),
+            &device,
+        );
+        let y = crate::llama::read_f32(apply_rotary(
+            x,
+            &RotaryEmbedding::new(&c).tables(0, 2, &device),
+        ))
+        .expect("read");
+        // Position 1: [x1 cos - x3 sin, x2 cos' - x4 sin', x3 cos + x1 sin, x4 cos' + x2 sin'].
+        let want = [
+            1.0,
+            2.0,
+            3.0,
+            4.0,
+            -1.984_110_6,
+            1.959_900_7,
+            2.462_378,
+            4.019_799_7,
+        ];
+        for (a, b) in y.iter().zip(want) {
+            assert!((a - b).abs() < 1e-6, "{y:?}");
+        }
+    }
+
+    #[test]
     fn llama3_frequencies_match_transformers() {
-        // Values from transformers `_compute_llama3_parameters` (d=16, theta=1e4,
-        // factor 8, low 1, high 4, original 64): high frequencies untouched,
-        // the lowest divided by the factor, the middle ones smoothed.
+        // transformers `_compute_llama3_parameters` with d=16, theta=1e4,
+        // factor 8, low 1, high 4, original 64 (value computed in Python):
+        // high frequencies untouched, the lowest divided by the factor, the
+        // middle ones smoothed.
         let rope = RotaryEmbedding::new(&config(
             r#"{"rope_type":"llama3","factor":8.0,"low_freq_factor":1.0,"high_freq_factor":4.0,"original_max_position_embeddings":64}"#,
         ));
