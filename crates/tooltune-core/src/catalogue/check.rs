@@ -125,6 +125,17 @@ pub(super) fn declaration(
     })
 }
 
+/// The entry's tool name and the path of its `name` key, if it has one.
+pub(super) fn name_of(entry: &Value, path: &str) -> Option<(String, String)> {
+    if let Some(Value::String(n)) = entry.get("function").and_then(|f| f.get("name")) {
+        return Some((n.clone(), format!("{path}.function.name")));
+    }
+    entry
+        .get("name")
+        .and_then(Value::as_str)
+        .map(|n| (n.to_string(), format!("{path}.name")))
+}
+
 /// Names must look like identifiers: a letter or `_` first, then letters, digits,
 /// `_`, `-` or `.` (BFCL uses dotted names), at most 64 characters.
 fn check_name(name: &str) -> Result<(), String> {

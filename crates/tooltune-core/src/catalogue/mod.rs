@@ -71,19 +71,21 @@ impl Catalogue {
         };
         let mut problems = Vec::new();
         let mut catalogue = Catalogue::default();
+        let mut seen = std::collections::HashSet::<String>::new();
         for (i, entry) in entries.iter().enumerate() {
             let path = format!("{prefix}[{i}]");
-            let Some(decl) = check::declaration(entry, &path, &mut problems) else {
-                continue;
-            };
-            if catalogue.by_name.contains_key(&decl.name) {
-                problems.push(Problem::new(
-                    Some(&decl.name),
-                    format!("{}.name", decl.path),
-                    "duplicate tool name",
-                ));
-                continue;
+            let before = problems.len();
+            let decl = check::declaration(entry, &path, &mut problems);
+            if let Some((name, name_path)) = check::name_of(entry, &path) {
+                if !seen.insert(name.clone()) {
+                    problems.insert(
+                        before,
+                        Problem::new(Some(&name), name_path, "duplicate tool name"),
+                    );
+                    continue;
+                }
             }
+            let Some(decl) = decl else { continue };
             match jsonschema::validator_for(&decl.parameters) {
                 Ok(validator) => {
                     catalogue

@@ -222,7 +222,7 @@ pub fn write(at: &Location, index: usize, conv: &Conversation) -> Result<(Value,
                     let params: Map<String, Value> = c
                         .arguments
                         .iter()
-                        .map(|(k, v)| (k.clone(), json!([v])))
+                        .map(|(k, v)| (k.clone(), json!([super::acceptable_spelling(v)])))
                         .collect();
                     json!({ c.name.clone(): params })
                 })

@@ -112,6 +112,22 @@ fn concrete(option: &Value) -> Value {
     }
 }
 
+/// The inverse of [`first_values`] for one value: BFCL's gold spelling of a concrete
+/// value (dictionaries become maps of one-element acceptable lists, recursively).
+pub fn acceptable_spelling(v: &Value) -> Value {
+    match v {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, x)| (k.clone(), Value::Array(vec![acceptable_spelling(x)])))
+                .collect(),
+        ),
+        Value::Array(items) if !items.is_empty() && items.iter().all(Value::is_object) => {
+            Value::Array(items.iter().map(acceptable_spelling).collect())
+        }
+        other => other.clone(),
+    }
+}
+
 /// True for BFCL's nested gold: a non-empty map whose values are all lists.
 pub fn is_acceptable_map(map: &Map<String, Value>) -> bool {
     !map.is_empty() && map.values().all(Value::is_array)

@@ -2,4 +2,9 @@
 
 mod common;
 
+mod bad_input;
 mod bfcl;
+mod corruption;
+mod formats;
+mod lint;
+mod split;
