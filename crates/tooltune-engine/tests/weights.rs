@@ -173,3 +173,36 @@ fn missing_extra_and_misshaped_tensors_are_named() {
         "{err}"
     );
 }
+
+#[test]
+fn saved_checkpoint_equals_the_original() {
+    for dir in [DIR, "qwen2-bias"] {
+        let saved = load_model(dir).to_safetensors().expect("saves");
+        // Same keys, shapes, dtypes and bytes as transformers wrote.
+        assert_eq!(
+            tensors_of(&saved),
+            tensors_of(&read(dir, "model.safetensors")),
+            "{dir}"
+        );
+    }
+}
+
+#[test]
+fn merged_lora_model_saves_and_reloads() {
+    let lora = "llama-gqa-lora";
+    let (model, _) = tooltune_engine::lora::load_peft_adapter(
+        load_model(DIR),
+        &read(lora, "adapter_config.json"),
+        &read(lora, "adapter_model.safetensors"),
+    )
+    .expect("adapter");
+    let err = model.to_safetensors().map(|_| ()).unwrap_err().to_string();
+    assert!(err.contains("merge"), "{err}");
+    let merged = tooltune_engine::lora::merge_lora(model);
+    let bytes = merged.to_safetensors().expect("saves");
+    let reloaded = LlamaForCausalLM::from_hf_bytes(&read(DIR, "config.json"), &bytes, &device())
+        .expect("reloads");
+    let p = &expected(lora).prompts[0];
+    let worst = max_diff(&reloaded.logits(&p.input_ids).expect("fwd"), &p.logits);
+    assert!(worst < crate::common::LOGITS_TOL, "{worst}");
+}
