@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what tooltune's build needs, idempotently: fast when already there.
+#   scripts/setup.sh          Rust wasm32 target
+#   scripts/setup.sh web      + wasm-bindgen CLI (same version as Cargo.lock)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_web=0
+for arg in "$@"; do
+  case "$arg" in
+    web) need_web=1 ;;
+    *) echo "setup.sh: unknown component '$arg' (expected: web)" >&2; exit 2 ;;
+  esac
+done
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  echo "setup: adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if [ "$need_web" = 1 ]; then
+  # The CLI must match the wasm-bindgen crate version in Cargo.lock exactly.
+  want=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
+  have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+  if [ "$have" != "$want" ]; then
+    echo "setup: installing wasm-bindgen-cli $want (found '${have:-none}'; takes ~5 minutes once)"
+    # Without --locked: with it, a pinned dependency version is missing from the registry.
+    cargo install wasm-bindgen-cli --version "$want"
+  fi
+fi
