@@ -276,7 +276,7 @@ impl LlamaForCausalLM {
         let unused = weights.keys().into_iter().find(|k| {
             !loader.used.contains(*k)
                 && !IGNORED_SUFFIXES.iter().any(|s| k.ends_with(s))
-                && !(config.tie_word_embeddings && *k == "lm_head.weight")
+                && (!config.tie_word_embeddings || *k != "lm_head.weight")
         });
         if let Some(key) = unused {
             return Err(EngineError::Config {
