@@ -1,14 +1,9 @@
-//! Model configuration: [`HfConfig`] mirrors a Hugging Face `config.json`
-//! (Llama, Qwen2, Mistral families) and converts into the runtime
-//! [`LlamaConfig`] the modules are built from, as candle's
-//! `models/llama.rs` does with `LlamaConfig::into_config`.
-//!
-//! Both spellings of the RoPE settings are read: the legacy Hub one
-//! (top-level `rope_theta`, `rope_scaling`, `torch_dtype`) and the
-//! transformers 5 one (`rope_parameters.rope_theta`, `dtype`).
+//! `config.json` as Hugging Face writes it, and its conversion into
+//! [`LlamaConfig`].
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
+use super::{LlamaConfig, RopeScaling};
 use crate::error::{EngineError, Result, parse_json};
 
 const FILE: &str = "config.json";
@@ -99,66 +94,6 @@ impl TokenIds {
             TokenIds::Many(ids) => ids,
         }
     }
-}
-
-/// Frequency scaling applied to the RoPE inverse frequencies.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum RopeScaling {
-    /// Position interpolation: every frequency divided by `factor`.
-    Linear {
-        /// Divisor of every inverse frequency.
-        factor: f64,
-    },
-    /// Llama 3.x scaling (transformers `_compute_llama3_parameters`).
-    Llama3 {
-        /// Divisor of the low frequencies.
-        factor: f64,
-        /// Wavelengths above `original / low_freq_factor` are scaled.
-        low_freq_factor: f64,
-        /// Wavelengths below `original / high_freq_factor` are kept.
-        high_freq_factor: f64,
-        /// Context length of the unscaled model.
-        original_max_position_embeddings: usize,
-    },
-}
-
-/// Runtime configuration of a Llama-family decoder.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LlamaConfig {
-    /// Vocabulary size.
-    pub vocab_size: usize,
-    /// Model width.
-    pub hidden_size: usize,
-    /// MLP width.
-    pub intermediate_size: usize,
-    /// Number of decoder layers.
-    pub num_hidden_layers: usize,
-    /// Query heads.
-    pub num_attention_heads: usize,
-    /// Key/value heads (divides `num_attention_heads`).
-    pub num_key_value_heads: usize,
-    /// Per-head width (even).
-    pub head_dim: usize,
-    /// RMSNorm epsilon.
-    pub rms_norm_eps: f64,
-    /// RoPE base.
-    pub rope_theta: f64,
-    /// Optional RoPE frequency scaling.
-    pub rope_scaling: Option<RopeScaling>,
-    /// `lm_head` shares `embed_tokens`' weight.
-    pub tie_word_embeddings: bool,
-    /// Bias on q/k/v projections (Qwen2, Llama `attention_bias`).
-    pub qkv_bias: bool,
-    /// Bias on the output projection (Llama `attention_bias` only).
-    pub o_bias: bool,
-    /// Bias on the MLP projections.
-    pub mlp_bias: bool,
-    /// Longest context the model was trained for.
-    pub max_position_embeddings: usize,
-    /// Beginning-of-sequence id, if any.
-    pub bos_token_id: Option<u32>,
-    /// End-of-sequence ids (generation stops at any).
-    pub eos_token_ids: Vec<u32>,
 }
 
 impl HfConfig {
@@ -333,97 +268,4 @@ fn rope(
         }
     };
     Ok((theta, scaling))
-}
-
-impl LlamaConfig {
-    /// Parses `config.json` bytes straight into the runtime config.
-    pub fn from_hf_json(bytes: &[u8]) -> Result<Self> {
-        HfConfig::from_json_bytes(bytes)?.into_config()
-    }
-
-    /// Query heads served by each key/value head.
-    pub fn group_size(&self) -> usize {
-        self.num_attention_heads / self.num_key_value_heads
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const LEGACY: &str = r#"{"model_type":"llama","vocab_size":512,"hidden_size":64,
-        "intermediate_size":172,"num_hidden_layers":2,"num_attention_heads":4,
-        "num_key_value_heads":2,"rms_norm_eps":1e-5,"rope_theta":10000.0,"rope_scaling":null,
-        "tie_word_embeddings":true,"torch_dtype":"float32","eos_token_id":2,"bos_token_id":0}"#;
-
-    #[test]
-    fn legacy_spelling() {
-        let c = LlamaConfig::from_hf_json(LEGACY.as_bytes()).expect("valid config");
-        assert_eq!(
-            (c.head_dim, c.num_key_value_heads, c.group_size()),
-            (16, 2, 2)
-        );
-        assert_eq!(c.rope_theta, 10_000.0);
-        assert!(c.tie_word_embeddings && !c.qkv_bias && !c.o_bias);
-        assert_eq!(
-            (c.bos_token_id, c.eos_token_ids.clone()),
-            (Some(0), vec![2])
-        );
-    }
-
-    #[test]
-    fn transformers5_qwen2_spelling() {
-        let json = r#"{"model_type":"qwen2","vocab_size":512,"hidden_size":64,
-            "intermediate_size":176,"num_hidden_layers":2,"num_attention_heads":4,
-            "num_key_value_heads":2,"rms_norm_eps":1e-6,"dtype":"float32",
-            "rope_parameters":{"rope_theta":1000000.0,"rope_type":"default"},
-            "eos_token_id":[2,1],"use_sliding_window":false}"#;
-        let hf = HfConfig::from_json_bytes(json.as_bytes()).expect("parses");
-        assert_eq!(hf.stored_dtype(), Some("float32"));
-        let c = hf.into_config().expect("valid config");
-        assert_eq!(c.rope_theta, 1e6);
-        assert!(c.qkv_bias && !c.o_bias && !c.tie_word_embeddings);
-        assert_eq!(c.eos_token_ids, vec![2, 1]);
-    }
-
-    #[test]
-    fn llama3_scaling() {
-        let json = LEGACY.replace(
-            r#""rope_scaling":null"#,
-            r#""rope_scaling":{"rope_type":"llama3","factor":32.0,"low_freq_factor":1.0,
-               "high_freq_factor":4.0,"original_max_position_embeddings":8192}"#,
-        );
-        let c = LlamaConfig::from_hf_json(json.as_bytes()).expect("valid config");
-        assert!(
-            matches!(c.rope_scaling, Some(RopeScaling::Llama3 { factor, .. }) if factor == 32.0)
-        );
-    }
-
-    #[test]
-    fn errors_name_the_key() {
-        let bad = LEGACY.replace(r#""num_key_value_heads":2"#, r#""num_key_value_heads":3"#);
-        let err = LlamaConfig::from_hf_json(bad.as_bytes())
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("config.json") && err.contains("num_key_value_heads"),
-            "{err}"
-        );
-        let bad = LEGACY.replace(r#""vocab_size":512"#, r#""vocab_size":"many""#);
-        let err = LlamaConfig::from_hf_json(bad.as_bytes())
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("vocab_size"), "{err}");
-        let bad = LEGACY.replace(
-            r#""rope_scaling":null"#,
-            r#""rope_scaling":{"type":"yarn","factor":2.0}"#,
-        );
-        let err = LlamaConfig::from_hf_json(bad.as_bytes())
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("rope_scaling.rope_type") && err.contains("yarn"),
-            "{err}"
-        );
-    }
 }

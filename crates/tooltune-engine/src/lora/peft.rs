@@ -1,193 +1,22 @@
-//! LoRA adapters (Hu et al. 2021, "LoRA: Low-Rank Adaptation of Large
-//! Language Models") in Hugging Face PEFT's file format, on top of Burn's
-//! built-in LoRA reparameterisation (`LoraAdapter`: `W + scale * a @ b`).
-//!
-//! PEFT stores, per target module, `lora_A.weight` `[r, in]` and
-//! `lora_B.weight` `[out, r]` with `W_eff = W + scale * B @ A` and
-//! `scale = lora_alpha / r` (or `lora_alpha / sqrt(r)` with `use_rslora`).
-//! Burn's `Linear` keeps `[in, out]`, so Burn's `a = A^T`, `b = B^T`.
-//! Burn's `Lora` reparameteriser only creates *fresh* factors with
-//! `scale = alpha / rank`; loading given factors uses the same
-//! `LoraAdapter` through a small [`Reparameterizer`] below.
+//! Reading and writing PEFT's `adapter_model.safetensors`, attaching the
+//! factors as Burn `LoraAdapter`s.
 
 use std::collections::HashMap;
 
-use burn::module::{LoraAdapter, Module, Param, ParamGroup, Reparameterizer};
-use burn::nn::Linear;
+use burn::module::{LoraAdapter, Module, Param, Reparameterizer};
 use burn::tensor::{Tensor, TensorData};
 use safetensors::{Dtype, tensor::TensorView};
-use serde::{Deserialize, Serialize};
 
-use crate::error::{EngineError, Result, parse_json};
+use super::settings::adapter_err;
+use super::{LoraSettings, parse_peft_config, projections};
+use crate::error::{EngineError, Result};
 use crate::llama::{LlamaForCausalLM, read_f32};
 use crate::weights::{SafetensorsWeights, transpose};
 
-const CONFIG_FILE: &str = "adapter_config.json";
 const WEIGHTS_FILE: &str = "adapter_model.safetensors";
+
 /// PEFT prefixes every key with the wrapper's path.
 const PEFT_PREFIX: &str = "base_model.model.";
-
-/// The projections a LoRA adapter may target, in checkpoint naming.
-pub const PROJECTIONS: [&str; 7] = [
-    "q_proj",
-    "k_proj",
-    "v_proj",
-    "o_proj",
-    "gate_proj",
-    "up_proj",
-    "down_proj",
-];
-
-/// The LoRA hyper-parameters that define an adapter.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LoraSettings {
-    /// Rank.
-    pub r: usize,
-    /// Scaling numerator.
-    pub lora_alpha: f64,
-    /// Scale by `alpha / sqrt(r)` instead of `alpha / r` (Kalajdzievski 2023).
-    pub use_rslora: bool,
-    /// Targeted projections, e.g. `["q_proj", "v_proj"]`.
-    pub target_modules: Vec<String>,
-}
-
-impl LoraSettings {
-    /// `r`, `alpha`, targets; `alpha / r` scaling.
-    pub fn new(r: usize, lora_alpha: f64, target_modules: &[&str]) -> Self {
-        Self {
-            r,
-            lora_alpha,
-            use_rslora: false,
-            target_modules: target_modules.iter().map(|s| s.to_string()).collect(),
-        }
-    }
-
-    /// The factor applied to `B @ A`.
-    pub fn scale(&self) -> f64 {
-        if self.use_rslora {
-            self.lora_alpha / (self.r as f64).sqrt()
-        } else {
-            self.lora_alpha / self.r as f64
-        }
-    }
-
-    fn check(&self) -> Result<()> {
-        if self.r == 0 {
-            return Err(adapter_err(CONFIG_FILE, "`r` must be positive"));
-        }
-        if self.target_modules.is_empty() {
-            return Err(adapter_err(CONFIG_FILE, "`target_modules` is empty"));
-        }
-        match self
-            .target_modules
-            .iter()
-            .find(|t| !PROJECTIONS.contains(&t.as_str()))
-        {
-            Some(t) => Err(adapter_err(
-                CONFIG_FILE,
-                format!("target module `{t}` is not one of {PROJECTIONS:?}"),
-            )),
-            None => Ok(()),
-        }
-    }
-
-    /// `adapter_config.json` as PEFT writes it, loadable by
-    /// `PeftModel.from_pretrained`.
-    pub fn to_peft_config_json(&self, base_model_name_or_path: Option<&str>) -> Vec<u8> {
-        let json = serde_json::json!({
-            "peft_type": "LORA",
-            "task_type": "CAUSAL_LM",
-            "base_model_name_or_path": base_model_name_or_path,
-            "r": self.r,
-            "lora_alpha": self.lora_alpha,
-            "use_rslora": self.use_rslora,
-            "target_modules": self.target_modules,
-            "lora_dropout": 0.0,
-            "bias": "none",
-            "fan_in_fan_out": false,
-            "use_dora": false,
-            "inference_mode": true,
-            "init_lora_weights": true,
-            "modules_to_save": null,
-            "rank_pattern": {},
-            "alpha_pattern": {},
-        });
-        let mut bytes = serde_json::to_vec_pretty(&json).unwrap_or_default();
-        bytes.push(b'\n');
-        bytes
-    }
-}
-
-/// `adapter_config.json`: the subset of PEFT's `LoraConfig` that matters here.
-#[derive(Debug, Deserialize)]
-struct PeftConfigJson {
-    peft_type: Option<String>,
-    r: usize,
-    lora_alpha: f64,
-    #[serde(default)]
-    use_rslora: bool,
-    #[serde(default)]
-    use_dora: bool,
-    bias: Option<String>,
-    target_modules: Option<TargetModules>,
-    rank_pattern: Option<HashMap<String, serde_json::Value>>,
-    alpha_pattern: Option<HashMap<String, serde_json::Value>>,
-    modules_to_save: Option<Vec<String>>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum TargetModules {
-    List(Vec<String>),
-    One(String),
-}
-
-/// Parses and checks PEFT's `adapter_config.json`.
-pub fn parse_peft_config(bytes: &[u8]) -> Result<LoraSettings> {
-    let c: PeftConfigJson = parse_json(CONFIG_FILE, bytes)?;
-    let unsupported =
-        |what: &str| Err(adapter_err(CONFIG_FILE, format!("{what} is not supported")));
-    if c.peft_type.as_deref().is_some_and(|t| t != "LORA") {
-        return unsupported("peft_type other than LORA");
-    }
-    if c.use_dora {
-        return unsupported("use_dora");
-    }
-    if c.bias.as_deref().is_some_and(|b| b != "none") {
-        return unsupported("bias other than \"none\"");
-    }
-    if c.rank_pattern.is_some_and(|p| !p.is_empty())
-        || c.alpha_pattern.is_some_and(|p| !p.is_empty())
-    {
-        return unsupported("rank_pattern / alpha_pattern");
-    }
-    if c.modules_to_save.is_some_and(|m| !m.is_empty()) {
-        return unsupported("modules_to_save");
-    }
-    let target_modules = match c.target_modules {
-        Some(TargetModules::List(list)) => list,
-        Some(TargetModules::One(s)) if s == "all-linear" => {
-            PROJECTIONS.iter().map(|s| s.to_string()).collect()
-        }
-        Some(TargetModules::One(s)) => return unsupported(&format!("target_modules regex `{s}`")),
-        None => return Err(adapter_err(CONFIG_FILE, "`target_modules` is missing")),
-    };
-    let settings = LoraSettings {
-        r: c.r,
-        lora_alpha: c.lora_alpha,
-        use_rslora: c.use_rslora,
-        target_modules,
-    };
-    settings.check()?;
-    Ok(settings)
-}
-
-fn adapter_err(file: &str, message: impl Into<String>) -> EngineError {
-    EngineError::Adapter {
-        file: file.into(),
-        message: message.into(),
-    }
-}
 
 /// Burn-layout factors `(a [in, r], b [r, out])` by weight path.
 type Factors = HashMap<String, (HostMatrix, HostMatrix)>;
@@ -375,53 +204,6 @@ pub fn load_peft_adapter(
     Ok((model, settings))
 }
 
-/// Attaches fresh trainable adapters (Burn's `Lora`: `a ~ N(0, 1/r)`,
-/// `b = 0`, so the output is unchanged at first) to the targeted projections
-/// of every layer, freezing all other parameters.
-pub fn add_lora(model: LlamaForCausalLM, settings: &LoraSettings) -> Result<LlamaForCausalLM> {
-    settings.check()?;
-    let paths: Vec<String> = projections(&model)
-        .into_iter()
-        .filter(|(path, _)| {
-            settings
-                .target_modules
-                .iter()
-                .any(|t| path.ends_with(&format!(".{t}")))
-        })
-        .map(|(path, _)| format!("{path}.weight"))
-        .collect();
-    // Burn scales by alpha / rank; pick its alpha so the scale is PEFT's.
-    let burn_alpha = settings.scale() * settings.r as f64;
-    let lora = burn::module::Lora::new(settings.r, burn_alpha)
-        .set_param_group(ParamGroup::from_paths(paths));
-    Ok(model.apply_lora(lora))
-}
-
-/// Every projection of the model with its module path
-/// (`model.layers.N.self_attn.q_proj`, ...).
-pub fn projections(model: &LlamaForCausalLM) -> Vec<(String, &Linear)> {
-    let mut out = Vec::new();
-    for (i, layer) in model.model.layers.iter().enumerate() {
-        let a = &layer.self_attn;
-        let m = &layer.mlp;
-        let named = [
-            ("self_attn.q_proj", &a.q_proj),
-            ("self_attn.k_proj", &a.k_proj),
-            ("self_attn.v_proj", &a.v_proj),
-            ("self_attn.o_proj", &a.o_proj),
-            ("mlp.gate_proj", &m.gate_proj),
-            ("mlp.up_proj", &m.up_proj),
-            ("mlp.down_proj", &m.down_proj),
-        ];
-        out.extend(
-            named
-                .into_iter()
-                .map(|(n, l)| (format!("model.layers.{i}.{n}"), l)),
-        );
-    }
-    out
-}
-
 /// `adapter_model.safetensors` bytes (f32, PEFT keys and layout) of the
 /// model's adapters.
 pub fn save_peft_adapter(model: &LlamaForCausalLM) -> Result<Vec<u8>> {
@@ -462,10 +244,4 @@ pub fn save_peft_adapter(model: &LlamaForCausalLM) -> Result<Vec<u8>> {
         file: WEIGHTS_FILE.into(),
         message: e.to_string(),
     })
-}
-
-/// Folds every adapter into its base weight (`W + scale * B @ A`) and drops
-/// the adapters; PEFT's `merge_and_unload`.
-pub fn merge_lora(model: LlamaForCausalLM) -> LlamaForCausalLM {
-    model.materialize()
 }
