@@ -189,6 +189,56 @@ fn write_canonical(v: &Value, out: &mut String) {
     }
 }
 
+/// A 128-bit fingerprint of a value's canonical form: equal for `value_eq`
+/// values with the same float spelling, computed in one pass without allocating.
+pub fn fingerprint(v: &Value) -> u128 {
+    use std::hash::Hasher;
+    let mut a = std::collections::hash_map::DefaultHasher::new();
+    let mut b = std::collections::hash_map::DefaultHasher::new();
+    b.write_u8(0x5a);
+    hash_canonical(v, &mut a);
+    hash_canonical(v, &mut b);
+    ((a.finish() as u128) << 64) | b.finish() as u128
+}
+
+fn hash_canonical(v: &Value, h: &mut impl std::hash::Hasher) {
+    match v {
+        Value::Null => h.write_u8(0),
+        Value::Bool(b) => h.write_u8(1 + *b as u8),
+        Value::Number(n) => {
+            h.write_u8(3);
+            match n.as_f64() {
+                Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 9e15 => {
+                    h.write_i64(f as i64)
+                }
+                _ if n.is_f64() => h.write_u64(n.as_f64().unwrap_or_default().to_bits()),
+                _ => h.write(n.to_string().as_bytes()),
+            }
+        }
+        Value::String(s) => {
+            h.write_u8(4);
+            h.write(s.as_bytes());
+            h.write_u8(0xff);
+        }
+        Value::Array(items) => {
+            h.write_u8(5);
+            h.write_usize(items.len());
+            items.iter().for_each(|x| hash_canonical(x, h));
+        }
+        Value::Object(map) => {
+            h.write_u8(6);
+            h.write_usize(map.len());
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort_unstable();
+            for k in keys {
+                h.write(k.as_bytes());
+                h.write_u8(0xff);
+                hash_canonical(&map[k], h);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,6 +16,7 @@ pub mod error;
 pub mod eval;
 pub mod json;
 pub mod lint;
+mod par;
 pub mod parse;
 
 pub use call::{Target, ToolCall};

@@ -138,6 +138,7 @@ pub fn example(
         at: at.clone(),
         conversation,
         acceptable: Some(acceptable),
+        fingerprint: 0,
     })
 }
 

@@ -51,6 +51,9 @@ pub struct Example {
     pub conversation: Conversation,
     /// BFCL's acceptable answers for the single assistant turn, when read from BFCL.
     pub acceptable: Option<Acceptable>,
+    /// Fingerprint of the line's JSON (key order and number spelling ignored),
+    /// for finding exact duplicates.
+    pub fingerprint: u128,
 }
 
 /// BFCL's gold for one item.
@@ -160,30 +163,29 @@ pub fn read(
         Some((name, a)) => Some(bfcl::read_answers(name, a)?),
         None => None,
     };
-    let rows = crate::json::lines(bytes).map(|(n, line)| {
+    let read_line = |(n, line): (usize, &[u8])| -> Result<Example> {
         let at = Location::line(source, n);
         let value = crate::json::parse_line(source, n, line)?;
-        match format {
-            Format::OpenAi | Format::Router => {
-                let conversation = conversation(&at, value)?;
-                Ok(Example {
-                    at,
-                    conversation,
-                    acceptable: None,
-                })
+        let fingerprint = crate::json::fingerprint(&value);
+        let conversation = match format {
+            Format::OpenAi | Format::Router => conversation(&at, value)?,
+            Format::RouterGold => router::conversation_from_gold(&at, value)?,
+            Format::Bfcl => {
+                let ex = bfcl::example(&at, value, answers.as_ref())?;
+                return Ok(Example { fingerprint, ..ex });
             }
-            Format::RouterGold => {
-                let conversation = router::conversation_from_gold(&at, value)?;
-                Ok(Example {
-                    at,
-                    conversation,
-                    acceptable: None,
-                })
-            }
-            Format::Bfcl => bfcl::example(&at, value, answers.as_ref()),
-        }
-    });
-    Ok(rows.collect())
+        };
+        Ok(Example {
+            at,
+            conversation,
+            acceptable: None,
+            fingerprint,
+        })
+    };
+    let lines: Vec<(usize, &[u8])> = crate::json::lines(bytes).collect();
+    Ok(crate::par::map_chunks(&lines, |chunk| {
+        chunk.iter().copied().map(read_line).collect()
+    }))
 }
 
 /// Reads one chat line, checking what serde cannot: a non-empty `messages`, weights 0 or 1.

@@ -8,7 +8,6 @@
 //! (SplitMix64 + Fisher–Yates).
 
 use super::{Example, Role};
-use crate::json::canonical;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// The outcome of a split: indices into the input, in input order.
@@ -29,10 +28,10 @@ pub struct Split {
 /// Splits examples, putting about `test_fraction` of each stratum in test.
 pub fn split(examples: &[Example], test_fraction: f64, seed: u64) -> Split {
     let mut out = Split::default();
-    let mut first_of: HashMap<String, usize> = HashMap::new();
+    let mut first_of: HashMap<u128, usize> = HashMap::new();
     let mut strata: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, ex) in examples.iter().enumerate() {
-        let key = canonical(&serde_json::to_value(&ex.conversation).unwrap_or_default());
+        let key = ex.fingerprint;
         if let Some(&first) = first_of.get(&key) {
             out.duplicates.push((i, first));
             continue;

@@ -10,22 +10,22 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// Compiled catalogues keyed by their canonical JSON, so a dataset whose lines all
-/// carry the same `tools` compiles its schemas once.
+/// Compiled catalogues, so a dataset whose lines all carry the same `tools`
+/// compiles its schemas once. Lookup is by fingerprint of the `tools` value.
 #[derive(Default)]
 pub struct CatalogueCache {
-    by_json: HashMap<String, Arc<Catalogue>>,
+    by_fingerprint: HashMap<u128, Arc<Catalogue>>,
 }
 
 impl CatalogueCache {
     /// The compiled catalogue of a `tools` value found at `at`.
     pub fn get(&mut self, at: &Location, tools: &Value) -> Result<Arc<Catalogue>> {
-        let key = json::canonical(tools);
-        if let Some(c) = self.by_json.get(&key) {
+        let key = json::fingerprint(tools);
+        if let Some(c) = self.by_fingerprint.get(&key) {
             return Ok(c.clone());
         }
         let catalogue = Arc::new(Catalogue::from_value(at, tools)?);
-        self.by_json.insert(key, catalogue.clone());
+        self.by_fingerprint.insert(key, catalogue.clone());
         Ok(catalogue)
     }
 }

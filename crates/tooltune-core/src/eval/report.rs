@@ -226,18 +226,24 @@ pub fn evaluate(items: &[Item], predictions: &[Prediction], mode: MatchMode) -> 
     let mut outcomes = Vec::with_capacity(items.len());
     let mut slots: BTreeMap<(String, String), usize> = BTreeMap::new();
     let mut missing = 0;
-    for (item, p) in items.iter().zip(&paired) {
-        let (outcome, failure, predicted) = match p {
-            Some(i) => score(item, &predictions[*i].output, mode),
-            None => {
-                missing += 1;
-                let f = (
-                    FailureKind::MissingPrediction,
-                    "no prediction row for this item".to_string(),
-                );
-                (Outcome::default(), Some(f), vec![INVALID.to_string()])
-            }
-        };
+    let jobs: Vec<(&Item, Option<usize>)> = items.iter().zip(paired.iter().copied()).collect();
+    let scored = crate::par::map_chunks(&jobs, |chunk| {
+        chunk
+            .iter()
+            .map(|(item, p)| match p {
+                Some(i) => score(item, &predictions[*i].output, mode),
+                None => {
+                    let f = (
+                        FailureKind::MissingPrediction,
+                        "no prediction row for this item".to_string(),
+                    );
+                    (Outcome::default(), Some(f), vec![INVALID.to_string()])
+                }
+            })
+            .collect()
+    });
+    for ((item, p), (outcome, failure, predicted)) in jobs.into_iter().zip(scored) {
+        missing += p.is_none() as usize;
         counts.valid += outcome.valid as usize;
         counts.tool_name_correct += outcome.tool_name_correct as usize;
         counts.argument_match += outcome.argument_match as usize;

@@ -9,11 +9,11 @@
 
 mod conversation;
 
+use crate::Catalogue;
 use crate::call::{NO_TOOL, Target};
 use crate::dataset::{self, Example, Format};
 use crate::error::Error;
 use crate::eval::CatalogueCache;
-use crate::{Catalogue, json};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -106,7 +106,7 @@ pub fn lint(
     let mut problems = Vec::new();
     let mut summary = Summary::default();
     let mut cache = CatalogueCache::default();
-    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut seen: HashMap<u128, usize> = HashMap::new();
     let mut known_tools: BTreeMap<String, usize> = BTreeMap::new();
     for row in rows {
         let ex = match row {
@@ -119,8 +119,7 @@ pub fn lint(
         };
         let line = ex.at.line;
         summary.examples += 1;
-        let key = json::canonical(&serde_json::to_value(&ex.conversation).unwrap_or_default());
-        if let Some(first) = seen.insert(key, line.unwrap_or(0)) {
+        if let Some(first) = seen.insert(ex.fingerprint, line.unwrap_or(0)) {
             problems.push(Problem {
                 severity: Severity::Error,
                 code: "duplicate_example",
