@@ -2,14 +2,17 @@
 # Installs what tooltune's build needs, idempotently: fast when already there.
 #   scripts/setup.sh          Rust wasm32 target
 #   scripts/setup.sh web      + wasm-bindgen CLI (same version as Cargo.lock)
+#   scripts/setup.sh browser  + Debian's Chromium and playwright-core for browser tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_web=0
+need_browser=0
 for arg in "$@"; do
   case "$arg" in
     web) need_web=1 ;;
-    *) echo "setup.sh: unknown component '$arg' (expected: web)" >&2; exit 2 ;;
+    browser) need_browser=1 ;;
+    *) echo "setup.sh: unknown component '$arg' (expected: web, browser)" >&2; exit 2 ;;
   esac
 done
 
@@ -26,5 +29,19 @@ if [ "$need_web" = 1 ]; then
     echo "setup: installing wasm-bindgen-cli $want (found '${have:-none}'; takes ~5 minutes once)"
     # Without --locked: with it, a pinned dependency version is missing from the registry.
     cargo install wasm-bindgen-cli --version "$want"
+  fi
+fi
+
+if [ "$need_browser" = 1 ]; then
+  if ! command -v chromium >/dev/null; then
+    echo "setup: installing Debian's chromium"
+    sudo_cmd=""
+    [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium >/dev/null
+  fi
+  if [ ! -d tests/e2e/node_modules/playwright-core ]; then
+    echo "setup: installing playwright-core (no browser download: Debian's chromium is used)"
+    (cd tests/e2e && npm ci --no-audit --no-fund --silent)
   fi
 fi
