@@ -48,15 +48,17 @@ fn parse_inner(text: &str, mode: Mode) -> Result<Target, String> {
     if t.is_empty() {
         return Err("empty output".into());
     }
+    // JSON first: a JSON call may carry "<tool_call>" inside a string value
+    // (found by the fuzzer), which must not send it to the Hermes reader.
+    if t.starts_with('{') || t.starts_with('[') {
+        let value: Value = serde_json::from_str(t).map_err(|e| format!("not valid JSON: {e}"))?;
+        return from_json(&value);
+    }
     if t.contains("<tool_call>") || t.contains("</tool_call>") {
         return hermes(t, mode);
     }
     if t.starts_with("```") {
         return Err("JSON wrapped in a code fence (not repaired)".into());
-    }
-    if t.starts_with('{') || t.starts_with('[') {
-        let value: Value = serde_json::from_str(t).map_err(|e| format!("not valid JSON: {e}"))?;
-        return from_json(&value);
     }
     match mode {
         Mode::Chat => Ok(Target::NoTool {
@@ -287,6 +289,13 @@ mod tests {
             ),
             Parsed::Target(Target::Calls(_))
         ));
+    }
+
+    #[test]
+    fn tags_inside_json_strings_stay_json() {
+        // Minimised from a fuzzer crash: the argument key holds a Hermes tag.
+        let text = r#"[{"name":"f","arguments":{"a<tool_call>1":[0,2]}}]"#;
+        assert_eq!(calls(text), vec![call("f", json!({"a<tool_call>1": [0, 2]}))]);
     }
 
     #[test]
