@@ -25,6 +25,7 @@ pub mod llama;
 pub mod lora;
 pub mod mlp;
 pub mod norm;
+pub mod readback;
 pub mod rope;
 pub mod weights;
 

@@ -1,0 +1,196 @@
+//! The engine in headless Chromium (wasm32), on the CPU fallback (burn-flex,
+//! single-threaded) and on WebGPU (SwiftShader without a GPU): the
+//! `llama-gqa` fixture loads from bytes, its logits match transformers'
+//! within 1e-4, and five LoRA training steps lower the loss.
+//!
+//! Every tensor read is awaited (`into_data_async`): a synchronous read
+//! panics on WebGPU. The WebGPU device is initialised once per page and
+//! cached, since a second `init_async` fails.
+
+#![cfg(target_arch = "wasm32")]
+
+#[cfg(feature = "wgpu")]
+use std::cell::RefCell;
+
+use serde::Deserialize;
+use tooltune_engine::LlamaForCausalLM;
+use tooltune_engine::burn::module::Module;
+use tooltune_engine::burn::nn::loss::CrossEntropyLossConfig;
+use tooltune_engine::burn::optim::{AdamWConfig, GradientsParams};
+use tooltune_engine::burn::tensor::{Device, Int, Tensor, TensorData};
+use tooltune_engine::lora::{LoraSettings, add_lora};
+use tooltune_engine::readback::read_f32_async;
+use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const CONFIG: &[u8] = include_bytes!("../../../tests/fixtures/hf/llama-gqa/config.json");
+const WEIGHTS: &[u8] = include_bytes!("../../../tests/fixtures/hf/llama-gqa/model.safetensors");
+const EXPECTED: &[u8] = include_bytes!("../../../tests/fixtures/hf/llama-gqa/expected.json");
+
+/// Tolerance on logits, the fixture's `suggested_tolerance`.
+const LOGITS_TOL: f32 = 1e-4;
+/// LoRA training steps per backend.
+const STEPS: usize = 5;
+/// AdamW learning rate.
+const LR: f64 = 1e-2;
+
+/// One prompt of `expected.json` (the fields used here).
+#[derive(Deserialize)]
+struct ExpectedPrompt {
+    input_ids: Vec<u32>,
+    logits: Vec<Vec<f32>>,
+}
+
+/// `expected.json`, written by transformers (`make_fixtures.py`).
+#[derive(Deserialize)]
+struct Expected {
+    prompts: Vec<ExpectedPrompt>,
+}
+
+fn expected() -> Expected {
+    serde_json::from_slice(EXPECTED).expect("expected.json parses")
+}
+
+fn load(device: &Device) -> LlamaForCausalLM {
+    LlamaForCausalLM::from_hf_bytes(CONFIG, WEIGHTS, device).expect("fixture model loads")
+}
+
+fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+#[cfg(feature = "wgpu")]
+thread_local! {
+    static WEBGPU: RefCell<Option<Device>> = const { RefCell::new(None) };
+}
+
+/// The page's WebGPU device, initialised on first use.
+#[cfg(feature = "wgpu")]
+async fn webgpu() -> Device {
+    if let Some(device) = WEBGPU.with(|d| d.borrow().clone()) {
+        return device;
+    }
+    let start = now_ms();
+    let device = Device::wgpu_options()
+        .init_async()
+        .await
+        .expect("WebGPU initialises (Chromium needs --enable-unsafe-webgpu)");
+    console_log!("webgpu: device ready in {:.0} ms", now_ms() - start);
+    WEBGPU.with(|d| *d.borrow_mut() = Some(device.clone()));
+    device
+}
+
+/// Largest |logits - transformers| over both fixture prompts.
+async fn max_logit_error(device: &Device) -> f32 {
+    let model = load(device);
+    let mut worst = 0.0f32;
+    for p in expected().prompts {
+        let got = model.logits_async(&p.input_ids).await.expect("forward");
+        assert_eq!(got.len(), p.logits.len(), "positions");
+        for (g, w) in got.iter().zip(&p.logits) {
+            assert_eq!(g.len(), w.len(), "vocabulary");
+            for (a, b) in g.iter().zip(w) {
+                worst = worst.max((a - b).abs());
+            }
+        }
+    }
+    worst
+}
+
+/// LoRA (r = 4, alpha = 8 on q_proj and v_proj) trained with AdamW for
+/// [`STEPS`] steps on next-token prediction over one fixed sequence (the
+/// first fixture prompt); the loss before each step.
+async fn lora_losses(device: &Device) -> Vec<f32> {
+    let ids = expected().prompts.swap_remove(0).input_ids;
+    let model = add_lora(
+        load(device),
+        &LoraSettings::new(4, 8.0, &["q_proj", "v_proj"]),
+    )
+    .expect("LoRA attaches");
+    let train_device = device.clone().autodiff();
+    let mut model = model.fork(&train_device).train();
+    let mut optim = AdamWConfig::new().init();
+    let len = ids.len() - 1;
+    let as_i64 = |s: &[u32]| s.iter().map(|&t| i64::from(t)).collect::<Vec<_>>();
+    let inputs = Tensor::<2, Int>::from_data(
+        TensorData::new(as_i64(&ids[..len]), [1, len]),
+        &train_device,
+    );
+    let targets =
+        Tensor::<1, Int>::from_data(TensorData::new(as_i64(&ids[1..]), [len]), &train_device);
+    let loss_fn = CrossEntropyLossConfig::new().init(&train_device);
+    let mut losses = Vec::with_capacity(STEPS);
+    for step in 1..=STEPS {
+        let start = now_ms();
+        let logits = model.forward(inputs.clone());
+        let vocab = logits.dims()[2];
+        let loss = loss_fn.forward(logits.reshape([len, vocab]), targets.clone());
+        let value = read_f32_async(loss.clone()).await.expect("loss reads")[0];
+        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        model = optim.step(LR, model, grads);
+        console_log!(
+            "  step {step}: loss {value:.5} ({:.0} ms)",
+            now_ms() - start
+        );
+        losses.push(value);
+    }
+    losses
+}
+
+fn assert_falls(backend: &str, losses: &[f32]) {
+    assert!(
+        losses.iter().all(|l| l.is_finite()),
+        "{backend}: non-finite loss {losses:?}"
+    );
+    assert!(
+        losses.windows(2).all(|w| w[1] < w[0]),
+        "{backend}: the loss does not fall at every step: {losses:?}"
+    );
+    assert!(
+        losses[STEPS - 1] < 0.9 * losses[0],
+        "{backend}: the loss fell less than 10%: {losses:?}"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn cpu_logits_match_transformers() {
+    let start = now_ms();
+    let worst = max_logit_error(&Device::flex()).await;
+    console_log!(
+        "cpu (flex): max |logits - transformers| = {worst:.3e} ({:.0} ms)",
+        now_ms() - start
+    );
+    assert!(worst < LOGITS_TOL, "cpu: max abs logit error {worst}");
+}
+
+#[wasm_bindgen_test]
+async fn cpu_lora_training_lowers_the_loss() {
+    console_log!("cpu (flex): LoRA r=4 on q,v, lr {LR}");
+    let losses = lora_losses(&Device::flex()).await;
+    console_log!("cpu (flex): losses {losses:?}");
+    assert_falls("cpu", &losses);
+}
+
+#[cfg(feature = "wgpu")]
+#[wasm_bindgen_test]
+async fn webgpu_logits_match_transformers() {
+    let device = webgpu().await;
+    let start = now_ms();
+    let worst = max_logit_error(&device).await;
+    console_log!(
+        "webgpu: max |logits - transformers| = {worst:.3e} ({:.0} ms)",
+        now_ms() - start
+    );
+    assert!(worst < LOGITS_TOL, "webgpu: max abs logit error {worst}");
+}
+
+#[cfg(feature = "wgpu")]
+#[wasm_bindgen_test]
+async fn webgpu_lora_training_lowers_the_loss() {
+    let device = webgpu().await;
+    console_log!("webgpu: LoRA r=4 on q,v, lr {LR}");
+    let losses = lora_losses(&device).await;
+    console_log!("webgpu: losses {losses:?}");
+    assert_falls("webgpu", &losses);
+}

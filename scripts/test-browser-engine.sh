@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The engine's browser tests: tooltune-engine built for wasm32 and run by
+# wasm-bindgen-test-runner in headless Chromium (crates/tooltune-engine-browser),
+# on the CPU fallback (burn-flex) and on WebGPU (SwiftShader without a GPU).
+# Sets up what it needs, idempotently: wasm32 target, wasm-bindgen CLI,
+# chromium and chromedriver.
+#   scripts/test-browser-engine.sh          CPU fallback and WebGPU
+#   scripts/test-browser-engine.sh --cpu    CPU fallback only (smaller, faster build)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+features=(--features wgpu)
+case "${1:-}" in
+  "") ;;
+  --cpu) features=() ;;
+  *) echo "test-browser-engine.sh: unknown argument '$1' (expected: --cpu)" >&2; exit 2 ;;
+esac
+
+bash scripts/setup.sh web browser
+if ! command -v chromedriver >/dev/null; then
+  echo "setup: installing Debian's chromium-driver"
+  sudo_cmd=""
+  [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium-driver >/dev/null
+fi
+
+export CARGO_TERM_COLOR=never
+export CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}"
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
+export WASM_BINDGEN_TEST_TIMEOUT=180
+# Its own target dir: the wasm build shares nothing with the native one.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target-wasm}"
+# Without debug info the test module is ~10x smaller and loads in seconds.
+export CARGO_PROFILE_TEST_DEBUG=false CARGO_PROFILE_DEV_DEBUG=false
+start=$(date +%s)
+
+cargo test -j "${JOBS:-2}" --target wasm32-unknown-unknown -p tooltune-engine-browser \
+  ${features[@]+"${features[@]}"} --test browser -- --nocapture
+
+echo "test-browser-engine.sh: browser tests passed in $(( $(date +%s) - start ))s"
