@@ -409,12 +409,19 @@ impl Report {
                 t.support
             );
         }
-        let _ = writeln!(s, "\nconfusion (rows gold, columns predicted)");
+        let _ = writeln!(
+            s,
+            "\nconfusion (rows gold, columns predicted, numbered as the rows)"
+        );
+        let header: String = (1..=self.confusion.labels.len())
+            .map(|k| format!("{:>6}", format!("[{k}]")))
+            .collect();
+        let _ = writeln!(s, "  {:<30}{header}", "");
         for (i, row) in self.confusion.matrix.iter().enumerate() {
-            let cells: Vec<String> = row.iter().map(|v| format!("{v:>5}")).collect();
-            let _ = writeln!(s, "  {:<24} {}", self.confusion.labels[i], cells.join(""));
+            let cells: String = row.iter().map(|v| format!("{v:>6}")).collect();
+            let label = format!("[{}] {}", i + 1, self.confusion.labels[i]);
+            let _ = writeln!(s, "  {label:<30}{cells}");
         }
-        let _ = writeln!(s, "  columns: {}", self.confusion.labels.join(" | "));
         if !self.failures.is_empty() {
             let shown = self.failures.len().min(max_failures);
             let _ = writeln!(s, "\nfailures ({shown} of {}):", self.failures.len());
