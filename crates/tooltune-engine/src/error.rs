@@ -86,6 +86,33 @@ pub enum EngineError {
     /// Bad call-time input (token ids out of range, empty prompt, ...).
     #[error("invalid input: {0}")]
     Input(String),
+    /// A chat template failed to compile or render (or raised an exception).
+    #[error("chat template: {0}")]
+    Template(String),
+    /// `tokenizer.json` could not be loaded, or encoding/decoding failed.
+    #[error("tokenizer: {0}")]
+    Tokenizer(String),
+    /// A training or evaluation example cannot be used; `at` is `file:line`.
+    #[error("{at}: {message}")]
+    Example {
+        /// Where the example was read (`file:line`).
+        at: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// Training produced a NaN or infinite loss.
+    #[error(
+        "the loss became {loss} at step {step}; training stopped (the last good adapter was kept)"
+    )]
+    NonFiniteLoss {
+        /// Optimiser step (1-based) at which it happened.
+        step: usize,
+        /// The loss value.
+        loss: f32,
+    },
+    /// A dataset or evaluation error from tooltune-core.
+    #[error(transparent)]
+    Core(#[from] tooltune_core::Error),
     /// Reading a tensor back from the device failed.
     #[error("reading tensor data from the device failed: {0}")]
     TensorRead(String),

@@ -15,9 +15,11 @@
 
 #![warn(missing_docs)]
 
+pub mod assistant;
 pub mod attention;
 pub mod block;
 pub mod cache;
+pub mod chat;
 pub mod config;
 pub mod decode;
 pub mod error;
@@ -27,13 +29,17 @@ pub mod mlp;
 pub mod norm;
 pub mod readback;
 pub mod rope;
+pub mod tokenizer;
+pub mod train;
 pub mod weights;
 
 pub use burn;
 pub use cache::KvCache;
+pub use chat::ChatTemplate;
 pub use config::{HfConfig, LlamaConfig, RopeScaling};
 pub use error::{EngineError, Result};
 pub use llama::{LlamaForCausalLM, LlamaModel};
+pub use tokenizer::Tokenizer;
 pub use weights::SafetensorsWeights;
 
 /// The device of the first enabled backend, in order: flex (CPU), wgpu,
@@ -52,4 +58,30 @@ pub fn default_device() -> burn::tensor::Device {
     {
         burn::tensor::Device::default()
     }
+}
+
+/// The device of a named backend: `cpu` (burn-flex) or `wgpu` (GPU, or a
+/// Vulkan CPU driver), when this build has it.
+pub fn backend_device(name: &str) -> Result<burn::tensor::Device> {
+    match name {
+        "cpu" => {
+            #[cfg(feature = "flex")]
+            return Ok(burn::tensor::Device::flex());
+        }
+        "wgpu" => {
+            #[cfg(feature = "wgpu")]
+            return Ok(burn::tensor::Device::wgpu(
+                burn::tensor::DeviceKind::DefaultDevice,
+            ));
+        }
+        other => {
+            return Err(EngineError::Input(format!(
+                "unknown backend `{other}`; expected cpu or wgpu"
+            )));
+        }
+    }
+    #[allow(unreachable_code)]
+    Err(EngineError::Input(format!(
+        "this build has no `{name}` backend (rebuild with the `{name}` feature)"
+    )))
 }

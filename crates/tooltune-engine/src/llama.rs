@@ -153,7 +153,30 @@ impl LlamaForCausalLM {
             .collect())
     }
 
-    fn run(&self, input_ids: Tensor<2, Int>, mut cache: Option<&mut KvCache>) -> Tensor<3> {
+    /// The final-norm hidden states of every position (no cache), before the
+    /// vocabulary head; training picks the trained positions from these so
+    /// the head runs only where a loss is taken.
+    ///
+    /// # Shapes
+    /// - input ids: `[batch, seq_len]`
+    /// - output: `[batch, seq_len, d_model]`
+    pub fn forward_hidden(&self, input_ids: Tensor<2, Int>) -> Tensor<3> {
+        self.hidden(input_ids, None)
+    }
+
+    /// Applies the vocabulary head (tied or not) to hidden states.
+    pub fn head<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
+        match &self.lm_head {
+            Some(head) => head.forward(x),
+            None => linear(x, self.model.embed_tokens.weight.val().transpose(), None),
+        }
+    }
+
+    fn run(&self, input_ids: Tensor<2, Int>, cache: Option<&mut KvCache>) -> Tensor<3> {
+        self.head(self.hidden(input_ids, cache))
+    }
+
+    fn hidden(&self, input_ids: Tensor<2, Int>, mut cache: Option<&mut KvCache>) -> Tensor<3> {
         let [_, seq_len] = input_ids.dims();
         let offset = cache.as_ref().map_or(0, |c| c.seq_len());
         let rope = self.rope.tables(offset, seq_len, &self.device());
@@ -162,11 +185,7 @@ impl LlamaForCausalLM {
             let layer_cache = cache.as_deref_mut().and_then(|c| c.layers_mut().get_mut(i));
             x = layer.forward(x, &rope, layer_cache);
         }
-        let x = self.model.norm.forward(x);
-        match &self.lm_head {
-            Some(head) => head.forward(x),
-            None => linear(x, self.model.embed_tokens.weight.val().transpose(), None),
-        }
+        self.model.norm.forward(x)
     }
 }
 

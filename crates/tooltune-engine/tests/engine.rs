@@ -4,5 +4,9 @@
 mod common;
 mod decode;
 mod lora;
+mod mask;
 mod parity;
+mod quality;
+mod templates;
+mod train;
 mod weights;

@@ -16,6 +16,11 @@ pub fn fixture_dir(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// `tests/fixtures/templates` at the workspace root.
+pub fn templates_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/templates")
+}
+
 /// The bytes of `tests/fixtures/hf/<dir>/<file>`.
 pub fn read(dir: &str, file: &str) -> Vec<u8> {
     let path = fixture_dir(dir).join(file);
@@ -112,4 +117,26 @@ pub fn to_safetensors(tensors: &[(String, safetensors::Dtype, Vec<usize>, Vec<u8
         )
     });
     safetensors::serialize(views, None).expect("serialize")
+}
+
+/// The tokenizer of a fixture folder.
+pub fn tokenizer(dir: &str) -> tooltune_engine::Tokenizer {
+    tooltune_engine::Tokenizer::from_bytes(&read(dir, "tokenizer.json")).expect("tokenizer loads")
+}
+
+/// Reads OpenAI-chat JSONL (one example per line) named `t.jsonl`.
+pub fn read_jsonl(jsonl: &str) -> Vec<tooltune_core::dataset::Example> {
+    let rows = tooltune_core::dataset::read(
+        tooltune_core::dataset::Format::OpenAi,
+        "t.jsonl",
+        jsonl.as_bytes(),
+        None,
+    )
+    .expect("reads");
+    rows.into_iter().map(|r| r.expect("valid line")).collect()
+}
+
+/// One example written over several lines (joined into one JSONL line).
+pub fn example(json: &str) -> tooltune_core::dataset::Example {
+    read_jsonl(&json.replace('\n', " ")).remove(0)
 }

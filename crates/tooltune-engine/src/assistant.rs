@@ -1,0 +1,147 @@
+//! Assistant turns from a model: render the conversation so far with the
+//! chat template and its generation prompt, decode greedily to the
+//! end-of-turn token, and score the outputs with tooltune-core's four-metric
+//! evaluator (`tooltune_core::eval`; the tool-use lesson's report).
+
+use std::sync::Arc;
+
+use serde_json::Value;
+use tooltune_core::Catalogue;
+use tooltune_core::dataset::Example;
+use tooltune_core::error::Location;
+use tooltune_core::eval::{self, CatalogueCache, Item, MatchMode, Prediction, Report};
+
+use crate::chat::{ChatTemplate, messages_value};
+use crate::decode::{GenerateConfig, generate};
+use crate::error::Result;
+use crate::llama::LlamaForCausalLM;
+use crate::tokenizer::Tokenizer;
+
+/// Token ids that end an assistant turn: the config's `eos_token_id`s and
+/// the template's end-of-turn token.
+pub fn stop_ids(
+    model: &LlamaForCausalLM,
+    tokenizer: &Tokenizer,
+    template: &ChatTemplate,
+) -> Vec<u32> {
+    let mut ids = model.config.eos_token_ids.clone();
+    if let Some(id) = template
+        .token("eos_token")
+        .and_then(|t| tokenizer.token_id(t))
+        .filter(|id| !ids.contains(id))
+    {
+        ids.push(id);
+    }
+    ids
+}
+
+/// The prompt ids of the next assistant turn after `messages`.
+pub fn prompt_ids(
+    template: &ChatTemplate,
+    tokenizer: &Tokenizer,
+    messages: &[Value],
+    tools: Option<&Value>,
+) -> Result<Vec<u32>> {
+    Ok(tokenizer
+        .encode(&template.render(messages, tools, true)?)?
+        .ids)
+}
+
+/// A greedy continuation: its ids (the stop token included) and its text
+/// (the stop token left out).
+pub fn complete(
+    model: &LlamaForCausalLM,
+    tokenizer: &Tokenizer,
+    prompt: &[u32],
+    stop: &[u32],
+    max_new_tokens: usize,
+) -> Result<(Vec<u32>, String)> {
+    let config = GenerateConfig::greedy(max_new_tokens).with_eos(stop);
+    let out = generate(model, prompt, &config, &mut ())?;
+    let text_ids: Vec<u32> = out
+        .tokens
+        .iter()
+        .copied()
+        .filter(|t| !stop.contains(t))
+        .collect();
+    let text = tokenizer.decode(&text_ids)?;
+    Ok((out.tokens, text))
+}
+
+/// Gold items with the prompt of each.
+#[derive(Debug, Clone)]
+pub struct EvalSet {
+    /// One item per assistant turn (tooltune-core's order).
+    pub items: Vec<Item>,
+    /// The prompt ids of each item.
+    pub prompts: Vec<Vec<u32>>,
+}
+
+impl EvalSet {
+    /// Builds items (`tools` overrides the examples' own catalogues) and
+    /// renders each turn's prompt with the examples' own `tools`.
+    pub fn new(
+        examples: &[Example],
+        tools: Option<&Arc<Catalogue>>,
+        template: &ChatTemplate,
+        tokenizer: &Tokenizer,
+    ) -> Result<Self> {
+        let items = eval::items(examples, tools, &mut CatalogueCache::default())?;
+        let mut prompts = Vec::with_capacity(items.len());
+        for ex in examples {
+            let conv = &ex.conversation;
+            let turns: Vec<usize> = conv.assistant_turns().collect();
+            let ends = if turns.is_empty() {
+                vec![conv.messages.len()]
+            } else {
+                turns
+            };
+            for end in ends {
+                let messages = messages_value(conv, end);
+                prompts.push(prompt_ids(
+                    template,
+                    tokenizer,
+                    &messages,
+                    conv.tools.as_ref(),
+                )?);
+            }
+        }
+        Ok(Self { items, prompts })
+    }
+
+    /// Number of items.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Whether there are no items.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+}
+
+/// Generates every item's answer and scores them (exact argument matching).
+/// Returns the report and the raw outputs, in item order.
+pub fn evaluate(
+    model: &LlamaForCausalLM,
+    tokenizer: &Tokenizer,
+    stop: &[u32],
+    set: &EvalSet,
+    max_new_tokens: usize,
+) -> Result<(Report, Vec<String>)> {
+    let mut outputs = Vec::with_capacity(set.len());
+    for prompt in &set.prompts {
+        outputs.push(complete(model, tokenizer, prompt, stop, max_new_tokens)?.1);
+    }
+    let predictions: Vec<Prediction> = outputs
+        .iter()
+        .enumerate()
+        .map(|(i, o)| Prediction {
+            id: None,
+            output: o.clone(),
+            at: Location::line("generated", i + 1),
+        })
+        .collect();
+    let report = eval::evaluate(&set.items, &predictions, MatchMode::Exact)?;
+    Ok((report, outputs))
+}

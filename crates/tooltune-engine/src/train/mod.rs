@@ -1,0 +1,83 @@
+//! Assistant-only supervised fine-tuning (TRL's `SFTTrainer` with
+//! `assistant_only_loss`, LoRA per Hu et al. 2021 or a full fine-tune):
+//! [`mask`] decides which tokens are trained, [`batch`] pads and shuffles,
+//! [`step`] is one explicit forward / masked loss / backward / AdamW step
+//! (Burn's `examples/custom-training-loop`), [`schedule`] the warmup + cosine
+//! learning rate, and [`trainer`] the loop with evaluation and NaN stop.
+
+pub mod batch;
+pub mod config;
+pub mod mask;
+pub mod schedule;
+pub mod step;
+pub mod trainer;
+
+use safetensors::Dtype;
+use safetensors::tensor::TensorView;
+
+pub use config::{TrainConfig, Tuning};
+pub use mask::{MaskedExample, mask_example, show_mask};
+pub use trainer::{EvalContext, EvalLog, Observer, StepLog, Trained, train};
+
+use crate::error::{EngineError, Result};
+use crate::llama::LlamaForCausalLM;
+use crate::lora::{LoraSettings, load_peft_adapter, projections};
+use batch::SplitMix64;
+
+/// Readies `model` for `tuning`: fresh LoRA adapters drawn from `seed`, or
+/// the model as it is for a full fine-tune.
+pub fn prepare(model: LlamaForCausalLM, tuning: &Tuning, seed: u64) -> Result<LlamaForCausalLM> {
+    match tuning {
+        Tuning::Full => Ok(model),
+        Tuning::Lora(settings) => {
+            let bytes = fresh_adapter(&model, settings, seed)?;
+            let config = settings.to_peft_config_json(None);
+            Ok(load_peft_adapter(model, &config, &bytes)?.0)
+        }
+    }
+}
+
+/// `adapter_model.safetensors` bytes of a fresh adapter, initialised as PEFT
+/// does (`A ~ U(-1/sqrt(in), 1/sqrt(in))`, kaiming-uniform with a=sqrt(5);
+/// `B = 0`, so the model's output is unchanged) from a seeded host RNG, so a
+/// run is reproducible whatever else draws from the backend's generator.
+pub fn fresh_adapter(
+    model: &LlamaForCausalLM,
+    settings: &LoraSettings,
+    seed: u64,
+) -> Result<Vec<u8>> {
+    let mut rng = SplitMix64::new(seed);
+    let mut tensors: Vec<(String, Vec<usize>, Vec<u8>)> = Vec::new();
+    for (path, linear) in projections(model) {
+        if !settings
+            .target_modules
+            .iter()
+            .any(|t| path.ends_with(&format!(".{t}")))
+        {
+            continue;
+        }
+        let [d_in, d_out] = linear.weight.lazy_shape().dims::<2>();
+        let bound = 1.0 / (d_in as f64).sqrt();
+        let a: Vec<u8> = (0..settings.r * d_in)
+            .flat_map(|_| (((rng.next_f64() * 2.0 - 1.0) * bound) as f32).to_le_bytes())
+            .collect();
+        let b = vec![0u8; d_out * settings.r * 4];
+        let key = format!("base_model.model.{path}");
+        tensors.push((format!("{key}.lora_A.weight"), vec![settings.r, d_in], a));
+        tensors.push((format!("{key}.lora_B.weight"), vec![d_out, settings.r], b));
+    }
+    let mut views = Vec::with_capacity(tensors.len());
+    for (key, shape, bytes) in &tensors {
+        let view = TensorView::new(Dtype::F32, shape.clone(), bytes).map_err(|e| {
+            EngineError::Safetensors {
+                file: "fresh adapter".into(),
+                message: e.to_string(),
+            }
+        })?;
+        views.push((key.clone(), view));
+    }
+    safetensors::serialize(views, None).map_err(|e| EngineError::Safetensors {
+        file: "fresh adapter".into(),
+        message: e.to_string(),
+    })
+}

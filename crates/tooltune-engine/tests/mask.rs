@@ -1,0 +1,91 @@
+//! The loss mask on the fixture tokenizer: assistant calls and answers and
+//! their end-of-turn token are trained; system, user, tool results and the
+//! assistant header are not; `weight: 0` turns are skipped.
+
+use tooltune_engine::ChatTemplate;
+use tooltune_engine::train::{mask_example, show_mask};
+
+use crate::common::{example, templates_dir, tokenizer};
+
+const LINE: &str = r#"{"messages": [
+ {"role": "system", "content": "Use tools."},
+ {"role": "user", "content": "Weather in Paris and Rome?"},
+ {"role": "assistant", "tool_calls": [
+   {"id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": "{\"city\": \"Paris\"}"}},
+   {"id": "c2", "type": "function", "function": {"name": "get_weather", "arguments": "{\"city\": \"Rome\"}"}}]},
+ {"role": "tool", "tool_call_id": "c1", "content": "SUNNY-PARIS-17"},
+ {"role": "tool", "tool_call_id": "c2", "content": "RAINY-ROME-12"},
+ {"role": "assistant", "content": "Paris is sunny, Rome rainy."}],
+ "tools": [{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object",
+   "properties": {"city": {"type": "string"}}, "required": ["city"]}}}]}"#;
+
+#[test]
+fn builtin_template_trains_calls_answers_and_end_of_turn_only() {
+    let tok = tokenizer("llama-gqa");
+    let template = ChatTemplate::builtin();
+    let ex = &example(LINE);
+    let m = mask_example(&template, &tok, ex).expect("masks");
+    assert_eq!(m.ids.len(), m.trained.len());
+    let calls = "<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call>\n\
+                 <tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Rome\"}}\n</tool_call><|im_end|>";
+    assert_eq!(
+        m.trained_text(),
+        format!("{calls}Paris is sunny, Rome rainy.<|im_end|>")
+    );
+    let eot = tok.token_id("<|im_end|>").expect("eot");
+    let trained_eot = m
+        .ids
+        .iter()
+        .zip(&m.trained)
+        .filter(|(id, t)| **id == eot && **t)
+        .count();
+    let all_eot = m.ids.iter().filter(|id| **id == eot).count();
+    // 2 assistant turns end with a trained <|im_end|>; system, user and the
+    // tool-result turn end with untrained ones.
+    assert_eq!((trained_eot, all_eot), (2, 5));
+    for never in [
+        "SUNNY-PARIS-17",
+        "RAINY-ROME-12",
+        "Weather in",
+        "Use tools",
+        "<|im_start|>",
+    ] {
+        assert!(!m.trained_text().contains(never), "{never} was trained");
+    }
+    let shown = show_mask(&m, false);
+    assert!(
+        shown.contains("<|im_start|>assistant\n[[<tool_call>"),
+        "{shown}"
+    );
+    assert!(shown.contains("rainy.<|im_end|>]]\n"), "{shown}");
+    assert_eq!(shown.replace("[[", "").replace("]]", ""), m.text);
+}
+
+#[test]
+fn qwen_template_masks_the_same_way_and_weight_zero_is_skipped() {
+    let tok = tokenizer("llama-gqa");
+    let source = std::fs::read_to_string(templates_dir().join("qwen2.5.jinja")).expect("file");
+    let template = ChatTemplate::new(&source)
+        .expect("compiles")
+        .with_token("eos_token", "<|im_end|>");
+    let line = LINE.replace(
+        r#"{"role": "assistant", "tool_calls""#,
+        r#"{"role": "assistant", "weight": 0, "tool_calls""#,
+    );
+    let ex = &example(&line);
+    let m = mask_example(&template, &tok, ex).expect("masks");
+    assert_eq!(m.trained_text(), "Paris is sunny, Rome rainy.<|im_end|>");
+    assert!(
+        m.text
+            .contains("<tool_response>\nSUNNY-PARIS-17\n</tool_response>")
+    );
+    let all_zero = line.replace(
+        r#"{"role": "assistant", "content""#,
+        r#"{"role": "assistant", "weight": 0, "content""#,
+    );
+    let err = mask_example(&template, &tok, &example(&all_zero)).expect_err("nothing to train");
+    assert_eq!(
+        err.to_string(),
+        "t.jsonl:1: no assistant message to train on (none, or all have weight 0)"
+    );
+}

@@ -1,0 +1,145 @@
+//! Training on the fixture model: the same seed gives the same loss curve,
+//! a NaN loss stops training and keeps the last good adapter, gradient
+//! accumulation gives the loss of the unsplit batch, LoRA trains only the
+//! adapter factors.
+
+use tooltune_engine::EngineError;
+use tooltune_engine::chat::ChatTemplate;
+use tooltune_engine::lora::{LoraSettings, load_peft_adapter, save_peft_adapter};
+use tooltune_engine::train::{self, MaskedExample, TrainConfig, Tuning, mask_example};
+
+use crate::common::{load_model, read_jsonl, tokenizer};
+
+fn tiny_data() -> Vec<MaskedExample> {
+    let cities = [
+        "Paris", "Rome", "Oslo", "Lima", "Kyiv", "Bern", "Doha", "Riga",
+    ];
+    let jsonl: String = cities
+        .iter()
+        .map(|c| {
+            format!(
+                "{{\"messages\": [{{\"role\": \"user\", \"content\": \"Weather in {c}?\"}}, \
+                 {{\"role\": \"assistant\", \"content\": \"{{\\\"tool\\\": \\\"get_weather\\\", \
+                 \\\"arguments\\\": {{\\\"city\\\": \\\"{c}\\\"}}}}\"}}]}}\n"
+            )
+        })
+        .collect();
+    let tok = tokenizer("llama-gqa");
+    let template = ChatTemplate::builtin();
+    read_jsonl(&jsonl)
+        .iter()
+        .map(|e| mask_example(&template, &tok, e).expect("masks"))
+        .collect()
+}
+
+fn config(seed: u64) -> TrainConfig {
+    TrainConfig {
+        lr: 1e-2,
+        epochs: 2,
+        batch_size: 4,
+        seed,
+        tuning: Tuning::Lora(LoraSettings::new(4, 8.0, &["q_proj", "v_proj"])),
+        ..TrainConfig::default()
+    }
+}
+
+fn losses(seed: u64, cfg: &TrainConfig) -> Vec<f32> {
+    let model = train::prepare(load_model("llama-gqa"), &cfg.tuning, seed).expect("adapters");
+    let out = train::train(model, &tiny_data(), 0, cfg, None, &mut ()).expect("trains");
+    assert!(out.stopped.is_none());
+    out.steps.iter().map(|s| s.loss).collect()
+}
+
+#[test]
+fn same_seed_same_loss_curve() {
+    let a = losses(7, &config(7));
+    let b = losses(7, &config(7));
+    let c = losses(8, &config(8));
+    assert_eq!(a.len(), 4);
+    assert_eq!(a, b, "same seed, same curve");
+    assert_ne!(a, c, "another seed, another curve");
+    // B = 0 at the start, so the first loss is the fixture model's own on
+    // seed 7's first batch (7.0800); four steps later it has fallen.
+    assert!((a[0] - 7.0800).abs() < 1e-3, "{a:?}");
+    assert!(a[3] < a[0] - 0.1, "{a:?}");
+}
+
+#[test]
+fn grad_accum_gives_the_unsplit_first_loss() {
+    let whole = losses(
+        3,
+        &TrainConfig {
+            batch_size: 8,
+            ..config(3)
+        },
+    );
+    let split = losses(
+        3,
+        &TrainConfig {
+            batch_size: 4,
+            grad_accum: 2,
+            ..config(3)
+        },
+    );
+    assert_eq!((whole.len(), split.len()), (2, 2));
+    assert!((whole[0] - split[0]).abs() < 1e-5, "{whole:?} vs {split:?}");
+    assert!((whole[1] - split[1]).abs() < 1e-4, "{whole:?} vs {split:?}");
+}
+
+#[test]
+fn lora_trains_only_adapters_and_saves_them() {
+    let cfg = config(1);
+    let base = load_model("llama-gqa");
+    let model = train::prepare(base, &cfg.tuning, 1).expect("adapters");
+    let before = save_peft_adapter(&model).expect("saves");
+    let out = train::train(model, &tiny_data(), 0, &cfg, None, &mut ()).expect("trains");
+    let after = save_peft_adapter(&out.model).expect("saves");
+    assert_ne!(before, after, "the adapter changed");
+    // The base is untouched: merging a zero adapter back gives the fixture.
+    let fresh = load_model("llama-gqa").to_safetensors().expect("bytes");
+    let trained_base = tooltune_engine::lora::merge_lora(
+        load_peft_adapter(
+            load_model("llama-gqa"),
+            &LoraSettings::new(4, 8.0, &["q_proj", "v_proj"]).to_peft_config_json(None),
+            &before,
+        )
+        .expect("loads")
+        .0,
+    );
+    // B = 0 at start, so merging the fresh adapter leaves the weights as they were.
+    assert_eq!(trained_base.to_safetensors().expect("bytes"), fresh);
+}
+
+#[test]
+fn nan_loss_stops_and_keeps_the_last_good_adapter() {
+    let settings = LoraSettings::new(4, 8.0, &["q_proj"]);
+    let model = load_model("llama-gqa");
+    let mut bytes = train::fresh_adapter(&model, &settings, 0).expect("adapter");
+    // Poison every float of the adapter: A = NaN, so delta = NaN.
+    let (header, data) = {
+        let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+        (8 + n, bytes.len())
+    };
+    for chunk in bytes[header..data].chunks_mut(4) {
+        chunk.copy_from_slice(&f32::NAN.to_le_bytes());
+    }
+    let (model, _) =
+        load_peft_adapter(model, &settings.to_peft_config_json(None), &bytes).expect("loads");
+    let cfg = TrainConfig {
+        tuning: Tuning::Lora(settings),
+        ..config(0)
+    };
+    let out = train::train(model, &tiny_data(), 0, &cfg, None, &mut ()).expect("returns");
+    assert!(out.steps.is_empty());
+    let err = out.stopped.expect("stopped");
+    assert!(
+        matches!(err, EngineError::NonFiniteLoss { step: 1, .. }),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("NaN at step 1; training stopped"),
+        "{err}"
+    );
+    // The adapter handed back is the one training started from.
+    assert_eq!(save_peft_adapter(&out.model).expect("saves"), bytes);
+}
