@@ -43,3 +43,32 @@ pub fn print(text: &str) -> Result<()> {
         other => other.context("cannot write to standard output"),
     }
 }
+
+/// Reads a chat dataset (format detected from the first line: openai, router or
+/// router-gold), failing on the first bad line.
+pub fn examples(path: &Path) -> Result<Vec<tooltune_core::dataset::Example>> {
+    use tooltune_core::dataset;
+    let name = name(path);
+    let bytes = read(path)?;
+    let format = dataset::detect(&bytes)
+        .ok_or_else(|| anyhow::anyhow!("{name}: cannot tell the format from its first line"))?;
+    if format == dataset::Format::Bfcl {
+        anyhow::bail!("{name}: BFCL files are for `eval --gold`; convert them to openai first");
+    }
+    let mut out = Vec::new();
+    for row in dataset::read(format, &name, &bytes, None)? {
+        out.push(row?);
+    }
+    if out.is_empty() {
+        anyhow::bail!("{name}: no examples");
+    }
+    Ok(out)
+}
+
+/// Writes bytes to a file, creating its folder.
+pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
+}

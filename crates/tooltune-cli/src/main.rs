@@ -1,8 +1,11 @@
-//! `tooltune`: lint, convert, split and evaluate tool-calling datasets.
+//! `tooltune`: lint, convert, split and evaluate tool-calling datasets; fine-tune,
+//! generate with and route with small language models.
 
 mod args;
 mod commands;
 mod io;
+mod model;
+mod run_dir;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -1,4 +1,5 @@
-//! `tooltune eval --gold GOLD --predictions PRED.jsonl [...]`.
+//! `tooltune eval --gold GOLD --predictions PRED.jsonl [...]`, or with
+//! `--run RUN_DIR --data TEST.jsonl` (see `eval_run`).
 
 use crate::args::EvalArgs;
 use crate::io;
@@ -8,9 +9,15 @@ use tooltune_core::dataset::{self, Format};
 use tooltune_core::eval::{self, CatalogueCache, MatchMode};
 
 pub fn run(a: EvalArgs) -> anyhow::Result<ExitCode> {
+    if let (Some(run), Some(data)) = (&a.run, &a.data) {
+        return super::eval_run::run(run, data, &a);
+    }
+    let (Some(gold_path), Some(pred_path)) = (&a.gold, &a.predictions) else {
+        bail!("give --gold and --predictions, or --run and --data");
+    };
     let mode: MatchMode = a.match_mode.parse()?;
-    let gold_name = io::name(&a.gold);
-    let gold = io::read(&a.gold)?;
+    let gold_name = io::name(gold_path);
+    let gold = io::read(gold_path)?;
     let format = match &a.gold_format {
         Some(f) => f.parse()?,
         None => dataset::detect(&gold).ok_or_else(|| {
@@ -36,8 +43,7 @@ pub fn run(a: EvalArgs) -> anyhow::Result<ExitCode> {
     }
     let tools = a.tools.as_deref().map(io::catalogue).transpose()?;
     let items = eval::items(&examples, tools.as_ref(), &mut CatalogueCache::default())?;
-    let predictions =
-        eval::read_predictions(&io::name(&a.predictions), &io::read(&a.predictions)?)?;
+    let predictions = eval::read_predictions(&io::name(pred_path), &io::read(pred_path)?)?;
     let report = eval::evaluate(&items, &predictions, mode)?;
     if a.json {
         io::print(&(serde_json::to_string_pretty(&report)? + "\n"))?;

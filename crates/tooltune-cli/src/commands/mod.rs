@@ -3,8 +3,14 @@
 mod catalogue;
 mod convert;
 mod eval;
+mod eval_run;
+mod generate;
 mod lint;
+mod mask;
+mod progress;
+mod route;
 mod split;
+mod train;
 
 use crate::args::{Cli, Command};
 use std::process::ExitCode;
@@ -17,5 +23,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Convert(a) => convert::run(a),
         Command::Split(a) => split::run(a),
         Command::Eval(a) => eval::run(a),
+        Command::Train(a) => train::run(a),
+        Command::Generate(a) => generate::run(a),
+        Command::Route(a) => route::run(a),
+        Command::Mask(a) => mask::run(a),
     }
 }

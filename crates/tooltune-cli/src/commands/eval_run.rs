@@ -1,0 +1,53 @@
+//! `tooltune eval --run RUN_DIR --data TEST.jsonl [--json]`: generate every
+//! answer with the run's model and score them with the same evaluator (and
+//! report keys) as `eval --gold --predictions`.
+
+use anyhow::Result;
+use std::path::Path;
+use std::process::ExitCode;
+use tooltune_core::eval::MatchMode;
+use tooltune_engine::assistant::EvalSet;
+
+use crate::args::EvalArgs;
+use crate::{io, run_dir};
+
+pub fn run(run: &Path, data: &Path, a: &EvalArgs) -> Result<ExitCode> {
+    let mode: MatchMode = a.match_mode.parse()?;
+    let loaded = run_dir::load(run)?;
+    let examples = io::examples(data)?;
+    let tools = match &a.tools {
+        Some(p) => Some(io::catalogue(p)?),
+        None if examples.iter().any(|e| e.conversation.tools.is_none()) => {
+            loaded.info.catalogue(run)?
+        }
+        None => None,
+    };
+    let set = EvalSet::new(
+        &examples,
+        tools.as_ref(),
+        &loaded.template,
+        &loaded.tokenizer,
+    )?;
+    let mut predictions = Vec::with_capacity(set.len());
+    for (i, prompt) in set.prompts.iter().enumerate() {
+        let (_, text) = tooltune_engine::assistant::complete(
+            &loaded.model,
+            &loaded.tokenizer,
+            prompt,
+            &loaded.stop,
+            a.max_new_tokens,
+        )?;
+        predictions.push(tooltune_core::eval::Prediction {
+            id: Some(set.items[i].id.clone()),
+            output: text,
+            at: tooltune_core::error::Location::line("generated", i + 1),
+        });
+    }
+    let report = tooltune_core::eval::evaluate(&set.items, &predictions, mode)?;
+    if a.json {
+        io::print(&(serde_json::to_string_pretty(&report)? + "\n"))?;
+    } else {
+        io::print(&report.to_text(a.show_failures))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,35 @@
+//! `tooltune mask DATA.jsonl --model M`: each example's rendered tokens with
+//! the trained ones in `[[ ]]` (in green on a terminal).
+
+use anyhow::Result;
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use tooltune_engine::train::{mask_example, show_mask};
+
+use crate::args::MaskArgs;
+use crate::{io, model};
+
+pub fn run(a: MaskArgs) -> Result<ExitCode> {
+    let examples = io::examples(&a.data)?;
+    let text = model::load_text(&a.model)?;
+    let colour = std::io::stdout().is_terminal();
+    let mut out = String::new();
+    let shown = a.limit.unwrap_or(examples.len()).min(examples.len());
+    for ex in &examples[..shown] {
+        let m = mask_example(&text.template, &text.tokenizer, ex)?;
+        out.push_str(&format!(
+            "== {}: {} tokens, {} trained{}\n{}\n",
+            m.at,
+            m.ids.len(),
+            m.trained_count(),
+            if colour {
+                " (trained in green)"
+            } else {
+                " (trained in [[ ]])"
+            },
+            show_mask(&m, colour)
+        ));
+    }
+    io::print(&out)?;
+    Ok(ExitCode::SUCCESS)
+}

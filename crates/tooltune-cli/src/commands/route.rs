@@ -1,0 +1,65 @@
+//! `tooltune route --run RUN_DIR "request"`: generate the routed call for one
+//! request and print it, validated against the run's catalogue.
+
+use anyhow::{Result, bail};
+use serde_json::{Value, json};
+use std::process::ExitCode;
+use tooltune_core::Target;
+use tooltune_core::parse::{Parsed, parse_output};
+use tooltune_engine::assistant::{complete, prompt_ids};
+
+use crate::args::RouteArgs;
+use crate::{io, run_dir};
+
+pub fn run(a: RouteArgs) -> Result<ExitCode> {
+    if a.request.trim().is_empty() {
+        bail!("the request is empty");
+    }
+    let run = run_dir::load(&a.run)?;
+    let catalogue = run.info.catalogue(&a.run)?;
+    let mut messages = Vec::new();
+    if let Some(system) = &run.info.system {
+        messages.push(json!({"role": "system", "content": system}));
+    }
+    messages.push(json!({"role": "user", "content": a.request}));
+    let tools = run.info.tools.as_ref().filter(|_| run.info.tools_in_prompt);
+    let prompt = prompt_ids(&run.template, &run.tokenizer, &messages, tools)?;
+    let (_, output) = complete(
+        &run.model,
+        &run.tokenizer,
+        &prompt,
+        &run.stop,
+        a.max_new_tokens,
+    )?;
+    let invalid = |why: String| -> Result<ExitCode> {
+        eprintln!("invalid output: {why}");
+        io::print(&(output.clone() + "\n"))?;
+        Ok(ExitCode::from(1))
+    };
+    let target = match parse_output(&output, run.info.mode()) {
+        Parsed::Invalid(why) => return invalid(why),
+        Parsed::Target(t) => t,
+    };
+    let routed: Value = match target {
+        Target::NoTool { reason } => json!({"tool": "no_tool", "reason": reason}),
+        Target::Calls(calls) => {
+            let mut out = Vec::new();
+            for c in &calls {
+                if let Some(Err(e)) = catalogue.as_ref().map(|cat| cat.check_call(c)) {
+                    return invalid(e.to_string());
+                }
+                out.push(json!({"tool": c.name, "arguments": c.arguments}));
+            }
+            if out.len() == 1 {
+                out.remove(0)
+            } else {
+                Value::Array(out)
+            }
+        }
+    };
+    if catalogue.is_none() {
+        eprintln!("note: the run has no tool catalogue, so the call was not validated");
+    }
+    io::print(&(routed.to_string() + "\n"))?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,212 @@
+//! `tooltune train --model DIR --data TRAIN.jsonl [--eval TEST.jsonl] --out RUN_DIR [...]`.
+
+use anyhow::{Context, Result, anyhow, bail};
+use std::path::Path;
+use std::process::ExitCode;
+use tooltune_core::dataset::{Example, Role, router};
+use tooltune_engine::assistant::{EvalSet, stop_ids};
+use tooltune_engine::lora::{LoraSettings, save_peft_adapter};
+use tooltune_engine::train::{self, EvalContext, TrainConfig, Tuning, batch, mask_example};
+
+use super::progress::Progress;
+use crate::args::TrainArgs;
+use crate::run_dir::RunInfo;
+use crate::{io, model};
+
+fn config(a: &TrainArgs) -> Result<TrainConfig> {
+    if a.lora_dropout != 0.0 {
+        bail!(
+            "--lora-dropout {}: only 0 is supported yet (Burn's LoRA adapts the weight, \
+             so there is no adapter input to drop out)",
+            a.lora_dropout
+        );
+    }
+    let targets: Vec<&str> = a.target_modules.iter().map(|s| s.trim()).collect();
+    let c = TrainConfig {
+        lr: a.lr,
+        epochs: a.epochs,
+        batch_size: a.batch_size,
+        grad_accum: a.grad_accum,
+        max_seq_len: a.max_seq_len,
+        truncate: a.truncate,
+        warmup_ratio: a.warmup_ratio,
+        weight_decay: a.weight_decay,
+        seed: a.seed,
+        tuning: if a.full {
+            Tuning::Full
+        } else {
+            Tuning::Lora(LoraSettings::new(a.lora_r, a.lora_alpha, &targets))
+        },
+        eval_every: a.eval_every,
+        eval_max_new_tokens: a.max_new_tokens,
+    };
+    c.check()?;
+    Ok(c)
+}
+
+/// The catalogue, system prompt and output style the run will route with.
+fn describe(
+    examples: &[Example],
+    tools: Option<&Path>,
+) -> Result<(Option<serde_json::Value>, bool, Option<String>, String)> {
+    let in_prompt = examples.iter().any(|e| e.conversation.tools.is_some());
+    let catalogue = match tools {
+        Some(p) => Some(
+            serde_json::from_slice(&io::read(p)?)
+                .with_context(|| format!("{} is not JSON", p.display()))?,
+        ),
+        None => examples.iter().find_map(|e| e.conversation.tools.clone()),
+    };
+    let first = &examples[0].conversation;
+    let system = first
+        .messages
+        .first()
+        .filter(|m| m.role == Role::System)
+        .map(|m| m.text());
+    let router_style = first
+        .messages
+        .iter()
+        .find(|m| m.role == Role::Assistant)
+        .is_some_and(|m| m.tool_calls.is_none() && router::router_value(&m.text()).is_some());
+    let mode = if router_style { "json" } else { "chat" };
+    Ok((catalogue, in_prompt, system, mode.into()))
+}
+
+pub fn run(a: TrainArgs) -> Result<ExitCode> {
+    let cfg = config(&a)?;
+    let device = tooltune_engine::backend_device(&a.model.backend).map_err(|e| anyhow!(e))?;
+    let examples = io::examples(&a.data)?;
+    let text = model::load_text(&a.model.model)?;
+    let mut masked = Vec::with_capacity(examples.len());
+    for ex in &examples {
+        let mut m = mask_example(&text.template, &text.tokenizer, ex)?;
+        batch::fit_length(&mut m, cfg.max_seq_len, cfg.truncate)?;
+        masked.push(m);
+    }
+    let (tools, tools_in_prompt, system, output_mode) = describe(&examples, a.tools.as_deref())?;
+    let base = model::load_model(&a.model.model, None, &device)?;
+    let stop = stop_ids(&base, &text.tokenizer, &text.template);
+    let pad = ["pad_token", "eos_token"]
+        .iter()
+        .find_map(|k| {
+            text.template
+                .token(k)
+                .and_then(|t| text.tokenizer.token_id(t))
+        })
+        .unwrap_or(0);
+    let mut info = RunInfo {
+        tooltune_version: env!("CARGO_PKG_VERSION").into(),
+        model: std::fs::canonicalize(&a.model.model).unwrap_or(a.model.model.clone()),
+        train_data: a.data.clone(),
+        eval_data: a.eval.clone(),
+        backend: a.model.backend.clone(),
+        tools,
+        tools_in_prompt,
+        system,
+        output_mode,
+        config: cfg.clone(),
+        examples: examples.len(),
+        steps: 0,
+        final_loss: None,
+        stopped: None,
+    };
+    let catalogue = info.catalogue(&a.out)?;
+    let eval_set = match &a.eval {
+        Some(p) => {
+            let ex = io::examples(p)?;
+            let lacks = ex.iter().any(|e| e.conversation.tools.is_none());
+            Some(EvalSet::new(
+                &ex,
+                catalogue.as_ref().filter(|_| lacks),
+                &text.template,
+                &text.tokenizer,
+            )?)
+        }
+        None => None,
+    };
+    std::fs::create_dir_all(&a.out)
+        .with_context(|| format!("cannot create {}", a.out.display()))?;
+    let write_info = |info: &RunInfo| {
+        io::write(
+            &a.out.join("run.json"),
+            &(serde_json::to_string_pretty(info)? + "\n"),
+        )
+    };
+    write_info(&info)?;
+    let metrics_path = a.out.join("metrics.jsonl");
+    let metrics = std::fs::File::create(&metrics_path)
+        .with_context(|| format!("cannot write {}", metrics_path.display()))?;
+    let model = train::prepare(base, &cfg.tuning, cfg.seed)?;
+    let total = cfg.steps_per_epoch(masked.len()) * cfg.epochs;
+    let trained_tokens: usize = masked.iter().map(|m| m.trained_count()).sum();
+    eprintln!(
+        "training on {} examples ({} trained tokens), {} steps, {}",
+        masked.len(),
+        trained_tokens,
+        total,
+        match &cfg.tuning {
+            Tuning::Full => "full fine-tune".to_string(),
+            Tuning::Lora(l) => format!(
+                "LoRA r={} alpha={} on {}",
+                l.r,
+                l.lora_alpha,
+                l.target_modules.join(",")
+            ),
+        }
+    );
+    let mut progress = Progress::new(total, metrics);
+    let eval = eval_set.as_ref().map(|set| EvalContext {
+        set,
+        tokenizer: &text.tokenizer,
+        stop: &stop,
+    });
+    let out = train::train(model, &masked, pad, &cfg, eval, &mut progress)?;
+    progress.finish();
+    if let Some(e) = progress.error.take() {
+        return Err(anyhow!(e).context(format!("cannot write {}", metrics_path.display())));
+    }
+    match &cfg.tuning {
+        Tuning::Lora(l) => {
+            let base_path = info.model.display().to_string();
+            io::write_bytes(
+                &a.out.join("adapter_config.json"),
+                &l.to_peft_config_json(Some(&base_path)),
+            )?;
+            io::write_bytes(
+                &a.out.join("adapter_model.safetensors"),
+                &save_peft_adapter(&out.model)?,
+            )?;
+        }
+        Tuning::Full => io::write_bytes(
+            &a.out.join("model.safetensors"),
+            &out.model.to_safetensors()?,
+        )?,
+    }
+    info.steps = out.steps.len();
+    info.final_loss = out.steps.last().map(|s| s.loss);
+    info.stopped = out.stopped.as_ref().map(|e| e.to_string());
+    write_info(&info)?;
+    if let Some(e) = out.stopped {
+        eprintln!("error: {e}");
+        eprintln!(
+            "  the adapter of step {} was saved in {}",
+            info.steps,
+            a.out.display()
+        );
+        return Ok(ExitCode::from(1));
+    }
+    let last = progress.last_eval.as_ref().map(|e| {
+        format!(
+            ", valid-tool-call rate {:.3}, argument match {:.3}",
+            e.valid_tool_call_rate, e.argument_match_accuracy
+        )
+    });
+    eprintln!(
+        "done: {} steps, final loss {:.4}{}; wrote {}",
+        info.steps,
+        info.final_loss.unwrap_or(f32::NAN),
+        last.unwrap_or_default(),
+        a.out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
