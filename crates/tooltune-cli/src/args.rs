@@ -194,8 +194,8 @@ pub struct TrainArgs {
     /// LoRA alpha (scale = alpha / r).
     #[arg(long, default_value_t = 32.0)]
     pub lora_alpha: f64,
-    /// LoRA dropout (only 0 is supported yet).
-    #[arg(long, default_value_t = 0.0)]
+    /// Dropout on the LoRA adapters' input while training.
+    #[arg(long, default_value_t = 0.05)]
     pub lora_dropout: f64,
     /// LoRA target projections, comma-separated (q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj).
     #[arg(long, default_value = "q_proj,v_proj", value_delimiter = ',')]

@@ -11,6 +11,7 @@ use burn::tensor::ops::AttentionModuleOptions;
 use burn::tensor::{Device, Tensor};
 
 use crate::cache::LayerCache;
+use crate::lora::project;
 use crate::rope::{RopeTables, apply_rotary};
 
 /// Configuration of an [`Attention`] layer.
@@ -57,6 +58,7 @@ impl AttentionConfig {
             n_heads: self.n_heads,
             n_kv_heads: self.n_kv_heads,
             head_dim: self.head_dim,
+            lora_dropout: 0.0,
         }
     }
 }
@@ -83,6 +85,8 @@ pub struct Attention {
     pub n_kv_heads: usize,
     /// Per-head width.
     pub head_dim: usize,
+    /// Dropout on LoRA adapters' input while training (see `lora::dropout`).
+    pub lora_dropout: f64,
 }
 
 impl Attention {
@@ -100,9 +104,16 @@ impl Attention {
             t.reshape([batch, seq_len, n, self.head_dim])
                 .swap_dims(1, 2)
         };
-        let q = apply_rotary(heads(self.q_proj.forward(x.clone()), self.n_heads), rope);
-        let k = apply_rotary(heads(self.k_proj.forward(x.clone()), self.n_kv_heads), rope);
-        let v = heads(self.v_proj.forward(x), self.n_kv_heads);
+        let p = self.lora_dropout;
+        let q = apply_rotary(
+            heads(project(&self.q_proj, x.clone(), p), self.n_heads),
+            rope,
+        );
+        let k = apply_rotary(
+            heads(project(&self.k_proj, x.clone(), p), self.n_kv_heads),
+            rope,
+        );
+        let v = heads(project(&self.v_proj, x, p), self.n_kv_heads);
         let (k, v) = match cache {
             Some(cache) => cache.append(k, v),
             None => (k, v),
@@ -119,7 +130,7 @@ impl Attention {
         let out = out
             .swap_dims(1, 2)
             .reshape([batch, seq_len, self.n_heads * self.head_dim]);
-        self.o_proj.forward(out)
+        project(&self.o_proj, out, p)
     }
 
     /// `[b, kv, s, d] -> [b, kv * group, s, d]`, kv head `j` serving query

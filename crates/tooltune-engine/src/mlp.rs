@@ -2,6 +2,7 @@
 //! (Shazeer 2020, "GLU Variants Improve Transformer"), HF transformers
 //! `LlamaMLP`.
 
+use crate::lora::project;
 use burn::config::Config;
 use burn::module::{Initializer, Module};
 use burn::nn::{Linear, LinearConfig};
@@ -39,6 +40,7 @@ impl MlpConfig {
             gate_proj: linear(self.d_model, self.d_ff),
             up_proj: linear(self.d_model, self.d_ff),
             down_proj: linear(self.d_ff, self.d_model),
+            lora_dropout: 0.0,
         }
     }
 }
@@ -56,12 +58,15 @@ pub struct Mlp {
     pub up_proj: Linear,
     /// Down projection, `d_ff -> d_model`.
     pub down_proj: Linear,
+    /// Dropout on LoRA adapters' input while training (see `lora::dropout`).
+    pub lora_dropout: f64,
 }
 
 impl Mlp {
     /// Applies the block.
     pub fn forward<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
-        let gate = silu(self.gate_proj.forward(x.clone()));
-        self.down_proj.forward(gate.mul(self.up_proj.forward(x)))
+        let p = self.lora_dropout;
+        let gate = silu(project(&self.gate_proj, x.clone(), p));
+        project(&self.down_proj, gate.mul(project(&self.up_proj, x, p)), p)
     }
 }

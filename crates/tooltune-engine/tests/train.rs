@@ -4,6 +4,7 @@
 //! adapter factors.
 
 use tooltune_engine::EngineError;
+use tooltune_engine::burn::module::Module;
 use tooltune_engine::chat::ChatTemplate;
 use tooltune_engine::lora::{LoraSettings, load_peft_adapter, save_peft_adapter};
 use tooltune_engine::train::{self, MaskedExample, TrainConfig, Tuning, mask_example};
@@ -142,4 +143,58 @@ fn nan_loss_stops_and_keeps_the_last_good_adapter() {
     );
     // The adapter handed back is the one training started from.
     assert_eq!(save_peft_adapter(&out.model).expect("saves"), bytes);
+}
+
+#[test]
+fn lora_dropout_is_unbiased_and_only_acts_while_training() {
+    use tooltune_engine::burn::tensor::{Distribution, Tensor};
+    use tooltune_engine::lora::project;
+    let settings = LoraSettings::new(4, 8.0, &["q_proj"]);
+    let model = train::prepare(load_model("llama-gqa"), &Tuning::Lora(settings.clone()), 5)
+        .expect("adapters");
+    // Give B non-zero values so the adapter matters.
+    let mut bytes = save_peft_adapter(&model).expect("saves");
+    let header = 8 + u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    for chunk in bytes[header..].chunks_mut(4) {
+        if chunk == [0; 4] {
+            chunk.copy_from_slice(&0.05f32.to_le_bytes());
+        }
+    }
+    let (model, _) = load_peft_adapter(
+        load_model("llama-gqa"),
+        &settings.to_peft_config_json(None),
+        &bytes,
+    )
+    .expect("loads");
+    let q = &model.model.layers[0].self_attn.q_proj;
+    let x = Tensor::<2>::random([3, 64], Distribution::Normal(0.0, 1.0), &model.device());
+    let plain = tooltune_engine::llama::read_f32(q.forward(x.clone())).expect("read");
+    // Off autodiff (inference): no dropout at all.
+    let same = tooltune_engine::llama::read_f32(project(q, x.clone(), 0.5)).expect("read");
+    assert_eq!(plain, same);
+    // On autodiff: each draw differs, the mean over draws is the plain output.
+    let ad = model.device().autodiff();
+    let q_ad = model.clone().fork(&ad).model.layers[0]
+        .self_attn
+        .q_proj
+        .clone();
+    let x_ad = Tensor::<2>::from_data(x.to_data(), &ad);
+    let draws = 400;
+    let mut mean = vec![0.0f32; plain.len()];
+    let mut differs = 0;
+    for _ in 0..draws {
+        let y = tooltune_engine::llama::read_f32(project(&q_ad, x_ad.clone(), 0.5)).expect("read");
+        differs += usize::from(y != plain);
+        mean.iter_mut()
+            .zip(&y)
+            .for_each(|(m, v)| *m += v / draws as f32);
+    }
+    assert_eq!(differs, draws);
+    let scale = plain.iter().map(|v| v.abs()).fold(0.0f32, f32::max);
+    let worst = mean
+        .iter()
+        .zip(&plain)
+        .map(|(m, p)| (m - p).abs())
+        .fold(0.0f32, f32::max);
+    assert!(worst < 0.1 * scale, "mean off by {worst} (scale {scale})");
 }

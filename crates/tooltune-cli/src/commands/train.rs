@@ -1,6 +1,6 @@
 //! `tooltune train --model DIR --data TRAIN.jsonl [--eval TEST.jsonl] --out RUN_DIR [...]`.
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, anyhow};
 use std::path::Path;
 use std::process::ExitCode;
 use tooltune_core::dataset::{Example, Role, router};
@@ -14,13 +14,6 @@ use crate::run_dir::RunInfo;
 use crate::{io, model};
 
 fn config(a: &TrainArgs) -> Result<TrainConfig> {
-    if a.lora_dropout != 0.0 {
-        bail!(
-            "--lora-dropout {}: only 0 is supported yet (Burn's LoRA adapts the weight, \
-             so there is no adapter input to drop out)",
-            a.lora_dropout
-        );
-    }
     let targets: Vec<&str> = a.target_modules.iter().map(|s| s.trim()).collect();
     let c = TrainConfig {
         lr: a.lr,
@@ -35,7 +28,9 @@ fn config(a: &TrainArgs) -> Result<TrainConfig> {
         tuning: if a.full {
             Tuning::Full
         } else {
-            Tuning::Lora(LoraSettings::new(a.lora_r, a.lora_alpha, &targets))
+            Tuning::Lora(
+                LoraSettings::new(a.lora_r, a.lora_alpha, &targets).with_dropout(a.lora_dropout),
+            )
         },
         eval_every: a.eval_every,
         eval_max_new_tokens: a.max_new_tokens,
@@ -147,9 +142,10 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
         match &cfg.tuning {
             Tuning::Full => "full fine-tune".to_string(),
             Tuning::Lora(l) => format!(
-                "LoRA r={} alpha={} on {}",
+                "LoRA r={} alpha={} dropout={} on {}",
                 l.r,
                 l.lora_alpha,
+                l.lora_dropout,
                 l.target_modules.join(",")
             ),
         }

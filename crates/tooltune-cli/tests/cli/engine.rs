@@ -235,6 +235,7 @@ fn lora_run_writes_a_peft_adapter_and_mask_shows_trained_tokens() {
     let cfg: Value =
         serde_json::from_slice(&std::fs::read(run.join("adapter_config.json")).unwrap()).unwrap();
     assert_eq!(cfg["r"], 4);
+    assert_eq!(cfg["lora_dropout"], 0.05);
     assert_eq!(
         cfg["target_modules"],
         serde_json::json!(["q_proj", "k_proj"])
@@ -289,9 +290,9 @@ fn train_rejects_bad_flags_and_long_examples() {
         "{}",
         text(&o)
     );
-    let o = with(&["--lora-dropout", "0.1"]);
+    let o = with(&["--lora-dropout", "1.5"]);
     assert!(
-        text(&o).contains("--lora-dropout 0.1: only 0 is supported yet"),
+        text(&o).contains("training: key `lora_dropout`: must be in [0, 1)"),
         "{}",
         text(&o)
     );

@@ -11,6 +11,7 @@
 //! `LoraAdapter` through a small `Reparameterizer` (in `peft.rs`), so
 //! training, saving and merging treat loaded and fresh adapters alike.
 
+mod dropout;
 mod peft;
 mod settings;
 
@@ -20,6 +21,7 @@ use burn::nn::Linear;
 use crate::error::Result;
 use crate::llama::LlamaForCausalLM;
 
+pub use dropout::{project, set_lora_dropout};
 pub use peft::{load_peft_adapter, save_peft_adapter};
 pub use settings::{LoraSettings, parse_peft_config};
 

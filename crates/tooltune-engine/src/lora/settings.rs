@@ -20,6 +20,9 @@ pub struct LoraSettings {
     pub use_rslora: bool,
     /// Targeted projections, e.g. `["q_proj", "v_proj"]`.
     pub target_modules: Vec<String>,
+    /// Dropout on the adapter's input while training (PEFT's `lora_dropout`).
+    #[serde(default)]
+    pub lora_dropout: f64,
 }
 
 impl LoraSettings {
@@ -30,7 +33,14 @@ impl LoraSettings {
             lora_alpha,
             use_rslora: false,
             target_modules: target_modules.iter().map(|s| s.to_string()).collect(),
+            lora_dropout: 0.0,
         }
+    }
+
+    /// Sets the adapter-input dropout used while training.
+    pub fn with_dropout(mut self, p: f64) -> Self {
+        self.lora_dropout = p;
+        self
     }
 
     /// The factor applied to `B @ A`.
@@ -45,6 +55,9 @@ impl LoraSettings {
     pub(super) fn check(&self) -> Result<()> {
         if self.r == 0 {
             return Err(adapter_err(CONFIG_FILE, "`r` must be positive"));
+        }
+        if !(0.0..1.0).contains(&self.lora_dropout) {
+            return Err(adapter_err(CONFIG_FILE, "`lora_dropout` must be in [0, 1)"));
         }
         if self.target_modules.is_empty() {
             return Err(adapter_err(CONFIG_FILE, "`target_modules` is empty"));
@@ -73,7 +86,7 @@ impl LoraSettings {
             "lora_alpha": self.lora_alpha,
             "use_rslora": self.use_rslora,
             "target_modules": self.target_modules,
-            "lora_dropout": 0.0,
+            "lora_dropout": self.lora_dropout,
             "bias": "none",
             "fan_in_fan_out": false,
             "use_dora": false,
@@ -100,6 +113,8 @@ struct PeftConfigJson {
     #[serde(default)]
     use_dora: bool,
     bias: Option<String>,
+    #[serde(default)]
+    lora_dropout: f64,
     target_modules: Option<TargetModules>,
     rank_pattern: Option<HashMap<String, serde_json::Value>>,
     alpha_pattern: Option<HashMap<String, serde_json::Value>>,
@@ -148,6 +163,7 @@ pub fn parse_peft_config(bytes: &[u8]) -> Result<LoraSettings> {
         lora_alpha: c.lora_alpha,
         use_rslora: c.use_rslora,
         target_modules,
+        lora_dropout: c.lora_dropout,
     };
     settings.check()?;
     Ok(settings)

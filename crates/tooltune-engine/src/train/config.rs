@@ -1,6 +1,7 @@
 //! Training hyper-parameters, with the defaults of the tool-use lesson's
 //! TRL `SFTConfig` + PEFT `LoraConfig` (lr 2e-4, 3 epochs, batch 8, cosine
-//! schedule with 3 % warmup, LoRA r=16, alpha=32 on `q_proj`, `v_proj`).
+//! schedule with 3 % warmup, LoRA r=16, alpha=32, dropout 0.05 on `q_proj`,
+//! `v_proj`).
 
 use serde::{Deserialize, Serialize};
 
@@ -58,7 +59,9 @@ impl Default for TrainConfig {
             warmup_ratio: 0.03,
             weight_decay: 0.0,
             seed: 0,
-            tuning: Tuning::Lora(LoraSettings::new(16, 32.0, &["q_proj", "v_proj"])),
+            tuning: Tuning::Lora(
+                LoraSettings::new(16, 32.0, &["q_proj", "v_proj"]).with_dropout(0.05),
+            ),
             eval_every: None,
             eval_max_new_tokens: 128,
         }
@@ -94,6 +97,9 @@ impl TrainConfig {
             return bad("eval_every", "must be at least 1");
         }
         if let Tuning::Lora(l) = &self.tuning {
+            if !(0.0..1.0).contains(&l.lora_dropout) {
+                return bad("lora_dropout", "must be in [0, 1)");
+            }
             if l.r == 0 {
                 return bad("lora_r", "must be at least 1");
             }

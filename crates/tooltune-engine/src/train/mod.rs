@@ -21,7 +21,7 @@ pub use trainer::{EvalContext, EvalLog, Observer, StepLog, Trained, train};
 
 use crate::error::{EngineError, Result};
 use crate::llama::LlamaForCausalLM;
-use crate::lora::{LoraSettings, load_peft_adapter, projections};
+use crate::lora::{LoraSettings, load_peft_adapter, projections, set_lora_dropout};
 use batch::SplitMix64;
 
 /// Readies `model` for `tuning`: fresh LoRA adapters drawn from `seed`, or
@@ -32,7 +32,8 @@ pub fn prepare(model: LlamaForCausalLM, tuning: &Tuning, seed: u64) -> Result<Ll
         Tuning::Lora(settings) => {
             let bytes = fresh_adapter(&model, settings, seed)?;
             let config = settings.to_peft_config_json(None);
-            Ok(load_peft_adapter(model, &config, &bytes)?.0)
+            let model = load_peft_adapter(model, &config, &bytes)?.0;
+            Ok(set_lora_dropout(model, settings.lora_dropout))
         }
     }
 }

@@ -111,6 +111,8 @@ pub fn train(
         return Err(EngineError::Input("no training examples".into()));
     }
     let device: Device = model.device().autodiff();
+    // Seeds LoRA-dropout masks (the only random draws of a step).
+    device.seed(config.seed);
     let mut model = model.fork(&device).train();
     if matches!(config.tuning, Tuning::Full) {
         model = model.train();
