@@ -295,7 +295,10 @@ mod tests {
     fn tags_inside_json_strings_stay_json() {
         // Minimised from a fuzzer crash: the argument key holds a Hermes tag.
         let text = r#"[{"name":"f","arguments":{"a<tool_call>1":[0,2]}}]"#;
-        assert_eq!(calls(text), vec![call("f", json!({"a<tool_call>1": [0, 2]}))]);
+        assert_eq!(
+            calls(text),
+            vec![call("f", json!({"a<tool_call>1": [0, 2]}))]
+        );
     }
 
     #[test]
