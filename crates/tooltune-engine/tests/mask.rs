@@ -89,3 +89,65 @@ fn qwen_template_masks_the_same_way_and_weight_zero_is_skipped() {
         "t.jsonl:1: no assistant message to train on (none, or all have weight 0)"
     );
 }
+
+#[derive(serde::Deserialize)]
+struct LossCase {
+    name: String,
+    messages: serde_json::Value,
+    tools: Option<serde_json::Value>,
+    text: String,
+    input_ids: Vec<u32>,
+    assistant_mask: Vec<u8>,
+    loss: f32,
+}
+
+#[derive(serde::Deserialize)]
+struct LossGolden {
+    cases: Vec<LossCase>,
+    batch_loss: f32,
+}
+
+/// `loss_golden.json` (made by `make_loss_golden.py`): transformers'
+/// `return_assistant_tokens_mask` on a `{% generation %}`-marked copy of the
+/// built-in template, and the fixture model's loss with untrained labels -100.
+#[test]
+fn mask_and_loss_match_transformers() {
+    use tooltune_engine::train::batch::Batch;
+    use tooltune_engine::train::step::masked_loss;
+    let bytes = std::fs::read(templates_dir().join("loss_golden.json")).expect("golden");
+    let golden: LossGolden = serde_json::from_slice(&bytes).expect("parses");
+    let tok = tokenizer("llama-gqa");
+    let template = ChatTemplate::builtin();
+    let model = crate::common::load_model("llama-gqa");
+    let device = model.device();
+    let mut masked = Vec::new();
+    for case in &golden.cases {
+        let mut line = serde_json::json!({"messages": case.messages});
+        if let Some(t) = &case.tools {
+            line["tools"] = t.clone();
+        }
+        let m = mask_example(&template, &tok, &example(&line.to_string())).expect("masks");
+        assert_eq!(m.text, case.text, "{}", case.name);
+        assert_eq!(m.ids, case.input_ids, "{}", case.name);
+        let want: Vec<bool> = case.assistant_mask.iter().map(|&b| b == 1).collect();
+        assert_eq!(m.trained, want, "{}", case.name);
+        let loss = masked_loss(&model, &Batch::new(&[&m], 0), &device);
+        let loss = tooltune_engine::llama::read_f32(loss).expect("read")[0];
+        eprintln!("{}: loss {loss} vs transformers {}", case.name, case.loss);
+        assert!(
+            (loss - case.loss).abs() < 1e-5,
+            "{}: {loss} vs {}",
+            case.name,
+            case.loss
+        );
+        masked.push(m);
+    }
+    let refs: Vec<_> = masked.iter().collect();
+    let loss = masked_loss(&model, &Batch::new(&refs, 0), &device);
+    let loss = tooltune_engine::llama::read_f32(loss).expect("read")[0];
+    assert!(
+        (loss - golden.batch_loss).abs() < 1e-5,
+        "{loss} vs {}",
+        golden.batch_loss
+    );
+}
