@@ -1,5 +1,6 @@
 //! `tooltune mask DATA.jsonl --model M`: each example's rendered tokens with
-//! the trained ones in `[[ ]]` (in green on a terminal).
+//! the trained ones in `[[ ]]` (in green on a terminal); an example that
+//! cannot be masked is reported and the command exits 1.
 
 use anyhow::Result;
 use std::io::IsTerminal;
@@ -15,8 +16,17 @@ pub fn run(a: MaskArgs) -> Result<ExitCode> {
     let colour = std::io::stdout().is_terminal();
     let mut out = String::new();
     let shown = a.limit.unwrap_or(examples.len()).min(examples.len());
+    let mut failed = 0;
     for ex in &examples[..shown] {
-        let m = mask_example(&text.template, &text.tokenizer, ex)?;
+        // Keep going past an example that cannot be masked: this is a checker.
+        let m = match mask_example(&text.template, &text.tokenizer, ex) {
+            Ok(m) => m,
+            Err(e) => {
+                failed += 1;
+                out.push_str(&format!("== error: {e}\n"));
+                continue;
+            }
+        };
         out.push_str(&format!(
             "== {}: {} tokens, {} trained{}\n{}\n",
             m.at,
@@ -31,5 +41,9 @@ pub fn run(a: MaskArgs) -> Result<ExitCode> {
         ));
     }
     io::print(&out)?;
-    Ok(ExitCode::SUCCESS)
+    Ok(if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -1,0 +1,133 @@
+//! Arguments of the model commands: train, generate, route, mask.
+
+use clap::Args;
+use std::path::PathBuf;
+
+#[derive(Debug, Args)]
+pub struct ModelArgs {
+    /// A Hugging Face model folder: config.json, model.safetensors (or sharded),
+    /// tokenizer.json, and tokenizer_config.json (its chat_template; built-in ChatML otherwise).
+    #[arg(long)]
+    pub model: PathBuf,
+    /// Compute backend: cpu or wgpu.
+    #[arg(long, default_value = "cpu")]
+    pub backend: String,
+}
+
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Training data (openai or router chat JSONL).
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Evaluation data: the four metrics are logged at each evaluation point.
+    #[arg(long)]
+    pub eval: Option<PathBuf>,
+    /// Run folder to write: adapter (PEFT) or model, run.json, metrics.jsonl.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// A tool catalogue for lines without `tools` (router data); stored in the run.
+    #[arg(long)]
+    pub tools: Option<PathBuf>,
+    /// Peak learning rate.
+    #[arg(long, default_value_t = 2e-4)]
+    pub lr: f64,
+    /// Passes over the data.
+    #[arg(long, default_value_t = 3)]
+    pub epochs: usize,
+    /// Examples per micro-batch.
+    #[arg(long, default_value_t = 8)]
+    pub batch_size: usize,
+    /// Micro-batches per optimiser step.
+    #[arg(long, default_value_t = 1)]
+    pub grad_accum: usize,
+    /// Longest example in tokens; longer ones are an error unless --truncate.
+    #[arg(long, default_value_t = 1024)]
+    pub max_seq_len: usize,
+    /// Cut examples longer than --max-seq-len instead of stopping.
+    #[arg(long)]
+    pub truncate: bool,
+    /// Fraction of steps with a linear learning-rate warmup (then cosine decay).
+    #[arg(long, default_value_t = 0.03)]
+    pub warmup_ratio: f64,
+    /// AdamW weight decay.
+    #[arg(long, default_value_t = 0.0)]
+    pub weight_decay: f64,
+    /// LoRA rank.
+    #[arg(long, default_value_t = 16)]
+    pub lora_r: usize,
+    /// LoRA alpha (scale = alpha / r).
+    #[arg(long, default_value_t = 32.0)]
+    pub lora_alpha: f64,
+    /// Dropout on the LoRA adapters' input while training.
+    #[arg(long, default_value_t = 0.05)]
+    pub lora_dropout: f64,
+    /// LoRA target projections, comma-separated (q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj).
+    #[arg(long, default_value = "q_proj,v_proj", value_delimiter = ',')]
+    pub target_modules: Vec<String>,
+    /// Train every weight instead of a LoRA adapter.
+    #[arg(long)]
+    pub full: bool,
+    /// Seed for shuffling and adapter initialisation.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Evaluate every N optimiser steps (default: at the end of each epoch).
+    #[arg(long)]
+    pub eval_every: Option<usize>,
+    /// The most tokens generated per answer during evaluation.
+    #[arg(long, default_value_t = 128)]
+    pub max_new_tokens: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// A PEFT adapter folder (adapter_config.json + adapter_model.safetensors).
+    #[arg(long)]
+    pub adapter: Option<PathBuf>,
+    /// Prompt text, tokenized as written (no chat template).
+    #[arg(
+        long,
+        conflicts_with = "prompt_ids",
+        required_unless_present = "prompt_ids"
+    )]
+    pub prompt: Option<String>,
+    /// Prompt token ids, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    pub prompt_ids: Option<Vec<u32>>,
+    /// The most tokens to generate.
+    #[arg(long, default_value_t = 64)]
+    pub max_new_tokens: usize,
+    /// Do not stop at end-of-sequence tokens.
+    #[arg(long)]
+    pub ignore_eos: bool,
+    /// Print {"new_ids": [...], "text": "..."}.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RouteArgs {
+    /// A training run folder (from `tooltune train`).
+    #[arg(long)]
+    pub run: PathBuf,
+    /// The request to route.
+    pub request: String,
+    /// The most tokens to generate.
+    #[arg(long, default_value_t = 128)]
+    pub max_new_tokens: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct MaskArgs {
+    /// The dataset (openai or router chat JSONL).
+    pub data: PathBuf,
+    /// Model folder whose tokenizer.json and tokenizer_config.json are used.
+    #[arg(long)]
+    pub model: PathBuf,
+    /// Show only the first N examples.
+    #[arg(long)]
+    pub limit: Option<usize>,
+}

@@ -1,0 +1,193 @@
+//! `train` → `eval --run` → `route` end to end on the fixture model, a LoRA
+//! run's PEFT files, `mask`, and bad training flags and data that must fail
+//! with a clear message naming the flag or the line.
+
+use super::engine::hf;
+use super::{s, text, tmp, tooltune};
+use serde_json::Value;
+
+const TOOLS: &str = r#"[{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object",
+ "properties": {"city": {"type": "string", "enum": ["Paris", "Rome", "Oslo", "Lima"]}}, "required": ["city"],
+ "additionalProperties": false}}}]"#;
+
+fn router_data(n: usize) -> String {
+    let cities = ["Paris", "Rome", "Oslo", "Lima"];
+    (0..n)
+        .map(|i| {
+            let (user, answer) = if i % 5 == 0 {
+                ("Hello!".to_string(), r#"{\"tool\": \"no_tool\", \"reason\": \"greeting\"}"#.to_string())
+            } else {
+                let c = cities[i % 4];
+                (format!("Weather in {c}?"), format!(r#"{{\"tool\": \"get_weather\", \"arguments\": {{\"city\": \"{c}\"}}}}"#))
+            };
+            format!(
+                r#"{{"messages": [{{"role": "system", "content": "Route."}}, {{"role": "user", "content": "{user}"}}, {{"role": "assistant", "content": "{answer}"}}]}}"#
+            ) + "\n"
+        })
+        .collect()
+}
+
+#[test]
+fn train_eval_route_end_to_end() {
+    let data = tmp("router.jsonl");
+    std::fs::write(&data, router_data(40)).unwrap();
+    let tools = tmp("tools.json");
+    std::fs::write(&tools, TOOLS).unwrap();
+    let run = tmp("run-full");
+    let o = tooltune(&[
+        "train",
+        "--model",
+        &hf("llama-gqa"),
+        "--data",
+        s(&data),
+        "--eval",
+        s(&data),
+        "--tools",
+        s(&tools),
+        "--out",
+        s(&run),
+        "--full",
+        "--lr",
+        "5e-3",
+        "--epochs",
+        "12",
+        "--batch-size",
+        "8",
+        "--eval-every",
+        "30",
+        "--seed",
+        "3",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let info: Value =
+        serde_json::from_slice(&std::fs::read(run.join("run.json")).unwrap()).unwrap();
+    assert_eq!(info["steps"], 60);
+    assert_eq!(info["output_mode"], "json");
+    assert!(info["final_loss"].as_f64().unwrap() < 0.1, "{info}");
+    let metrics = std::fs::read_to_string(run.join("metrics.jsonl")).unwrap();
+    let lines: Vec<Value> = metrics
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.iter().filter(|l| l["type"] == "step").count(), 60);
+    let evals: Vec<&Value> = lines.iter().filter(|l| l["type"] == "eval").collect();
+    assert_eq!(evals.len(), 2);
+    assert_eq!(evals[1]["valid_tool_call_rate"], 1.0, "{metrics}");
+
+    let o = tooltune(&["eval", "--run", s(&run), "--data", s(&data), "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let report: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["n"], 40);
+    assert_eq!(report["valid_tool_call_rate"], 1.0);
+    assert_eq!(report["tool_name_accuracy"], 1.0);
+    assert_eq!(report["false_tool_call_rate"], 0.0);
+
+    let o = tooltune(&["route", "--run", s(&run), "Weather in Oslo?"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let routed: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        routed,
+        serde_json::json!({"tool": "get_weather", "arguments": {"city": "Oslo"}})
+    );
+}
+
+#[test]
+fn lora_run_writes_a_peft_adapter_and_mask_shows_trained_tokens() {
+    let data = tmp("router-lora.jsonl");
+    std::fs::write(&data, router_data(4)).unwrap();
+    let run = tmp("run-lora");
+    let o = tooltune(&[
+        "train",
+        "--model",
+        &hf("llama-gqa"),
+        "--data",
+        s(&data),
+        "--out",
+        s(&run),
+        "--epochs",
+        "1",
+        "--batch-size",
+        "2",
+        "--lora-r",
+        "4",
+        "--target-modules",
+        "q_proj,k_proj",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let cfg: Value =
+        serde_json::from_slice(&std::fs::read(run.join("adapter_config.json")).unwrap()).unwrap();
+    assert_eq!(cfg["r"], 4);
+    assert_eq!(cfg["lora_dropout"], 0.05);
+    assert_eq!(
+        cfg["target_modules"],
+        serde_json::json!(["q_proj", "k_proj"])
+    );
+    assert!(
+        std::fs::metadata(run.join("adapter_model.safetensors"))
+            .unwrap()
+            .len()
+            > 0
+    );
+    let o = tooltune(&[
+        "mask",
+        s(&data),
+        "--model",
+        &hf("llama-gqa"),
+        "--limit",
+        "1",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let shown = String::from_utf8_lossy(&o.stdout);
+    assert!(shown.contains("tokens,"), "{shown}");
+    assert!(
+        shown.contains(
+            "<|im_start|>assistant\n[[{\"tool\": \"no_tool\", \"reason\": \"greeting\"}<|im_end|>]]"
+        ),
+        "{shown}"
+    );
+}
+
+#[test]
+fn train_rejects_bad_flags_and_long_examples() {
+    let data = tmp("router-bad.jsonl");
+    std::fs::write(&data, router_data(2)).unwrap();
+    let out = tmp("run-bad");
+    let base = [
+        "train",
+        "--model",
+        &hf("llama-gqa"),
+        "--data",
+        s(&data),
+        "--out",
+        s(&out),
+    ];
+    let with = |extra: &[&str]| {
+        let args: Vec<&str> = base.iter().copied().chain(extra.iter().copied()).collect();
+        tooltune(&args)
+    };
+    let o = with(&["--max-seq-len", "10"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("router-bad.jsonl:1: "), "{}", text(&o));
+    assert!(
+        text(&o).contains("more than --max-seq-len 10"),
+        "{}",
+        text(&o)
+    );
+    let o = with(&["--lora-dropout", "1.5"]);
+    assert!(
+        text(&o).contains("training: key `lora_dropout`: must be in [0, 1)"),
+        "{}",
+        text(&o)
+    );
+    let o = with(&["--target-modules", "q_proj,wq"]);
+    assert!(text(&o).contains("`wq` is not one of"), "{}", text(&o));
+    let o = with(&["--max-seq-len", "40", "--truncate", "--epochs", "1"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let o = with(&["--lr", "0"]);
+    assert!(
+        text(&o).contains("training: key `lr`: must be in (0, 1]"),
+        "{}",
+        text(&o)
+    );
+    assert!(!text(&o).contains("panicked"));
+}
