@@ -18,7 +18,7 @@ use crate::llama::LlamaForCausalLM;
 use crate::tokenizer::Tokenizer;
 
 /// Token ids that end an assistant turn: the config's `eos_token_id`s and
-/// the template's end-of-turn token.
+/// the template's end-of-turn token ([`ChatTemplate::end_of_turn`]).
 pub fn stop_ids(
     model: &LlamaForCausalLM,
     tokenizer: &Tokenizer,
@@ -26,7 +26,7 @@ pub fn stop_ids(
 ) -> Vec<u32> {
     let mut ids = model.config.eos_token_ids.clone();
     if let Some(id) = template
-        .token("eos_token")
+        .end_of_turn()
         .and_then(|t| tokenizer.token_id(t))
         .filter(|id| !ids.contains(id))
     {

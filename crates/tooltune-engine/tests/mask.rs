@@ -151,3 +151,34 @@ fn mask_and_loss_match_transformers() {
         golden.batch_loss
     );
 }
+
+#[test]
+fn llama_template_trains_calls_and_eot_but_not_the_ipython_turn() {
+    let tok = tokenizer("llama-gqa");
+    let source = std::fs::read_to_string(templates_dir().join("llama3.1.jinja")).expect("file");
+    let template = ChatTemplate::new(&source)
+        .expect("compiles")
+        .with_token("bos_token", "<|begin_of_text|>");
+    // Llama 3.1 allows one call per turn: keep the Paris call only.
+    let line = LINE
+        .replace(
+            r#",
+   {"id": "c2", "type": "function", "function": {"name": "get_weather", "arguments": "{\"city\": \"Rome\"}"}}"#,
+            "",
+        )
+        .replace(
+            r#"
+ {"role": "tool", "tool_call_id": "c2", "content": "RAINY-ROME-12"},"#,
+            "",
+        );
+    let m = mask_example(&template, &tok, &example(&line)).expect("masks");
+    assert_eq!(
+        m.trained_text(),
+        "{\"name\": \"get_weather\", \"parameters\": {\"city\": \"Paris\"}}<|eot_id|>\
+         Paris is sunny, Rome rainy.<|eot_id|>"
+    );
+    assert!(
+        m.text
+            .contains("<|start_header_id|>ipython<|end_header_id|>\n\n\"SUNNY-PARIS-17\"")
+    );
+}

@@ -89,6 +89,15 @@ fn tokenizer_config_gives_template_and_tokens() {
     assert!(!t.is_builtin());
     assert_eq!(t.token("eos_token"), Some("<|im_end|>"));
     assert_eq!(t.token("bos_token"), None);
+    assert_eq!(t.end_of_turn(), Some("<|im_end|>"));
+    // A base model's eos (<|endoftext|>) is not what ends a Qwen turn.
+    let base = ChatTemplate::new(&qwen)
+        .expect("compiles")
+        .with_token("eos_token", "<|endoftext|>");
+    assert_eq!(base.end_of_turn(), Some("<|im_end|>"));
+    let llama = std::fs::read_to_string(templates_dir().join("llama3.1.jinja")).expect("file");
+    let llama = ChatTemplate::new(&llama).expect("compiles");
+    assert_eq!(llama.end_of_turn(), Some("<|eot_id|>"));
     // The fixture models ship no template: the built-in one is used.
     let fixture = crate::common::read("llama-gqa", "tokenizer_config.json");
     let t = ChatTemplate::from_tokenizer_config(&fixture).expect("loads");

@@ -34,6 +34,7 @@ pub struct ChatTemplate {
     env: Environment<'static>,
     tokens: Map<String, Value>,
     builtin: bool,
+    source: String,
 }
 
 impl std::fmt::Debug for ChatTemplate {
@@ -63,6 +64,7 @@ impl ChatTemplate {
             env,
             tokens: Map::new(),
             builtin: false,
+            source: source.to_string(),
         })
     }
 
@@ -123,6 +125,25 @@ impl ChatTemplate {
     /// The text of a special-token variable, e.g. `eos_token`.
     pub fn token(&self, name: &str) -> Option<&str> {
         self.tokens.get(name).and_then(Value::as_str)
+    }
+
+    /// The string that ends an assistant turn: the `eos_token` when the
+    /// template writes it (instruct models: `<|im_end|>`, `<|eot_id|>`),
+    /// else the first well-known turn end the template contains (a base
+    /// model's `eos_token` is often `<|endoftext|>` while turns end with
+    /// `<|im_end|>`).
+    pub fn end_of_turn(&self) -> Option<&str> {
+        const KNOWN: [&str; 5] = [
+            "<|im_end|>",
+            "<|eot_id|>",
+            "<|end|>",
+            "<end_of_turn>",
+            "</s>",
+        ];
+        let eos = self.token("eos_token");
+        eos.filter(|e| self.source.contains(*e) || self.builtin)
+            .or_else(|| KNOWN.into_iter().find(|k| self.source.contains(k)))
+            .or(eos)
     }
 
     /// Renders `messages` (template dicts) with `tools` (OpenAI tools, or

@@ -13,7 +13,7 @@
 //! - `prompt = render(messages[..i], add_generation_prompt=true)`,
 //! - `turn = render(messages[..=i], add_generation_prompt=false)`,
 //! - the trained span is `turn[prompt.len()..]`, cut right after the last
-//!   end-of-turn token string in it (the template's `eos_token`, e.g.
+//!   end-of-turn token string in it ([`ChatTemplate::end_of_turn`], e.g.
 //!   `<|im_end|>`), which drops the newline some templates add after it.
 //!
 //! `turn` must start with `prompt` and the full rendering must start with
@@ -69,7 +69,7 @@ pub fn trained_spans(
     let conv = &example.conversation;
     let at = example.at.to_string();
     let full = template.render_conversation(conv, conv.messages.len(), false)?;
-    let eot = template.token("eos_token");
+    let eot = template.end_of_turn();
     let mut spans = Vec::new();
     for (i, m) in conv.messages.iter().enumerate() {
         if m.role != Role::Assistant || m.weight == Some(0) {
