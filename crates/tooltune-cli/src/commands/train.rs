@@ -184,11 +184,11 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
     write_info(&info)?;
     if let Some(e) = out.stopped {
         eprintln!("error: {e}");
-        eprintln!(
-            "  the adapter of step {} was saved in {}",
-            info.steps,
-            a.out.display()
-        );
+        let kept = match info.steps {
+            0 => "the starting weights".to_string(),
+            n => format!("the weights step {n} started from (its loss was finite)"),
+        };
+        eprintln!("  kept {kept}: saved in {}", a.out.display());
         return Ok(ExitCode::from(1));
     }
     let last = progress.last_eval.as_ref().map(|e| {

@@ -2,7 +2,8 @@
 //! [`train_step`] per `grad_accum` of them at the scheduled learning rate,
 //! evaluation (greedy generation + the four metrics) at each evaluation
 //! point, and a stop on the first NaN/infinite loss that hands back the last
-//! model whose loss was finite.
+//! weights whose loss was finite: on a NaN at step k, the weights step k-1
+//! started from (the update of step k-1 may be what broke them).
 
 use std::time::Instant;
 
@@ -89,7 +90,8 @@ pub struct EvalContext<'a> {
 /// The end of a run.
 #[derive(Debug)]
 pub struct Trained {
-    /// The trained model, off autodiff (the last good one after a NaN).
+    /// The trained model, off autodiff; after a NaN, the last weights whose
+    /// loss was finite (those of the step before, see [`train`]).
     pub model: LlamaForCausalLM,
     /// Every step's log.
     pub steps: Vec<StepLog>,
@@ -126,6 +128,10 @@ pub fn train(
     let schedule = CosineWithWarmup::new(config.lr, config.warmup_ratio, total);
     let started = Instant::now();
     let (mut steps, mut tokens_seen, mut step) = (Vec::new(), 0usize, 0usize);
+    // The last weights whose loss was finite: after a NaN at step k, the
+    // weights of step k-1 (those after update k-1 are suspect), or the
+    // starting weights.
+    let mut last_good = model.clone();
     for epoch in 1..=config.epochs {
         let order = epoch_order(data.len(), config.seed, epoch - 1);
         let batches: Vec<Batch> = order
@@ -140,13 +146,14 @@ pub fn train(
                 Ok(r) => r,
                 Err(e @ EngineError::NonFiniteLoss { .. }) => {
                     return Ok(Trained {
-                        model: before.valid(),
+                        model: last_good.valid(),
                         steps,
                         stopped: Some(e),
                     });
                 }
                 Err(e) => return Err(e),
             };
+            last_good = before;
             model = result.0;
             tokens_seen += result.1.tokens;
             let elapsed = started.elapsed().as_secs_f64();
