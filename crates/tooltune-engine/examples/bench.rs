@@ -1,0 +1,279 @@
+//! Throughput benchmark, the Rust side of the peer's
+//! `../shared/peer/bench_lora.py` (PyTorch + PEFT), workload for workload:
+//!
+//! - train (default): random-init model (N(0, 0.02), as HF), LoRA r16
+//!   alpha 32 dropout 0 on `q_proj`,`v_proj` (`train::prepare`), AdamW lr
+//!   2e-4 (torch's defaults: weight decay 0.01, eps 1e-8) on the adapters
+//!   only, random token batches from a seeded generator (tiny 8×256,
+//!   smol135 4×256) whose first half is masked out of the loss; 2 warm-up
+//!   steps, then `--steps` timed ones through the engine's own
+//!   `train::step::train_step`. `tokens_per_s` counts all batch×seq tokens.
+//! - `--infer`: plain model, batch 1, 128-token random prompt, 64 greedy new
+//!   tokens with the KV cache, a manual argmax loop as the peer's;
+//!   `tokens_per_s = 64 / (prefill + decode)`, `decode_tokens_per_s =
+//!   63 / decode` (the first new token comes from the prefill). One warm-up
+//!   generation, then `--repeats` timed ones, the median reported.
+//!
+//! Prints one JSON line. Threads: `RAYON_NUM_THREADS` (burn-flex uses the
+//! global rayon pool). `scripts/bench-engine.sh` runs this and the peer back
+//! to back.
+//!
+//! `cargo run --release -p tooltune-engine --example bench -- --model tiny [--infer] [--steps 10]`
+
+use std::time::Instant;
+
+use burn::module::Module;
+use burn::optim::AdamWConfig;
+use tooltune_engine::LlamaConfig;
+use tooltune_engine::burn;
+use tooltune_engine::llama::read_f32;
+use tooltune_engine::lora::{LoraSettings, projections};
+use tooltune_engine::train::batch::{Batch, SplitMix64};
+use tooltune_engine::train::step::train_step;
+use tooltune_engine::train::{Tuning, prepare};
+
+struct Args {
+    model: String,
+    infer: bool,
+    steps: usize,
+    warmup: usize,
+    repeats: usize,
+}
+
+fn parse_args() -> Args {
+    let mut args = Args {
+        model: "tiny".into(),
+        infer: false,
+        steps: 10,
+        warmup: 2,
+        repeats: 3,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(a) = it.next() {
+        let mut num = |name: &str| -> usize {
+            it.next()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or_else(|| usage(&format!("{name} needs a number")))
+        };
+        match a.as_str() {
+            "--model" => args.model = it.next().unwrap_or_else(|| usage("--model needs a name")),
+            "--infer" => args.infer = true,
+            "--steps" => args.steps = num("--steps"),
+            "--warmup" => args.warmup = num("--warmup"),
+            "--repeats" => args.repeats = num("--repeats"),
+            other => usage(&format!("unknown argument `{other}`")),
+        }
+    }
+    args
+}
+
+fn usage(msg: &str) -> ! {
+    eprintln!(
+        "{msg}\nusage: bench [--model tiny|smol135] [--infer] [--steps N] [--warmup N] [--repeats N]"
+    );
+    std::process::exit(2)
+}
+
+/// The peer's `SHAPES` and `TRAIN_BATCH`.
+fn shape(name: &str) -> Option<(LlamaConfig, usize, usize)> {
+    let (vocab, hidden, inter, layers, heads, kv, theta, max_pos, batch) = match name {
+        "tiny" => (4096, 256, 688, 4, 4, 4, 10_000.0, 512, 8),
+        "smol135" => (49_152, 576, 1536, 30, 9, 3, 100_000.0, 8192, 4),
+        _ => return None,
+    };
+    let config = LlamaConfig {
+        vocab_size: vocab,
+        hidden_size: hidden,
+        intermediate_size: inter,
+        num_hidden_layers: layers,
+        num_attention_heads: heads,
+        num_key_value_heads: kv,
+        head_dim: hidden / heads,
+        rms_norm_eps: 1e-5,
+        rope_theta: theta,
+        rope_scaling: None,
+        tie_word_embeddings: true,
+        qkv_bias: false,
+        o_bias: false,
+        mlp_bias: false,
+        max_position_embeddings: max_pos,
+        bos_token_id: Some(0),
+        eos_token_ids: vec![1],
+    };
+    Some((config, batch, 256))
+}
+
+fn threads() -> usize {
+    std::env::var("RAYON_NUM_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[(v.len() - 1) / 2]
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+fn main() -> tooltune_engine::Result<()> {
+    let args = parse_args();
+    let Some((config, rows, seq)) = shape(&args.model) else {
+        usage(&format!("unknown model `{}` (tiny, smol135)", args.model));
+    };
+    let started = Instant::now();
+    let mut out = if args.infer {
+        run_infer(&args, &config)?
+    } else {
+        run_train(&args, &config, rows, seq)?
+    };
+    let head = serde_json::json!({"model": args.model, "threads": threads()});
+    let mut line = head.as_object().cloned().unwrap_or_default();
+    line.append(out.as_object_mut().expect("object"));
+    line.insert("peak_rss_mb".into(), round2(peak_rss_mb()).into());
+    line.insert("engine".into(), "tooltune-engine (burn-flex)".into());
+    line.insert(
+        "wall_s".into(),
+        round2(started.elapsed().as_secs_f64()).into(),
+    );
+    println!("{}", serde_json::Value::Object(line));
+    Ok(())
+}
+
+fn run_train(
+    args: &Args,
+    config: &LlamaConfig,
+    rows: usize,
+    seq: usize,
+) -> tooltune_engine::Result<serde_json::Value> {
+    let device = tooltune_engine::default_device();
+    let settings = LoraSettings::new(16, 32.0, &["q_proj", "v_proj"]);
+    let model = prepare(config.init(&device), &Tuning::Lora(settings), 0)?;
+    let trainable: usize = projections(&model)
+        .iter()
+        .filter_map(|(_, l)| l.weight.adapter())
+        .map(|a| a.a.num_params() + a.b.num_params())
+        .sum();
+    let total = model.num_params();
+    // As the trainer does: the same weights on the autodiff device.
+    let ad = device.autodiff();
+    let mut model = model.fork(&ad).train();
+    let mut optim = AdamWConfig::new()
+        .with_weight_decay(0.01)
+        .with_epsilon(1e-8)
+        .init();
+    let mut rng = SplitMix64::new(1);
+    let vocab = config.vocab_size as u64;
+    let mut batch = || {
+        let inputs: Vec<i64> = (0..rows * seq)
+            .map(|_| (rng.next_u64() % vocab) as i64)
+            .collect();
+        // Labels = inputs with the first half masked; after the causal shift
+        // the trained positions predict tokens seq/2 .. seq-1.
+        let (mut positions, mut targets) = (Vec::new(), Vec::new());
+        for r in 0..rows {
+            for t in seq / 2 - 1..seq - 1 {
+                positions.push((r * seq + t) as i64);
+                targets.push(inputs[r * seq + t + 1]);
+            }
+        }
+        Batch {
+            inputs,
+            rows,
+            len: seq,
+            positions,
+            targets,
+        }
+    };
+    let (mut losses, mut times) = (Vec::new(), Vec::new());
+    for i in 0..args.warmup + args.steps {
+        let b = batch();
+        let t = Instant::now();
+        let (next, result) = train_step(model, &mut optim, &[b], 2e-4, i + 1, &ad)?;
+        model = next;
+        let dt = t.elapsed().as_secs_f64();
+        losses.push(result.loss);
+        if i >= args.warmup {
+            times.push(dt);
+        }
+    }
+    let sum: f64 = times.iter().sum();
+    let min = times.iter().copied().fold(f64::INFINITY, f64::min);
+    Ok(serde_json::json!({
+        "mode": "train",
+        "batch": rows, "seq": seq, "steps": args.steps, "warmup": args.warmup,
+        "tokens_per_s": round2((rows * seq * args.steps) as f64 / sum),
+        "step_ms_median": round2(1e3 * median(times)),
+        "step_ms_min": round2(1e3 * min),
+        "loss_first": losses.first().copied().unwrap_or(f32::NAN),
+        "loss_last": losses.last().copied().unwrap_or(f32::NAN),
+        "trainable_params": trainable, "total_params": total,
+    }))
+}
+
+fn run_infer(args: &Args, config: &LlamaConfig) -> tooltune_engine::Result<serde_json::Value> {
+    const PROMPT: usize = 128;
+    const NEW: usize = 64;
+    let model = config.init(&tooltune_engine::default_device());
+    let mut rng = SplitMix64::new(2);
+    let prompt: Vec<u32> = (0..PROMPT)
+        .map(|_| (rng.next_u64() % config.vocab_size as u64) as u32)
+        .collect();
+    let argmax = |v: &[f32]| {
+        v.iter()
+            .enumerate()
+            .fold((0, f32::NEG_INFINITY), |best, (i, &x)| {
+                if x > best.1 { (i, x) } else { best }
+            })
+            .0 as u32
+    };
+    let generate = |n_new: usize| -> tooltune_engine::Result<(f64, f64, Vec<u32>)> {
+        let mut cache = model.new_cache();
+        let t0 = Instant::now();
+        let logits = model.forward_cached(model.token_tensor(&prompt)?, &mut cache);
+        let [_, len, vocab] = logits.dims();
+        let mut next = argmax(&read_f32(logits.narrow(1, len - 1, 1).reshape([vocab]))?);
+        let prefill = t0.elapsed().as_secs_f64();
+        let t1 = Instant::now();
+        let mut toks = vec![next];
+        for _ in 1..n_new {
+            let logits = model.forward_cached(model.token_tensor(&[next])?, &mut cache);
+            next = argmax(&read_f32(logits.reshape([vocab]))?);
+            toks.push(next);
+        }
+        Ok((prefill, t1.elapsed().as_secs_f64(), toks))
+    };
+    generate(8)?; // warm-up
+    let mut runs = (0..args.repeats.max(1))
+        .map(|_| generate(NEW))
+        .collect::<tooltune_engine::Result<Vec<_>>>()?;
+    runs.sort_by(|a, b| (a.0 + a.1).total_cmp(&(b.0 + b.1)));
+    let (prefill, decode, toks) = runs.swap_remove((runs.len() - 1) / 2);
+    assert_eq!(toks.len(), NEW);
+    Ok(serde_json::json!({
+        "mode": "infer",
+        "batch": 1, "prompt_len": PROMPT, "new_tokens": NEW, "repeats": args.repeats,
+        "tokens_per_s": round2(NEW as f64 / (prefill + decode)),
+        "decode_tokens_per_s": round2((NEW - 1) as f64 / decode),
+        "prefill_ms": round2(1e3 * prefill),
+        "decode_ms_per_token": round2(1e3 * decode / (NEW - 1) as f64),
+        "total_ms": round2(1e3 * (prefill + decode)),
+        "total_params": model.num_params(),
+    }))
+}

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Engine throughput vs the PyTorch + PEFT peer, back to back, same threads.
+#
+#   scripts/bench-engine.sh [tiny|smol135|all] [--threads N] [--steps N] [--smol-steps N]
+#
+# For each shape and mode (train, infer) it runs, one right after the other:
+#   1. the Rust benchmark (crates/tooltune-engine/examples/bench.rs) with RAYON_NUM_THREADS=N,
+#   2. ../shared/peer/bench_lora.py with torch threads N (OpenMP's default spin-waiting),
+#   3. the same with OMP_WAIT_POLICY=PASSIVE (with 2 cores and any other busy job,
+#      spin-waiting makes torch several times slower; both are reported),
+# records the 1-minute load average before each run, and prints a table with the ratios
+# Rust ÷ PyTorch. Raw JSON lines go to target-engine/bench/<date>.jsonl.
+#
+# The peer lives outside the repository (../shared/peer, relative to the repository root).
+# This benchmark uses it; the test suite does not. Its Python venv is /tmp/peer-venv
+# (override with PEER_VENV); when missing it is created from ../shared/peer/requirements.txt
+# (needs network, ~2 GB for torch).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+shapes=all threads=2 steps=10 smol_steps=5
+while [ $# -gt 0 ]; do
+  case "$1" in
+    tiny|smol135|all) shapes="$1" ;;
+    --threads) threads="$2"; shift ;;
+    --steps) steps="$2"; shift ;;
+    --smol-steps) smol_steps="$2"; shift ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+[ "$shapes" = all ] && shapes="tiny smol135"
+
+peer_dir=../shared/peer
+venv="${PEER_VENV:-/tmp/peer-venv}"
+if [ ! -f "$peer_dir/bench_lora.py" ]; then
+  echo "error: $peer_dir/bench_lora.py not found (the shared folder must sit beside the repository)" >&2
+  exit 1
+fi
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import torch, transformers, peft' 2>/dev/null; then
+  echo "setting up the PyTorch peer venv in $venv from $peer_dir/requirements.txt (one time, a few minutes)..." >&2
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q -r "$peer_dir/requirements.txt"
+fi
+
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target-engine}"
+echo "building the Rust benchmark (release)..." >&2
+cargo build --release -q -j 2 -p tooltune-engine --example bench
+rust_bin="$CARGO_TARGET_DIR/release/examples/bench"
+
+out_dir="$CARGO_TARGET_DIR/bench"
+mkdir -p "$out_dir"
+log="$out_dir/$(date +%Y%m%d-%H%M%S).jsonl"
+load() { cut -d' ' -f1 /proc/loadavg; }
+
+# run LABEL LOADVAR -- COMMAND...: runs it, appends its JSON line (with the label and
+# load average) to the log, and prints the line.
+run() {
+  local label="$1"; shift
+  local l; l="$(load)"
+  local line
+  if ! line="$("$@" 2>/dev/null | grep '^{' | tail -n 1)" || [ -z "$line" ]; then
+    line='{"error": "run failed"}'
+  fi
+  line="$(printf '%s' "$line" | "$venv/bin/python" -c \
+    'import json,sys; d=json.loads(sys.stdin.read()); d["who"]=sys.argv[1]; d["loadavg_1m_before"]=float(sys.argv[2]); print(json.dumps(d))' \
+    "$label" "$l")"
+  echo "$line" >>"$log"
+  echo "$line" >&2
+}
+
+for shape in $shapes; do
+  n=$steps; [ "$shape" = smol135 ] && n=$smol_steps
+  for mode in train infer; do
+    extra=(--steps "$n"); [ "$mode" = infer ] && extra=(--infer)
+    run "rust" env RAYON_NUM_THREADS="$threads" "$rust_bin" --model "$shape" "${extra[@]}"
+    run "torch" env -u OMP_WAIT_POLICY "$venv/bin/python" "$peer_dir/bench_lora.py" \
+      --model "$shape" --threads "$threads" "${extra[@]}"
+    run "torch-passive" env OMP_WAIT_POLICY=PASSIVE "$venv/bin/python" "$peer_dir/bench_lora.py" \
+      --model "$shape" --threads "$threads" "${extra[@]}"
+  done
+done
+
+"$venv/bin/python" - "$log" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+print(f"\n{'shape':8} {'mode':6} {'metric':20} {'rust':>9} {'torch':>9} {'ratio':>6} {'torch-P':>9} {'ratio':>6}  threads  load(r/t/tP)")
+for i in range(0, len(rows), 3):
+    r, t, p = rows[i:i + 3]
+    metrics = ["tokens_per_s"] + (["decode_tokens_per_s"] if r.get("mode") == "infer" else [])
+    for m in metrics:
+        rv, tv, pv = r.get(m), t.get(m), p.get(m)
+        ratio = lambda a, b: f"{a / b:6.2f}" if a and b else "     -"
+        print(f"{r.get('model', t.get('model', '?')):8} {r.get('mode', '?'):6} {m:20} "
+              f"{rv or 0:9.1f} {tv or 0:9.1f} {ratio(rv, tv)} {pv or 0:9.1f} {ratio(rv, pv)}  "
+              f"{r.get('threads', '?'):>7}  {r['loadavg_1m_before']}/{t['loadavg_1m_before']}/{p['loadavg_1m_before']}")
+print(f"\nraw: {sys.argv[1]}")
+PY
