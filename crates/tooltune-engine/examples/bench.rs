@@ -163,6 +163,7 @@ fn run_train(
     seq: usize,
 ) -> tooltune_engine::Result<serde_json::Value> {
     let device = tooltune_engine::default_device();
+    device.seed(0);
     let settings = LoraSettings::new(16, 32.0, &["q_proj", "v_proj"]);
     let model = prepare(config.init(&device), &Tuning::Lora(settings), 0)?;
     let trainable: usize = projections(&model)
@@ -230,7 +231,9 @@ fn run_train(
 fn run_infer(args: &Args, config: &LlamaConfig) -> tooltune_engine::Result<serde_json::Value> {
     const PROMPT: usize = 128;
     const NEW: usize = 64;
-    let model = config.init(&tooltune_engine::default_device());
+    let device = tooltune_engine::default_device();
+    device.seed(0);
+    let model = config.init(&device);
     let mut rng = SplitMix64::new(2);
     let prompt: Vec<u32> = (0..PROMPT)
         .map(|_| (rng.next_u64() % config.vocab_size as u64) as u32)

@@ -57,6 +57,37 @@ impl Batch {
         }
     }
 
+    /// Splits the rows into at most `n` consecutive groups of near-equal
+    /// size (positions rebased), for data-parallel shards of one micro-batch.
+    pub fn split_rows(&self, n: usize) -> Vec<Batch> {
+        let n = n.clamp(1, self.rows.max(1));
+        let mut out = Vec::with_capacity(n);
+        let mut start = 0;
+        for i in 0..n {
+            let rows = self.rows / n + usize::from(i < self.rows % n);
+            let (lo, hi) = (
+                (start * self.len) as i64,
+                ((start + rows) * self.len) as i64,
+            );
+            let (positions, targets) = self
+                .positions
+                .iter()
+                .zip(&self.targets)
+                .filter(|(p, _)| (lo..hi).contains(*p))
+                .map(|(p, t)| (p - lo, *t))
+                .unzip();
+            out.push(Batch {
+                inputs: self.inputs[lo as usize..hi as usize].to_vec(),
+                rows,
+                len: self.len,
+                positions,
+                targets,
+            });
+            start += rows;
+        }
+        out
+    }
+
     /// Number of trained target tokens.
     pub fn trained_tokens(&self) -> usize {
         self.targets.len()
@@ -162,6 +193,25 @@ mod tests {
         assert_eq!(batch.inputs, vec![5, 6, 7, 9, 0, 0]);
         assert_eq!(batch.positions, vec![1, 2, 3]);
         assert_eq!(batch.targets, vec![7, 8, 10]);
+    }
+
+    #[test]
+    fn split_rows_rebases_positions() {
+        let a = ex(&[5, 6, 7, 8], &[false, false, true, true]);
+        let b = ex(&[9, 10], &[false, true]);
+        let c = ex(&[1, 2, 3], &[false, true, false]);
+        let batch = Batch::new(&[&a, &b, &c], 0);
+        let parts = batch.split_rows(2);
+        assert_eq!(parts.len(), 2);
+        assert_eq!((parts[0].rows, parts[1].rows), (2, 1));
+        assert_eq!(parts[0].inputs, vec![5, 6, 7, 9, 0, 0]);
+        assert_eq!(parts[0].positions, vec![1, 2, 3]);
+        assert_eq!(parts[1].inputs, vec![1, 2, 0]);
+        assert_eq!(
+            (parts[1].positions.clone(), parts[1].targets.clone()),
+            (vec![0], vec![2])
+        );
+        assert_eq!(batch.split_rows(1), vec![batch.clone()]);
     }
 
     #[test]
