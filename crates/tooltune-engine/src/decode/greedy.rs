@@ -1,8 +1,13 @@
-//! Greedy decoding with a KV cache (or full recompute, for checking).
+//! Greedy decoding with a KV cache (or full recompute, for checking),
+//! with synchronous reads natively and asynchronous ones in the browser.
 
+use burn::tensor::{Int, Tensor};
+
+use crate::cache::KvCache;
 use crate::decode::LogitsProcessor;
 use crate::error::{EngineError, Result};
 use crate::llama::{LlamaForCausalLM, read_f32};
+use crate::readback::read_f32_async;
 
 /// Settings of one generation.
 #[derive(Debug, Clone, PartialEq)]
@@ -79,37 +84,106 @@ pub fn generate(
     config: &GenerateConfig,
     processor: &mut impl LogitsProcessor,
 ) -> Result<Generation> {
-    let mut tokens = prompt.to_vec();
-    let mut cache = model.new_cache();
-    let mut pending = model.token_tensor(prompt)?;
-    let mut generated = Vec::new();
-    while generated.len() < config.max_new_tokens {
-        let logits = if config.use_cache {
-            model.forward_cached(pending, &mut cache)
+    let mut state = Greedy::new(model, prompt, config)?;
+    while let Some(logits) = state.next_logits()? {
+        if let Some(done) = state.accept(read_f32(logits)?, processor)? {
+            return Ok(done);
+        }
+    }
+    Ok(state.finish())
+}
+
+/// [`generate`] with asynchronous reads of the logits, for the browser
+/// (a synchronous read panics on WebGPU); the same tokens on every backend.
+pub async fn generate_async(
+    model: &LlamaForCausalLM,
+    prompt: &[u32],
+    config: &GenerateConfig,
+    processor: &mut impl LogitsProcessor,
+) -> Result<Generation> {
+    let mut state = Greedy::new(model, prompt, config)?;
+    while let Some(logits) = state.next_logits()? {
+        if let Some(done) = state.accept(read_f32_async(logits).await?, processor)? {
+            return Ok(done);
+        }
+    }
+    Ok(state.finish())
+}
+
+/// One greedy generation between reads: [`generate`] and
+/// [`generate_async`] differ only in how they read the logits.
+struct Greedy<'a> {
+    model: &'a LlamaForCausalLM,
+    config: &'a GenerateConfig,
+    tokens: Vec<u32>,
+    cache: KvCache,
+    pending: Tensor<2, Int>,
+    generated: Vec<u32>,
+}
+
+impl<'a> Greedy<'a> {
+    fn new(
+        model: &'a LlamaForCausalLM,
+        prompt: &[u32],
+        config: &'a GenerateConfig,
+    ) -> Result<Self> {
+        Ok(Self {
+            model,
+            config,
+            tokens: prompt.to_vec(),
+            cache: model.new_cache(),
+            pending: model.token_tensor(prompt)?,
+            generated: Vec::new(),
+        })
+    }
+
+    /// The last position's logits `[vocab]`, or `None` once
+    /// `max_new_tokens` are generated.
+    fn next_logits(&mut self) -> Result<Option<Tensor<1>>> {
+        if self.generated.len() >= self.config.max_new_tokens {
+            return Ok(None);
+        }
+        let logits = if self.config.use_cache {
+            self.model
+                .forward_cached(self.pending.clone(), &mut self.cache)
         } else {
-            model.forward(model.token_tensor(&tokens)?)
+            self.model.forward(self.model.token_tensor(&self.tokens)?)
         };
         let [_, seq_len, vocab] = logits.dims();
-        let mut last = read_f32(logits.narrow(1, seq_len - 1, 1).reshape([vocab]))?;
-        processor.process(&tokens, &mut last);
+        Ok(Some(logits.narrow(1, seq_len - 1, 1).reshape([vocab])))
+    }
+
+    /// Picks the next token from the read logits; the finished generation
+    /// when it is an EOS id.
+    fn accept(
+        &mut self,
+        mut last: Vec<f32>,
+        processor: &mut impl LogitsProcessor,
+    ) -> Result<Option<Generation>> {
+        processor.process(&self.tokens, &mut last);
         let next = argmax(&last)
             .ok_or_else(|| EngineError::Input("every token was masked".into()))?
             as u32;
         processor.on_token(next);
-        tokens.push(next);
-        generated.push(next);
-        if config.eos_token_ids.contains(&next) {
-            return Ok(Generation {
-                tokens: generated,
+        self.tokens.push(next);
+        self.generated.push(next);
+        if self.config.eos_token_ids.contains(&next) {
+            return Ok(Some(Generation {
+                tokens: std::mem::take(&mut self.generated),
                 stop: StopReason::Eos(next),
-            });
+            }));
         }
-        pending = model.token_tensor(&[next])?;
+        self.pending = self.model.token_tensor(&[next])?;
+        Ok(None)
     }
-    Ok(Generation {
-        tokens: generated,
-        stop: StopReason::MaxNewTokens,
-    })
+
+    /// The generation stopped by `max_new_tokens`.
+    fn finish(self) -> Generation {
+        Generation {
+            tokens: self.generated,
+            stop: StopReason::MaxNewTokens,
+        }
+    }
 }
 
 #[cfg(test)]

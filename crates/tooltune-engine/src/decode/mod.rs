@@ -6,5 +6,5 @@
 mod greedy;
 mod processor;
 
-pub use greedy::{GenerateConfig, Generation, StopReason, argmax, generate};
+pub use greedy::{GenerateConfig, Generation, StopReason, argmax, generate, generate_async};
 pub use processor::{LogitsProcessor, SuppressTokens};
