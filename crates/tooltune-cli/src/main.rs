@@ -12,6 +12,7 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
+    tooltune_engine::tune_allocator();
     match commands::run(cli) {
         Ok(code) => code,
         Err(e) => {

@@ -134,6 +134,7 @@ fn round2(x: f64) -> f64 {
 
 fn main() -> tooltune_engine::Result<()> {
     let args = parse_args();
+    tooltune_engine::tune_allocator();
     let Some((config, rows, seq)) = shape(&args.model) else {
         usage(&format!("unknown model `{}` (tiny, smol135)", args.model));
     };
