@@ -65,6 +65,29 @@ fn same_seed_same_loss_curve() {
     assert!(a[3] < a[0] - 0.1, "{a:?}");
 }
 
+/// The data-parallel step (one shard per rayon thread, see `train::step`)
+/// gives the one-thread loss curve: the same losses and, through them, the
+/// same updates (tolerance: float summation order).
+#[cfg(feature = "cpu")]
+#[test]
+fn sharded_step_gives_the_one_thread_curve() {
+    let on = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("pool")
+            .install(|| losses(5, &config(5)))
+    };
+    let (one, two, three) = (on(1), on(2), on(3));
+    assert_eq!(one.len(), 4);
+    for other in [&two, &three] {
+        for (a, b) in one.iter().zip(other.iter()) {
+            assert!((a - b).abs() < 1e-5, "{one:?} vs {other:?}");
+        }
+    }
+    assert!(one[3] < one[0] - 0.1, "{one:?}");
+}
+
 #[test]
 fn grad_accum_gives_the_unsplit_first_loss() {
     let whole = losses(

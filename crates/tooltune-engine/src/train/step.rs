@@ -9,6 +9,7 @@
 //! the step's trained tokens, so a step's loss is the mean over all of them
 //! whatever the split.
 
+use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{GradientsAccumulator, GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor};
@@ -53,7 +54,8 @@ pub struct StepResult {
 /// gradients summed in a fixed order. burn-flex parallelises large matmuls
 /// but runs element-wise ops, softmax backward and small matmuls on one
 /// thread, so splitting whole steps scales better: tiny LoRA training went
-/// from 1.05x to ~1.7x of the 1-thread speed on 2 threads.
+/// from 1.05x to ~1.6x of the 1-thread speed on 2 threads. Not with LoRA
+/// dropout (see below).
 pub fn train_step(
     model: LlamaForCausalLM,
     optim: &mut ModuleOptimizer,
@@ -62,7 +64,16 @@ pub fn train_step(
     step: usize,
     device: &Device,
 ) -> Result<(LlamaForCausalLM, StepResult)> {
-    let threads = parallel_shards(device);
+    // LoRA dropout draws its masks from the device's one generator: shards
+    // drawing concurrently would make the masks, and so the run, depend on
+    // thread timing. With dropout the step stays on one shard (the seeded
+    // curve is then reproducible on any machine).
+    let dropout = model
+        .model
+        .layers
+        .iter()
+        .any(|l| l.self_attn.lora_dropout > 0.0 || l.mlp.lora_dropout > 0.0);
+    let threads = if dropout { 1 } else { parallel_shards(device) };
     let shards: Vec<Batch> = batches
         .iter()
         .flat_map(|b| b.split_rows(threads))
@@ -70,8 +81,15 @@ pub fn train_step(
         .collect();
     let total: usize = shards.iter().map(Batch::trained_tokens).sum();
     let run = |batch: &Batch| -> Result<(f32, GradientsParams)> {
+        // Each concurrent shard needs its own copy of the trainable leaves
+        // (same parameter ids, fresh autodiff nodes): Burn files every
+        // operation on a shared leaf into that leaf's graph, so shards using
+        // the same leaves share one tape, and one shard's backward consumed
+        // nodes the other still needed.
+        let local = (threads > 1).then(|| model.valid().train());
+        let model = local.as_ref().unwrap_or(&model);
         let share = batch.trained_tokens() as f32 / total as f32;
-        let loss = masked_loss(&model, batch, device).mul_scalar(share);
+        let loss = masked_loss(model, batch, device).mul_scalar(share);
         let value = read_f32(loss.clone())?.first().copied().unwrap_or(f32::NAN);
         if !value.is_finite() {
             return Err(EngineError::NonFiniteLoss {
@@ -79,7 +97,7 @@ pub fn train_step(
                 loss: value / share,
             });
         }
-        Ok((value, GradientsParams::from_grads(loss.backward(), &model)))
+        Ok((value, GradientsParams::from_grads(loss.backward(), model)))
     };
     let mut accumulator = GradientsAccumulator::<LlamaForCausalLM>::new();
     let mut loss_sum = 0.0f32;
