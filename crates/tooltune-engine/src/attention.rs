@@ -6,6 +6,7 @@
 use burn::config::Config;
 use burn::module::{Initializer, Module};
 use burn::nn::{Linear, LinearConfig};
+use burn::tensor::activation::softmax;
 use burn::tensor::module::attention;
 use burn::tensor::ops::AttentionModuleOptions;
 use burn::tensor::{Device, Tensor};
@@ -118,19 +119,44 @@ impl Attention {
             Some(cache) => cache.append(k, v),
             None => (k, v),
         };
-        let (k, v) = (self.repeat_kv(k), self.repeat_kv(v));
-        // Causal masking is aligned bottom-right, so queries at the end of a
-        // longer cached key sequence see every earlier key.
-        let options = AttentionModuleOptions {
-            scale: None,
-            softcap: None,
-            is_causal: true,
+        let out = if seq_len == 1 && !q.device().is_autodiff() {
+            self.attend_one(q, k, v)
+        } else {
+            let (k, v) = (self.repeat_kv(k), self.repeat_kv(v));
+            // Causal masking is aligned bottom-right, so queries at the end
+            // of a longer cached key sequence see every earlier key.
+            let options = AttentionModuleOptions {
+                scale: None,
+                softcap: None,
+                is_causal: true,
+            };
+            attention(q, k, v, None, None, options)
         };
-        let out = attention(q, k, v, None, None, options);
         let out = out
             .swap_dims(1, 2)
             .reshape([batch, seq_len, self.n_heads * self.head_dim]);
         project(&self.o_proj, out, p)
+    }
+
+    /// One new position attending over every cached one (decoding), with no
+    /// copy of the cache: the query heads that share a key/value head become
+    /// the rows of one product (GQA by reshape instead of `repeat_kv`), and
+    /// the keys and values are read in place from the cache's buffers. No
+    /// mask: the last position sees all. Burn's `attention` would make the
+    /// strided cache views contiguous first, and `repeat_kv` copies them
+    /// `group` times.
+    ///
+    /// # Shapes
+    /// - q: `[batch, n_heads, 1, head_dim]`; k, v: `[batch, n_kv_heads, len, head_dim]`
+    /// - output: `[batch, n_heads, 1, head_dim]`
+    fn attend_one(&self, q: Tensor<4>, k: Tensor<4>, v: Tensor<4>) -> Tensor<4> {
+        let [batch, heads, _, dim] = q.dims();
+        let group = heads / self.n_kv_heads;
+        let q = q
+            .reshape([batch, self.n_kv_heads, group, dim])
+            .mul_scalar(1.0 / (dim as f64).sqrt());
+        let probs = softmax(q.matmul(k.swap_dims(2, 3)), 3);
+        probs.matmul(v).reshape([batch, heads, 1, dim])
     }
 
     /// `[b, kv, s, d] -> [b, kv * group, s, d]`, kv head `j` serving query
