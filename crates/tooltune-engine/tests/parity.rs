@@ -2,7 +2,9 @@
 
 use tooltune_engine::decode::{GenerateConfig, generate};
 
-use crate::common::{LOGITS_TOL, expected, load_model, max_logit_error};
+use tooltune_engine::burn::module::Module;
+
+use crate::common::{LOGITS_TOL, device, expected, load_model, max_logit_error};
 
 fn check(dir: &str) {
     let model = load_model(dir);
@@ -10,6 +12,15 @@ fn check(dir: &str) {
     let worst = max_logit_error(&model, &exp);
     eprintln!("{dir}: max |logits - transformers| = {worst:.3e}");
     assert!(worst < LOGITS_TOL, "{dir}: max abs error {worst}");
+    // The same weights on the autodiff device take the training attention
+    // path (query blocks, GQA by reshape).
+    let ad = model.clone().fork(&device().autodiff());
+    let worst = max_logit_error(&ad, &exp);
+    eprintln!("{dir} (autodiff): max |logits - transformers| = {worst:.3e}");
+    assert!(
+        worst < LOGITS_TOL,
+        "{dir} (autodiff): max abs error {worst}"
+    );
     for p in &exp.prompts {
         for use_cache in [true, false] {
             let config = GenerateConfig::greedy(8).with_cache(use_cache);
