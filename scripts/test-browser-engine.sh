@@ -29,8 +29,7 @@ export CARGO_TERM_COLOR=never
 export CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}"
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
 export WASM_BINDGEN_TEST_TIMEOUT=180
-# Its own target dir: the wasm build shares nothing with the native one.
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target-wasm}"
+# The workspace's one target dir (wasm artifacts land under target/wasm32-unknown-unknown).
 # Without debug info the test module is ~10x smaller and loads in seconds.
 export CARGO_PROFILE_TEST_DEBUG=false CARGO_PROFILE_DEV_DEBUG=false
 start=$(date +%s)

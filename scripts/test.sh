@@ -1,13 +1,22 @@
 #!/usr/bin/env bash
-# Sets up and runs every test: native unit and integration tests (release), the
-# web app built for wasm32, and browser tests of the app in headless Chromium.
+# Sets up and runs every test:
+#   1. native unit and integration tests (release, cargo-nextest, doc tests),
+#   2. the web app built for wasm32 and its browser tests in headless Chromium,
+#   3. the engine's browser tests: wasm32 in Chromium on the CPU fallback and WebGPU.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh web browser
 export CARGO_TERM_COLOR=never
 start=$(date +%s)
+stamp() { echo "test.sh: $1 done at +$(( $(date +%s) - start ))s"; }
 
-cargo test --release
+if command -v cargo-nextest >/dev/null; then
+  cargo nextest run --release --no-fail-fast
+  cargo test --release --doc
+else
+  cargo test --release
+fi
+stamp "native tests"
 
 # The same wasm build serves the browser tests (release profile, no size tuning).
 PROFILE=release bash scripts/build-web.sh
@@ -16,5 +25,9 @@ python3 -m http.server "$port" --bind 127.0.0.1 --directory dist >/dev/null 2>&1
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 (cd tests/e2e && URL="http://127.0.0.1:$port/" node --test)
+stamp "web app browser tests"
+
+bash scripts/test-browser-engine.sh
+stamp "engine browser tests"
 
 echo "test.sh: all tests passed in $(( $(date +%s) - start ))s"
