@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Engine throughput vs the PyTorch + PEFT peer, back to back, same threads.
 #
-#   scripts/bench-engine.sh [tiny|smol135|all] [--threads N] [--steps N] [--smol-steps N]
+#   scripts/bench-engine.sh [tiny|smol135|all] [--threads N] [--steps N] [--smol-steps N] [--rounds R]
 #
-# For each shape and mode (train, infer) it runs, one right after the other:
+# For each shape and mode (train, infer), R times (default 1), it runs one right after the other:
 #   1. the Rust benchmark (crates/tooltune-engine/examples/bench.rs) with RAYON_NUM_THREADS=N,
 #   2. ../shared/peer/bench_lora.py with torch threads N (OpenMP's default spin-waiting),
 #   3. the same with OMP_WAIT_POLICY=PASSIVE (with 2 cores and any other busy job,
 #      spin-waiting makes torch several times slower; both are reported),
 # records the 1-minute load average before each run, and prints a table with the ratios
-# Rust ÷ PyTorch. Raw JSON lines go to target-engine/bench/<date>.jsonl.
+# Rust ÷ PyTorch per round (and their median over rounds, since load on a shared 2-core
+# machine changes from one minute to the next). Raw JSON lines go to target-engine/bench/<date>.jsonl.
 #
 # The peer lives outside the repository (../shared/peer, relative to the repository root).
 # This benchmark uses it; the test suite does not. Its Python venv is /tmp/peer-venv
@@ -18,13 +19,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-shapes=all threads=2 steps=10 smol_steps=5
+shapes=all threads=2 steps=10 smol_steps=5 rounds=1
 while [ $# -gt 0 ]; do
   case "$1" in
     tiny|smol135|all) shapes="$1" ;;
     --threads) threads="$2"; shift ;;
     --steps) steps="$2"; shift ;;
     --smol-steps) smol_steps="$2"; shift ;;
+    --rounds) rounds="$2"; shift ;;
     -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
   esac
@@ -73,27 +75,39 @@ run() {
 for shape in $shapes; do
   n=$steps; [ "$shape" = smol135 ] && n=$smol_steps
   for mode in train infer; do
+   for _ in $(seq "$rounds"); do
     extra=(--steps "$n"); [ "$mode" = infer ] && extra=(--infer)
     run "rust" env RAYON_NUM_THREADS="$threads" "$rust_bin" --model "$shape" "${extra[@]}"
     run "torch" env -u OMP_WAIT_POLICY "$venv/bin/python" "$peer_dir/bench_lora.py" \
       --model "$shape" --threads "$threads" "${extra[@]}"
     run "torch-passive" env OMP_WAIT_POLICY=PASSIVE "$venv/bin/python" "$peer_dir/bench_lora.py" \
       --model "$shape" --threads "$threads" "${extra[@]}"
+   done
   done
 done
 
 "$venv/bin/python" - "$log" <<'PY'
-import json, sys
+import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
-print(f"\n{'shape':8} {'mode':6} {'metric':20} {'rust':>9} {'torch':>9} {'ratio':>6} {'torch-P':>9} {'ratio':>6}  threads  load(r/t/tP)")
-for i in range(0, len(rows), 3):
+def ratio(a, b):
+    return a / b if a and b else None
+fmt = lambda x: f"{x:6.2f}" if x else "     -"
+print(f"\n{'shape':8} {'mode':6} {'metric':20} {'rust':>8} {'torch':>8} {'ratio':>6} {'torch-P':>8} {'ratio':>6}  thr  load before r/t/tP")
+groups = {}
+for i in range(0, len(rows) - 2, 3):
     r, t, p = rows[i:i + 3]
     metrics = ["tokens_per_s"] + (["decode_tokens_per_s"] if r.get("mode") == "infer" else [])
     for m in metrics:
         rv, tv, pv = r.get(m), t.get(m), p.get(m)
-        ratio = lambda a, b: f"{a / b:6.2f}" if a and b else "     -"
-        print(f"{r.get('model', t.get('model', '?')):8} {r.get('mode', '?'):6} {m:20} "
-              f"{rv or 0:9.1f} {tv or 0:9.1f} {ratio(rv, tv)} {pv or 0:9.1f} {ratio(rv, pv)}  "
-              f"{r.get('threads', '?'):>7}  {r['loadavg_1m_before']}/{t['loadavg_1m_before']}/{p['loadavg_1m_before']}")
+        key = (r.get("model", t.get("model", "?")), r.get("mode", "?"), m)
+        groups.setdefault(key, []).append((ratio(rv, tv), ratio(rv, pv)))
+        print(f"{key[0]:8} {key[1]:6} {m:20} {rv or 0:8.1f} {tv or 0:8.1f} {fmt(ratio(rv, tv))} "
+              f"{pv or 0:8.1f} {fmt(ratio(rv, pv))}  {r.get('threads', '?'):>3}  "
+              f"{r['loadavg_1m_before']}/{t['loadavg_1m_before']}/{p['loadavg_1m_before']}")
+if any(len(v) > 1 for v in groups.values()):
+    print("\nmedian ratio over rounds (rust / torch, rust / torch-PASSIVE):")
+    for (shape, mode, m), v in groups.items():
+        med = lambda xs: statistics.median([x for x in xs if x]) if any(xs) else None
+        print(f"{shape:8} {mode:6} {m:20} {fmt(med([a for a, _ in v]))} {fmt(med([b for _, b in v]))}  ({len(v)} rounds)")
 print(f"\nraw: {sys.argv[1]}")
 PY
