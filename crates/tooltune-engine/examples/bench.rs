@@ -9,7 +9,8 @@
 //!   steps, then `--steps` timed ones through the engine's own
 //!   `train::step::train_step`. `tokens_per_s` counts all batch×seq tokens.
 //! - `--infer`: plain model, batch 1, 128-token random prompt, 64 greedy new
-//!   tokens with the KV cache, a manual argmax loop as the peer's;
+//!   tokens with the KV cache (`forward_last`, as greedy decoding uses), a
+//!   manual argmax loop as the peer's;
 //!   `tokens_per_s = 64 / (prefill + decode)`, `decode_tokens_per_s =
 //!   63 / decode` (the first new token comes from the prefill). One warm-up
 //!   generation, then `--repeats` timed ones, the median reported.
@@ -250,14 +251,14 @@ fn run_infer(args: &Args, config: &LlamaConfig) -> tooltune_engine::Result<serde
     let generate = |n_new: usize| -> tooltune_engine::Result<(f64, f64, Vec<u32>)> {
         let mut cache = model.new_cache();
         let t0 = Instant::now();
-        let logits = model.forward_cached(model.token_tensor(&prompt)?, &mut cache);
-        let [_, len, vocab] = logits.dims();
-        let mut next = argmax(&read_f32(logits.narrow(1, len - 1, 1).reshape([vocab]))?);
+        let logits = model.forward_last(model.token_tensor(&prompt)?, Some(&mut cache));
+        let [_, vocab] = logits.dims();
+        let mut next = argmax(&read_f32(logits.reshape([vocab]))?);
         let prefill = t0.elapsed().as_secs_f64();
         let t1 = Instant::now();
         let mut toks = vec![next];
         for _ in 1..n_new {
-            let logits = model.forward_cached(model.token_tensor(&[next])?, &mut cache);
+            let logits = model.forward_last(model.token_tensor(&[next])?, Some(&mut cache));
             next = argmax(&read_f32(logits.reshape([vocab]))?);
             toks.push(next);
         }

@@ -145,12 +145,13 @@ impl<'a> Greedy<'a> {
         }
         let logits = if self.config.use_cache {
             self.model
-                .forward_cached(self.pending.clone(), &mut self.cache)
+                .forward_last(self.pending.clone(), Some(&mut self.cache))
         } else {
-            self.model.forward(self.model.token_tensor(&self.tokens)?)
+            self.model
+                .forward_last(self.model.token_tensor(&self.tokens)?, None)
         };
-        let [_, seq_len, vocab] = logits.dims();
-        Ok(Some(logits.narrow(1, seq_len - 1, 1).reshape([vocab])))
+        let [_, vocab] = logits.dims();
+        Ok(Some(logits.reshape([vocab])))
     }
 
     /// Picks the next token from the read logits; the finished generation
