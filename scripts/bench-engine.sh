@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Engine throughput vs the PyTorch + PEFT peer, back to back, same threads.
 #
-#   scripts/bench-engine.sh [tiny|smol135|all] [--threads N] [--steps N] [--smol-steps N] [--rounds R]
+#   scripts/bench-engine.sh [tiny|smol135|all] [--threads N] [--steps N] [--smol-steps N] [--rounds R] [--mode train|infer|both]
 #
 # For each shape and mode (train, infer), R times (default 1), it runs one right after the other:
 #   1. the Rust benchmark (crates/tooltune-engine/examples/bench.rs) with RAYON_NUM_THREADS=N,
@@ -19,7 +19,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-shapes=all threads=2 steps=10 smol_steps=5 rounds=1
+shapes=all threads=2 steps=10 smol_steps=5 rounds=1 modes="train infer"
 while [ $# -gt 0 ]; do
   case "$1" in
     tiny|smol135|all) shapes="$1" ;;
@@ -27,6 +27,8 @@ while [ $# -gt 0 ]; do
     --steps) steps="$2"; shift ;;
     --smol-steps) smol_steps="$2"; shift ;;
     --rounds) rounds="$2"; shift ;;
+    --mode) case "$2" in both) modes="train infer" ;; train|infer) modes="$2" ;;
+              *) echo "--mode: train, infer or both" >&2; exit 2 ;; esac; shift ;;
     -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
   esac
@@ -74,7 +76,7 @@ run() {
 
 for shape in $shapes; do
   n=$steps; [ "$shape" = smol135 ] && n=$smol_steps
-  for mode in train infer; do
+  for mode in $modes; do
    for _ in $(seq "$rounds"); do
     extra=(--steps "$n"); [ "$mode" = infer ] && extra=(--infer)
     run "rust" env RAYON_NUM_THREADS="$threads" "$rust_bin" --model "$shape" "${extra[@]}"
