@@ -19,12 +19,18 @@ pub fn CallChecker(catalogue_text: ReadSignal<String>) -> impl IntoView {
         };
         match parse_output(&output.get(), Mode::Chat) {
             Parsed::Invalid(reason) => ("error", format!("invalid: {reason}")),
-            Parsed::Target(Target::NoTool { reason }) => ("ok", format!("no_tool: {}", reason.unwrap_or_default())),
+            Parsed::Target(Target::NoTool { reason }) => {
+                ("ok", format!("no_tool: {}", reason.unwrap_or_default()))
+            }
             Parsed::Target(Target::Calls(calls)) => {
                 let mut lines = Vec::new();
                 for c in &calls {
                     match catalogue.check_call(c) {
-                        Ok(()) => lines.push(format!("valid call: {}({})", c.name, serde_json::Value::Object(c.arguments.clone()))),
+                        Ok(()) => lines.push(format!(
+                            "valid call: {}({})",
+                            c.name,
+                            serde_json::Value::Object(c.arguments.clone())
+                        )),
                         Err(e) => return ("error", format!("invalid: {e}")),
                     }
                 }
