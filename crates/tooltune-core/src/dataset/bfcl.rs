@@ -185,17 +185,7 @@ fn gold_message(acceptable: &Acceptable) -> Option<Message> {
 
 /// Writes a conversation as a question line and, when it calls tools, an answer line.
 pub fn write(at: &Location, index: usize, conv: &Conversation) -> Result<(Value, Option<Value>)> {
-    let turns: Vec<usize> = conv.assistant_turns().collect();
-    let [turn] = turns[..] else {
-        let msg = format!(
-            "BFCL items hold one assistant turn; this conversation has {}",
-            turns.len()
-        );
-        return Err(Error::Convert {
-            at: at.clone(),
-            message: msg,
-        });
-    };
+    let turn = conv.single_turn(at, "BFCL items")?;
     let id = conv.id().unwrap_or_else(|| format!("item_{index}"));
     let question: Vec<Value> = conv.messages[..turn]
         .iter()

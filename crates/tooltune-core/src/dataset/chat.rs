@@ -225,6 +225,22 @@ impl Conversation {
             .map(|(i, _)| i)
     }
 
+    /// The index of the only assistant turn, or a conversion error saying that
+    /// `what` (e.g. "BFCL items") holds one assistant turn.
+    pub fn single_turn(&self, at: &crate::Location, what: &str) -> crate::Result<usize> {
+        let turns: Vec<usize> = self.assistant_turns().collect();
+        match turns[..] {
+            [turn] => Ok(turn),
+            _ => Err(crate::Error::Convert {
+                at: at.clone(),
+                message: format!(
+                    "{what} hold one assistant turn; this conversation has {}",
+                    turns.len()
+                ),
+            }),
+        }
+    }
+
     /// The `id` key, if the line has one (a string or a number).
     pub fn id(&self) -> Option<String> {
         match self.extra.get("id") {

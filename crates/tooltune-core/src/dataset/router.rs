@@ -128,17 +128,7 @@ pub fn conversation_from_gold(at: &Location, value: Value) -> Result<Conversatio
 
 /// Writes a single-turn conversation as a gold row.
 pub fn gold_from_conversation(at: &Location, conv: &Conversation) -> Result<Value> {
-    let turns: Vec<usize> = conv.assistant_turns().collect();
-    let [turn] = turns[..] else {
-        let msg = format!(
-            "router gold rows hold one assistant turn; this conversation has {}",
-            turns.len()
-        );
-        return Err(Error::Convert {
-            at: at.clone(),
-            message: msg,
-        });
-    };
+    let turn = conv.single_turn(at, "router gold rows")?;
     let prompt = conv.messages[..turn]
         .iter()
         .rev()
