@@ -12,7 +12,7 @@ use tooltune_core::error::Location;
 use tooltune_core::eval::{self, CatalogueCache, Item, MatchMode, Prediction, Report};
 
 use crate::chat::{ChatTemplate, messages_value};
-use crate::decode::{GenerateConfig, generate};
+use crate::decode::{GenerateConfig, generate, generate_batch};
 use crate::error::Result;
 use crate::llama::LlamaForCausalLM;
 use crate::tokenizer::Tokenizer;
@@ -58,14 +58,48 @@ pub fn complete(
 ) -> Result<(Vec<u32>, String)> {
     let config = GenerateConfig::greedy(max_new_tokens).with_eos(stop);
     let out = generate(model, prompt, &config, &mut ())?;
-    let text_ids: Vec<u32> = out
-        .tokens
-        .iter()
-        .copied()
-        .filter(|t| !stop.contains(t))
-        .collect();
-    let text = tokenizer.decode(&text_ids)?;
+    let text = text_of(tokenizer, &out.tokens, stop)?;
     Ok((out.tokens, text))
+}
+
+/// Prompts decoded together by [`complete_all`] unless told otherwise.
+pub const DEFAULT_BATCH_SIZE: usize = 8;
+
+/// [`complete`] for many prompts, decoded `batch_size` at a time
+/// ([`generate_batch`]); prompts of similar length share a batch, so little
+/// is padded. Results come in prompt order; `done` hears how many are
+/// finished after each batch.
+pub fn complete_all(
+    model: &LlamaForCausalLM,
+    tokenizer: &Tokenizer,
+    prompts: &[Vec<u32>],
+    stop: &[u32],
+    max_new_tokens: usize,
+    batch_size: usize,
+    mut done: impl FnMut(usize),
+) -> Result<Vec<(Vec<u32>, String)>> {
+    let config = GenerateConfig::greedy(max_new_tokens).with_eos(stop);
+    let mut order: Vec<usize> = (0..prompts.len()).collect();
+    order.sort_by_key(|&i| prompts[i].len());
+    let mut out: Vec<Option<(Vec<u32>, String)>> = vec![None; prompts.len()];
+    let mut finished = 0;
+    for chunk in order.chunks(batch_size.max(1)) {
+        let batch: Vec<&[u32]> = chunk.iter().map(|&i| &prompts[i][..]).collect();
+        let generations = generate_batch(model, &batch, &config, &mut vec![(); batch.len()])?;
+        for (&i, generation) in chunk.iter().zip(generations) {
+            let text = text_of(tokenizer, &generation.tokens, stop)?;
+            out[i] = Some((generation.tokens, text));
+        }
+        finished += chunk.len();
+        done(finished);
+    }
+    Ok(out.into_iter().flatten().collect())
+}
+
+/// The text of generated ids, stop tokens left out.
+fn text_of(tokenizer: &Tokenizer, ids: &[u32], stop: &[u32]) -> Result<String> {
+    let text_ids: Vec<u32> = ids.iter().copied().filter(|t| !stop.contains(t)).collect();
+    tokenizer.decode(&text_ids)
 }
 
 /// Gold items with the prompt of each.
@@ -120,28 +154,38 @@ impl EvalSet {
     }
 }
 
-/// Generates every item's answer and scores them (exact argument matching).
-/// Returns the report and the raw outputs, in item order.
+/// Generates every item's answer ([`complete_all`], batches of
+/// [`DEFAULT_BATCH_SIZE`]) and scores them with `mode`. Returns the report
+/// and the raw outputs, in item order.
 pub fn evaluate(
     model: &LlamaForCausalLM,
     tokenizer: &Tokenizer,
     stop: &[u32],
     set: &EvalSet,
     max_new_tokens: usize,
+    mode: MatchMode,
 ) -> Result<(Report, Vec<String>)> {
-    let mut outputs = Vec::with_capacity(set.len());
-    for prompt in &set.prompts {
-        outputs.push(complete(model, tokenizer, prompt, stop, max_new_tokens)?.1);
-    }
+    let outputs: Vec<String> = complete_all(
+        model,
+        tokenizer,
+        &set.prompts,
+        stop,
+        max_new_tokens,
+        DEFAULT_BATCH_SIZE,
+        |_| {},
+    )?
+    .into_iter()
+    .map(|(_, text)| text)
+    .collect();
     let predictions: Vec<Prediction> = outputs
         .iter()
         .enumerate()
         .map(|(i, o)| Prediction {
-            id: None,
+            id: Some(set.items[i].id.clone()),
             output: o.clone(),
             at: Location::line("generated", i + 1),
         })
         .collect();
-    let report = eval::evaluate(&set.items, &predictions, MatchMode::Exact)?;
+    let report = eval::evaluate(&set.items, &predictions, mode)?;
     Ok((report, outputs))
 }

@@ -119,13 +119,19 @@ impl Attention {
             rope,
         );
         let v = heads(project(&self.v_proj, x, p), self.n_kv_heads);
-        let (k, v) = match cache {
-            Some(cache) => cache.append(k, v),
-            None => (k, v),
+        let (k, v, padding) = match cache {
+            Some(cache) => {
+                let (k, v) = cache.append(k, v);
+                let padding = cache.padding_bias(seq_len, &k.device());
+                (k, v, padding)
+            }
+            None => (k, v, None),
         };
         let autodiff = q.device().is_autodiff();
         let out = if seq_len == 1 && !autodiff {
-            self.attend_one(q, k, v)
+            self.attend_one(q, k, v, padding)
+        } else if let Some(bias) = padding {
+            self.attend_biased(q, k, v, bias)
         } else if autodiff && k.dims()[2] == seq_len {
             self.attend_causal_blocks(q, k, v)
         } else {
@@ -149,21 +155,55 @@ impl Attention {
     /// copy of the cache: the query heads that share a key/value head become
     /// the rows of one product (GQA by reshape instead of `repeat_kv`), and
     /// the keys and values are read in place from the cache's buffers. No
-    /// mask: the last position sees all. Burn's `attention` would make the
-    /// strided cache views contiguous first, and `repeat_kv` copies them
-    /// `group` times.
+    /// causal mask: the last position sees all, except the pad positions of
+    /// a left-padded batch row (`padding`, from the cache). Burn's
+    /// `attention` would make the strided cache views contiguous first, and
+    /// `repeat_kv` copies them `group` times.
     ///
     /// # Shapes
     /// - q: `[batch, n_heads, 1, head_dim]`; k, v: `[batch, n_kv_heads, len, head_dim]`
+    /// - padding: `[batch, 1, 1, len]`
     /// - output: `[batch, n_heads, 1, head_dim]`
-    fn attend_one(&self, q: Tensor<4>, k: Tensor<4>, v: Tensor<4>) -> Tensor<4> {
+    fn attend_one(
+        &self,
+        q: Tensor<4>,
+        k: Tensor<4>,
+        v: Tensor<4>,
+        padding: Option<Tensor<4>>,
+    ) -> Tensor<4> {
         let [batch, heads, _, dim] = q.dims();
         let group = heads / self.n_kv_heads;
         let q = q
             .reshape([batch, self.n_kv_heads, group, dim])
             .mul_scalar(1.0 / (dim as f64).sqrt());
-        let probs = softmax(q.matmul(k.swap_dims(2, 3)), 3);
-        probs.matmul(v).reshape([batch, heads, 1, dim])
+        let scores = q.matmul(k.swap_dims(2, 3));
+        let scores = match padding {
+            Some(bias) => scores + bias,
+            None => scores,
+        };
+        softmax(scores, 3).matmul(v).reshape([batch, heads, 1, dim])
+    }
+
+    /// Attention with an explicit additive bias (causal and padding, from
+    /// [`LayerCache::padding_bias`]): the prefill of a left-padded batch.
+    ///
+    /// # Shapes
+    /// - q: `[batch, n_heads, seq, head_dim]`; k, v: `[batch, n_kv_heads, len, head_dim]`
+    /// - bias: `[batch, 1, seq, len]`
+    /// - output: `[batch, n_heads, seq, head_dim]`
+    fn attend_biased(
+        &self,
+        q: Tensor<4>,
+        k: Tensor<4>,
+        v: Tensor<4>,
+        bias: Tensor<4>,
+    ) -> Tensor<4> {
+        let dim = q.dims()[3];
+        let (k, v) = (self.repeat_kv(k), self.repeat_kv(v));
+        let scores = q
+            .mul_scalar(1.0 / (dim as f64).sqrt())
+            .matmul(k.swap_dims(2, 3));
+        softmax(scores + bias, 3).matmul(v)
     }
 
     /// Causal attention for training, from differentiable tensor ops. Burn's

@@ -1,8 +1,10 @@
 //! Key/value cache for incremental decoding: each layer keeps the rotated
 //! keys and the values of every position seen so far, as HF transformers'
-//! `DynamicCache` does.
+//! `DynamicCache` does. A batch of prompts of different lengths is
+//! left-padded to one length; the cache then remembers each row's padding
+//! so attention never looks at the pad positions.
 
-use burn::tensor::Tensor;
+use burn::tensor::{Int, Tensor, TensorData};
 
 /// Keys and values of one attention layer, in buffers with room to grow.
 ///
@@ -18,6 +20,9 @@ use burn::tensor::Tensor;
 pub struct LayerCache {
     kv: Option<(Tensor<4>, Tensor<4>)>,
     len: usize,
+    /// Left-padding of each batch row (positions `0..pad[b]` are not real
+    /// tokens); empty when no row is padded.
+    pad: Vec<usize>,
 }
 
 /// Smallest buffer, in positions.
@@ -32,6 +37,55 @@ impl LayerCache {
     /// Whether nothing is cached yet.
     pub fn is_empty(&self) -> bool {
         self.len == 0
+    }
+
+    /// Left-padding of each batch row; empty when no row is padded.
+    pub fn padding(&self) -> &[usize] {
+        &self.pad
+    }
+
+    /// The additive attention bias of `queries` new positions (the last
+    /// `queries` of the `len()` cached ones) over every cached key, when some
+    /// row is padded: `-inf` where the key lies in the future of the query
+    /// (causal) or is a pad position of the row, 0 elsewhere. A pad query
+    /// still sees itself, so no row of scores is all `-inf` (a NaN there
+    /// would reach real rows through `0 * NaN` in `probs @ values`).
+    /// `None` when no row is padded.
+    ///
+    /// # Shapes
+    /// - output: `[batch, 1, queries, len]`
+    pub fn padding_bias(&self, queries: usize, device: &burn::tensor::Device) -> Option<Tensor<4>> {
+        if self.pad.iter().all(|&p| p == 0) {
+            return None;
+        }
+        let keys = self.len;
+        let first = keys - queries;
+        let mut bias = Vec::with_capacity(self.pad.len() * queries * keys);
+        for &pad in &self.pad {
+            for r in first..keys {
+                bias.extend((0..keys).map(|c| {
+                    if c > r || (c < pad && c != r) {
+                        f32::NEG_INFINITY
+                    } else {
+                        0.0
+                    }
+                }));
+            }
+        }
+        let shape = [self.pad.len(), 1, queries, keys];
+        Some(Tensor::from_data(TensorData::new(bias, shape), device))
+    }
+
+    /// Keeps only the batch rows `rows` (in that order): decoding drops the
+    /// rows that have finished.
+    pub fn select_rows(&mut self, rows: &[usize]) {
+        if let Some((k, v)) = self.kv.take() {
+            let index = row_index(rows, &k.device());
+            self.kv = Some((k.select(0, index.clone()), v.select(0, index)));
+        }
+        if !self.pad.is_empty() {
+            self.pad = rows.iter().map(|&r| self.pad[r]).collect();
+        }
     }
 
     /// Appends new keys/values along the sequence axis and returns the full
@@ -69,6 +123,11 @@ impl LayerCache {
     }
 }
 
+fn row_index(rows: &[usize], device: &burn::tensor::Device) -> Tensor<1, Int> {
+    let data: Vec<i64> = rows.iter().map(|&r| r as i64).collect();
+    Tensor::from_data(TensorData::new(data, [rows.len()]), device)
+}
+
 /// Per-layer caches of a whole model.
 #[derive(Debug, Clone, Default)]
 pub struct KvCache {
@@ -81,6 +140,23 @@ impl KvCache {
         Self {
             layers: vec![LayerCache::default(); num_layers],
         }
+    }
+
+    /// An empty cache for a batch whose row `b` is left-padded by `pad[b]`
+    /// positions (see [`LayerCache::padding_bias`]).
+    pub fn with_left_padding(num_layers: usize, pad: Vec<usize>) -> Self {
+        let layer = LayerCache {
+            pad,
+            ..LayerCache::default()
+        };
+        Self {
+            layers: vec![layer; num_layers],
+        }
+    }
+
+    /// Keeps only the batch rows `rows`, in that order, in every layer.
+    pub fn select_rows(&mut self, rows: &[usize]) {
+        self.layers.iter_mut().for_each(|l| l.select_rows(rows));
     }
 
     /// Number of positions already processed (the next token's position).
@@ -98,7 +174,7 @@ impl KvCache {
         &mut self.layers
     }
 
-    /// Forgets everything (same layer count).
+    /// Forgets everything (same layer count, no padding).
     pub fn clear(&mut self) {
         self.layers
             .iter_mut()

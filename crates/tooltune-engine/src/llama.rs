@@ -139,6 +139,16 @@ impl LlamaForCausalLM {
 
     /// Checks ids against the vocabulary and makes a `[1, len]` tensor.
     pub fn token_tensor(&self, ids: &[u32]) -> Result<Tensor<2, Int>> {
+        self.check_ids(ids)?;
+        let data: Vec<i64> = ids.iter().map(|&id| i64::from(id)).collect();
+        Ok(Tensor::from_data(
+            TensorData::new(data, [1, ids.len()]),
+            &self.device(),
+        ))
+    }
+
+    /// A sequence must be non-empty and inside the vocabulary.
+    fn check_ids(&self, ids: &[u32]) -> Result<()> {
         if ids.is_empty() {
             return Err(EngineError::Input("empty token sequence".into()));
         }
@@ -151,11 +161,28 @@ impl LlamaForCausalLM {
                 self.config.vocab_size
             )));
         }
-        let data: Vec<i64> = ids.iter().map(|&id| i64::from(id)).collect();
-        Ok(Tensor::from_data(
-            TensorData::new(data, [1, ids.len()]),
-            &self.device(),
-        ))
+        Ok(())
+    }
+
+    /// Checks every row's ids and makes a `[rows, longest]` tensor, each row
+    /// left-padded (with id 0) to the longest; returns the padding of each
+    /// row, for [`KvCache::with_left_padding`].
+    pub fn padded_token_tensor(&self, rows: &[&[u32]]) -> Result<(Tensor<2, Int>, Vec<usize>)> {
+        if rows.is_empty() {
+            return Err(EngineError::Input("no sequences to batch".into()));
+        }
+        let longest = rows.iter().map(|r| r.len()).max().unwrap_or(0);
+        let mut data = Vec::with_capacity(rows.len() * longest);
+        let mut pad = Vec::with_capacity(rows.len());
+        for row in rows {
+            self.check_ids(row)?;
+            pad.push(longest - row.len());
+            data.extend(std::iter::repeat_n(0i64, longest - row.len()));
+            data.extend(row.iter().map(|&id| i64::from(id)));
+        }
+        let tensor =
+            Tensor::from_data(TensorData::new(data, [rows.len(), longest]), &self.device());
+        Ok((tensor, pad))
     }
 
     /// Convenience: logits of one sequence as `[seq_len][vocab]` host vectors.

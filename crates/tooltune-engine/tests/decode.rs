@@ -1,9 +1,13 @@
 //! Decoding: KV-cache greedy equals full-recompute greedy equals
 //! transformers; cached prefill in pieces equals one pass; EOS stop and the
-//! logits-processor hook.
+//! logits-processor hook; batched (left-padded) decoding equals decoding
+//! each prompt alone.
 
+use tooltune_engine::KvCache;
 use tooltune_engine::burn::tensor::Tensor;
-use tooltune_engine::decode::{GenerateConfig, StopReason, SuppressTokens, argmax, generate};
+use tooltune_engine::decode::{
+    GenerateConfig, StopReason, SuppressTokens, argmax, generate, generate_batch,
+};
 use tooltune_engine::llama::read_f32;
 
 use crate::common::{LOGITS_TOL, expected, load_model, max_diff};
@@ -86,4 +90,106 @@ fn out_of_vocabulary_ids_are_errors() {
         .to_string();
     assert!(err.contains("512") && err.contains("vocabulary"), "{err}");
     assert!(model.token_tensor(&[]).is_err());
+}
+
+/// Prompts of four lengths: the fixture's two and shorter cuts of them.
+fn ragged_prompts() -> Vec<Vec<u32>> {
+    let prompts = expected("llama-gqa").prompts;
+    let (a, b) = (&prompts[0].input_ids, &prompts[1].input_ids);
+    vec![a.clone(), b[..3].to_vec(), b.clone(), a[..1].to_vec()]
+}
+
+#[test]
+fn padded_prefill_matches_reference_logits() {
+    let model = load_model("llama-gqa");
+    let prompts = expected("llama-gqa").prompts;
+    let rows: Vec<&[u32]> = prompts.iter().map(|p| &p.input_ids[..]).collect();
+    let (ids, pad) = model.padded_token_tensor(&rows).expect("ids");
+    assert!(
+        pad.iter().any(|&p| p > 0),
+        "the fixture prompts differ in length"
+    );
+    let mut cache = KvCache::with_left_padding(model.config.num_hidden_layers, pad);
+    let logits = read_f32(model.forward_last(ids, Some(&mut cache))).expect("read");
+    let vocab = model.config.vocab_size;
+    let got: Vec<Vec<f32>> = logits.chunks(vocab).map(<[f32]>::to_vec).collect();
+    let want: Vec<Vec<f32>> = prompts
+        .iter()
+        .map(|p| p.logits.last().expect("logits").clone())
+        .collect();
+    let worst = max_diff(&got, &want);
+    eprintln!("left-padded batch prefill: max |last logits - transformers| = {worst:.3e}");
+    assert!(worst < LOGITS_TOL, "{worst}");
+}
+
+#[test]
+fn batched_greedy_equals_one_prompt_at_a_time() {
+    let model = load_model("llama-gqa");
+    let prompts = ragged_prompts();
+    let rows: Vec<&[u32]> = prompts.iter().map(Vec::as_slice).collect();
+    let alone: Vec<_> = prompts
+        .iter()
+        .map(|p| generate(&model, p, &GenerateConfig::greedy(12), &mut ()).expect("alone"))
+        .collect();
+    for p in expected("llama-gqa").prompts {
+        let i = prompts
+            .iter()
+            .position(|q| *q == p.input_ids)
+            .expect("in the batch");
+        assert_eq!(alone[i].tokens[..8], p.greedy_new_ids[..]);
+    }
+    for use_cache in [true, false] {
+        let config = GenerateConfig::greedy(12).with_cache(use_cache);
+        let batched =
+            generate_batch(&model, &rows, &config, &mut vec![(); rows.len()]).expect("batch");
+        assert_eq!(batched, alone, "use_cache {use_cache}");
+    }
+}
+
+#[test]
+fn batch_rows_stop_on_their_own_and_keep_their_processors() {
+    let model = load_model("llama-gqa");
+    let prompts = ragged_prompts();
+    let rows: Vec<&[u32]> = prompts.iter().map(Vec::as_slice).collect();
+    // Row 2 forbids row 0's first greedy token. Rows stop at row 0's third
+    // token or row 1's second, so rows end at different steps and, once half
+    // of the batch is done, leave it.
+    let ahead = |i: usize| {
+        generate(&model, &prompts[i], &GenerateConfig::greedy(3), &mut ())
+            .expect("gen")
+            .tokens
+    };
+    let (first0, first1) = (ahead(0), ahead(1));
+    let config = GenerateConfig::greedy(12).with_eos(&[first0[2], first1[1]]);
+    let mut processors: Vec<SuppressTokens> = (0..rows.len())
+        .map(|i| SuppressTokens(if i == 2 { vec![first0[0]] } else { vec![] }))
+        .collect();
+    let batched = generate_batch(&model, &rows, &config, &mut processors).expect("batch");
+    for (i, prompt) in prompts.iter().enumerate() {
+        let alone = generate(&model, prompt, &config, &mut processors[i].clone()).expect("alone");
+        assert_eq!(batched[i], alone, "row {i}");
+    }
+    let stopped = batched
+        .iter()
+        .filter(|g| matches!(g.stop, StopReason::Eos(_)));
+    assert!(stopped.count() >= 2, "two rows stop early: {batched:?}");
+    assert!(
+        batched.iter().any(|g| g.tokens.len() > 3),
+        "some row outlives them: {batched:?}"
+    );
+}
+
+#[test]
+fn batch_input_errors_name_the_problem() {
+    let model = load_model("llama-gqa");
+    let config = GenerateConfig::greedy(1);
+    let err = generate_batch(&model, &[&[1, 2], &[]], &config, &mut [(), ()])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("empty"), "{err}");
+    let err = generate_batch(&model, &[&[1, 2]], &config, &mut [(), ()])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("processors"), "{err}");
+    assert!(generate_batch::<()>(&model, &[], &config, &mut []).is_err());
 }

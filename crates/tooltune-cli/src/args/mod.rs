@@ -121,6 +121,9 @@ pub struct EvalArgs {
     /// With --run: the most tokens generated per answer.
     #[arg(long, default_value_t = 128)]
     pub max_new_tokens: usize,
+    /// With --run: answers decoded together (one forward pass per step for the batch).
+    #[arg(long, default_value_t = tooltune_engine::assistant::DEFAULT_BATCH_SIZE, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1024))]
+    pub batch_size: usize,
     /// BFCL possible-answer file for a BFCL gold.
     #[arg(long)]
     pub answers: Option<PathBuf>,

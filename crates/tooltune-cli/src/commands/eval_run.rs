@@ -5,8 +5,10 @@
 use anyhow::Result;
 use std::path::Path;
 use std::process::ExitCode;
+use tooltune_core::error::Location;
 use tooltune_core::eval::MatchMode;
-use tooltune_engine::assistant::EvalSet;
+use tooltune_core::eval::Prediction;
+use tooltune_engine::assistant::{EvalSet, complete_all};
 
 use crate::args::EvalArgs;
 use crate::{io, run_dir};
@@ -28,21 +30,24 @@ pub fn run(run: &Path, data: &Path, a: &EvalArgs) -> Result<ExitCode> {
         &loaded.template,
         &loaded.tokenizer,
     )?;
-    let mut predictions = Vec::with_capacity(set.len());
-    for (i, prompt) in set.prompts.iter().enumerate() {
-        let (_, text) = tooltune_engine::assistant::complete(
-            &loaded.model,
-            &loaded.tokenizer,
-            prompt,
-            &loaded.stop,
-            a.max_new_tokens,
-        )?;
-        predictions.push(tooltune_core::eval::Prediction {
+    let outputs = complete_all(
+        &loaded.model,
+        &loaded.tokenizer,
+        &set.prompts,
+        &loaded.stop,
+        a.max_new_tokens,
+        a.batch_size,
+        |_| {},
+    )?;
+    let predictions: Vec<Prediction> = outputs
+        .into_iter()
+        .enumerate()
+        .map(|(i, (_, text))| Prediction {
             id: Some(set.items[i].id.clone()),
             output: text,
-            at: tooltune_core::error::Location::line("generated", i + 1),
-        });
-    }
+            at: Location::line("generated", i + 1),
+        })
+        .collect();
     let report = tooltune_core::eval::evaluate(&set.items, &predictions, mode)?;
     if a.json {
         io::print(&(serde_json::to_string_pretty(&report)? + "\n"))?;

@@ -1,7 +1,7 @@
 //! Greedy decoding with a KV cache (or full recompute, for checking),
 //! with synchronous reads natively and asynchronous ones in the browser.
 
-use burn::tensor::{Int, Tensor};
+use burn::tensor::{Int, Tensor, TensorData};
 
 use crate::cache::KvCache;
 use crate::decode::LogitsProcessor;
@@ -84,13 +84,8 @@ pub fn generate(
     config: &GenerateConfig,
     processor: &mut impl LogitsProcessor,
 ) -> Result<Generation> {
-    let mut state = Greedy::new(model, prompt, config)?;
-    while let Some(logits) = state.next_logits()? {
-        if let Some(done) = state.accept(read_f32(logits)?, processor)? {
-            return Ok(done);
-        }
-    }
-    Ok(state.finish())
+    let mut out = generate_batch(model, &[prompt], config, std::slice::from_mut(processor))?;
+    Ok(out.remove(0))
 }
 
 /// [`generate`] with asynchronous reads of the logits, for the browser
@@ -101,89 +96,178 @@ pub async fn generate_async(
     config: &GenerateConfig,
     processor: &mut impl LogitsProcessor,
 ) -> Result<Generation> {
-    let mut state = Greedy::new(model, prompt, config)?;
+    let processors = std::slice::from_mut(processor);
+    let mut out = generate_batch_async(model, &[prompt], config, processors).await?;
+    Ok(out.remove(0))
+}
+
+/// Greedily extends every prompt at once, each until its own EOS id or
+/// `max_new_tokens`: the same tokens as [`generate`] on each prompt alone
+/// (up to float rounding deciding a near tie), in one forward pass per step
+/// for the whole batch. `processors[i]` serves `prompts[i]`.
+///
+/// Prompts are left-padded to the longest (pad positions are masked out of
+/// attention; rotary positions are relative, so the shift is harmless), and
+/// finished rows leave the batch once they are half of it.
+pub fn generate_batch<P: LogitsProcessor>(
+    model: &LlamaForCausalLM,
+    prompts: &[&[u32]],
+    config: &GenerateConfig,
+    processors: &mut [P],
+) -> Result<Vec<Generation>> {
+    let mut state = BatchGreedy::new(model, prompts, config, processors.len())?;
     while let Some(logits) = state.next_logits()? {
-        if let Some(done) = state.accept(read_f32_async(logits).await?, processor)? {
-            return Ok(done);
-        }
+        state.accept(&read_f32(logits)?, processors)?;
     }
     Ok(state.finish())
 }
 
-/// One greedy generation between reads: [`generate`] and
-/// [`generate_async`] differ only in how they read the logits.
-struct Greedy<'a> {
-    model: &'a LlamaForCausalLM,
-    config: &'a GenerateConfig,
-    tokens: Vec<u32>,
-    cache: KvCache,
-    pending: Tensor<2, Int>,
-    generated: Vec<u32>,
+/// [`generate_batch`] with asynchronous reads, for the browser.
+pub async fn generate_batch_async<P: LogitsProcessor>(
+    model: &LlamaForCausalLM,
+    prompts: &[&[u32]],
+    config: &GenerateConfig,
+    processors: &mut [P],
+) -> Result<Vec<Generation>> {
+    let mut state = BatchGreedy::new(model, prompts, config, processors.len())?;
+    while let Some(logits) = state.next_logits()? {
+        state.accept(&read_f32_async(logits).await?, processors)?;
+    }
+    Ok(state.finish())
 }
 
-impl<'a> Greedy<'a> {
+/// One row of a batch: its sequence so far and how it ended.
+struct Row {
+    tokens: Vec<u32>,
+    generated: Vec<u32>,
+    stop: Option<StopReason>,
+}
+
+/// A batch of greedy generations between reads: the sync and async entry
+/// points differ only in how they read the logits.
+struct BatchGreedy<'a> {
+    model: &'a LlamaForCausalLM,
+    config: &'a GenerateConfig,
+    rows: Vec<Row>,
+    /// The row each batch position of the cache (and of the logits) holds;
+    /// finished rows stay until they are half of the batch.
+    batch: Vec<usize>,
+    cache: KvCache,
+    /// Input of the next cached step, `[batch.len(), new positions]`.
+    pending: Tensor<2, Int>,
+    steps: usize,
+}
+
+impl<'a> BatchGreedy<'a> {
     fn new(
         model: &'a LlamaForCausalLM,
-        prompt: &[u32],
+        prompts: &[&[u32]],
         config: &'a GenerateConfig,
+        processors: usize,
     ) -> Result<Self> {
+        if processors != prompts.len() {
+            return Err(EngineError::Input(format!(
+                "{} prompts but {processors} logits processors",
+                prompts.len()
+            )));
+        }
+        let (pending, pad) = model.padded_token_tensor(prompts)?;
+        let layers = model.config.num_hidden_layers;
         Ok(Self {
             model,
             config,
-            tokens: prompt.to_vec(),
-            cache: model.new_cache(),
-            pending: model.token_tensor(prompt)?,
-            generated: Vec::new(),
+            rows: prompts
+                .iter()
+                .map(|p| Row {
+                    tokens: p.to_vec(),
+                    generated: Vec::new(),
+                    stop: None,
+                })
+                .collect(),
+            batch: (0..prompts.len()).collect(),
+            cache: KvCache::with_left_padding(layers, pad),
+            pending,
+            steps: 0,
         })
     }
 
-    /// The last position's logits `[vocab]`, or `None` once
-    /// `max_new_tokens` are generated.
-    fn next_logits(&mut self) -> Result<Option<Tensor<1>>> {
-        if self.generated.len() >= self.config.max_new_tokens {
+    /// The last position's logits of every batch row, `[batch, vocab]`, or
+    /// `None` once every row has stopped.
+    fn next_logits(&mut self) -> Result<Option<Tensor<2>>> {
+        if self.steps >= self.config.max_new_tokens || self.rows.iter().all(|r| r.stop.is_some()) {
             return Ok(None);
         }
         let logits = if self.config.use_cache {
             self.model
                 .forward_last(self.pending.clone(), Some(&mut self.cache))
         } else {
-            self.model
-                .forward_last(self.model.token_tensor(&self.tokens)?, None)
+            // The reference: the whole (padded) sequences again, with a
+            // fresh cache that carries only the padding mask.
+            let seqs: Vec<&[u32]> = self
+                .batch
+                .iter()
+                .map(|&r| &self.rows[r].tokens[..])
+                .collect();
+            let (ids, pad) = self.model.padded_token_tensor(&seqs)?;
+            let mut fresh = KvCache::with_left_padding(self.cache.num_layers(), pad);
+            self.model.forward_last(ids, Some(&mut fresh))
         };
-        let [_, vocab] = logits.dims();
-        Ok(Some(logits.reshape([vocab])))
+        Ok(Some(logits))
     }
 
-    /// Picks the next token from the read logits; the finished generation
-    /// when it is an EOS id.
-    fn accept(
-        &mut self,
-        mut last: Vec<f32>,
-        processor: &mut impl LogitsProcessor,
-    ) -> Result<Option<Generation>> {
-        processor.process(&self.tokens, &mut last);
-        let next = argmax(&last)
-            .ok_or_else(|| EngineError::Input("every token was masked".into()))?
-            as u32;
-        processor.on_token(next);
-        self.tokens.push(next);
-        self.generated.push(next);
-        if self.config.eos_token_ids.contains(&next) {
-            return Ok(Some(Generation {
-                tokens: std::mem::take(&mut self.generated),
-                stop: StopReason::Eos(next),
-            }));
+    /// Picks each live row's next token from the read logits (`[batch *
+    /// vocab]`), stops rows at EOS, and prepares the next step's input.
+    fn accept(&mut self, logits: &[f32], processors: &mut [impl LogitsProcessor]) -> Result<()> {
+        let vocab = logits.len() / self.batch.len();
+        let mut next = Vec::with_capacity(self.batch.len());
+        for (i, &r) in self.batch.iter().enumerate() {
+            let row = &mut self.rows[r];
+            if row.stop.is_some() {
+                next.push(0);
+                continue;
+            }
+            let mut last = logits[i * vocab..(i + 1) * vocab].to_vec();
+            let processor = &mut processors[r];
+            processor.process(&row.tokens, &mut last);
+            let token = argmax(&last)
+                .ok_or_else(|| EngineError::Input("every token was masked".into()))?
+                as u32;
+            processor.on_token(token);
+            row.tokens.push(token);
+            row.generated.push(token);
+            if self.config.eos_token_ids.contains(&token) {
+                row.stop = Some(StopReason::Eos(token));
+            }
+            next.push(i64::from(token));
         }
-        self.pending = self.model.token_tensor(&[next])?;
-        Ok(None)
+        self.steps += 1;
+        let live: Vec<usize> = (0..self.batch.len())
+            .filter(|&i| self.rows[self.batch[i]].stop.is_none())
+            .collect();
+        if live.is_empty() {
+            return Ok(());
+        }
+        if 2 * live.len() <= self.batch.len() && live.len() < self.batch.len() {
+            if self.config.use_cache {
+                self.cache.select_rows(&live);
+            }
+            next = live.iter().map(|&i| next[i]).collect();
+            self.batch = live.iter().map(|&i| self.batch[i]).collect();
+        }
+        let device = self.model.device();
+        self.pending = Tensor::from_data(TensorData::new(next, [self.batch.len(), 1]), &device);
+        Ok(())
     }
 
-    /// The generation stopped by `max_new_tokens`.
-    fn finish(self) -> Generation {
-        Generation {
-            tokens: self.generated,
-            stop: StopReason::MaxNewTokens,
-        }
+    /// Every row's generation, in prompt order.
+    fn finish(self) -> Vec<Generation> {
+        self.rows
+            .into_iter()
+            .map(|r| Generation {
+                tokens: r.generated,
+                stop: r.stop.unwrap_or(StopReason::MaxNewTokens),
+            })
+            .collect()
     }
 }
 

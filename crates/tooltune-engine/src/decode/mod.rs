@@ -6,5 +6,8 @@
 mod greedy;
 mod processor;
 
-pub use greedy::{GenerateConfig, Generation, StopReason, argmax, generate, generate_async};
+pub use greedy::{
+    GenerateConfig, Generation, StopReason, argmax, generate, generate_async, generate_batch,
+    generate_batch_async,
+};
 pub use processor::{LogitsProcessor, SuppressTokens};

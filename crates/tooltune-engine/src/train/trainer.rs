@@ -22,6 +22,7 @@ use crate::assistant::{EvalSet, evaluate};
 use crate::error::{EngineError, Result};
 use crate::llama::LlamaForCausalLM;
 use crate::tokenizer::Tokenizer;
+use tooltune_core::eval::MatchMode;
 
 /// One optimiser step, as logged.
 #[derive(Debug, Clone, Serialize)]
@@ -178,6 +179,7 @@ pub fn train(
                     ctx.stop,
                     ctx.set,
                     config.eval_max_new_tokens,
+                    MatchMode::Exact,
                 )?;
                 let e = EvalLog {
                     step,
