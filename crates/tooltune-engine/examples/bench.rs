@@ -14,6 +14,10 @@
 //!   `tokens_per_s = 64 / (prefill + decode)`, `decode_tokens_per_s =
 //!   63 / decode` (the first new token comes from the prefill). One warm-up
 //!   generation, then `--repeats` timed ones, the median reported.
+//! - `--infer --batch N`: batched greedy decoding as evaluation runs it
+//!   (`decode::generate_batch`, N different 128-token prompts, 64 new tokens
+//!   each); `tokens_per_s` counts the new tokens of all rows per second,
+//!   prefill included. No peer figure (the peer decodes batch 1 only).
 //!
 //! Prints one JSON line. Threads: `RAYON_NUM_THREADS` (burn-flex uses the
 //! global rayon pool). `scripts/bench-engine.sh` runs this and the peer back
@@ -39,6 +43,7 @@ struct Args {
     steps: usize,
     warmup: usize,
     repeats: usize,
+    batch: usize,
 }
 
 fn parse_args() -> Args {
@@ -48,6 +53,7 @@ fn parse_args() -> Args {
         steps: 10,
         warmup: 2,
         repeats: 3,
+        batch: 1,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -62,6 +68,7 @@ fn parse_args() -> Args {
             "--steps" => args.steps = num("--steps"),
             "--warmup" => args.warmup = num("--warmup"),
             "--repeats" => args.repeats = num("--repeats"),
+            "--batch" => args.batch = num("--batch").max(1),
             other => usage(&format!("unknown argument `{other}`")),
         }
     }
@@ -70,7 +77,7 @@ fn parse_args() -> Args {
 
 fn usage(msg: &str) -> ! {
     eprintln!(
-        "{msg}\nusage: bench [--model tiny|smol135] [--infer] [--steps N] [--warmup N] [--repeats N]"
+        "{msg}\nusage: bench [--model tiny|smol135] [--infer] [--steps N] [--warmup N] [--repeats N] [--batch N]"
     );
     std::process::exit(2)
 }
@@ -248,6 +255,9 @@ fn run_infer(args: &Args, config: &LlamaConfig) -> tooltune_engine::Result<serde
             })
             .0 as u32
     };
+    if args.batch > 1 {
+        return run_batched(args, &model, &mut rng, PROMPT, NEW);
+    }
     let generate = |n_new: usize| -> tooltune_engine::Result<(f64, f64, Vec<u32>)> {
         let mut cache = model.new_cache();
         let t0 = Instant::now();
@@ -279,6 +289,50 @@ fn run_infer(args: &Args, config: &LlamaConfig) -> tooltune_engine::Result<serde
         "prefill_ms": round2(1e3 * prefill),
         "decode_ms_per_token": round2(1e3 * decode / (NEW - 1) as f64),
         "total_ms": round2(1e3 * (prefill + decode)),
+        "total_params": model.num_params(),
+    }))
+}
+
+/// `--infer --batch N`: N random prompts decoded together.
+fn run_batched(
+    args: &Args,
+    model: &tooltune_engine::LlamaForCausalLM,
+    rng: &mut SplitMix64,
+    prompt_len: usize,
+    new: usize,
+) -> tooltune_engine::Result<serde_json::Value> {
+    use tooltune_engine::decode::{GenerateConfig, generate_batch};
+    let vocab = model.config.vocab_size as u64;
+    let prompts: Vec<Vec<u32>> = (0..args.batch)
+        .map(|_| {
+            (0..prompt_len)
+                .map(|_| (rng.next_u64() % vocab) as u32)
+                .collect()
+        })
+        .collect();
+    let rows: Vec<&[u32]> = prompts.iter().map(Vec::as_slice).collect();
+    let run = |n_new: usize| -> tooltune_engine::Result<f64> {
+        let t0 = Instant::now();
+        let out = generate_batch(
+            model,
+            &rows,
+            &GenerateConfig::greedy(n_new),
+            &mut vec![(); rows.len()],
+        )?;
+        assert!(out.iter().all(|g| g.tokens.len() == n_new));
+        Ok(t0.elapsed().as_secs_f64())
+    };
+    run(8)?; // warm-up
+    let mut times = (0..args.repeats.max(1))
+        .map(|_| run(new))
+        .collect::<tooltune_engine::Result<Vec<_>>>()?;
+    times.sort_by(f64::total_cmp);
+    let total = times[(times.len() - 1) / 2];
+    Ok(serde_json::json!({
+        "mode": "infer",
+        "batch": args.batch, "prompt_len": prompt_len, "new_tokens": new, "repeats": args.repeats,
+        "tokens_per_s": round2((args.batch * new) as f64 / total),
+        "total_ms": round2(1e3 * total),
         "total_params": model.num_params(),
     }))
 }

@@ -192,9 +192,17 @@ fn lora_dropout_is_unbiased_and_only_acts_while_training() {
     let q = &model.model.layers[0].self_attn.q_proj;
     let x = Tensor::<2>::random([3, 64], Distribution::Normal(0.0, 1.0), &model.device());
     let plain = tooltune_engine::llama::read_f32(q.forward(x.clone())).expect("read");
-    // Off autodiff (inference): no dropout at all.
+    // Off autodiff (inference): no dropout at all, and the unmerged PEFT
+    // form equals Burn's merged `x (W + s A B)` up to rounding.
     let same = tooltune_engine::llama::read_f32(project(q, x.clone(), 0.5)).expect("read");
-    assert_eq!(plain, same);
+    let no_dropout = tooltune_engine::llama::read_f32(project(q, x.clone(), 0.0)).expect("read");
+    assert_eq!(same, no_dropout);
+    let merged_gap = same
+        .iter()
+        .zip(&plain)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max);
+    assert!(merged_gap < 1e-5, "unmerged vs merged: {merged_gap}");
     // On autodiff: each draw differs, the mean over draws is the plain output.
     let ad = model.device().autodiff();
     let q_ad = model.clone().fork(&ad).model.layers[0]
