@@ -12,7 +12,7 @@ use burn::tensor::ops::AttentionModuleOptions;
 use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::cache::LayerCache;
-use crate::lora::project;
+use crate::lora::{Dropout, project};
 use crate::rope::{RopeTables, apply_rotary};
 
 /// Query row blocks of [`Attention::attend_causal_blocks`]; more blocks
@@ -64,6 +64,7 @@ impl AttentionConfig {
             n_kv_heads: self.n_kv_heads,
             head_dim: self.head_dim,
             lora_dropout: 0.0,
+            dropout_seed: 0,
         }
     }
 }
@@ -92,6 +93,8 @@ pub struct Attention {
     pub head_dim: usize,
     /// Dropout on LoRA adapters' input while training (see `lora::dropout`).
     pub lora_dropout: f64,
+    /// Seed of this forward pass's dropout masks (see `lora::seed_lora_dropout`).
+    pub dropout_seed: u64,
 }
 
 impl Attention {
@@ -109,16 +112,16 @@ impl Attention {
             t.reshape([batch, seq_len, n, self.head_dim])
                 .swap_dims(1, 2)
         };
-        let p = self.lora_dropout;
+        let drop = |i: u64| Dropout::new(self.lora_dropout, self.dropout_seed, i);
         let q = apply_rotary(
-            heads(project(&self.q_proj, x.clone(), p), self.n_heads),
+            heads(project(&self.q_proj, x.clone(), drop(0)), self.n_heads),
             rope,
         );
         let k = apply_rotary(
-            heads(project(&self.k_proj, x.clone(), p), self.n_kv_heads),
+            heads(project(&self.k_proj, x.clone(), drop(1)), self.n_kv_heads),
             rope,
         );
-        let v = heads(project(&self.v_proj, x, p), self.n_kv_heads);
+        let v = heads(project(&self.v_proj, x, drop(2)), self.n_kv_heads);
         let (k, v, padding) = match cache {
             Some(cache) => {
                 let (k, v) = cache.append(k, v);
@@ -148,7 +151,7 @@ impl Attention {
         let out = out
             .swap_dims(1, 2)
             .reshape([batch, seq_len, self.n_heads * self.head_dim]);
-        project(&self.o_proj, out, p)
+        project(&self.o_proj, out, drop(3))
     }
 
     /// One new position attending over every cached one (decoding), with no

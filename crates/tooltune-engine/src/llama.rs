@@ -51,6 +51,9 @@ pub struct LlamaForCausalLM {
     pub config: LlamaConfig,
     #[module(skip)]
     rope: RotaryEmbedding,
+    /// The run's seed of LoRA dropout masks (see `lora::seed_lora_dropout`).
+    #[module(skip)]
+    pub dropout_seed: u64,
 }
 
 impl LlamaConfig {
@@ -96,6 +99,7 @@ impl LlamaConfig {
             lm_head,
             config: self.clone(),
             rope: RotaryEmbedding::new(self),
+            dropout_seed: 0,
         }
     }
 }

@@ -2,7 +2,7 @@
 //! (Shazeer 2020, "GLU Variants Improve Transformer"), HF transformers
 //! `LlamaMLP`.
 
-use crate::lora::project;
+use crate::lora::{Dropout, project};
 use burn::config::Config;
 use burn::module::{Initializer, Module};
 use burn::nn::{Linear, LinearConfig};
@@ -41,6 +41,7 @@ impl MlpConfig {
             up_proj: linear(self.d_model, self.d_ff),
             down_proj: linear(self.d_ff, self.d_model),
             lora_dropout: 0.0,
+            dropout_seed: 0,
         }
     }
 }
@@ -60,13 +61,16 @@ pub struct Mlp {
     pub down_proj: Linear,
     /// Dropout on LoRA adapters' input while training (see `lora::dropout`).
     pub lora_dropout: f64,
+    /// Seed of this forward pass's dropout masks (see `lora::seed_lora_dropout`).
+    pub dropout_seed: u64,
 }
 
 impl Mlp {
     /// Applies the block.
     pub fn forward<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
-        let p = self.lora_dropout;
-        let gate = silu(project(&self.gate_proj, x.clone(), p));
-        project(&self.down_proj, gate.mul(project(&self.up_proj, x, p)), p)
+        let drop = |i: u64| Dropout::new(self.lora_dropout, self.dropout_seed, i);
+        let gate = silu(project(&self.gate_proj, x.clone(), drop(0)));
+        let up = project(&self.up_proj, x, drop(1));
+        project(&self.down_proj, gate.mul(up), drop(2))
     }
 }

@@ -88,6 +88,33 @@ fn sharded_step_gives_the_one_thread_curve() {
     assert!(one[3] < one[0] - 0.1, "{one:?}");
 }
 
+/// With LoRA dropout the step still runs one shard per thread, and each
+/// shard's masks come from its own seed: two runs on two threads give the
+/// same curve, which differs from the curve without dropout.
+#[cfg(feature = "cpu")]
+#[test]
+fn dropout_runs_sharded_and_reproducibly() {
+    let with_dropout = |p: f64| TrainConfig {
+        tuning: Tuning::Lora(LoraSettings::new(4, 8.0, &["q_proj", "v_proj"]).with_dropout(p)),
+        ..config(9)
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .expect("pool");
+    let (a, b, plain) = pool.install(|| {
+        (
+            losses(9, &with_dropout(0.3)),
+            losses(9, &with_dropout(0.3)),
+            losses(9, &with_dropout(0.0)),
+        )
+    });
+    assert_eq!(a, b, "same seed, same curve with dropout on two threads");
+    assert_ne!(a, plain, "dropout changes the curve");
+    assert_eq!(a[0], plain[0], "B = 0: the first loss has no adapter path");
+    assert!(a[3] < a[0] - 0.1, "{a:?}");
+}
+
 #[test]
 fn grad_accum_gives_the_unsplit_first_loss() {
     let whole = losses(
@@ -171,7 +198,7 @@ fn nan_loss_stops_and_keeps_the_last_good_adapter() {
 #[test]
 fn lora_dropout_is_unbiased_and_only_acts_while_training() {
     use tooltune_engine::burn::tensor::{Distribution, Tensor};
-    use tooltune_engine::lora::project;
+    use tooltune_engine::lora::{Dropout, project};
     let settings = LoraSettings::new(4, 8.0, &["q_proj"]);
     let model = train::prepare(load_model("llama-gqa"), &Tuning::Lora(settings.clone()), 5)
         .expect("adapters");
@@ -194,8 +221,10 @@ fn lora_dropout_is_unbiased_and_only_acts_while_training() {
     let plain = tooltune_engine::llama::read_f32(q.forward(x.clone())).expect("read");
     // Off autodiff (inference): no dropout at all, and the unmerged PEFT
     // form equals Burn's merged `x (W + s A B)` up to rounding.
-    let same = tooltune_engine::llama::read_f32(project(q, x.clone(), 0.5)).expect("read");
-    let no_dropout = tooltune_engine::llama::read_f32(project(q, x.clone(), 0.0)).expect("read");
+    let half = |seed| Dropout { p: 0.5, seed };
+    let same = tooltune_engine::llama::read_f32(project(q, x.clone(), half(1))).expect("read");
+    let no_dropout =
+        tooltune_engine::llama::read_f32(project(q, x.clone(), Dropout::NONE)).expect("read");
     assert_eq!(same, no_dropout);
     let merged_gap = same
         .iter()
@@ -213,8 +242,9 @@ fn lora_dropout_is_unbiased_and_only_acts_while_training() {
     let draws = 400;
     let mut mean = vec![0.0f32; plain.len()];
     let mut differs = 0;
-    for _ in 0..draws {
-        let y = tooltune_engine::llama::read_f32(project(&q_ad, x_ad.clone(), 0.5)).expect("read");
+    for seed in 0..draws {
+        let y = project(&q_ad, x_ad.clone(), half(seed as u64));
+        let y = tooltune_engine::llama::read_f32(y).expect("read");
         differs += usize::from(y != plain);
         mean.iter_mut()
             .zip(&y)

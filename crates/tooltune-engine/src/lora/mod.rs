@@ -21,7 +21,9 @@ use burn::nn::Linear;
 use crate::error::Result;
 use crate::llama::LlamaForCausalLM;
 
-pub use dropout::{project, set_lora_dropout};
+pub use dropout::{
+    Dropout, derive_seed, has_lora_dropout, project, seed_lora_dropout, set_lora_dropout,
+};
 pub use peft::{load_peft_adapter, save_peft_adapter};
 pub use settings::{LoraSettings, parse_peft_config};
 

@@ -21,7 +21,7 @@ pub use trainer::{EvalContext, EvalLog, Observer, StepLog, Trained, train};
 
 use crate::error::{EngineError, Result};
 use crate::llama::LlamaForCausalLM;
-use crate::lora::{LoraSettings, load_peft_adapter, projections, set_lora_dropout};
+use crate::lora::{LoraSettings, derive_seed, load_peft_adapter, projections, set_lora_dropout};
 use batch::SplitMix64;
 
 /// Readies `model` for `tuning`: fresh LoRA adapters drawn from `seed`, or
@@ -33,7 +33,9 @@ pub fn prepare(model: LlamaForCausalLM, tuning: &Tuning, seed: u64) -> Result<Ll
             let bytes = fresh_adapter(&model, settings, seed)?;
             let config = settings.to_peft_config_json(None);
             let model = load_peft_adapter(model, &config, &bytes)?.0;
-            Ok(set_lora_dropout(model, settings.lora_dropout))
+            let mut model = set_lora_dropout(model, settings.lora_dropout);
+            model.dropout_seed = derive_seed(seed, 1);
+            Ok(model)
         }
     }
 }

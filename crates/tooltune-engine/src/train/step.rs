@@ -17,6 +17,7 @@ use burn::tensor::{Device, Tensor};
 use super::batch::Batch;
 use crate::error::{EngineError, Result};
 use crate::llama::{LlamaForCausalLM, read_f32};
+use crate::lora::{derive_seed, has_lora_dropout, seed_lora_dropout};
 
 /// Mean cross-entropy of the batch's trained next tokens.
 ///
@@ -54,8 +55,10 @@ pub struct StepResult {
 /// gradients summed in a fixed order. burn-flex parallelises large matmuls
 /// but runs element-wise ops, softmax backward and small matmuls on one
 /// thread, so splitting whole steps scales better: tiny LoRA training went
-/// from 1.05x to ~1.6x of the 1-thread speed on 2 threads. Not with LoRA
-/// dropout (see below).
+/// from 1.05x to ~1.6x of the 1-thread speed on 2 threads. LoRA dropout
+/// masks are seeded per shard (the model's `dropout_seed`, the step, the
+/// shard's index), so a seeded run is reproducible whatever the thread
+/// timing.
 pub fn train_step(
     model: LlamaForCausalLM,
     optim: &mut ModuleOptimizer,
@@ -64,29 +67,30 @@ pub fn train_step(
     step: usize,
     device: &Device,
 ) -> Result<(LlamaForCausalLM, StepResult)> {
-    // LoRA dropout draws its masks from the device's one generator: shards
-    // drawing concurrently would make the masks, and so the run, depend on
-    // thread timing. With dropout the step stays on one shard (the seeded
-    // curve is then reproducible on any machine).
-    let dropout = model
-        .model
-        .layers
-        .iter()
-        .any(|l| l.self_attn.lora_dropout > 0.0 || l.mlp.lora_dropout > 0.0);
-    let threads = if dropout { 1 } else { parallel_shards(device) };
-    let shards: Vec<Batch> = batches
+    let dropout = has_lora_dropout(&model);
+    let step_seed = derive_seed(model.dropout_seed, step as u64);
+    let threads = parallel_shards(device);
+    let shards: Vec<(usize, Batch)> = batches
         .iter()
         .flat_map(|b| b.split_rows(threads))
         .filter(|b| b.trained_tokens() > 0)
+        .enumerate()
         .collect();
-    let total: usize = shards.iter().map(Batch::trained_tokens).sum();
-    let run = |batch: &Batch| -> Result<(f32, GradientsParams)> {
+    let total: usize = shards.iter().map(|(_, b)| b.trained_tokens()).sum();
+    let run = |(index, batch): &(usize, Batch)| -> Result<(f32, GradientsParams)> {
         // Each concurrent shard needs its own copy of the trainable leaves
         // (same parameter ids, fresh autodiff nodes): Burn files every
         // operation on a shared leaf into that leaf's graph, so shards using
         // the same leaves share one tape, and one shard's backward consumed
         // nodes the other still needed.
-        let local = (threads > 1).then(|| model.valid().train());
+        let mut local = (threads > 1).then(|| model.valid().train());
+        if dropout {
+            let seed = derive_seed(step_seed, *index as u64);
+            local = Some(seed_lora_dropout(
+                local.unwrap_or_else(|| model.clone()),
+                seed,
+            ));
+        }
         let model = local.as_ref().unwrap_or(&model);
         let share = batch.trained_tokens() as f32 / total as f32;
         let loss = masked_loss(model, batch, device).mul_scalar(share);
