@@ -78,8 +78,24 @@ pub fn derive_seed(parent: u64, index: u64) -> u64 {
 }
 
 /// `layer(x)`, with the layer's LoRA adapter (if any) applied unmerged and
-/// `dropout` on the adapter's input while training.
+/// `dropout` on the adapter's input while training. Leading dimensions are
+/// folded into rows first: one `[rows, d_in] @ [d_in, d_out]` product
+/// instead of a batched one that packs the weight again for every batch
+/// entry (~+2 % tiny training throughput, measured under load).
 pub fn project<const D: usize>(layer: &Linear, x: Tensor<D>, dropout: Dropout) -> Tensor<D> {
+    if D > 2 {
+        let dims = x.dims();
+        let d_in = dims[D - 1];
+        let rows = x.shape().num_elements() / d_in;
+        let out = project_2d(layer, x.reshape([rows, d_in]), dropout);
+        let mut out_dims = dims;
+        out_dims[D - 1] = out.dims()[1];
+        return out.reshape(out_dims);
+    }
+    project_2d(layer, x, dropout)
+}
+
+fn project_2d<const D: usize>(layer: &Linear, x: Tensor<D>, dropout: Dropout) -> Tensor<D> {
     let Some(adapter) = layer.weight.adapter() else {
         return layer.forward(x);
     };
