@@ -3,18 +3,28 @@
 #   scripts/setup.sh          Rust wasm32 target
 #   scripts/setup.sh web      + wasm-bindgen CLI (same version as Cargo.lock)
 #   scripts/setup.sh browser  + Debian's Chromium and playwright-core for browser tests
+#   scripts/setup.sh vulkan   + Mesa's lavapipe (Vulkan on the CPU) for the native wgpu tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_web=0
 need_browser=0
+need_vulkan=0
 for arg in "$@"; do
   case "$arg" in
     web) need_web=1 ;;
     browser) need_browser=1 ;;
-    *) echo "setup.sh: unknown component '$arg' (expected: web, browser)" >&2; exit 2 ;;
+    vulkan) need_vulkan=1 ;;
+    *) echo "setup.sh: unknown component '$arg' (expected: web, browser, vulkan)" >&2; exit 2 ;;
   esac
 done
+
+apt_install() {
+  local sudo_cmd=""
+  [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "$@" >/dev/null
+}
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   echo "setup: adding the wasm32-unknown-unknown target"
@@ -35,13 +45,19 @@ fi
 if [ "$need_browser" = 1 ]; then
   if ! command -v chromium >/dev/null; then
     echo "setup: installing Debian's chromium"
-    sudo_cmd=""
-    [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
-    $sudo_cmd apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium >/dev/null
+    apt_install chromium
   fi
   if [ ! -d tests/e2e/node_modules/playwright-core ]; then
     echo "setup: installing playwright-core (no browser download: Debian's chromium is used)"
     (cd tests/e2e && npm ci --no-audit --no-fund --silent)
+  fi
+fi
+
+if [ "$need_vulkan" = 1 ]; then
+  # lavapipe: Burn's wgpu backend finds it with no settings when no GPU is there.
+  if ! compgen -G "/usr/share/vulkan/icd.d/lvp_icd.*.json" >/dev/null \
+     || ! ldconfig -p | grep -q 'libvulkan\.so\.1 '; then
+    echo "setup: installing Mesa's Vulkan drivers (lavapipe) and the Vulkan loader"
+    apt_install mesa-vulkan-drivers libvulkan1
   fi
 fi

@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # Sets up and runs every test:
 #   1. native unit and integration tests (release, cargo-nextest, doc tests),
+#      the wgpu backend's among them on lavapipe (Vulkan on the CPU) when no GPU is there,
 #   2. the web app built for wasm32 and its browser tests in headless Chromium,
 #   3. the engine's browser tests: wasm32 in Chromium on the CPU fallback and WebGPU.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh web browser
+bash scripts/setup.sh web browser vulkan
 export CARGO_TERM_COLOR=never
+# The Vulkan loader warns when this is unset (as in containers); a private one silences it.
+if [ -z "${XDG_RUNTIME_DIR:-}" ]; then
+  XDG_RUNTIME_DIR=$(mktemp -d)
+  export XDG_RUNTIME_DIR
+fi
 start=$(date +%s)
 stamp() { echo "test.sh: $1 done at +$(( $(date +%s) - start ))s"; }
 

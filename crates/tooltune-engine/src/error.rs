@@ -116,6 +116,14 @@ pub enum EngineError {
     /// Reading a tensor back from the device failed.
     #[error("reading tensor data from the device failed: {0}")]
     TensorRead(String),
+    /// A compute backend could not be started (no adapter, no driver).
+    #[error("backend `{backend}`: {message}")]
+    Backend {
+        /// The backend's name, e.g. `wgpu`.
+        backend: String,
+        /// What failed, with a hint at the fix.
+        message: String,
+    },
 }
 
 impl EngineError {

@@ -79,7 +79,11 @@ pub fn tune_allocator() {
 }
 
 /// The device of a named backend: `cpu` (burn-flex) or `wgpu` (GPU, or a
-/// Vulkan CPU driver), when this build has it.
+/// Vulkan CPU driver such as Mesa's lavapipe), when this build has it.
+///
+/// The wgpu device is initialised here, once per process (Burn registers a
+/// runtime only once), so a machine without a usable adapter gets an
+/// [`EngineError::Backend`] instead of a panic at the first tensor.
 pub fn backend_device(name: &str) -> Result<burn::tensor::Device> {
     match name {
         "cpu" => {
@@ -88,9 +92,7 @@ pub fn backend_device(name: &str) -> Result<burn::tensor::Device> {
         }
         "wgpu" => {
             #[cfg(feature = "wgpu")]
-            return Ok(burn::tensor::Device::wgpu(
-                burn::tensor::DeviceKind::DefaultDevice,
-            ));
+            return wgpu_device();
         }
         other => {
             return Err(EngineError::Input(format!(
@@ -102,4 +104,38 @@ pub fn backend_device(name: &str) -> Result<burn::tensor::Device> {
     Err(EngineError::Input(format!(
         "this build has no `{name}` backend (rebuild with the `{name}` feature)"
     )))
+}
+
+/// The process's wgpu device on the default adapter, initialised on first
+/// use; later calls return the same device (or the same error).
+#[cfg(all(feature = "wgpu", not(target_family = "wasm")))]
+pub fn wgpu_device() -> Result<burn::tensor::Device> {
+    static DEVICE: std::sync::OnceLock<core::result::Result<burn::tensor::Device, String>> =
+        std::sync::OnceLock::new();
+    DEVICE
+        .get_or_init(|| {
+            burn::tensor::Device::wgpu_options()
+                .init()
+                .map_err(|e| e.to_string())
+        })
+        .clone()
+        .map_err(|e| EngineError::Backend {
+            backend: "wgpu".into(),
+            message: format!(
+                "cannot start ({e}). wgpu needs a GPU driver for Vulkan, Metal or \
+                 DirectX 12; on Linux without a GPU, Mesa's lavapipe runs Vulkan on \
+                 the CPU (`apt-get install mesa-vulkan-drivers libvulkan1`). Or use \
+                 the cpu backend."
+            ),
+        })
+}
+
+/// In the browser, initialise wgpu asynchronously instead
+/// (`Device::wgpu_options().init_async()`).
+#[cfg(all(feature = "wgpu", target_family = "wasm"))]
+fn wgpu_device() -> Result<burn::tensor::Device> {
+    Err(EngineError::Backend {
+        backend: "wgpu".into(),
+        message: "in the browser, initialise it with `Device::wgpu_options().init_async()`".into(),
+    })
 }

@@ -10,3 +10,5 @@ mod quality;
 mod templates;
 mod train;
 mod weights;
+#[cfg(feature = "wgpu")]
+mod wgpu;

@@ -4,17 +4,25 @@ use tooltune_engine::decode::{GenerateConfig, generate};
 
 use tooltune_engine::burn::module::Module;
 
-use crate::common::{LOGITS_TOL, device, expected, load_model, max_logit_error};
+use tooltune_engine::burn::tensor::Device;
+
+use crate::common::{LOGITS_TOL, device, expected, load_model, load_model_on, max_logit_error};
 
 fn check(dir: &str) {
-    let model = load_model(dir);
+    check_on(dir, &device());
+}
+
+/// The fixture's logits (inference and autodiff paths) and greedy tokens
+/// (with and without the KV cache) on `device` equal transformers'.
+pub(crate) fn check_on(dir: &str, device: &Device) {
+    let model = load_model_on(dir, device);
     let exp = expected(dir);
     let worst = max_logit_error(&model, &exp);
     eprintln!("{dir}: max |logits - transformers| = {worst:.3e}");
     assert!(worst < LOGITS_TOL, "{dir}: max abs error {worst}");
     // The same weights on the autodiff device take the training attention
     // path (query blocks, GQA by reshape).
-    let ad = model.clone().fork(&device().autodiff());
+    let ad = model.clone().fork(&device.clone().autodiff());
     let worst = max_logit_error(&ad, &exp);
     eprintln!("{dir} (autodiff): max |logits - transformers| = {worst:.3e}");
     assert!(

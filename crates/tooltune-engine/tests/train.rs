@@ -9,7 +9,9 @@ use tooltune_engine::chat::ChatTemplate;
 use tooltune_engine::lora::{LoraSettings, load_peft_adapter, save_peft_adapter};
 use tooltune_engine::train::{self, MaskedExample, TrainConfig, Tuning, mask_example};
 
-use crate::common::{load_model, read_jsonl, tokenizer};
+use tooltune_engine::burn::tensor::Device;
+
+use crate::common::{device, load_model, load_model_on, read_jsonl, tokenizer};
 
 fn tiny_data() -> Vec<MaskedExample> {
     let cities = [
@@ -33,7 +35,7 @@ fn tiny_data() -> Vec<MaskedExample> {
         .collect()
 }
 
-fn config(seed: u64) -> TrainConfig {
+pub(crate) fn config(seed: u64) -> TrainConfig {
     TrainConfig {
         lr: 1e-2,
         epochs: 2,
@@ -45,7 +47,13 @@ fn config(seed: u64) -> TrainConfig {
 }
 
 fn losses(seed: u64, cfg: &TrainConfig) -> Vec<f32> {
-    let model = train::prepare(load_model("llama-gqa"), &cfg.tuning, seed).expect("adapters");
+    losses_on(seed, cfg, &device())
+}
+
+/// The loss of every step of training the fixture model on `device`.
+pub(crate) fn losses_on(seed: u64, cfg: &TrainConfig, device: &Device) -> Vec<f32> {
+    let model =
+        train::prepare(load_model_on("llama-gqa", device), &cfg.tuning, seed).expect("adapters");
     let out = train::train(model, &tiny_data(), 0, cfg, None, &mut ()).expect("trains");
     assert!(out.stopped.is_none());
     out.steps.iter().map(|s| s.loss).collect()

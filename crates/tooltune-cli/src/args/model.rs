@@ -9,7 +9,8 @@ pub struct ModelArgs {
     /// tokenizer.json, and tokenizer_config.json (its chat_template; built-in ChatML otherwise).
     #[arg(long)]
     pub model: PathBuf,
-    /// Compute backend: cpu or wgpu.
+    /// Compute backend: cpu, or wgpu (a GPU through Vulkan, Metal or DirectX 12;
+    /// without a GPU, a CPU Vulkan driver such as Mesa's lavapipe).
     #[arg(long, default_value = "cpu")]
     pub backend: String,
 }

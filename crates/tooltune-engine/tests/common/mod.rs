@@ -53,10 +53,15 @@ pub fn device() -> Device {
 
 /// Loads a model folder (`config.json` + `model.safetensors`).
 pub fn load_model(dir: &str) -> LlamaForCausalLM {
+    load_model_on(dir, &device())
+}
+
+/// [`load_model`] on another device.
+pub fn load_model_on(dir: &str, device: &Device) -> LlamaForCausalLM {
     LlamaForCausalLM::from_hf_bytes(
         &read(dir, "config.json"),
         &read(dir, "model.safetensors"),
-        &device(),
+        device,
     )
     .expect("fixture model loads")
 }
