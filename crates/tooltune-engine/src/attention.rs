@@ -65,6 +65,7 @@ impl AttentionConfig {
             head_dim: self.head_dim,
             lora_dropout: 0.0,
             dropout_seed: 0,
+            dropout_first_row: 0,
         }
     }
 }
@@ -95,6 +96,8 @@ pub struct Attention {
     pub lora_dropout: f64,
     /// Seed of this forward pass's dropout masks (see `lora::seed_lora_dropout`).
     pub dropout_seed: u64,
+    /// The input's first row in its micro-batch (see `lora::seed_lora_dropout`).
+    pub dropout_first_row: u64,
 }
 
 impl Attention {
@@ -112,7 +115,14 @@ impl Attention {
             t.reshape([batch, seq_len, n, self.head_dim])
                 .swap_dims(1, 2)
         };
-        let drop = |i: u64| Dropout::new(self.lora_dropout, self.dropout_seed, i);
+        let drop = |i: u64| {
+            Dropout::new(
+                self.lora_dropout,
+                self.dropout_seed,
+                self.dropout_first_row,
+                i,
+            )
+        };
         let q = apply_rotary(
             heads(project(&self.q_proj, x.clone(), drop(0)), self.n_heads),
             rope,

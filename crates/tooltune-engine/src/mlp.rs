@@ -42,6 +42,7 @@ impl MlpConfig {
             down_proj: linear(self.d_ff, self.d_model),
             lora_dropout: 0.0,
             dropout_seed: 0,
+            dropout_first_row: 0,
         }
     }
 }
@@ -63,12 +64,21 @@ pub struct Mlp {
     pub lora_dropout: f64,
     /// Seed of this forward pass's dropout masks (see `lora::seed_lora_dropout`).
     pub dropout_seed: u64,
+    /// The input's first row in its micro-batch (see `lora::seed_lora_dropout`).
+    pub dropout_first_row: u64,
 }
 
 impl Mlp {
     /// Applies the block.
     pub fn forward<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
-        let drop = |i: u64| Dropout::new(self.lora_dropout, self.dropout_seed, i);
+        let drop = |i: u64| {
+            Dropout::new(
+                self.lora_dropout,
+                self.dropout_seed,
+                self.dropout_first_row,
+                i,
+            )
+        };
         let gate = silu(project(&self.gate_proj, x.clone(), drop(0)));
         let up = project(&self.up_proj, x, drop(1));
         project(&self.down_proj, gate.mul(up), drop(2))

@@ -56,9 +56,9 @@ pub struct StepResult {
 /// but runs element-wise ops, softmax backward and small matmuls on one
 /// thread, so splitting whole steps scales better: tiny LoRA training went
 /// from 1.05x to ~1.6x of the 1-thread speed on 2 threads. LoRA dropout
-/// masks are seeded per shard (the model's `dropout_seed`, the step, the
-/// shard's index), so a seeded run is reproducible whatever the thread
-/// timing.
+/// masks are seeded per row (the model's `dropout_seed`, the step, the
+/// micro-batch, the row), so a seeded run gives the same curve whatever the
+/// thread timing, thread count or backend (up to float summation order).
 pub fn train_step(
     model: LlamaForCausalLM,
     optim: &mut ModuleOptimizer,
@@ -70,14 +70,22 @@ pub fn train_step(
     let dropout = has_lora_dropout(&model);
     let step_seed = derive_seed(model.dropout_seed, step as u64);
     let threads = parallel_shards(device);
-    let shards: Vec<(usize, Batch)> = batches
+    // (micro-batch index, first row in it, shard)
+    let shards: Vec<(u64, u64, Batch)> = batches
         .iter()
-        .flat_map(|b| b.split_rows(threads))
-        .filter(|b| b.trained_tokens() > 0)
         .enumerate()
+        .flat_map(|(micro, b)| {
+            let mut first_row = 0;
+            b.split_rows(threads).into_iter().map(move |shard| {
+                let at = first_row;
+                first_row += shard.rows as u64;
+                (micro as u64, at, shard)
+            })
+        })
+        .filter(|(_, _, b)| b.trained_tokens() > 0)
         .collect();
-    let total: usize = shards.iter().map(|(_, b)| b.trained_tokens()).sum();
-    let run = |(index, batch): &(usize, Batch)| -> Result<(f32, GradientsParams)> {
+    let total: usize = shards.iter().map(|(_, _, b)| b.trained_tokens()).sum();
+    let run = |(micro, first_row, batch): &(u64, u64, Batch)| -> Result<(f32, GradientsParams)> {
         // Each concurrent shard needs its own copy of the trainable leaves
         // (same parameter ids, fresh autodiff nodes): Burn files every
         // operation on a shared leaf into that leaf's graph, so shards using
@@ -85,11 +93,9 @@ pub fn train_step(
         // nodes the other still needed.
         let mut local = (threads > 1).then(|| model.valid().train());
         if dropout {
-            let seed = derive_seed(step_seed, *index as u64);
-            local = Some(seed_lora_dropout(
-                local.unwrap_or_else(|| model.clone()),
-                seed,
-            ));
+            let local_model = local.unwrap_or_else(|| model.clone());
+            let seed = derive_seed(step_seed, *micro);
+            local = Some(seed_lora_dropout(local_model, seed, *first_row));
         }
         let model = local.as_ref().unwrap_or(&model);
         let share = batch.trained_tokens() as f32 / total as f32;
