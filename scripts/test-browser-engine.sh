@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The engine's browser tests: tooltune-engine built for wasm32 and run by
 # wasm-bindgen-test-runner in headless Chromium (crates/tooltune-engine-browser),
-# on the CPU fallback (burn-flex) and on WebGPU (SwiftShader without a GPU).
+# on the CPU fallback (burn-flex) and on WebGPU (SwiftShader without a GPU),
+# in a dedicated worker while the page's event loop is watched (it must stay
+# free), and the CPU fallback also on the page itself.
 # Sets up what it needs, idempotently: wasm32 target, wasm-bindgen CLI,
 # chromium and chromedriver.
 #   scripts/test-browser-engine.sh          CPU fallback and WebGPU
@@ -29,7 +31,8 @@ export CARGO_TERM_COLOR=never
 export CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}"
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
 export WASM_BINDGEN_TEST_TIMEOUT=180
-# The workspace's one target dir (wasm artifacts land under target/wasm32-unknown-unknown).
+# The workspace's one target dir unless CARGO_TARGET_DIR says otherwise (wasm
+# artifacts land under <target>/wasm32-unknown-unknown).
 # Without debug info the test module is ~10x smaller and loads in seconds.
 export CARGO_PROFILE_TEST_DEBUG=false CARGO_PROFILE_DEV_DEBUG=false
 start=$(date +%s)
