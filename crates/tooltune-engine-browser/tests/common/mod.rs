@@ -4,12 +4,12 @@
 use serde::{Deserialize, Serialize};
 use tooltune_engine::LlamaForCausalLM;
 use tooltune_engine::burn::module::Module;
-use tooltune_engine::burn::optim::{AdamWConfig, GradientsParams};
+use tooltune_engine::burn::optim::AdamWConfig;
 use tooltune_engine::burn::tensor::Device;
 use tooltune_engine::decode::{GenerateConfig, generate_async};
 use tooltune_engine::lora::LoraSettings;
-use tooltune_engine::readback::read_f32_async;
-use tooltune_engine::train::{self, MaskedExample, Tuning, batch::Batch, step::masked_loss};
+use tooltune_engine::train::step::train_step_async;
+use tooltune_engine::train::{self, MaskedExample, Tuning, batch::Batch};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 
@@ -212,9 +212,8 @@ pub async fn max_logit_error(device: &Device) -> f32 {
 /// fixed sequence (the first fixture prompt, every token trained); the loss
 /// before each step.
 ///
-/// The engine's `train::step::train_step` reads the loss synchronously, which
-/// panics on WebGPU, so the step is spelled out here around the engine's own
-/// batch and masked loss, with an awaited read.
+/// Each step is the engine's `train::step::train_step_async` (the loss read
+/// awaited: a synchronous read panics on WebGPU).
 pub async fn lora_losses(device: &Device) -> Vec<f32> {
     let ids = expected().prompts.swap_remove(0).input_ids;
     let example = MaskedExample {
@@ -233,22 +232,24 @@ pub async fn lora_losses(device: &Device) -> Vec<f32> {
     let mut losses = Vec::with_capacity(STEPS);
     for step in 1..=STEPS {
         next_task().await;
-        // Three phases, timed apart: the synchronous ones block the thread.
-        let t0 = now_ms();
-        let loss = masked_loss(&model, &batch, &train_device);
-        let t1 = now_ms();
-        let value = read_f32_async(loss.clone()).await.expect("loss reads")[0];
-        let t2 = now_ms();
-        let grads = GradientsParams::from_grads(loss.backward(), &model);
-        model = optim.step(LR, model, grads);
+        let start = now_ms();
+        let (next, result) = train_step_async(
+            model,
+            &mut optim,
+            std::slice::from_ref(&batch),
+            LR,
+            step,
+            &train_device,
+        )
+        .await
+        .expect("a finite step");
+        model = next;
         say(format!(
-            "  step {step}: loss {value:.5} (forward {:.0} ms, awaited read {:.0} ms, \
-             backward + AdamW {:.0} ms)",
-            t1 - t0,
-            t2 - t1,
-            now_ms() - t2
+            "  step {step}: loss {:.5} ({:.0} ms)",
+            result.loss,
+            now_ms() - start
         ));
-        losses.push(value);
+        losses.push(result.loss);
     }
     losses
 }

@@ -18,6 +18,7 @@ use super::batch::Batch;
 use crate::error::{EngineError, Result};
 use crate::llama::{LlamaForCausalLM, read_f32};
 use crate::lora::{derive_seed, has_lora_dropout, seed_lora_dropout};
+use crate::readback::read_f32_async;
 
 /// Mean cross-entropy of the batch's trained next tokens.
 ///
@@ -67,71 +68,172 @@ pub fn train_step(
     step: usize,
     device: &Device,
 ) -> Result<(LlamaForCausalLM, StepResult)> {
-    let dropout = has_lora_dropout(&model);
-    let step_seed = derive_seed(model.dropout_seed, step as u64);
-    let threads = parallel_shards(device);
-    // (micro-batch index, first row in it, shard)
-    let shards: Vec<(u64, u64, Batch)> = batches
-        .iter()
-        .enumerate()
-        .flat_map(|(micro, b)| {
-            let mut first_row = 0;
-            b.split_rows(threads).into_iter().map(move |shard| {
-                let at = first_row;
-                first_row += shard.rows as u64;
-                (micro as u64, at, shard)
+    let plan = StepPlan::new(&model, batches, step, parallel_shards(device));
+    let run = |shard: &Shard| -> Result<(f32, GradientsParams)> {
+        let forward = plan.forward(&model, shard, device);
+        let value = read_f32(forward.loss.clone())?;
+        forward.backward(&model, &value, step)
+    };
+    let mut results = Vec::with_capacity(plan.shards.len());
+    for group in plan.shards.chunks(plan.threads) {
+        results.extend(map_parallel(group, &run));
+    }
+    plan.update(model, optim, lr, results)
+}
+
+/// [`train_step`] with awaited reads of the loss, for the browser (a
+/// synchronous read panics on WebGPU); one shard at a time.
+pub async fn train_step_async(
+    model: LlamaForCausalLM,
+    optim: &mut ModuleOptimizer,
+    batches: &[Batch],
+    lr: f64,
+    step: usize,
+    device: &Device,
+) -> Result<(LlamaForCausalLM, StepResult)> {
+    let plan = StepPlan::new(&model, batches, step, 1);
+    let mut results = Vec::with_capacity(plan.shards.len());
+    for shard in &plan.shards {
+        let forward = plan.forward(&model, shard, device);
+        let value = read_f32_async(forward.loss.clone()).await?;
+        results.push(forward.backward(&model, &value, step));
+    }
+    plan.update(model, optim, lr, results)
+}
+
+/// Rows of one micro-batch that one thread trains on.
+struct Shard {
+    /// Index of the micro-batch in the step.
+    micro: u64,
+    /// Index of the shard's first row in its micro-batch.
+    first_row: u64,
+    batch: Batch,
+}
+
+/// One step's shards and the totals their losses are weighted by.
+struct StepPlan {
+    shards: Vec<Shard>,
+    threads: usize,
+    /// Trained tokens of the whole step.
+    total: usize,
+    /// Input tokens of the batches with trained tokens.
+    tokens: usize,
+    dropout: bool,
+    step_seed: u64,
+}
+
+/// A shard's weighted loss, before its read and backward.
+struct ShardForward {
+    /// The shard's own copy of the model, when it needs one.
+    local: Option<LlamaForCausalLM>,
+    loss: Tensor<1>,
+    share: f32,
+}
+
+impl StepPlan {
+    fn new(model: &LlamaForCausalLM, batches: &[Batch], step: usize, threads: usize) -> Self {
+        let shards: Vec<Shard> = batches
+            .iter()
+            .enumerate()
+            .flat_map(|(micro, b)| {
+                let mut first_row = 0;
+                b.split_rows(threads).into_iter().map(move |batch| {
+                    let at = first_row;
+                    first_row += batch.rows as u64;
+                    Shard {
+                        micro: micro as u64,
+                        first_row: at,
+                        batch,
+                    }
+                })
             })
-        })
-        .filter(|(_, _, b)| b.trained_tokens() > 0)
-        .collect();
-    let total: usize = shards.iter().map(|(_, _, b)| b.trained_tokens()).sum();
-    let run = |(micro, first_row, batch): &(u64, u64, Batch)| -> Result<(f32, GradientsParams)> {
+            .filter(|s| s.batch.trained_tokens() > 0)
+            .collect();
+        Self {
+            total: shards.iter().map(|s| s.batch.trained_tokens()).sum(),
+            tokens: batches
+                .iter()
+                .filter(|b| b.trained_tokens() > 0)
+                .map(|b| b.inputs.len())
+                .sum(),
+            shards,
+            threads,
+            dropout: has_lora_dropout(model),
+            step_seed: derive_seed(model.dropout_seed, step as u64),
+        }
+    }
+
+    /// The shard's forward pass and loss, weighted by its share of the
+    /// step's trained tokens.
+    fn forward(&self, model: &LlamaForCausalLM, shard: &Shard, device: &Device) -> ShardForward {
         // Each concurrent shard needs its own copy of the trainable leaves
         // (same parameter ids, fresh autodiff nodes): Burn files every
         // operation on a shared leaf into that leaf's graph, so shards using
         // the same leaves share one tape, and one shard's backward consumed
         // nodes the other still needed.
-        let mut local = (threads > 1).then(|| model.valid().train());
-        if dropout {
-            let local_model = local.unwrap_or_else(|| model.clone());
-            let seed = derive_seed(step_seed, *micro);
-            local = Some(seed_lora_dropout(local_model, seed, *first_row));
+        let mut local = (self.threads > 1).then(|| model.valid().train());
+        if self.dropout {
+            let copy = local.unwrap_or_else(|| model.clone());
+            let seed = derive_seed(self.step_seed, shard.micro);
+            local = Some(seed_lora_dropout(copy, seed, shard.first_row));
         }
-        let model = local.as_ref().unwrap_or(&model);
-        let share = batch.trained_tokens() as f32 / total as f32;
-        let loss = masked_loss(model, batch, device).mul_scalar(share);
-        let value = read_f32(loss.clone())?.first().copied().unwrap_or(f32::NAN);
-        if !value.is_finite() {
-            return Err(EngineError::NonFiniteLoss {
-                step,
-                loss: value / share,
-            });
+        let share = shard.batch.trained_tokens() as f32 / self.total as f32;
+        let loss = masked_loss(local.as_ref().unwrap_or(model), &shard.batch, device);
+        ShardForward {
+            local,
+            loss: loss.mul_scalar(share),
+            share,
         }
-        Ok((value, GradientsParams::from_grads(loss.backward(), model)))
-    };
-    let mut accumulator = GradientsAccumulator::<LlamaForCausalLM>::new();
-    let mut loss_sum = 0.0f32;
-    for group in shards.chunks(threads) {
-        for result in map_parallel(group, &run) {
+    }
+
+    /// Sums the shards' gradients in order and takes the optimiser step.
+    fn update(
+        self,
+        model: LlamaForCausalLM,
+        optim: &mut ModuleOptimizer,
+        lr: f64,
+        results: Vec<Result<(f32, GradientsParams)>>,
+    ) -> Result<(LlamaForCausalLM, StepResult)> {
+        let mut accumulator = GradientsAccumulator::<LlamaForCausalLM>::new();
+        let mut loss_sum = 0.0f32;
+        for result in results {
             let (value, grads) = result?;
             loss_sum += value;
             accumulator.accumulate(&model, grads);
         }
+        let model = optim.step(lr, model, accumulator.grads());
+        Ok((
+            model,
+            StepResult {
+                loss: loss_sum,
+                trained_tokens: self.total,
+                tokens: self.tokens,
+            },
+        ))
     }
-    let tokens = batches
-        .iter()
-        .filter(|b| b.trained_tokens() > 0)
-        .map(|b| b.inputs.len())
-        .sum();
-    let model = optim.step(lr, model, accumulator.grads());
-    Ok((
-        model,
-        StepResult {
-            loss: loss_sum,
-            trained_tokens: total,
-            tokens,
-        },
-    ))
+}
+
+impl ShardForward {
+    /// Backward from the read loss `value`, unless it is NaN or infinite.
+    fn backward(
+        self,
+        model: &LlamaForCausalLM,
+        value: &[f32],
+        step: usize,
+    ) -> Result<(f32, GradientsParams)> {
+        let value = value.first().copied().unwrap_or(f32::NAN);
+        if !value.is_finite() {
+            return Err(EngineError::NonFiniteLoss {
+                step,
+                loss: value / self.share,
+            });
+        }
+        let model = self.local.as_ref().unwrap_or(model);
+        Ok((
+            value,
+            GradientsParams::from_grads(self.loss.backward(), model),
+        ))
+    }
 }
 
 /// Shards per micro-batch: the rayon pool's threads on burn-flex, else 1.
