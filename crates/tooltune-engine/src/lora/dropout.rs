@@ -8,7 +8,7 @@
 //! frozen `W` needs no weight gradient and the low-rank path costs
 //! `r (d_in + d_out)` per row. [`project`] computes that form (same value,
 //! same gradients), so a LoRA training step skips one `d_in x d_out` matmul
-//! per adapted projection (about 6 % of a step for q,v adapters) and a
+//! per adapted projection (~6 % of a step's multiply-adds, q,v adapters) and a
 //! decoded token skips the `Δ` product (16x the projection's own cost at
 //! r=16). Dropout acts only on an autodiff device (training).
 //!
