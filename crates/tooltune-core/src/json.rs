@@ -63,18 +63,18 @@ pub fn parse_document(source: &str, bytes: &[u8]) -> Result<Value> {
 /// Reads a file that is either one JSON array or JSONL, as values with their lines.
 pub fn parse_array_or_lines(source: &str, bytes: &[u8]) -> Vec<(usize, Result<Value>)> {
     let trimmed = bytes.iter().position(|b| !b.is_ascii_whitespace());
-    if let Some(first) = trimmed {
-        if bytes[first] == b'[' {
-            return match parse_document(source, bytes) {
-                Ok(Value::Array(items)) => items
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, v)| (i + 1, Ok(v)))
-                    .collect(),
-                Ok(_) => unreachable_shape(source),
-                Err(e) => vec![(1, Err(e))],
-            };
-        }
+    if let Some(first) = trimmed
+        && bytes[first] == b'['
+    {
+        return match parse_document(source, bytes) {
+            Ok(Value::Array(items)) => items
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| (i + 1, Ok(v)))
+                .collect(),
+            Ok(_) => unreachable_shape(source),
+            Err(e) => vec![(1, Err(e))],
+        };
     }
     lines(bytes)
         .map(|(n, l)| (n, parse_line(source, n, l)))

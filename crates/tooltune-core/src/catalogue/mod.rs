@@ -76,14 +76,14 @@ impl Catalogue {
             let path = format!("{prefix}[{i}]");
             let before = problems.len();
             let decl = check::declaration(entry, &path, &mut problems);
-            if let Some((name, name_path)) = check::name_of(entry, &path) {
-                if !seen.insert(name.clone()) {
-                    problems.insert(
-                        before,
-                        Problem::new(Some(&name), name_path, "duplicate tool name"),
-                    );
-                    continue;
-                }
+            if let Some((name, name_path)) = check::name_of(entry, &path)
+                && !seen.insert(name.clone())
+            {
+                problems.insert(
+                    before,
+                    Problem::new(Some(&name), name_path, "duplicate tool name"),
+                );
+                continue;
             }
             let Some(decl) = decl else { continue };
             match jsonschema::validator_for(&decl.parameters) {

@@ -97,10 +97,11 @@ pub fn conversation_from_gold(at: &Location, value: Value) -> Result<Conversatio
         .ok_or_else(|| Error::shape(at, "target", "missing"))?;
     let mut gold = target.clone();
     // Gold no_tool rows may leave out the reason.
-    if let Value::Object(t) = &mut gold {
-        if t.get("tool").and_then(Value::as_str) == Some(NO_TOOL) && !t.contains_key("reason") {
-            t.insert("reason".into(), Value::String(String::new()));
-        }
+    if let Value::Object(t) = &mut gold
+        && t.get("tool").and_then(Value::as_str) == Some(NO_TOOL)
+        && !t.contains_key("reason")
+    {
+        t.insert("reason".into(), Value::String(String::new()));
     }
     target_from_value(&gold).map_err(|e| Error::shape(at, "target", e))?;
     let mut messages = Vec::new();
