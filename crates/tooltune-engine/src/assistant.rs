@@ -67,8 +67,7 @@ pub const DEFAULT_BATCH_SIZE: usize = 8;
 
 /// [`complete`] for many prompts, decoded `batch_size` at a time
 /// ([`generate_batch`]); prompts of similar length share a batch, so little
-/// is padded. Results come in prompt order; `done` hears how many are
-/// finished after each batch.
+/// is padded. Results come in prompt order.
 pub fn complete_all(
     model: &LlamaForCausalLM,
     tokenizer: &Tokenizer,
@@ -76,24 +75,20 @@ pub fn complete_all(
     stop: &[u32],
     max_new_tokens: usize,
     batch_size: usize,
-    mut done: impl FnMut(usize),
 ) -> Result<Vec<(Vec<u32>, String)>> {
     let config = GenerateConfig::greedy(max_new_tokens).with_eos(stop);
     let mut order: Vec<usize> = (0..prompts.len()).collect();
     order.sort_by_key(|&i| prompts[i].len());
-    let mut out: Vec<Option<(Vec<u32>, String)>> = vec![None; prompts.len()];
-    let mut finished = 0;
+    let mut out = vec![(Vec::new(), String::new()); prompts.len()];
     for chunk in order.chunks(batch_size.max(1)) {
         let batch: Vec<&[u32]> = chunk.iter().map(|&i| &prompts[i][..]).collect();
         let generations = generate_batch(model, &batch, &config, &mut vec![(); batch.len()])?;
         for (&i, generation) in chunk.iter().zip(generations) {
             let text = text_of(tokenizer, &generation.tokens, stop)?;
-            out[i] = Some((generation.tokens, text));
+            out[i] = (generation.tokens, text);
         }
-        finished += chunk.len();
-        done(finished);
     }
-    Ok(out.into_iter().flatten().collect())
+    Ok(out)
 }
 
 /// The text of generated ids, stop tokens left out.
@@ -154,9 +149,9 @@ impl EvalSet {
     }
 }
 
-/// Generates every item's answer ([`complete_all`], batches of
-/// [`DEFAULT_BATCH_SIZE`]) and scores them with `mode`. Returns the report
-/// and the raw outputs, in item order.
+/// Generates every item's answer ([`complete_all`], `batch_size` at a time)
+/// and scores them with `mode`. Returns the report and the raw outputs, in
+/// item order.
 pub fn evaluate(
     model: &LlamaForCausalLM,
     tokenizer: &Tokenizer,
@@ -164,28 +159,26 @@ pub fn evaluate(
     set: &EvalSet,
     max_new_tokens: usize,
     mode: MatchMode,
+    batch_size: usize,
 ) -> Result<(Report, Vec<String>)> {
-    let outputs: Vec<String> = complete_all(
+    let completions = complete_all(
         model,
         tokenizer,
         &set.prompts,
         stop,
         max_new_tokens,
-        DEFAULT_BATCH_SIZE,
-        |_| {},
-    )?
-    .into_iter()
-    .map(|(_, text)| text)
-    .collect();
-    let predictions: Vec<Prediction> = outputs
-        .iter()
+        batch_size,
+    )?;
+    let predictions: Vec<Prediction> = completions
+        .into_iter()
+        .zip(&set.items)
         .enumerate()
-        .map(|(i, o)| Prediction {
-            id: Some(set.items[i].id.clone()),
-            output: o.clone(),
+        .map(|(i, ((_, output), item))| Prediction {
+            id: Some(item.id.clone()),
+            output,
             at: Location::line("generated", i + 1),
         })
         .collect();
     let report = eval::evaluate(&set.items, &predictions, mode)?;
-    Ok((report, outputs))
+    Ok((report, predictions.into_iter().map(|p| p.output).collect()))
 }

@@ -7,15 +7,23 @@ use tooltune_engine::lora::{
     LoraSettings, add_lora, load_peft_adapter, merge_lora, projections, save_peft_adapter,
 };
 
+use tooltune_engine::burn::tensor::Device;
+
 use crate::common::{
-    LOGITS_TOL, expected, load_model, max_diff, max_logit_error, read, tensors_of, to_safetensors,
+    LOGITS_TOL, device, expected, load_model, load_model_on, max_diff, max_logit_error, read,
+    tensors_of, to_safetensors,
 };
 
 const DIR: &str = "llama-gqa-lora";
 
 fn with_fixture_adapter() -> (LlamaForCausalLM, LoraSettings) {
+    with_fixture_adapter_on(&device())
+}
+
+/// The base fixture on `device` with the PEFT adapter fixture attached.
+pub fn with_fixture_adapter_on(device: &Device) -> (LlamaForCausalLM, LoraSettings) {
     load_peft_adapter(
-        load_model("llama-gqa"),
+        load_model_on("llama-gqa", device),
         &read(DIR, "adapter_config.json"),
         &read(DIR, "adapter_model.safetensors"),
     )
@@ -34,13 +42,19 @@ fn adapter_logits_and_greedy_match_peft() {
         .filter(|(_, l)| l.weight.adapter().is_some())
         .count();
     assert_eq!(adapted, 4, "q_proj and v_proj of 2 layers");
+    check_matches_peft(&model, "unmerged");
+}
+
+/// The adapted model's logits are within [`LOGITS_TOL`] of PEFT's and its
+/// greedy tokens are PEFT's.
+pub fn check_matches_peft(model: &LlamaForCausalLM, label: &str) {
     let exp = expected(DIR);
-    let worst = max_logit_error(&model, &exp);
-    eprintln!("llama-gqa-lora (unmerged): max |logits - PEFT| = {worst:.3e}");
+    let worst = max_logit_error(model, &exp);
+    eprintln!("{DIR} ({label}): max |logits - PEFT| = {worst:.3e}");
     assert!(worst < LOGITS_TOL, "max abs error {worst}");
     for p in &exp.prompts {
         let out =
-            generate(&model, &p.input_ids, &GenerateConfig::greedy(8), &mut ()).expect("generate");
+            generate(model, &p.input_ids, &GenerateConfig::greedy(8), &mut ()).expect("generate");
         assert_eq!(out.tokens, p.greedy_new_ids);
     }
 }

@@ -11,7 +11,7 @@ use tooltune_core::Catalogue;
 use tooltune_core::dataset::{Example, Format};
 use tooltune_core::error::Location;
 use tooltune_core::eval::MatchMode;
-use tooltune_engine::assistant::{EvalSet, evaluate, stop_ids};
+use tooltune_engine::assistant::{DEFAULT_BATCH_SIZE, EvalSet, evaluate, stop_ids};
 use tooltune_engine::chat::ChatTemplate;
 use tooltune_engine::train::{self, TrainConfig, Tuning, mask_example};
 
@@ -149,8 +149,16 @@ fn full_fine_tune_reaches_low_loss_and_all_valid_calls() {
     let cat = Arc::new(Catalogue::from_value(&at, &catalogue()).expect("catalogue"));
     let set = EvalSet::new(&examples, Some(&cat), &template, &tok).expect("eval set");
     let stop = stop_ids(&out.model, &tok, &template);
-    let (report, outputs) =
-        evaluate(&out.model, &tok, &stop, &set, 48, MatchMode::Exact).expect("evaluates");
+    let (report, outputs) = evaluate(
+        &out.model,
+        &tok,
+        &stop,
+        &set,
+        48,
+        MatchMode::Exact,
+        DEFAULT_BATCH_SIZE,
+    )
+    .expect("evaluates");
     eprintln!(
         "quality: {} examples, {tokens} tokens ({trained} trained), {} steps; loss {:.3} -> {:.4} \
          (last-epoch mean); train {train_s:.1}s, total {:.1}s; valid {:.3} tool {:.3} args {:.3} \

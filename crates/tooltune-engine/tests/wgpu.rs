@@ -9,10 +9,9 @@
 //! `cargo nextest run -p tooltune-engine --features wgpu wgpu::`.
 
 use tooltune_engine::burn::tensor::Device;
-use tooltune_engine::decode::{GenerateConfig, generate};
-use tooltune_engine::lora::load_peft_adapter;
 
-use crate::common::{LOGITS_TOL, device, expected, load_model_on, max_logit_error, read};
+use crate::common::device;
+use crate::lora::{check_matches_peft, with_fixture_adapter_on};
 use crate::train::{config, losses_on};
 
 /// The process's wgpu device; a machine without an adapter fails here,
@@ -31,22 +30,8 @@ fn wgpu_llama_gqa_matches_transformers() {
 /// The PEFT LoRA fixture, unmerged: logits and greedy tokens equal PEFT's.
 #[test]
 fn wgpu_lora_adapter_matches_peft() {
-    let dir = "llama-gqa-lora";
-    let (model, _) = load_peft_adapter(
-        load_model_on("llama-gqa", &wgpu()),
-        &read(dir, "adapter_config.json"),
-        &read(dir, "adapter_model.safetensors"),
-    )
-    .expect("adapter loads");
-    let exp = expected(dir);
-    let worst = max_logit_error(&model, &exp);
-    eprintln!("{dir} (wgpu): max |logits - PEFT| = {worst:.3e}");
-    assert!(worst < LOGITS_TOL, "max abs error {worst}");
-    for p in &exp.prompts {
-        let out =
-            generate(&model, &p.input_ids, &GenerateConfig::greedy(8), &mut ()).expect("generate");
-        assert_eq!(out.tokens, p.greedy_new_ids);
-    }
+    let (model, _) = with_fixture_adapter_on(&wgpu());
+    check_matches_peft(&model, "wgpu");
 }
 
 /// Four LoRA steps (two epochs of two batches) lower the loss, and each

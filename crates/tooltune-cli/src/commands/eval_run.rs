@@ -5,10 +5,8 @@
 use anyhow::Result;
 use std::path::Path;
 use std::process::ExitCode;
-use tooltune_core::error::Location;
 use tooltune_core::eval::MatchMode;
-use tooltune_core::eval::Prediction;
-use tooltune_engine::assistant::{EvalSet, complete_all};
+use tooltune_engine::assistant::{EvalSet, evaluate};
 
 use crate::args::EvalArgs;
 use crate::{io, run_dir};
@@ -30,25 +28,15 @@ pub fn run(run: &Path, data: &Path, a: &EvalArgs) -> Result<ExitCode> {
         &loaded.template,
         &loaded.tokenizer,
     )?;
-    let outputs = complete_all(
+    let (report, _) = evaluate(
         &loaded.model,
         &loaded.tokenizer,
-        &set.prompts,
         &loaded.stop,
+        &set,
         a.max_new_tokens,
+        mode,
         a.batch_size,
-        |_| {},
     )?;
-    let predictions: Vec<Prediction> = outputs
-        .into_iter()
-        .enumerate()
-        .map(|(i, (_, text))| Prediction {
-            id: Some(set.items[i].id.clone()),
-            output: text,
-            at: Location::line("generated", i + 1),
-        })
-        .collect();
-    let report = tooltune_core::eval::evaluate(&set.items, &predictions, mode)?;
     if a.json {
         io::print(&(serde_json::to_string_pretty(&report)? + "\n"))?;
     } else {

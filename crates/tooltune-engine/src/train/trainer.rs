@@ -18,7 +18,7 @@ use super::config::{TrainConfig, Tuning};
 use super::mask::MaskedExample;
 use super::schedule::CosineWithWarmup;
 use super::step::train_step;
-use crate::assistant::{EvalSet, evaluate};
+use crate::assistant::{DEFAULT_BATCH_SIZE, EvalSet, evaluate};
 use crate::error::{EngineError, Result};
 use crate::llama::LlamaForCausalLM;
 use crate::tokenizer::Tokenizer;
@@ -114,7 +114,9 @@ pub fn train(
         return Err(EngineError::Input("no training examples".into()));
     }
     let device: Device = model.device().autodiff();
-    // Seeds LoRA-dropout masks (the only random draws of a step).
+    // No step draws from the backend's generator (LoRA dropout masks are
+    // seeded per row on the host); seeded anyway so any future draw is
+    // reproducible.
     device.seed(config.seed);
     let mut model = model.fork(&device).train();
     if matches!(config.tuning, Tuning::Full) {
@@ -180,6 +182,7 @@ pub fn train(
                     ctx.set,
                     config.eval_max_new_tokens,
                     MatchMode::Exact,
+                    DEFAULT_BATCH_SIZE,
                 )?;
                 let e = EvalLog {
                     step,
