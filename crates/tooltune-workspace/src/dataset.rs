@@ -1,0 +1,382 @@
+//! The dataset table: single-turn rows (a user request and its gold answer),
+//! imported from and exported to the JSONL formats the CLI reads and writes,
+//! and linted by tooltune-core's linter with the workspace's catalogue.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use tooltune_core::call::NO_TOOL;
+use tooltune_core::dataset::{self, Format, Role, router};
+use tooltune_core::lint::{self, Options, Severity};
+use tooltune_core::{Catalogue, Target};
+
+use crate::error::{Result, WorkspaceError};
+
+/// One example: the user's request and the gold answer as a router object's
+/// text (`{"tool": "track_order", "arguments": {...}}` or
+/// `{"tool": "no_tool", "reason": "..."}`), kept as typed so a half-edited
+/// answer is not lost.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Row {
+    /// What the user asks.
+    pub request: String,
+    /// The gold answer, router JSON text.
+    pub gold: String,
+}
+
+impl Row {
+    /// A row calling `tool` with `arguments`.
+    pub fn call(request: &str, tool: &str, arguments: Value) -> Self {
+        Row {
+            request: request.into(),
+            gold: json!({"tool": tool, "arguments": arguments}).to_string(),
+        }
+    }
+
+    /// The gold answer, read strictly (the router format's rules).
+    pub fn target(&self) -> core::result::Result<Target, String> {
+        let value = router::router_value(&self.gold).ok_or_else(|| {
+            "the gold answer is not a router object ({\"tool\": ...})".to_string()
+        })?;
+        router::target_from_value(&value).map_err(|e| e.to_string())
+    }
+
+    /// The gold answer's tool name (`no_tool` for the no-tool path), if it reads.
+    pub fn label(&self) -> Option<String> {
+        self.target().ok().map(|t| t.label())
+    }
+}
+
+/// Rows read from a JSONL file, and the lines that could not become rows.
+#[derive(Debug, Clone, Default)]
+pub struct Imported {
+    /// The rows, in file order.
+    pub rows: Vec<Row>,
+    /// The system prompt of the first line that has one.
+    pub system_prompt: Option<String>,
+    /// Lines skipped, each with its reason.
+    pub skipped: Vec<WorkspaceError>,
+}
+
+/// Reads OpenAI chat, router chat or router-gold JSONL (the format is
+/// detected) into rows. A line becomes a row when it has one assistant turn
+/// (a call, or the no-tool path) after a user message; parallel calls and
+/// multi-turn conversations are skipped with a reason.
+pub fn import(source: &str, bytes: &[u8]) -> Result<Imported> {
+    let format = dataset::detect(bytes).ok_or_else(|| {
+        WorkspaceError::Core(format!(
+            "{source}: not a dataset the table reads (expected OpenAI chat or router JSONL)"
+        ))
+    })?;
+    if format == Format::Bfcl {
+        return Err(WorkspaceError::Core(format!(
+            "{source}: BFCL files convert with `tooltune convert --from bfcl --to openai` first"
+        )));
+    }
+    let mut out = Imported::default();
+    for line in dataset::read(format, source, bytes, None)? {
+        let ex = match line {
+            Ok(ex) => ex,
+            Err(e) => {
+                out.skipped.push(e.into());
+                continue;
+            }
+        };
+        let at = ex.at.to_string();
+        let conv = &ex.conversation;
+        let skip = |message: String| WorkspaceError::Row {
+            at: at.clone(),
+            message,
+        };
+        let turn = match conv.single_turn(&ex.at, "table rows") {
+            Ok(t) => t,
+            Err(e) => {
+                out.skipped.push(e.into());
+                continue;
+            }
+        };
+        let Some(user) = conv.messages[..turn].iter().rev().find(|m| m.role == Role::User) else {
+            out.skipped.push(skip("no user message before the answer".into()));
+            continue;
+        };
+        if out.system_prompt.is_none() {
+            out.system_prompt = conv
+                .messages
+                .iter()
+                .find(|m| m.role == Role::System)
+                .map(|m| m.text());
+        }
+        let gold = match conv.messages[turn].target() {
+            Ok(target) => match target.to_router_json() {
+                Some(v) => v.to_string(),
+                None => {
+                    out.skipped
+                        .push(skip("parallel calls do not fit a table row".into()));
+                    continue;
+                }
+            },
+            Err(e) => {
+                out.skipped.push(skip(e.to_string()));
+                continue;
+            }
+        };
+        out.rows.push(Row {
+            request: user.text(),
+            gold,
+        });
+    }
+    Ok(out)
+}
+
+/// A JSONL format the table writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportFormat {
+    /// OpenAI chat fine-tuning JSONL: calls as `tool_calls`, the no-tool
+    /// answer as text, `tools` on every line.
+    OpenAi,
+    /// Router chat JSONL: the assistant's content is the router object.
+    Router,
+}
+
+/// The rows as JSONL lines in `format`, each with the system prompt (when
+/// not empty) and, for OpenAI, the catalogue's tools. A row whose gold
+/// answer does not read is an error naming it (1-based).
+pub fn export(
+    rows: &[Row],
+    system_prompt: &str,
+    catalogue: Option<&Catalogue>,
+    format: ExportFormat,
+) -> Result<String> {
+    let mut out = String::new();
+    for (i, row) in rows.iter().enumerate() {
+        let line = example_line(row, system_prompt, catalogue, format).map_err(|message| {
+            WorkspaceError::Row {
+                at: format!("row {}", i + 1),
+                message,
+            }
+        })?;
+        out.push_str(&line.to_string());
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+/// One row as a chat line (see [`export`]).
+pub fn example_line(
+    row: &Row,
+    system_prompt: &str,
+    catalogue: Option<&Catalogue>,
+    format: ExportFormat,
+) -> core::result::Result<Value, String> {
+    let target = row.target()?;
+    let mut messages = Vec::new();
+    if !system_prompt.is_empty() {
+        messages.push(json!({"role": "system", "content": system_prompt}));
+    }
+    messages.push(json!({"role": "user", "content": row.request}));
+    let answer = match (format, &target) {
+        (ExportFormat::Router, _) => {
+            json!({"role": "assistant", "content": target.to_router_json().unwrap_or_default().to_string()})
+        }
+        (ExportFormat::OpenAi, Target::NoTool { reason }) => {
+            json!({"role": "assistant", "content": reason.clone().unwrap_or_default()})
+        }
+        (ExportFormat::OpenAi, Target::Calls(calls)) => {
+            let calls: Vec<Value> = calls
+                .iter()
+                .enumerate()
+                .map(|(k, c)| {
+                    json!({"id": format!("call_{}", k + 1), "type": "function",
+                           "function": {"name": c.name,
+                                        "arguments": Value::Object(c.arguments.clone()).to_string()}})
+                })
+                .collect();
+            json!({"role": "assistant", "tool_calls": calls})
+        }
+    };
+    messages.push(answer);
+    let mut line = json!({ "messages": messages });
+    if let (ExportFormat::OpenAi, Some(c)) = (format, catalogue) {
+        line["tools"] = Value::Array(c.to_openai());
+        line["parallel_tool_calls"] = Value::Bool(false);
+    }
+    Ok(line)
+}
+
+/// One finding of the linter, placed on a row (or on the whole dataset).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// The row (0-based), or `None` for the dataset as a whole.
+    pub row: Option<usize>,
+    /// Error (unfit for training) or warning.
+    pub error: bool,
+    /// The linter's code (`unknown_tool`, ...; `bad_gold` for an unreadable answer).
+    pub code: String,
+    /// What is wrong.
+    pub text: String,
+}
+
+/// The lint of the table.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Lint {
+    /// Every finding, rows first.
+    pub findings: Vec<Finding>,
+    /// Rows whose gold answer is the no-tool path.
+    pub no_tool_rows: usize,
+    /// Rows with a readable gold answer.
+    pub readable_rows: usize,
+    /// The accepted no-tool share (the linter's band).
+    pub band: (f64, f64),
+}
+
+impl Lint {
+    /// The no-tool share of the readable rows (0 when there are none).
+    pub fn no_tool_share(&self) -> f64 {
+        if self.readable_rows == 0 {
+            0.0
+        } else {
+            self.no_tool_rows as f64 / self.readable_rows as f64
+        }
+    }
+
+    /// Findings of row `i`.
+    pub fn of_row(&self, i: usize) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(move |f| f.row == Some(i))
+    }
+}
+
+/// Lints the rows as `tooltune lint --tools` would lint their router export
+/// with the catalogue (every check: schema, unknown tools, duplicates,
+/// no-tool share, tools with few examples), placing each finding on its row.
+/// Rows whose gold answer does not read get a `bad_gold` error and are left
+/// out of the rest. `catalogue` is `None` while the catalogue is broken: the
+/// rows' own shape is still checked.
+pub fn lint_rows(rows: &[Row], system_prompt: &str, catalogue: Option<Arc<Catalogue>>) -> Lint {
+    let options = Options::default();
+    let mut report = Lint {
+        band: options.no_tool_share,
+        ..Lint::default()
+    };
+    let mut lines = String::new();
+    let mut line_row = Vec::new();
+    for (i, row) in rows.iter().enumerate() {
+        if row.request.trim().is_empty() {
+            report.findings.push(Finding {
+                row: Some(i),
+                error: true,
+                code: "empty_request".into(),
+                text: "the request is empty".into(),
+            });
+        }
+        match example_line(row, system_prompt, None, ExportFormat::Router) {
+            Ok(line) => {
+                if row.label().as_deref() == Some(NO_TOOL) {
+                    report.no_tool_rows += 1;
+                }
+                report.readable_rows += 1;
+                lines.push_str(&line.to_string());
+                lines.push('\n');
+                line_row.push(i);
+            }
+            Err(text) => report.findings.push(Finding {
+                row: Some(i),
+                error: true,
+                code: "bad_gold".into(),
+                text,
+            }),
+        }
+    }
+    let linted = lint::lint("table", lines.as_bytes(), catalogue, &options);
+    for p in linted.problems {
+        report.findings.push(Finding {
+            row: p.line.and_then(|l| line_row.get(l.wrapping_sub(1)).copied()),
+            error: p.severity == Severity::Error,
+            code: p.code.to_string(),
+            text: p.text.replace("duplicate of line", "duplicate of row").to_string(),
+        });
+    }
+    // "duplicate of line N" names the export's line; say the row.
+    for f in &mut report.findings {
+        if f.code == "duplicate_example"
+            && let Some(n) = f
+                .text
+                .strip_prefix("duplicate of row ")
+                .and_then(|n| n.parse::<usize>().ok())
+            && let Some(&row) = line_row.get(n.wrapping_sub(1))
+        {
+            f.text = format!("duplicate of row {}", row + 1);
+        }
+    }
+    report
+        .findings
+        .sort_by_key(|f| (f.row.is_none(), f.row.unwrap_or(0)));
+    report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TOOLS: &str = include_str!("../../../tests/fixtures/support/tools.json");
+    const DATA: &str = include_str!("../../../tests/fixtures/support/train.jsonl");
+
+    fn catalogue() -> Arc<Catalogue> {
+        Arc::new(Catalogue::from_bytes("tools.json", TOOLS.as_bytes()).unwrap())
+    }
+
+    #[test]
+    fn the_support_example_imports_and_exports_both_ways() {
+        let imported = import("train.jsonl", DATA.as_bytes()).unwrap();
+        // 5 of the 40 lines are parallel calls with tool results: not rows.
+        assert_eq!(imported.rows.len(), 35);
+        assert_eq!(imported.skipped.len(), 5, "{:?}", imported.skipped);
+        assert!(imported.skipped[0].to_string().contains("train.jsonl:5"), "{}", imported.skipped[0]);
+        let system = imported.system_prompt.unwrap();
+        assert!(system.starts_with("You route"));
+        for format in [ExportFormat::OpenAi, ExportFormat::Router] {
+            let text = export(&imported.rows, &system, Some(&catalogue()), format).unwrap();
+            let again = import("export", text.as_bytes()).unwrap();
+            assert_eq!(again.rows, imported.rows, "{format:?}");
+        }
+    }
+
+    #[test]
+    fn the_example_lints_clean_and_its_no_tool_share_is_in_band() {
+        let rows = import("train.jsonl", DATA.as_bytes()).unwrap().rows;
+        let lint = lint_rows(&rows, "sys", Some(catalogue()));
+        assert!(lint.findings.iter().all(|f| !f.error), "{:?}", lint.findings);
+        let share = lint.no_tool_share();
+        assert!((0.10..=0.20).contains(&share), "{share}");
+    }
+
+    #[test]
+    fn findings_land_on_their_rows() {
+        let mut rows = import("train.jsonl", DATA.as_bytes()).unwrap().rows;
+        rows[2].gold = r#"{"tool": "track_order", "arguments": {"order_id": 5}}"#.into();
+        rows[4].gold = r#"{"tool": "fly_to_moon", "arguments": {}}"#.into();
+        rows[6].gold = "{\"tool\": ".into();
+        rows.push(rows[0].clone());
+        let lint = lint_rows(&rows, "sys", Some(catalogue()));
+        let codes = |i| lint.of_row(i).map(|f| f.code.as_str()).collect::<Vec<_>>();
+        assert_eq!(codes(2), ["arguments_schema"], "{:?}", lint.findings);
+        assert_eq!(codes(4), ["unknown_tool"], "{:?}", lint.findings);
+        assert_eq!(codes(6), ["bad_gold"]);
+        let dup = lint.of_row(35).next().unwrap();
+        assert_eq!(dup.code, "duplicate_example");
+        assert_eq!(dup.text, "duplicate of row 1");
+    }
+
+    #[test]
+    fn lines_that_are_not_rows_are_skipped_with_reasons() {
+        let text = "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}, {\"role\": \"assistant\", \"content\": \"hello\"}]}\n\
+                    not json\n\
+                    {\"messages\": [{\"role\": \"user\", \"content\": \"a\"}, {\"role\": \"assistant\", \"content\": \"b\"}, {\"role\": \"user\", \"content\": \"c\"}, {\"role\": \"assistant\", \"content\": \"d\"}]}\n";
+        let imported = import("x.jsonl", text.as_bytes()).unwrap();
+        assert_eq!(imported.rows.len(), 1);
+        assert_eq!(imported.rows[0].label().as_deref(), Some("no_tool"));
+        assert_eq!(imported.skipped.len(), 2);
+        assert!(import("x", b"{\"a\": 1}").is_err());
+    }
+}

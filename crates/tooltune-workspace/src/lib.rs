@@ -1,0 +1,30 @@
+//! tooltune-workspace: the playground's whole state as one value.
+//!
+//! A [`Workspace`] holds what a person edits — the tool catalogue (as typed),
+//! the dataset rows, the system prompt, the output style, which model, the
+//! training settings, the seed and which panels are shown. It goes in and
+//! out through the same serde type everywhere: the share URL
+//! ([`share::encode`], `#w=<base64url(deflate(json))>`, as TensorFlow
+//! Playground keeps its state in the hash), autosave, and file
+//! export/import (`.tooltune.json`). It is versioned: a state from an
+//! unknown or newer version is refused with a message saying so.
+//!
+//! Beside it, what the page and its engine worker both need: the typed
+//! worker messages ([`protocol`]), the dataset table's rows with their
+//! import, export and lint ([`dataset`]), and the one "parse, validate,
+//! show the call" step ([`verdict`]).
+//!
+//! Depends on tooltune-core only and builds for wasm32.
+
+pub mod dataset;
+mod error;
+pub mod protocol;
+pub mod share;
+pub mod verdict;
+mod workspace;
+
+pub use dataset::Row;
+pub use error::{Result, WorkspaceError};
+pub use workspace::{
+    CURRENT_VERSION, ModelRef, OutputStyle, TrainSettings, ViewFlags, Workspace,
+};

@@ -1,0 +1,291 @@
+//! The [`Workspace`] type, its defaults and its versioned JSON form.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tooltune_core::parse::Mode;
+
+use crate::dataset::Row;
+use crate::error::{Result, WorkspaceError};
+
+/// The version this build writes. Reading accepts 1..=this; a newer state is
+/// refused with a message (never half-read).
+pub const CURRENT_VERSION: u32 = 1;
+
+/// The example catalogue a new workspace starts with (customer support).
+const EXAMPLE_TOOLS: &str = include_str!("../../../tests/fixtures/support/tools.json");
+/// The example dataset a new workspace starts with.
+const EXAMPLE_DATA: &str = include_str!("../../../tests/fixtures/support/train.jsonl");
+/// Its system prompt.
+const EXAMPLE_SYSTEM: &str =
+    "You route customer-support requests to tools. If no tool fits, answer directly.";
+
+/// Everything a person edits in the playground.
+///
+/// The catalogue is kept as the text typed, not as parsed JSON, so a share
+/// link or an autosave made while it is broken loses nothing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Workspace {
+    /// Format version ([`CURRENT_VERSION`] when written).
+    pub version: u32,
+    /// The tool catalogue's JSON text, as typed.
+    pub catalogue: String,
+    /// The dataset: one single-turn example per row.
+    pub dataset: Vec<Row>,
+    /// The system prompt of every example and of try-it.
+    pub system_prompt: String,
+    /// How the model answers: router JSON or tool calls.
+    pub output_style: OutputStyle,
+    /// Which model (never the weights).
+    pub model: ModelRef,
+    /// Training settings (issue 11's Train panel).
+    pub train: TrainSettings,
+    /// Seeds training and data shuffling.
+    pub seed: u64,
+    /// Which panels are shown, presenter mode.
+    pub view: ViewFlags,
+}
+
+impl Default for Workspace {
+    /// The customer-support example: its catalogue, its 35 single-turn rows,
+    /// its system prompt.
+    fn default() -> Self {
+        let dataset = crate::dataset::import("example", EXAMPLE_DATA.as_bytes())
+            .map(|i| i.rows)
+            .unwrap_or_default();
+        Self {
+            version: CURRENT_VERSION,
+            catalogue: EXAMPLE_TOOLS.trim_end().to_string(),
+            dataset,
+            system_prompt: EXAMPLE_SYSTEM.into(),
+            output_style: OutputStyle::default(),
+            model: ModelRef::default(),
+            train: TrainSettings::default(),
+            seed: 0,
+            view: ViewFlags::default(),
+        }
+    }
+}
+
+/// How the model's answer is written, and so how it is parsed and trained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutputStyle {
+    /// The lesson's router object as the whole answer:
+    /// `{"tool": ..., "arguments": {...}}` or `{"tool": "no_tool", "reason": ...}`.
+    /// Prose is invalid.
+    #[default]
+    Router,
+    /// Native tool calls (the chat template's, e.g. Hermes `<tool_call>`
+    /// blocks); prose is the no-tool answer.
+    ToolCalls,
+}
+
+impl OutputStyle {
+    /// How outputs in this style are parsed.
+    pub fn mode(self) -> Mode {
+        match self {
+            OutputStyle::Router => Mode::Json,
+            OutputStyle::ToolCalls => Mode::Chat,
+        }
+    }
+
+    /// The name used in `run.json`'s `output_mode`.
+    pub fn run_name(self) -> &'static str {
+        match self {
+            OutputStyle::Router => "json",
+            OutputStyle::ToolCalls => "chat",
+        }
+    }
+}
+
+/// Which model: a name, never weights.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ModelRef {
+    /// The model bundled with the page.
+    #[default]
+    Builtin,
+    /// A Hugging Face folder served at this URL (files fetched beside it).
+    Url {
+        /// The folder's URL, ending in `/`.
+        url: String,
+    },
+    /// Files picked from the person's disk: not restorable from a link; the
+    /// page asks for them again.
+    Local {
+        /// The folder's name, for display.
+        name: String,
+    },
+}
+
+/// Training settings, with the CLI's defaults (the tool-use lesson's TRL +
+/// PEFT settings).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TrainSettings {
+    /// LoRA rank.
+    pub lora_r: usize,
+    /// LoRA alpha.
+    pub lora_alpha: f64,
+    /// LoRA dropout.
+    pub lora_dropout: f64,
+    /// Projections that get adapters.
+    pub target_modules: Vec<String>,
+    /// Peak learning rate.
+    pub lr: f64,
+    /// Passes over the data.
+    pub epochs: usize,
+    /// Examples per step.
+    pub batch_size: usize,
+    /// Fraction of rows held out for evaluation.
+    pub test_fraction: f64,
+}
+
+impl Default for TrainSettings {
+    fn default() -> Self {
+        Self {
+            lora_r: 16,
+            lora_alpha: 32.0,
+            lora_dropout: 0.05,
+            target_modules: vec!["q_proj".into(), "v_proj".into()],
+            lr: 2e-4,
+            epochs: 3,
+            batch_size: 8,
+            test_fraction: 0.2,
+        }
+    }
+}
+
+/// Which panels are hidden, and presenter mode (large type, controls
+/// hidden), as TensorFlow Playground's hide flags.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ViewFlags {
+    /// Hide the model panel.
+    pub hide_model: bool,
+    /// Hide the catalogue editor.
+    pub hide_catalogue: bool,
+    /// Hide the dataset table.
+    pub hide_dataset: bool,
+    /// Hide the mask view.
+    pub hide_mask: bool,
+    /// Hide the try-it box.
+    pub hide_try: bool,
+    /// Large type, editing controls hidden.
+    pub presenter: bool,
+}
+
+impl Workspace {
+    /// The workspace as JSON (compact).
+    pub fn to_json(&self) -> String {
+        let mut this = self.clone();
+        this.version = CURRENT_VERSION;
+        // Plain data: strings, numbers, vectors; serialising cannot fail.
+        serde_json::to_string(&this).unwrap_or_default()
+    }
+
+    /// Reads a workspace from JSON: the version is checked first (missing,
+    /// unknown or newer: a clear error), then the shape, with the JSON path
+    /// of the first problem. Keys a field does not know are ignored; missing
+    /// fields take their defaults.
+    pub fn from_json(text: &str) -> Result<Self> {
+        let value: Value = serde_json::from_str(text).map_err(|e| WorkspaceError::Json {
+            path: "$".into(),
+            message: e.to_string(),
+        })?;
+        Self::from_value(value)
+    }
+
+    /// [`Workspace::from_json`] on a parsed value.
+    pub fn from_value(value: Value) -> Result<Self> {
+        let Value::Object(map) = &value else {
+            return Err(WorkspaceError::Json {
+                path: "$".into(),
+                message: "expected an object".into(),
+            });
+        };
+        let found = match map.get("version") {
+            None => return Err(WorkspaceError::MissingVersion),
+            Some(Value::Number(n)) => n.as_u64().ok_or(WorkspaceError::UnsupportedVersion {
+                found: 0,
+                current: CURRENT_VERSION,
+            })?,
+            Some(_) => {
+                return Err(WorkspaceError::Json {
+                    path: "$.version".into(),
+                    message: "expected a whole number".into(),
+                });
+            }
+        };
+        if found == 0 || found > u64::from(CURRENT_VERSION) {
+            return Err(WorkspaceError::UnsupportedVersion {
+                found,
+                current: CURRENT_VERSION,
+            });
+        }
+        let ws: Workspace =
+            serde_path_to_error::deserialize(value).map_err(|e| WorkspaceError::Json {
+                path: format!("$.{}", e.path()),
+                message: e.inner().to_string(),
+            })?;
+        Ok(ws)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_round_trips_through_json() {
+        let ws = Workspace::default();
+        assert_eq!(ws.dataset.len(), 35);
+        assert!(ws.catalogue.contains("track_order"));
+        let back = Workspace::from_json(&ws.to_json()).unwrap();
+        assert_eq!(back, ws);
+    }
+
+    #[test]
+    fn missing_fields_take_defaults() {
+        let ws = Workspace::from_json(r#"{"version": 1, "seed": 7}"#).unwrap();
+        assert_eq!(ws.seed, 7);
+        assert_eq!(ws.train, TrainSettings::default());
+        assert_eq!(ws.model, ModelRef::Builtin);
+    }
+
+    #[test]
+    fn versions_are_checked_first() {
+        assert_eq!(
+            Workspace::from_json(r#"{"seed": 1}"#),
+            Err(WorkspaceError::MissingVersion)
+        );
+        let newer = Workspace::from_json(r#"{"version": 2}"#).unwrap_err();
+        assert!(newer.to_string().contains("saved by a newer tooltune"), "{newer}");
+        assert!(matches!(
+            Workspace::from_json(r#"{"version": 0}"#),
+            Err(WorkspaceError::UnsupportedVersion { found: 0, .. })
+        ));
+        assert!(matches!(
+            Workspace::from_json(r#"{"version": -3}"#),
+            Err(WorkspaceError::UnsupportedVersion { .. })
+        ));
+        assert!(matches!(
+            Workspace::from_json(r#"{"version": "1"}"#),
+            Err(WorkspaceError::Json { .. })
+        ));
+    }
+
+    #[test]
+    fn a_wrong_shape_names_its_path() {
+        let e = Workspace::from_json(r#"{"version": 1, "train": {"lora_r": "big"}}"#)
+            .unwrap_err();
+        match e {
+            WorkspaceError::Json { path, .. } => assert_eq!(path, "$.train.lora_r"),
+            other => panic!("{other:?}"),
+        }
+        let e = Workspace::from_json(r#"{"version": 1, "dataset": [{"request": 3}]}"#)
+            .unwrap_err();
+        assert!(e.to_string().contains("$.dataset[0].request"), "{e}");
+    }
+}
