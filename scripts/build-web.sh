@@ -8,4 +8,15 @@ rm -rf dist && mkdir -p dist
 wasm-bindgen --target web --no-typescript --out-name tooltune_web --out-dir dist \
   "target/wasm32-unknown-unknown/$profile/tooltune-web.wasm"
 cp index.html dist/
+# The built-in model, served beside the page under builtin/ (the model panel
+# loads it from there): a Hugging Face folder named by $BUILTIN_MODEL, by
+# default models/builtin. Without it the page says it is missing and loads
+# models from files or URLs.
+builtin="${BUILTIN_MODEL:-models/builtin}"
+if [ -f "$builtin/config.json" ]; then
+  mkdir -p dist/builtin
+  for f in config.json model.safetensors tokenizer.json tokenizer_config.json; do
+    if [ -f "$builtin/$f" ]; then cp "$builtin/$f" dist/builtin/; fi
+  done
+fi
 echo "build-web: dist/ ready ($(du -sh dist | cut -f1))"

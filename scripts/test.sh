@@ -30,7 +30,8 @@ port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 python3 -m http.server "$port" --bind 127.0.0.1 --directory dist >/dev/null 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
-(cd tests/e2e && URL="http://127.0.0.1:$port/" node --test)
+# One spec file at a time: each runs its own Chromium, and CI has two cores.
+(cd tests/e2e && URL="http://127.0.0.1:$port/" node --test --test-concurrency=1)
 stamp "web app browser tests"
 
 bash scripts/test-browser-engine.sh

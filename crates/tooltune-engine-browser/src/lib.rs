@@ -9,8 +9,10 @@
 //!   of the caller's thread (see `ctors.rs`).
 //! - [`EngineWorker`] runs the engine in a dedicated Web Worker that
 //!   instantiates the page's own compiled module, behind string messages
-//!   (JSON in practice), so training and decoding never run on the page's
-//!   thread ([`worker::serve`] and [`worker::post`] are the worker's side).
+//!   (JSON of `tooltune_workspace::protocol`'s enums in the app) with
+//!   optional byte buffers beside them (a model's files), so training and
+//!   decoding never run on the page's thread ([`worker::serve`],
+//!   [`worker::serve_with_buffers`] and [`worker::post`] are the worker's side).
 //! - [`webgpu`] (feature `wgpu`) is the instance's WebGPU device, initialised
 //!   once: WebGPU works on the page and in dedicated workers alike.
 //!

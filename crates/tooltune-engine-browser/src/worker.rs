@@ -8,8 +8,11 @@
 //! (`wasm_bindgen::module()`, posted to the worker, so nothing is fetched or
 //! compiled twice) in a fresh instance with its own memory, and calls one
 //! exported function of it, which calls [`serve`]. From then on the two
-//! sides exchange strings (JSON in practice), as candle's
-//! `candle-wasm-examples/llama2-c/src/worker.rs` does with its message enum.
+//! sides exchange strings (JSON of a message enum in practice, as candle's
+//! `candle-wasm-examples/llama2-c/src/worker.rs` does; the app's enums are
+//! `tooltune_workspace::protocol`), optionally with byte buffers beside
+//! them ([`EngineWorker::send_with_buffers`]: a model's files, transferred,
+//! not copied, and never through JSON).
 //!
 //! WebGPU is available in dedicated workers (`WorkerNavigator.gpu`; wgpu's
 //! web backend looks for it there), and tensor reads stay awaited
@@ -35,7 +38,8 @@ use crate::error::{BrowserError, Result};
 /// The worker's first script (a module): waits for the page's start message,
 /// imports the glue, instantiates the module, calls the entry, reports.
 /// Control messages are objects tagged `tooltune`; the application's
-/// messages are strings.
+/// messages are strings, or `{tooltune: 'message', text, buffers}` when
+/// byte buffers travel with them.
 const BOOTSTRAP: &str = r#"
 self.onmessage = async (event) => {
   self.onmessage = null;
@@ -62,6 +66,12 @@ extern "C" {
     fn new(url: &str, options: &JsValue) -> core::result::Result<JsWorker, JsValue>;
     #[wasm_bindgen(method, js_class = "Worker", js_name = postMessage, catch)]
     fn post_message(this: &JsWorker, message: &JsValue) -> core::result::Result<(), JsValue>;
+    #[wasm_bindgen(method, js_class = "Worker", js_name = postMessage, catch)]
+    fn post_message_with_transfer(
+        this: &JsWorker,
+        message: &JsValue,
+        transfer: &Array,
+    ) -> core::result::Result<(), JsValue>;
     #[wasm_bindgen(method, js_class = "Worker", setter)]
     fn set_onmessage(this: &JsWorker, handler: &Function);
     #[wasm_bindgen(method, js_class = "Worker", setter)]
@@ -211,6 +221,26 @@ impl EngineWorker {
             .map_err(|e| BrowserError::Post(describe(&e)))
     }
 
+    /// Posts a message with byte buffers (e.g. a model's files read by the
+    /// page) to the worker's [`serve_with_buffers`] handler. The buffers'
+    /// memory is transferred to the worker, not copied: they are empty
+    /// (detached) on the page afterwards.
+    pub fn send_with_buffers(&self, message: &str, buffers: &[js_sys::Uint8Array]) -> Result<()> {
+        let list = Array::new();
+        let transfer = Array::new();
+        for b in buffers {
+            list.push(b);
+            transfer.push(&b.buffer());
+        }
+        let envelope = Object::new();
+        set(&envelope, "tooltune", &"message".into());
+        set(&envelope, "text", &message.into());
+        set(&envelope, "buffers", &list);
+        self.worker
+            .post_message_with_transfer(&envelope, &transfer)
+            .map_err(|e| BrowserError::Post(describe(&e)))
+    }
+
     /// The worker's next message ([`post`]), awaited without blocking; an
     /// error once the worker has panicked or raised an uncaught error.
     pub async fn recv(&self) -> Result<String> {
@@ -251,6 +281,12 @@ impl Drop for EngineWorker {
 /// [`EngineWorker::spawn`]; the handler typically decodes a request and
 /// `spawn_local`s the async work, [`post`]ing progress and results.
 pub fn serve(mut handler: impl FnMut(String) + 'static) {
+    serve_with_buffers(move |text, _| handler(text));
+}
+
+/// [`serve`] for messages that may carry byte buffers
+/// ([`EngineWorker::send_with_buffers`]; none for [`EngineWorker::send`]).
+pub fn serve_with_buffers(mut handler: impl FnMut(String, Vec<Vec<u8>>) + 'static) {
     crate::init();
     std::panic::set_hook(Box::new(|info| {
         let failed = Object::new();
@@ -259,8 +295,20 @@ pub fn serve(mut handler: impl FnMut(String) + 'static) {
         let _ = post_to_parent(&failed);
     }));
     let on_message = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
-        if let Some(text) = get(&event, "data").as_string() {
-            handler(text);
+        let data = get(&event, "data");
+        if let Some(text) = data.as_string() {
+            handler(text, Vec::new());
+        } else if get(&data, "tooltune").as_string().as_deref() == Some("message") {
+            let text = get(&data, "text").as_string().unwrap_or_default();
+            let buffers = get(&data, "buffers")
+                .dyn_into::<Array>()
+                .map(|list| {
+                    list.iter()
+                        .map(|b| js_sys::Uint8Array::new(&b).to_vec())
+                        .collect()
+                })
+                .unwrap_or_default();
+            handler(text, buffers);
         }
     });
     set(&js_sys::global(), "onmessage", on_message.as_ref());

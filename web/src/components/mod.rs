@@ -1,14 +1,23 @@
-//! One component per file.
+//! One component per file; each takes the shared state from context.
 
-mod call_checker;
+mod autosave;
 mod catalogue_editor;
+mod dataset_table;
+mod mask_view;
+mod model_panel;
+mod notice;
+mod presenter;
+mod share_panel;
+mod tool_list;
+mod try_it;
 
-pub use call_checker::CallChecker;
+pub use autosave::Autosave;
 pub use catalogue_editor::CatalogueEditor;
-
-use tooltune_core::Catalogue;
-
-/// Reads the catalogue text; the error is the full message with every problem.
-pub fn read_catalogue(text: &str) -> Result<Catalogue, String> {
-    Catalogue::from_bytes("catalogue", text.as_bytes()).map_err(|e| e.to_string())
-}
+pub use dataset_table::DatasetTable;
+pub use mask_view::MaskView;
+pub use model_panel::{ModelPanel, load_initial};
+pub use notice::NoticeBar;
+pub use presenter::PresenterKeys;
+pub use share_panel::SharePanel;
+pub use tool_list::ToolList;
+pub use try_it::TryIt;

@@ -1,0 +1,48 @@
+// Page helpers shared by the specs: open the app, find panels, load the
+// fixture model through the file picker as a person would, keep screenshots.
+import { mkdirSync } from "node:fs";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import assert from "node:assert/strict";
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const root = join(here, "..", "..");
+export const url = process.env.URL ?? "http://127.0.0.1:8080/";
+/** Screenshots of each panel, kept as test artefacts. */
+export const artifacts = process.env.ARTIFACTS ?? join(root, "target", "e2e-screenshots");
+mkdirSync(artifacts, { recursive: true });
+
+/** A tiny random Llama checkpoint with its tokenizer (the stand-in until the built-in model ships). */
+export const fixtureModel = join(root, "tests", "fixtures", "hf", "llama-gqa");
+export const fixtureFiles = ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"]
+  .map((f) => join(fixtureModel, f));
+
+/** Opens the app and waits until it has rendered. */
+export async function open(page, address = url) {
+  await page.goto(address);
+  await page.getByTestId("catalogue-status").waitFor();
+}
+
+/** A panel by its heading (a region labelled by its h2). */
+export function panel(page, name) {
+  return page.getByRole("region", { name, exact: true });
+}
+
+/** Saves a screenshot of one panel under `artifacts`. */
+export async function shoot(page, name, file) {
+  await panel(page, name).screenshot({ path: join(artifacts, file) });
+}
+
+/** Loads the fixture model through the model panel's file picker. */
+export async function loadFixtureModel(page) {
+  const model = panel(page, "Model");
+  await model.getByLabel(/Model files/).setInputFiles(fixtureFiles);
+  await assert.doesNotReject(model.getByTestId("picked-summary").getByText(/4 file\(s\)/).waitFor());
+  await model.getByRole("button", { name: "Load picked files" }).click();
+  await model.getByText(/^Ready: /).waitFor({ timeout: 60_000 });
+}
+
+/** Console errors other than the expected 404 of the (not yet bundled) built-in model. */
+export function unexpected(errors) {
+  return errors.filter((e) => !/404|builtin\//.test(e));
+}

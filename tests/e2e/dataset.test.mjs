@@ -1,0 +1,86 @@
+// The dataset table: the example's rows linted with the catalogue, a
+// JSONL import with its skipped lines, lint findings beside their rows,
+// the no-tool share against its band, add / edit / delete, export.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { launch } from "./browser.mjs";
+import { open, panel, shoot, unexpected } from "./app.mjs";
+
+let session;
+before(async () => {
+  session = await launch();
+  await open(session.page);
+});
+after(async () => {
+  await session?.browser.close();
+});
+
+const sys = { role: "system", content: "Route support requests." };
+const line = (user, assistant) => JSON.stringify({ messages: [sys, { role: "user", content: user }, assistant] });
+const call = (name, args) => ({ role: "assistant", tool_calls: [{ id: "c1", type: "function", function: { name, arguments: JSON.stringify(args) } }] });
+
+test("the example rows lint clean and their no-tool share is in the band", async () => {
+  const { page } = session;
+  const table = page.getByRole("table", { name: "Dataset rows" });
+  assert.equal(await table.getByRole("row").count(), 36); // header + 35
+  assert.match(await page.getByTestId("no-tool-share").innerText(), /^No-tool share 14 % \(5 of 35 rows\), inside the 10–20 % band\. Lint: 0 error\(s\)/);
+  await shoot(page, "Dataset", "dataset.png");
+});
+
+test("an imported JSONL replaces the rows; findings appear beside the rows they concern", async () => {
+  const { page } = session;
+  const lines = [
+    line("Where is ORD-1?", call("track_order", { order_id: "ORD-1" })),
+    line("Refund ORD-2, it came broken", call("request_refund", { order_id: "ORD-2", reason: "smashed" })),
+    line("Book me a flight", call("book_flight", { to: "Oslo" })),
+    line("Hello!", { role: "assistant", content: "Hi, how can I help?" }),
+    "this line is not JSON",
+  ].join("\n");
+  await page.getByLabel("Import JSONL").setInputFiles({ name: "mine.jsonl", mimeType: "application/jsonl", buffer: Buffer.from(lines) });
+  await page.getByTestId("notice").getByText(/Imported 4 row\(s\) from mine\.jsonl; 1 line\(s\) skipped \(first: mine\.jsonl:5: invalid JSON/).waitFor();
+  assert.equal(await page.getByRole("table", { name: "Dataset rows" }).getByRole("row").count(), 5);
+  assert.equal(await page.getByLabel("Request of row 2", { exact: true }).inputValue(), "Refund ORD-2, it came broken");
+  assert.equal(await page.getByLabel("System prompt").inputValue(), "Route support requests.");
+  assert.equal(await page.getByTestId("lint-1").innerText(), "ok");
+  assert.match(await page.getByTestId("lint-2").innerText(), /^arguments_schema: .*smashed/);
+  assert.match(await page.getByTestId("lint-3").innerText(), /^unknown_tool: .*book_flight/);
+  assert.match(await page.getByTestId("no-tool-share").innerText(), /^No-tool share 25 % \(1 of 4 rows\), outside the 10–20 % band/);
+  await shoot(page, "Dataset", "dataset-imported.png");
+});
+
+test("rows are edited, added and deleted; the lint follows", async () => {
+  const { page } = session;
+  const gold = page.getByLabel("Gold answer of row 2", { exact: true });
+  await gold.fill('{"tool": "request_refund", "arguments": {"order_id": "ORD-2", "reason": "damaged"}}');
+  await gold.press("Enter");
+  await gold.blur();
+  assert.equal(await page.getByTestId("lint-2").innerText(), "ok");
+  await page.getByRole("button", { name: "Add row" }).click();
+  assert.match(await page.getByTestId("lint-5").innerText(), /empty_request/);
+  const request = page.getByLabel("Request of row 5", { exact: true });
+  await request.fill("Thanks, bye");
+  await request.press("Enter");
+  await request.blur();
+  await page.getByLabel("Gold answer of row 5", { exact: true }).fill('{"tool": "no_tool", "reason": "goodbye"}');
+  await page.getByLabel("Gold answer of row 5", { exact: true }).blur();
+  assert.equal(await page.getByTestId("lint-5").innerText(), "ok");
+  await page.getByRole("button", { name: "Delete row 3" }).click();
+  assert.equal(await page.getByRole("table", { name: "Dataset rows" }).getByRole("row").count(), 5);
+  assert.equal(await page.getByLabel("Request of row 3", { exact: true }).inputValue(), "Hello!");
+});
+
+test("the table exports as OpenAI chat JSONL", async () => {
+  const { page } = session;
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("button", { name: "Export OpenAI JSONL" }).click(),
+  ]);
+  const text = await readFile(await download.path(), "utf8");
+  const rows = text.trim().split("\n").map((l) => JSON.parse(l));
+  assert.equal(rows.length, 4);
+  assert.equal(rows[0].messages[2].tool_calls[0].function.name, "track_order");
+  assert.equal(rows[0].tools.length, 3);
+  assert.equal(rows[2].messages[2].content, "Hi, how can I help?");
+  assert.deepEqual(unexpected(session.errors), []);
+});

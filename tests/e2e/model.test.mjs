@@ -1,0 +1,98 @@
+// The model panel and what needs a model: loading a Hugging Face folder
+// picked from disk (the fixture checkpoint stands in for the built-in model,
+// which is not bundled yet) or fetched from a URL, its facts shown; try-it
+// returns the raw output, the parsed call, the verdict and the latency; the
+// mask view marks the trained tokens. All model work runs in the worker.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { launch } from "./browser.mjs";
+import { open, panel, shoot, loadFixtureModel, fixtureModel, unexpected } from "./app.mjs";
+
+let session;
+before(async () => {
+  session = await launch();
+  await open(session.page);
+});
+after(async () => {
+  await session?.browser.close();
+});
+
+test("without the built-in model, the panel says so and try-it waits", async () => {
+  const { page } = session;
+  const model = panel(page, "Model");
+  await model.getByRole("alert").getByText(/builtin\/config\.json: HTTP 404/).waitFor();
+  assert.equal(await page.getByRole("button", { name: "Ask the model" }).isDisabled(), true);
+});
+
+test("a missing file is named before anything loads", async () => {
+  const { page } = session;
+  const model = panel(page, "Model");
+  await model.getByLabel(/Model files/).setInputFiles([join(fixtureModel, "config.json")]);
+  await model.getByRole("button", { name: "Load picked files" }).click();
+  await model.getByText(/Missing model\.safetensors, tokenizer\.json/).waitFor();
+});
+
+test("a folder picked from disk loads in the worker and shows its facts", async () => {
+  const { page } = session;
+  await loadFixtureModel(page);
+  const model = panel(page, "Model");
+  const config = JSON.parse(await readFile(join(fixtureModel, "config.json"), "utf8"));
+  assert.match(await model.getByTestId("model-backend").innerText(), /^CPU \(burn-flex in wasm/);
+  assert.match(await model.getByTestId("model-params").innerText(), /^[\d,]+$/);
+  assert.match(await model.innerText(), new RegExp(`Context length\\s+${config.max_position_embeddings}`));
+  await shoot(page, "Model", "model.png");
+});
+
+test("try it: raw output, parsed call, verdict and latency", async () => {
+  const { page } = session;
+  const tryIt = panel(page, "Try it");
+  await tryIt.getByLabel("Request", { exact: true }).fill("Where is my order ORD-77?");
+  await tryIt.getByLabel("Max new tokens").fill("16");
+  await tryIt.getByLabel("Max new tokens").blur();
+  await tryIt.getByRole("button", { name: "Ask the model" }).click();
+  await tryIt.getByTestId("try-result").waitFor({ timeout: 60_000 });
+  // The fixture's weights are random: its text is noise, which the strict
+  // parser must call invalid in the router style (prose is not JSON).
+  assert.ok((await tryIt.getByTestId("raw-output").innerText()).length > 0);
+  assert.match(await tryIt.getByTestId("verdict").innerText(), /^invalid: /);
+  assert.match(await tryIt.getByTestId("latency").innerText(), /^\d+ ms \(\d+ ms in the engine; \d+ prompt tokens, 16 new tokens\)$/);
+  await shoot(page, "Try it", "try-it.png");
+});
+
+test("the mask view marks the trained tokens of a row", async () => {
+  const { page } = session;
+  const mask = panel(page, "Mask");
+  await mask.getByLabel("Row").fill("1");
+  await mask.getByRole("button", { name: "Show tokens" }).click();
+  const summary = await mask.getByTestId("mask-summary").innerText({ timeout: 30_000 });
+  const [, total, trained] = summary.match(/^(\d+) tokens, (\d+) trained/).map(Number);
+  assert.ok(trained > 0 && trained < total, summary);
+  const marked = await mask.locator(".tok.trained").allInnerTexts();
+  assert.match(marked.join(""), /track_order/);
+  await shoot(page, "Mask", "mask.png");
+});
+
+test("a folder from a URL is fetched, cached and loaded", async () => {
+  const { page } = session;
+  // Served by the test itself: the fixture under a made-up address.
+  await page.route("**/models/fixture/*", async (route) => {
+    const name = new URL(route.request().url()).pathname.split("/").pop();
+    try {
+      await route.fulfill({ body: await readFile(join(fixtureModel, name)) });
+    } catch {
+      await route.fulfill({ status: 404, body: "" });
+    }
+  });
+  const model = panel(page, "Model");
+  await model.getByLabel("Model folder URL").fill(new URL("models/fixture/", page.url()).href);
+  await model.getByRole("button", { name: "Load from URL" }).click();
+  await model.getByText(/^Ready: .*models\/fixture\//).waitFor({ timeout: 60_000 });
+  const cached = await page.evaluate(async () => {
+    const cache = await caches.open("tooltune-models-v1");
+    return (await cache.keys()).map((r) => r.url.split("/").pop()).sort();
+  });
+  assert.deepEqual(cached, ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"]);
+  assert.deepEqual(unexpected(session.errors), []);
+});

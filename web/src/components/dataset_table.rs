@@ -1,0 +1,218 @@
+//! The dataset as a table: the request, the gold answer (router JSON) and
+//! the linter's findings beside each row; add, edit, delete; import and
+//! export JSONL (OpenAI chat and router, as the CLI reads and writes them);
+//! the no-tool share against the linter's band. Also the system prompt and
+//! output style every example shares.
+
+use leptos::prelude::*;
+use tooltune_workspace::dataset::{ExportFormat, Row, export, import};
+use tooltune_workspace::OutputStyle;
+use wasm_bindgen::JsCast;
+
+use crate::files;
+use crate::state::{Notice, use_app};
+
+/// The dataset panel.
+#[component]
+pub fn DatasetTable() -> impl IntoView {
+    let state = use_app();
+    let count = move || state.ws.with(|w| w.dataset.len());
+    let import_input = NodeRef::<leptos::html::Input>::new();
+    let on_import = move |_| {
+        let Some(input) = import_input.get() else { return };
+        let input: web_sys::HtmlInputElement = input.unchecked_into();
+        wasm_bindgen_futures::spawn_local(async move {
+            let read = files::read_text(&input).await;
+            input.set_value("");
+            let notice = match read {
+                Ok(None) => return,
+                Err(e) => Notice { error: true, text: e },
+                Ok(Some((name, text))) => match import(&name, text.as_bytes()) {
+                    Err(e) => Notice { error: true, text: e.to_string() },
+                    Ok(imported) => {
+                        let n = imported.rows.len();
+                        let skipped = imported.skipped.len();
+                        let first = imported.skipped.first().map(|e| format!(" (first: {e})")).unwrap_or_default();
+                        state.ws.update(|w| {
+                            w.dataset = imported.rows;
+                            if let Some(s) = imported.system_prompt {
+                                w.system_prompt = s;
+                            }
+                        });
+                        Notice {
+                            error: skipped > 0,
+                            text: format!("Imported {n} row(s) from {name}; {skipped} line(s) skipped{first}."),
+                        }
+                    }
+                },
+            };
+            state.notice.set(Some(notice));
+        });
+    };
+    let export_as = move |format: ExportFormat| {
+        let catalogue = state.last_valid.get_untracked();
+        let result = state.ws.with_untracked(|w| {
+            export(&w.dataset, &w.system_prompt, catalogue.as_deref(), format)
+        });
+        let name = match format {
+            ExportFormat::OpenAi => "dataset.openai.jsonl",
+            ExportFormat::Router => "dataset.router.jsonl",
+        };
+        match result.map_err(|e| e.to_string()).and_then(|text| files::download(name, &text, "application/jsonl")) {
+            Ok(()) => {}
+            Err(e) => state.notice.set(Some(Notice { error: true, text: format!("Export failed: {e}") })),
+        }
+    };
+    let share_line = move || {
+        state.lint.with(|l| {
+            let share = l.no_tool_share() * 100.0;
+            let (lo, hi) = (l.band.0 * 100.0, l.band.1 * 100.0);
+            let inside = l.readable_rows > 0 && (l.band.0..=l.band.1).contains(&l.no_tool_share());
+            let verdict = if inside { "inside" } else { "outside" };
+            let errors = l.findings.iter().filter(|f| f.error).count();
+            let warnings = l.findings.len() - errors;
+            (
+                inside,
+                format!(
+                    "No-tool share {share:.0} % ({} of {} rows), {verdict} the {lo:.0}–{hi:.0} % band. \
+                     Lint: {errors} error(s), {warnings} warning(s).",
+                    l.no_tool_rows, l.readable_rows
+                ),
+            )
+        })
+    };
+    let dataset_wide = move || {
+        state.lint.with(|l| {
+            l.findings
+                .iter()
+                .filter(|f| f.row.is_none())
+                .map(|f| view! { <li class=if f.error { "error" } else { "warn" }>{format!("{}: {}", f.code, f.text)}</li> })
+                .collect_view()
+        })
+    };
+    view! {
+        <section class="panel wide" aria-labelledby="dataset-title" data-panel="dataset">
+            <h2 id="dataset-title">"Dataset"</h2>
+            <div class="row-controls">
+                <label>
+                    "System prompt"
+                    <textarea
+                        rows="2"
+                        prop:value=move || state.ws.with(|w| w.system_prompt.clone())
+                        on:input=move |ev| {
+                            let text = event_target_value(&ev);
+                            state.ws.update(|w| w.system_prompt = text);
+                        }
+                    ></textarea>
+                </label>
+                <label>
+                    "Output style"
+                    <select
+                        prop:value=move || state.ws.with(|w| match w.output_style {
+                            OutputStyle::Router => "router",
+                            OutputStyle::ToolCalls => "tool_calls",
+                        })
+                        on:change=move |ev| {
+                            let style = if event_target_value(&ev) == "tool_calls" {
+                                OutputStyle::ToolCalls
+                            } else {
+                                OutputStyle::Router
+                            };
+                            state.ws.update(|w| w.output_style = style);
+                        }
+                    >
+                        <option value="router">"Router JSON ({\"tool\": …})"</option>
+                        <option value="tool_calls">"Tool calls in the chat template"</option>
+                    </select>
+                </label>
+            </div>
+            <p data-testid="no-tool-share" class=move || if share_line().0 { "ok" } else { "warn" }>
+                {move || share_line().1}
+            </p>
+            <ul class="findings" aria-label="Dataset-wide findings">{dataset_wide}</ul>
+            <div class="toolbar control">
+                <button on:click=move |_| state.ws.update(|w| w.dataset.push(Row {
+                    request: String::new(),
+                    gold: r#"{"tool": "no_tool", "reason": ""}"#.into(),
+                }))>"Add row"</button>
+                <label class="file">
+                    "Import JSONL"
+                    <input type="file" accept=".jsonl,.json,application/jsonl" node_ref=import_input on:change=on_import />
+                </label>
+                <button on:click=move |_| export_as(ExportFormat::OpenAi)>"Export OpenAI JSONL"</button>
+                <button on:click=move |_| export_as(ExportFormat::Router)>"Export router JSONL"</button>
+            </div>
+            <div class="table-scroll">
+            <table aria-label="Dataset rows">
+                <thead>
+                    <tr><th scope="col">"#"</th><th scope="col">"Request"</th><th scope="col">"Gold answer"</th><th scope="col">"Lint"</th><th scope="col" class="control">"Actions"</th></tr>
+                </thead>
+                <tbody>
+                    <For each=move || 0..count() key=|i| *i children=move |i| view! { <DatasetRow i=i /> } />
+                </tbody>
+            </table>
+            </div>
+        </section>
+    }
+}
+
+/// One row of the table, keyed by its index; its cells read the workspace.
+#[component]
+fn DatasetRow(i: usize) -> impl IntoView {
+    let state = use_app();
+    let field = move |f: fn(&Row) -> String| {
+        move || state.ws.with(|w| w.dataset.get(i).map(f).unwrap_or_default())
+    };
+    let findings = move || {
+        state.lint.with(|l| {
+            l.of_row(i)
+                .map(|f| (f.error, format!("{}: {}", f.code, f.text)))
+                .collect::<Vec<_>>()
+        })
+    };
+    let status = move || {
+        let f = findings();
+        if f.is_empty() {
+            ("ok", "ok".to_string())
+        } else if f.iter().any(|(e, _)| *e) {
+            ("error", f.into_iter().map(|(_, t)| t).collect::<Vec<_>>().join("\n"))
+        } else {
+            ("warn", f.into_iter().map(|(_, t)| t).collect::<Vec<_>>().join("\n"))
+        }
+    };
+    let n = i + 1;
+    view! {
+        <tr data-testid=format!("row-{n}")>
+            <th scope="row">{n}</th>
+            <td>
+                <input
+                    type="text"
+                    aria-label=format!("Request of row {n}")
+                    prop:value=field(|r| r.request.clone())
+                    on:change=move |ev| {
+                        let text = event_target_value(&ev);
+                        state.ws.update(|w| if let Some(r) = w.dataset.get_mut(i) { r.request = text });
+                    }
+                />
+            </td>
+            <td>
+                <input
+                    type="text"
+                    class="mono"
+                    aria-label=format!("Gold answer of row {n}")
+                    prop:value=field(|r| r.gold.clone())
+                    on:change=move |ev| {
+                        let text = event_target_value(&ev);
+                        state.ws.update(|w| if let Some(r) = w.dataset.get_mut(i) { r.gold = text });
+                    }
+                />
+            </td>
+            <td class=move || status().0 data-testid=format!("lint-{n}")>{move || status().1}</td>
+            <td class="control">
+                <button aria-label=format!("Delete row {n}") on:click=move |_| state.ws.update(|w| {
+                    if i < w.dataset.len() { w.dataset.remove(i); }
+                })>"Delete"</button>
+            </td>
+        </tr>
+    }
+}

@@ -1,0 +1,111 @@
+//! Try it: a request goes to the model in the worker, with the workspace's
+//! system prompt and (for tool-call style) the catalogue; the raw output
+//! comes back and is read and checked here (`tooltune_workspace::verdict`)
+//! against the catalogue in use, with the latency.
+
+use leptos::prelude::*;
+use tooltune_workspace::OutputStyle;
+use tooltune_workspace::protocol::Request;
+use tooltune_workspace::verdict::{Verdict, verdict};
+
+use crate::engine;
+use crate::state::{Job, ModelStatus, use_app};
+
+/// The try-it panel.
+#[component]
+pub fn TryIt() -> impl IntoView {
+    let state = use_app();
+    let request = RwSignal::new("Where is my order ORD-1234?".to_string());
+    let max_new_tokens = RwSignal::new(48usize);
+    let ready = move || matches!(state.model.get(), ModelStatus::Ready(_));
+    let ask = move || {
+        let text = request.get_untracked();
+        if text.trim().is_empty() || !ready() {
+            return;
+        }
+        let (system_prompt, output_style) =
+            state.ws.with_untracked(|w| (w.system_prompt.clone(), w.output_style));
+        let tools = match output_style {
+            OutputStyle::ToolCalls => state
+                .last_valid
+                .get_untracked()
+                .map(|c| serde_json::Value::Array(c.to_openai())),
+            OutputStyle::Router => None,
+        };
+        state.answer.set(Job::Pending);
+        engine::send(
+            state,
+            &Request::Route {
+                id: engine::next_id(),
+                system_prompt,
+                request: text,
+                tools,
+                output_style,
+                max_new_tokens: max_new_tokens.get_untracked(),
+            },
+            Vec::new(),
+        );
+    };
+    let result = move || match state.answer.get() {
+        Job::Idle => view! { <p class="hint">"Ask something to see the model's answer."</p> }.into_any(),
+        Job::Pending => view! { <p role="status">"The model is answering…"</p> }.into_any(),
+        Job::Failed(e) => view! { <p class="error" role="alert" data-testid="try-error">{e}</p> }.into_any(),
+        Job::Done(a) => {
+            let mode = state.ws.with(|w| w.output_style.mode());
+            let checked = verdict(&a.output, state.last_valid.get().as_deref(), mode);
+            let class = if checked.is_valid() { "ok" } else { "error" };
+            let parsed = match &checked {
+                Verdict::Call { calls } | Verdict::Unchecked { calls } => {
+                    serde_json::to_string_pretty(calls).unwrap_or_default()
+                }
+                _ => "(no call)".into(),
+            };
+            view! {
+                <div data-testid="try-result">
+                    <h3>"Raw output"</h3>
+                    <pre class="raw" data-testid="raw-output">{a.output}</pre>
+                    <h3>"Parsed call"</h3>
+                    <pre data-testid="parsed-call">{parsed}</pre>
+                    <h3>"Verdict"</h3>
+                    <p class=class data-testid="verdict">{checked.summary()}</p>
+                    <p class="hint" data-testid="latency">{format!(
+                        "{:.0} ms ({:.0} ms in the engine; {} prompt tokens, {} new tokens)",
+                        a.total_ms, a.engine_ms, a.prompt_tokens, a.new_tokens
+                    )}</p>
+                </div>
+            }
+            .into_any()
+        }
+    };
+    view! {
+        <section class="panel" aria-labelledby="try-title" data-panel="try">
+            <h2 id="try-title">"Try it"</h2>
+            <form on:submit=move |ev| { ev.prevent_default(); ask(); }>
+                <label>
+                    "Request"
+                    <input
+                        type="text"
+                        prop:value=move || request.get()
+                        on:input=move |ev| request.set(event_target_value(&ev))
+                    />
+                </label>
+                <label class="control">
+                    "Max new tokens"
+                    <input
+                        type="number"
+                        min="1"
+                        max="512"
+                        prop:value=move || max_new_tokens.get().to_string()
+                        on:change=move |ev| {
+                            if let Ok(n) = event_target_value(&ev).parse::<usize>() {
+                                max_new_tokens.set(n.clamp(1, 512));
+                            }
+                        }
+                    />
+                </label>
+                <button type="submit" disabled=move || !ready()>"Ask the model"</button>
+            </form>
+            {result}
+        </section>
+    }
+}

@@ -1,0 +1,135 @@
+//! File and network I/O at the page's edge: picked or dropped files read as
+//! bytes, model folders fetched from a URL (kept in the Cache API, so a
+//! second visit loads offline), and downloads.
+
+use js_sys::Uint8Array;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+/// The files a model folder may hold, in the order the worker gets them.
+pub const MODEL_FILES: [&str; 4] = [
+    "config.json",
+    "model.safetensors",
+    "tokenizer.json",
+    "tokenizer_config.json",
+];
+/// Files without which a model does not load.
+pub const REQUIRED: [&str; 3] = ["config.json", "model.safetensors", "tokenizer.json"];
+/// The Cache API store for fetched model files.
+const CACHE: &str = "tooltune-models-v1";
+
+fn describe(e: &JsValue) -> String {
+    e.dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| format!("{e:?}"))
+}
+
+/// The named model files of a file list (names as picked; folders ignored),
+/// with their sizes: `(name, size, file)`.
+pub fn model_files(list: &web_sys::FileList) -> Vec<(String, f64, web_sys::File)> {
+    (0..list.length())
+        .filter_map(|i| list.get(i))
+        .filter(|f| MODEL_FILES.contains(&f.name().as_str()))
+        .map(|f| (f.name(), f.size(), f))
+        .collect()
+}
+
+/// Reads files into byte arrays.
+pub async fn read_files(files: &[(String, f64, web_sys::File)]) -> Result<Vec<Uint8Array>, String> {
+    let mut out = Vec::with_capacity(files.len());
+    for (name, _, file) in files {
+        let buffer = JsFuture::from(file.array_buffer())
+            .await
+            .map_err(|e| format!("reading {name}: {}", describe(&e)))?;
+        out.push(Uint8Array::new(&buffer));
+    }
+    Ok(out)
+}
+
+/// Fetches a model folder's files from `base` (ending in `/`), through the
+/// Cache API; `progress` is told each file. Missing optional files are
+/// skipped; a missing required one is an error naming its URL.
+pub async fn fetch_model(
+    base: &str,
+    progress: impl Fn(String),
+) -> Result<(Vec<String>, Vec<Uint8Array>), String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let cache: Option<web_sys::Cache> = match window.caches() {
+        Ok(caches) => JsFuture::from(caches.open(CACHE)).await.ok().and_then(|c| c.dyn_into().ok()),
+        Err(_) => None,
+    };
+    let mut names = Vec::new();
+    let mut bytes = Vec::new();
+    for (i, name) in MODEL_FILES.iter().enumerate() {
+        let url = format!("{base}{name}");
+        progress(format!("fetching {name} ({}/{})", i + 1, MODEL_FILES.len()));
+        let mut response: Option<web_sys::Response> = None;
+        if let Some(cache) = &cache {
+            let hit = JsFuture::from(cache.match_with_str(&url)).await.ok();
+            response = hit.and_then(|r| r.dyn_into().ok());
+        }
+        let cached = response.is_some();
+        let response = match response {
+            Some(r) => r,
+            None => JsFuture::from(window.fetch_with_str(&url))
+                .await
+                .map_err(|e| format!("fetching {url}: {}", describe(&e)))?
+                .dyn_into::<web_sys::Response>()
+                .map_err(|_| format!("fetching {url}: not a response"))?,
+        };
+        if !response.ok() {
+            if REQUIRED.contains(name) {
+                return Err(format!("fetching {url}: HTTP {}", response.status()));
+            }
+            continue;
+        }
+        if !cached && let Some(cache) = &cache {
+            if let Ok(copy) = response.clone() {
+                let _ = JsFuture::from(cache.put_with_str(&url, &copy)).await;
+            }
+        }
+        let buffer = JsFuture::from(
+            response
+                .array_buffer()
+                .map_err(|e| format!("reading {url}: {}", describe(&e)))?,
+        )
+        .await
+        .map_err(|e| format!("reading {url}: {}", describe(&e)))?;
+        names.push(name.to_string());
+        bytes.push(Uint8Array::new(&buffer));
+    }
+    Ok((names, bytes))
+}
+
+/// Offers `text` as a download named `name`.
+pub fn download(name: &str, text: &str, mime: &str) -> Result<(), String> {
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
+        .map_err(|e| describe(&e))?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| describe(&e))?;
+    let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
+    let a: web_sys::HtmlAnchorElement = document
+        .create_element("a")
+        .map_err(|e| describe(&e))?
+        .unchecked_into();
+    a.set_href(&url);
+    a.set_download(name);
+    a.click();
+    let _ = web_sys::Url::revoke_object_url(&url);
+    Ok(())
+}
+
+/// Reads the first file of an `<input type=file>` as text.
+pub async fn read_text(input: &web_sys::HtmlInputElement) -> Result<Option<(String, String)>, String> {
+    let Some(file) = input.files().and_then(|l| l.get(0)) else {
+        return Ok(None);
+    };
+    let text = JsFuture::from(file.text())
+        .await
+        .map_err(|e| format!("reading {}: {}", file.name(), describe(&e)))?;
+    Ok(Some((file.name(), text.as_string().unwrap_or_default())))
+}

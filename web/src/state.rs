@@ -1,0 +1,133 @@
+//! The page's shared state, provided by context: the workspace (the one
+//! value every door reads and writes) and what is derived from it or comes
+//! back from the engine worker. All of it is signals, so [`AppState`] is
+//! `Copy` and each component takes what it needs with [`use_app`].
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use tooltune_core::Catalogue;
+use tooltune_workspace::dataset::{Lint, lint_rows};
+use tooltune_workspace::protocol::{MaskToken, ModelInfo};
+use tooltune_workspace::Workspace;
+
+/// Where the model stands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ModelStatus {
+    /// Nothing loaded.
+    Empty,
+    /// Loading; the line says what is happening.
+    Loading(String),
+    /// Ready to answer.
+    Ready(ModelInfo),
+    /// The last load failed.
+    Failed(String),
+}
+
+/// The try-it box's last answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    /// The request it answers.
+    pub request: String,
+    /// Raw model text.
+    pub output: String,
+    /// Prompt tokens.
+    pub prompt_tokens: usize,
+    /// Generated tokens.
+    pub new_tokens: usize,
+    /// Time in the worker.
+    pub engine_ms: f64,
+    /// Time from the click to the answer on the page.
+    pub total_ms: f64,
+}
+
+/// A request in flight or its result.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Job<T> {
+    /// Nothing asked yet.
+    Idle,
+    /// Asked; waiting for the worker.
+    Pending,
+    /// Answered.
+    Done(T),
+    /// Failed, with the message.
+    Failed(String),
+}
+
+/// A message across the top of the page (a refused link, a storage conflict).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notice {
+    /// Error (red) or information.
+    pub error: bool,
+    /// What to say.
+    pub text: String,
+}
+
+/// Everything the components share.
+#[derive(Clone, Copy)]
+pub struct AppState {
+    /// The workspace.
+    pub ws: RwSignal<Workspace>,
+    /// The catalogue text, read: the catalogue or the full error message.
+    pub catalogue: Memo<Result<Arc<Catalogue>, String>>,
+    /// The last catalogue that read, kept in use while the text is broken.
+    pub last_valid: Memo<Option<Arc<Catalogue>>>,
+    /// The dataset's lint with the catalogue in use.
+    pub lint: Memo<Lint>,
+    /// The model.
+    pub model: RwSignal<ModelStatus>,
+    /// Try-it's answer.
+    pub answer: RwSignal<Job<Answer>>,
+    /// The mask view's tokens.
+    pub mask: RwSignal<Job<Vec<MaskToken>>>,
+    /// The row the mask view shows.
+    pub mask_row: RwSignal<usize>,
+    /// The banner.
+    pub notice: RwSignal<Option<Notice>>,
+}
+
+impl AppState {
+    /// State around `workspace`.
+    pub fn new(workspace: Workspace) -> Self {
+        let ws = RwSignal::new(workspace);
+        // A catalogue has no equality; each new reading counts as a change.
+        let catalogue = Memo::new_with_compare(
+            move |_| ws.with(|w| read_catalogue(&w.catalogue)),
+            |_, _| true,
+        );
+        let last_valid = Memo::new_with_compare(
+            move |previous: Option<&Option<Arc<Catalogue>>>| match catalogue.get() {
+                Ok(c) => Some(c),
+                Err(_) => previous.cloned().flatten(),
+            },
+            |_, _| true,
+        );
+        let lint = Memo::new(move |_| {
+            let used = last_valid.get();
+            ws.with(|w| lint_rows(&w.dataset, &w.system_prompt, used))
+        });
+        Self {
+            ws,
+            catalogue,
+            last_valid,
+            lint,
+            model: RwSignal::new(ModelStatus::Empty),
+            answer: RwSignal::new(Job::Idle),
+            mask: RwSignal::new(Job::Idle),
+            mask_row: RwSignal::new(0),
+            notice: RwSignal::new(None),
+        }
+    }
+}
+
+/// The state provided by [`crate::app::App`].
+pub fn use_app() -> AppState {
+    expect_context::<AppState>()
+}
+
+/// Reads catalogue text; the error is the full message with every problem.
+pub fn read_catalogue(text: &str) -> Result<Arc<Catalogue>, String> {
+    Catalogue::from_bytes("catalogue", text.as_bytes())
+        .map(Arc::new)
+        .map_err(|e| e.to_string())
+}

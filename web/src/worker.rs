@@ -1,0 +1,226 @@
+//! The engine worker: this module's second instance, in a dedicated Web
+//! Worker, holding the model and answering the page's
+//! [`Request`]s with [`Event`]s (JSON strings; a model's files arrive as
+//! byte buffers beside [`Request::LoadModel`]). Everything model-related —
+//! load, tokenise, mask, generate — runs here, never on the page's thread.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use serde_json::{Value, json};
+use tooltune_core::Location;
+use tooltune_core::dataset::{self, Example};
+use tooltune_engine::burn::module::Module;
+use tooltune_engine::burn::tensor::Device;
+use tooltune_engine::decode::{GenerateConfig, generate_async};
+use tooltune_engine::train::mask::mask_example;
+use tooltune_engine::{ChatTemplate, HfConfig, LlamaConfig, LlamaForCausalLM, SafetensorsWeights, Tokenizer};
+use tooltune_engine_browser::worker::{post, serve_with_buffers};
+use tooltune_workspace::protocol::{Event, MaskToken, ModelInfo, Request};
+use wasm_bindgen::prelude::*;
+
+/// The exported function the page's [`crate::engine::Engine`] names.
+pub const ENTRY: &str = "tooltune_engine_worker";
+
+/// A loaded model and its text side.
+struct Loaded {
+    model: LlamaForCausalLM,
+    tokenizer: Tokenizer,
+    template: ChatTemplate,
+    stop: Vec<u32>,
+}
+
+thread_local! {
+    static MODEL: RefCell<Option<Rc<Loaded>>> = const { RefCell::new(None) };
+}
+
+/// The worker's entry: serves requests until the page terminates it.
+#[wasm_bindgen]
+pub fn tooltune_engine_worker() {
+    serve_with_buffers(|text, buffers| {
+        let request: Request = match serde_json::from_str(&text) {
+            Ok(r) => r,
+            Err(e) => {
+                emit(&Event::Failed {
+                    id: None,
+                    message: format!("the engine worker got a message it does not read: {e}"),
+                });
+                return;
+            }
+        };
+        wasm_bindgen_futures::spawn_local(handle(request, buffers));
+    });
+}
+
+fn emit(event: &Event) {
+    // Plain data: serialising cannot fail; posting fails only once terminated.
+    let _ = post(&serde_json::to_string(event).unwrap_or_default());
+}
+
+fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+async fn handle(request: Request, buffers: Vec<Vec<u8>>) {
+    match request {
+        Request::LoadModel { name, files } => {
+            let files: HashMap<String, Vec<u8>> = files.into_iter().zip(buffers).collect();
+            match load(&name, &files) {
+                Ok((loaded, info)) => {
+                    MODEL.with(|m| *m.borrow_mut() = Some(Rc::new(loaded)));
+                    emit(&Event::ModelLoaded(info));
+                }
+                Err(message) => emit(&Event::Failed { id: None, message }),
+            }
+        }
+        Request::Mask { id, example } => match with_model().and_then(|m| mask(&m, example)) {
+            Ok(tokens) => emit(&Event::Masked { id, tokens }),
+            Err(message) => emit(&Event::Failed { id: Some(id), message }),
+        },
+        Request::Route {
+            id,
+            system_prompt,
+            request,
+            tools,
+            max_new_tokens,
+            ..
+        } => {
+            let start = now_ms();
+            let result = match with_model() {
+                Ok(m) => route(&m, &system_prompt, &request, tools.as_ref(), max_new_tokens).await,
+                Err(e) => Err(e),
+            };
+            match result {
+                Ok((output, prompt_tokens, new_tokens)) => emit(&Event::Routed {
+                    id,
+                    output,
+                    prompt_tokens,
+                    new_tokens,
+                    ms: now_ms() - start,
+                }),
+                Err(message) => emit(&Event::Failed { id: Some(id), message }),
+            }
+        }
+    }
+}
+
+fn with_model() -> Result<Rc<Loaded>, String> {
+    MODEL
+        .with(|m| m.borrow().clone())
+        .ok_or_else(|| "no model is loaded yet: load one in the Model panel".to_string())
+}
+
+/// Loads a Hugging Face folder's files (single `model.safetensors`).
+fn load(name: &str, files: &HashMap<String, Vec<u8>>) -> Result<(Loaded, ModelInfo), String> {
+    let start = now_ms();
+    let need = |file: &str| {
+        files.get(file).ok_or_else(|| {
+            let mut have: Vec<&str> = files.keys().map(String::as_str).collect();
+            have.sort_unstable();
+            format!(
+                "{name}: {file} is missing (a model needs config.json, model.safetensors, \
+                 tokenizer.json and, for its chat template, tokenizer_config.json; got: {})",
+                if have.is_empty() { "nothing".to_string() } else { have.join(", ") }
+            )
+        })
+    };
+    let config_bytes = need("config.json")?;
+    if !files.contains_key("model.safetensors")
+        && files.contains_key("model.safetensors.index.json")
+    {
+        return Err(format!(
+            "{name}: sharded checkpoints (model.safetensors.index.json) do not load in the page \
+             yet; merge the shards into one model.safetensors, or use the CLI"
+        ));
+    }
+    let weights_bytes = need("model.safetensors")?;
+    let tokenizer_bytes = need("tokenizer.json")?;
+    let err = |file: &str, e: tooltune_engine::EngineError| format!("{name}: {file}: {e}");
+    let hf = HfConfig::from_json_bytes(config_bytes).map_err(|e| err("config.json", e))?;
+    let architecture = hf.model_type.clone().unwrap_or_else(|| "llama".into());
+    let dtype = hf.stored_dtype().unwrap_or("float32").to_string();
+    let config: LlamaConfig = hf.into_config().map_err(|e| err("config.json", e))?;
+    let weights = SafetensorsWeights::from_named_bytes("model.safetensors", weights_bytes)
+        .map_err(|e| err("model.safetensors", e))?;
+    let device = Device::flex();
+    let model = LlamaForCausalLM::from_safetensors(&config, &weights, &device)
+        .map_err(|e| err("model.safetensors", e))?;
+    let tokenizer = Tokenizer::from_bytes(tokenizer_bytes).map_err(|e| err("tokenizer.json", e))?;
+    let (template, template_source) = match files.get("tokenizer_config.json") {
+        Some(bytes) => match ChatTemplate::from_tokenizer_config(bytes) {
+            Ok(t) if t.is_builtin() => (t, "built-in ChatML + Hermes (none in tokenizer_config.json)"),
+            Ok(t) => (t, "tokenizer_config.json"),
+            Err(e) => return Err(err("tokenizer_config.json", e)),
+        },
+        None => (ChatTemplate::builtin(), "built-in ChatML + Hermes (no tokenizer_config.json)"),
+    };
+    let stop = tooltune_engine::assistant::stop_ids(&model, &tokenizer, &template);
+    let info = ModelInfo {
+        name: name.to_string(),
+        architecture,
+        parameters: model.num_params() as u64,
+        dtype,
+        context_length: config.max_position_embeddings,
+        vocab_size: config.vocab_size,
+        layers: config.num_hidden_layers,
+        backend: "CPU (burn-flex in wasm, 1 thread)".into(),
+        template: template_source.into(),
+        load_ms: now_ms() - start,
+    };
+    Ok((
+        Loaded {
+            model,
+            tokenizer,
+            template,
+            stop,
+        },
+        info,
+    ))
+}
+
+/// One example's tokens under the chat template, trained ones marked.
+fn mask(m: &Loaded, example: Value) -> Result<Vec<MaskToken>, String> {
+    let at = Location::whole("example");
+    let conversation = dataset::conversation(&at, example).map_err(|e| e.to_string())?;
+    let ex = Example {
+        at,
+        conversation,
+        acceptable: None,
+        fingerprint: 0,
+    };
+    let masked = mask_example(&m.template, &m.tokenizer, &ex).map_err(|e| e.to_string())?;
+    Ok(masked
+        .offsets
+        .iter()
+        .zip(&masked.trained)
+        .map(|(&(s, e), &trained)| MaskToken {
+            text: masked.text.get(s..e).unwrap_or_default().to_string(),
+            trained,
+        })
+        .collect())
+}
+
+/// The model's greedy answer to one request: (text, prompt tokens, new tokens).
+async fn route(
+    m: &Loaded,
+    system_prompt: &str,
+    request: &str,
+    tools: Option<&Value>,
+    max_new_tokens: usize,
+) -> Result<(String, usize, usize), String> {
+    let mut messages = Vec::new();
+    if !system_prompt.is_empty() {
+        messages.push(json!({"role": "system", "content": system_prompt}));
+    }
+    messages.push(json!({"role": "user", "content": request}));
+    let prompt = tooltune_engine::assistant::prompt_ids(&m.template, &m.tokenizer, &messages, tools)
+        .map_err(|e| e.to_string())?;
+    let config = GenerateConfig::greedy(max_new_tokens).with_eos(&m.stop);
+    let out = generate_async(&m.model, &prompt, &config, &mut ())
+        .await
+        .map_err(|e| e.to_string())?;
+    let text_ids: Vec<u32> = out.tokens.iter().copied().filter(|t| !m.stop.contains(t)).collect();
+    let text = m.tokenizer.decode(&text_ids).map_err(|e| e.to_string())?;
+    Ok((text, prompt.len(), out.tokens.len()))
+}
