@@ -73,6 +73,14 @@ pub enum Error {
     /// Something the requested conversion cannot express.
     #[error("{at}: cannot convert: {message}")]
     Convert { at: Location, message: String },
+    /// A gold assistant turn that cannot be read as calls or the no-tool
+    /// path (broken router JSON, a call in a syntax gold does not use).
+    #[error("{at}: {path}: gold turn cannot be read: {error}")]
+    Gold {
+        at: Location,
+        path: String,
+        error: crate::parse::ParseError,
+    },
     /// A usage error: an argument combination that makes no sense.
     #[error("{0}")]
     Usage(String),

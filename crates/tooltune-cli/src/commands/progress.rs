@@ -62,7 +62,7 @@ impl Observer for Progress {
 
     fn on_eval(&mut self, log: &EvalLog, _report: &Report) {
         let line = format!(
-            "step {} (epoch {}): loss {:.4}  valid {:.3}  tool {:.3}  args {:.3}  false-call {:.3}  (n={})",
+            "step {} (epoch {}): loss {:.4}  valid {:.3}  tool {:.3}  args {:.3}  false-call {:.3}  call-acc {:.3}  (n={})",
             log.step,
             log.epoch,
             log.loss,
@@ -70,6 +70,7 @@ impl Observer for Progress {
             log.tool_name_accuracy,
             log.argument_match_accuracy,
             log.false_tool_call_rate,
+            log.call_accuracy,
             log.n
         );
         // A hidden bar (stderr not a terminal) drops println; print anyway.

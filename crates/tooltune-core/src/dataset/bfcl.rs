@@ -202,7 +202,7 @@ pub fn write(at: &Location, index: usize, conv: &Conversation) -> Result<(Value,
     let line = json!({"id": id, "question": [question], "function": functions});
     let target = conv.messages[turn].target().map_err(|e| Error::Convert {
         at: at.clone(),
-        message: e,
+        message: e.to_string(),
     })?;
     let answer = match target {
         Target::NoTool { .. } => None,

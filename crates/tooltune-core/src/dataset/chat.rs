@@ -9,6 +9,7 @@
 
 use crate::call::{Target, ToolCall};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use crate::parse::ParseError;
 use serde_json::{Map, Value};
 
 /// One conversation (one JSONL line).
@@ -149,14 +150,15 @@ impl Serialize for Arguments {
 
 impl Arguments {
     /// The arguments object, or why there is none.
-    pub fn object(&self) -> Result<&Map<String, Value>, String> {
+    pub fn object(&self) -> Result<&Map<String, Value>, ParseError> {
         match self {
             Arguments::Json(Value::Object(map)) => Ok(map),
-            Arguments::Json(other) => Err(format!(
-                "arguments must be a JSON object, found {}",
-                kind(other)
-            )),
-            Arguments::Unparsed { error, .. } => Err(format!("arguments are not JSON: {error}")),
+            Arguments::Json(other) => Err(ParseError::WrongType {
+                key: "arguments",
+                expected: "a JSON object",
+                found: kind(other),
+            }),
+            Arguments::Unparsed { error, .. } => Err(ParseError::ArgumentsNotJson(error.clone())),
         }
     }
 }
@@ -191,10 +193,13 @@ impl Message {
         }
     }
 
-    /// What this assistant message does. Tool calls win; otherwise content in the
-    /// router format (`{"tool": ...}`) is read as such; any other text is the
-    /// no-tool answer. Errors say why a call cannot be read.
-    pub fn target(&self) -> Result<Target, String> {
+    /// What this assistant message does, read as gold. Tool calls win;
+    /// otherwise content in the router format (`{"tool": ...}`) is read as
+    /// such, and prose with no call attempt is the no-tool answer. Content
+    /// that looks like a call but is neither (broken router JSON, a
+    /// `{"name": ...}` object, a Hermes block, `name(key=...)`) is an error:
+    /// gold never silently changes class.
+    pub fn target(&self) -> Result<Target, ParseError> {
         if let Some(calls) = self.tool_calls.as_ref().filter(|c| !c.is_empty()) {
             let mut out = Vec::with_capacity(calls.len());
             for (i, c) in calls.iter().enumerate() {
@@ -202,14 +207,33 @@ impl Message {
                     .function
                     .arguments
                     .object()
-                    .map_err(|e| format!("tool_calls[{i}]: {e}"))?;
+                    .map_err(|e| ParseError::InItem {
+                        index: i,
+                        inner: Box::new(e),
+                    })?;
                 out.push(ToolCall::new(c.function.name.clone(), args.clone()));
             }
             return Ok(Target::Calls(out));
         }
         let text = self.text();
-        match super::router::router_value(&text) {
-            Some(value) => super::router::target_from_value(&value),
+        let trimmed = text.trim();
+        if trimmed.starts_with('{') || trimmed.starts_with('[') {
+            let value: Value =
+                serde_json::from_str(trimmed).map_err(|e| ParseError::Json(e.to_string()))?;
+            return match value {
+                Value::Object(ref o) if o.contains_key("tool") => {
+                    super::router::target_from_value(&value)
+                }
+                _ => Err(ParseError::NotRouterObject),
+            };
+        }
+        if trimmed.contains("<tool_call>") {
+            return Err(ParseError::Attempt(crate::parse::Attempt::Tag(
+                "<tool_call>".into(),
+            )));
+        }
+        match crate::parse::attempt::find(trimmed) {
+            Some(a) => Err(ParseError::Attempt(a)),
             None => Ok(Target::NoTool { reason: Some(text) }),
         }
     }

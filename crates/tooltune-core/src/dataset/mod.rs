@@ -277,7 +277,7 @@ pub fn to_openai(at: &Location, conv: &Conversation) -> Result<Conversation> {
         };
         let target = router::target_from_value(&value).map_err(|e| Error::Convert {
             at: at.clone(),
-            message: e,
+            message: e.to_string(),
         })?;
         match target {
             crate::Target::NoTool { reason } => {

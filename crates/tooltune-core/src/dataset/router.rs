@@ -8,6 +8,7 @@
 use super::chat::{Content, Conversation, Message, Role, kind};
 use crate::call::{NO_TOOL, Target, ToolCall};
 use crate::error::{Error, Location, Result};
+use crate::parse::{Object, ParseError};
 use serde_json::{Map, Value};
 
 /// The text as a router object, if it is one: a JSON object with a `tool` key.
@@ -22,46 +23,65 @@ pub fn router_value(text: &str) -> Option<Value> {
 
 /// Reads a router object strictly: `tool` a string; for a tool, `arguments` an
 /// object; for `no_tool`, `reason` a string; no other keys.
-pub fn target_from_value(value: &Value) -> std::result::Result<Target, String> {
+pub fn target_from_value(value: &Value) -> std::result::Result<Target, ParseError> {
     let Value::Object(obj) = value else {
-        return Err(format!("expected a router object, found {}", kind(value)));
+        return Err(ParseError::WrongType {
+            key: "",
+            expected: "a router object",
+            found: kind(value),
+        });
     };
     let tool = match obj.get("tool") {
         Some(Value::String(t)) => t.as_str(),
-        Some(other) => return Err(format!("\"tool\" must be a string, found {}", kind(other))),
-        None => return Err("missing \"tool\"".into()),
+        Some(other) => {
+            return Err(ParseError::WrongType {
+                key: "tool",
+                expected: "a string",
+                found: kind(other),
+            });
+        }
+        None => {
+            return Err(ParseError::MissingKey {
+                key: "tool",
+                what: Object::RouterCall,
+            });
+        }
+    };
+    let (what, allowed) = if tool == NO_TOOL {
+        (Object::NoTool, "reason")
+    } else {
+        (Object::RouterCall, "arguments")
+    };
+    if let Some(k) = obj.keys().find(|k| *k != "tool" && *k != allowed) {
+        return Err(ParseError::UnexpectedKey {
+            key: k.clone(),
+            what,
+        });
+    }
+    let wrong = |key, expected, v: &Value| ParseError::WrongType {
+        key,
+        expected,
+        found: kind(v),
     };
     if tool == NO_TOOL {
-        if let Some(k) = obj
-            .keys()
-            .find(|k| !matches!(k.as_str(), "tool" | "reason"))
-        {
-            return Err(format!("unexpected key {k:?} in a no_tool object"));
-        }
         return match obj.get("reason") {
             Some(Value::String(r)) => Ok(Target::NoTool {
                 reason: Some(r.clone()),
             }),
-            Some(other) => Err(format!(
-                "\"reason\" must be a string, found {}",
-                kind(other)
-            )),
-            None => Err("no_tool needs a \"reason\"".into()),
+            Some(other) => Err(wrong("reason", "a string", other)),
+            None => Err(ParseError::MissingKey {
+                key: "reason",
+                what: Object::NoTool,
+            }),
         };
-    }
-    if let Some(k) = obj
-        .keys()
-        .find(|k| !matches!(k.as_str(), "tool" | "arguments"))
-    {
-        return Err(format!("unexpected key {k:?} in a tool call"));
     }
     match obj.get("arguments") {
         Some(Value::Object(args)) => Ok(Target::Calls(vec![ToolCall::new(tool, args.clone())])),
-        Some(other) => Err(format!(
-            "\"arguments\" must be an object, found {}",
-            kind(other)
-        )),
-        None => Err("missing \"arguments\"".into()),
+        Some(other) => Err(wrong("arguments", "an object", other)),
+        None => Err(ParseError::MissingKey {
+            key: "arguments",
+            what: Object::RouterCall,
+        }),
     }
 }
 
@@ -103,7 +123,7 @@ pub fn conversation_from_gold(at: &Location, value: Value) -> Result<Conversatio
     {
         t.insert("reason".into(), Value::String(String::new()));
     }
-    target_from_value(&gold).map_err(|e| Error::shape(at, "target", e))?;
+    target_from_value(&gold).map_err(|e| Error::shape(at, "target", e.to_string()))?;
     let mut messages = Vec::new();
     match row.remove("system") {
         Some(Value::String(s)) => messages.push(Message::new(Role::System, s)),
@@ -162,7 +182,7 @@ pub fn gold_from_conversation(at: &Location, conv: &Conversation) -> Result<Valu
 pub fn router_json(at: &Location, message: &Message) -> Result<Value> {
     let target = message.target().map_err(|e| Error::Convert {
         at: at.clone(),
-        message: e,
+        message: e.to_string(),
     })?;
     target.to_router_json().ok_or_else(|| Error::Convert {
         at: at.clone(),

@@ -4,7 +4,7 @@ use super::{Expected, ExpectedArgs, ExpectedCall, Item};
 use crate::call::Target;
 use crate::dataset::{Acceptable, Example};
 use crate::error::{Error, Location, Result};
-use crate::parse::Mode;
+use crate::parse::{Mode, ParseError};
 use crate::{Catalogue, json};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -112,14 +112,12 @@ pub fn items(
 fn from_target(
     at: &Location,
     index: usize,
-    target: std::result::Result<Target, String>,
+    target: std::result::Result<Target, ParseError>,
 ) -> Result<Expected> {
-    match target.map_err(|e| {
-        Error::shape(
-            at,
-            format!("messages[{index}]"),
-            format!("gold turn cannot be read: {e}"),
-        )
+    match target.map_err(|error| Error::Gold {
+        at: at.clone(),
+        path: format!("messages[{index}]"),
+        error,
     })? {
         Target::NoTool { .. } => Ok(Expected::NoTool),
         Target::Calls(calls) => Ok(Expected::Calls(

@@ -5,9 +5,14 @@
 //! - `valid_tool_call_rate` = valid / n, where valid means the output parses, names
 //!   catalogue tools (or no_tool) and every call's arguments validate;
 //! - `tool_name_accuracy` = (right tools, or rightly no_tool) / n, among valid outputs;
-//! - `argument_match_accuracy` = right arguments / valid outputs (a rightly chosen
-//!   no_tool has no arguments to get wrong and counts as a match);
-//! - `false_tool_call_rate` = (gold no_tool, valid output calls a tool) / n.
+//! - `argument_match_accuracy` = (valid calls of the gold tools with the gold
+//!   arguments) / valid outputs, exactly the lesson's `eval_router`: a rightly
+//!   chosen no_tool is *not* an argument match;
+//! - `false_tool_call_rate` = (gold no_tool, valid output calls a tool) / n;
+//!
+//! and beside them `call_accuracy` = (gold calls a tool, output exactly right:
+//! tools and arguments, parallel calls as multisets) / (items whose gold calls a
+//! tool), the clean per-call number (BFCL's AST accuracy is of this kind).
 //!
 //! Item ids: a conversation's id is its `id` key, else its 1-based line number. A
 //! conversation with one assistant turn has one item whose id is the conversation

@@ -18,8 +18,13 @@ pub struct Outcome {
     pub valid: bool,
     /// Valid and the right tools (as a multiset), or rightly no_tool.
     pub tool_name_correct: bool,
-    /// Valid, right tools and right arguments (or rightly no_tool).
+    /// Valid, a call (not no_tool) of the right tools with the right
+    /// arguments: the lesson's argument match. A rightly chosen no_tool is
+    /// *not* an argument match.
     pub argument_match: bool,
+    /// Gold calls a tool and the output is exactly right (tools and
+    /// arguments; parallel calls as multisets).
+    pub call_correct: bool,
     /// Gold no_tool, and a valid output called a tool.
     pub false_tool_call: bool,
     /// Gold calls a tool, and a valid output took the no-tool path.
@@ -94,6 +99,10 @@ pub struct Counts {
     pub false_tool_calls: usize,
     pub missed_calls: usize,
     pub gold_no_tool: usize,
+    /// Items whose gold calls a tool (the denominator of `call_accuracy`).
+    pub gold_calls: usize,
+    /// Of those, items the output got exactly right.
+    pub call_correct: usize,
 }
 
 /// The evaluation report; the four metrics under the lesson's names.
@@ -104,6 +113,9 @@ pub struct Report {
     pub tool_name_accuracy: f64,
     pub argument_match_accuracy: f64,
     pub false_tool_call_rate: f64,
+    /// Items whose gold is a call and whose output is exactly right, over
+    /// items whose gold is a call (BFCL's AST accuracy is of this kind).
+    pub call_accuracy: f64,
     pub missed_call_rate: f64,
     pub counts: Counts,
     pub per_tool: BTreeMap<String, ToolStats>,
@@ -134,7 +146,7 @@ pub fn score(
         Parsed::Invalid(reason) => {
             return (
                 o,
-                Some((FailureKind::Invalid, reason)),
+                Some((FailureKind::Invalid, reason.to_string())),
                 vec![INVALID.into()],
             );
         }
@@ -206,7 +218,9 @@ pub fn score(
             _
         ))
     );
-    o.argument_match = failure.is_none();
+    let exactly_right = failure.is_none();
+    o.argument_match = exactly_right && matches!(target, Target::Calls(_));
+    o.call_correct = exactly_right && item.expected != Expected::NoTool;
     (o, failure, labels)
 }
 
@@ -250,6 +264,8 @@ pub fn evaluate(items: &[Item], predictions: &[Prediction], mode: MatchMode) -> 
         counts.false_tool_calls += outcome.false_tool_call as usize;
         counts.missed_calls += outcome.missed_call as usize;
         counts.gold_no_tool += (item.expected == Expected::NoTool) as usize;
+        counts.gold_calls += (item.expected != Expected::NoTool) as usize;
+        counts.call_correct += outcome.call_correct as usize;
         for pair in slot_pairs(gold_labels(&item.expected), predicted) {
             *slots.entry(pair).or_default() += 1;
         }
@@ -274,6 +290,7 @@ pub fn evaluate(items: &[Item], predictions: &[Prediction], mode: MatchMode) -> 
         tool_name_accuracy: rate(counts.tool_name_correct, n),
         argument_match_accuracy: rate(counts.argument_match, counts.valid),
         false_tool_call_rate: rate(counts.false_tool_calls, n),
+        call_accuracy: rate(counts.call_correct, counts.gold_calls),
         missed_call_rate: rate(counts.missed_calls, n),
         counts,
         per_tool,
@@ -374,6 +391,11 @@ impl Report {
             s,
             "false_tool_call_rate     {:.4}  ({}/{}; gold no_tool: {})",
             self.false_tool_call_rate, c.false_tool_calls, self.n, c.gold_no_tool
+        );
+        let _ = writeln!(
+            s,
+            "call_accuracy            {:.4}  ({}/{} gold calls)",
+            self.call_accuracy, c.call_correct, c.gold_calls
         );
         let _ = writeln!(
             s,

@@ -2,6 +2,7 @@
 
 use super::{Problem, Severity};
 use crate::call::Target;
+use crate::parse::ParseError;
 use crate::dataset::{Example, Role};
 use crate::{Catalogue, ToolCall};
 use std::collections::HashMap;
@@ -105,7 +106,13 @@ pub(super) fn check(ex: &Example, catalogue: Option<&Catalogue>, out: &mut Vec<P
                     }
                     Ok(Target::NoTool { .. }) => 0,
                     Err(e) if !has_calls => {
-                        out.push(error(line, Some(i), "bad_router_object", e));
+                        let code = match e.root() {
+                            ParseError::Attempt(_) | ParseError::NotRouterObject => {
+                                "call_attempt_in_gold"
+                            }
+                            _ => "bad_router_object",
+                        };
+                        out.push(error(line, Some(i), code, e.to_string()));
                         0
                     }
                     Err(_) => 0,

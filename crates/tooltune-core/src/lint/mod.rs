@@ -193,7 +193,8 @@ fn strip_location(e: &Error) -> String {
         | Error::LineTooLong { at, .. }
         | Error::Shape { at, .. }
         | Error::Catalogue { at, .. }
-        | Error::Convert { at, .. } => at.to_string(),
+        | Error::Convert { at, .. }
+        | Error::Gold { at, .. } => at.to_string(),
         Error::Usage(_) => return text,
     };
     text.strip_prefix(&format!("{at}: "))

@@ -140,7 +140,13 @@ fn possible_answers_score_100_percent_on_every_category() {
             let clean = n - known.len();
             assert_eq!(r.counts.valid, clean, "{category}");
             assert_eq!(r.counts.tool_name_correct, clean, "{category}");
-            assert_eq!(r.counts.argument_match, clean, "{category} {mode:?}");
+            let no_tool = r.counts.gold_no_tool;
+            assert_eq!(
+                r.counts.argument_match,
+                clean - no_tool,
+                "{category} {mode:?}"
+            );
+            assert_eq!(r.counts.call_correct, clean - no_tool, "{category}");
             assert_eq!(r.counts.false_tool_calls, 0, "{category}");
             if known.is_empty() {
                 assert_eq!(
@@ -149,8 +155,11 @@ fn possible_answers_score_100_percent_on_every_category() {
                         r.tool_name_accuracy,
                         r.argument_match_accuracy
                     ),
-                    (1.0, 1.0, 1.0)
+                    (1.0, 1.0, (n - no_tool) as f64 / n as f64)
                 );
+                if no_tool < n {
+                    assert_eq!(r.call_accuracy, 1.0, "{category}");
+                }
             }
         }
     }

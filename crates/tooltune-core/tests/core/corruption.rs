@@ -42,14 +42,19 @@ fn delta(corrupt: impl Fn(&Item) -> Option<String>) -> (i64, i64, i64, i64, i64)
     let items = support();
     let gold: Vec<String> = items.iter().map(gold_output).collect();
     let (base, report) = counts(&items, &gold);
+    // The lesson's argument match counts calls only: a rightly chosen no_tool
+    // is not an argument match, so a perfect model scores calls / n here.
+    let calls = items.len() - base.gold_no_tool;
+    assert!(base.gold_no_tool > 0 && calls > 0);
     assert_eq!(
         (
             report.valid_tool_call_rate,
             report.tool_name_accuracy,
             report.argument_match_accuracy,
-            report.false_tool_call_rate
+            report.false_tool_call_rate,
+            report.call_accuracy
         ),
-        (1.0, 1.0, 1.0, 0.0)
+        (1.0, 1.0, calls as f64 / items.len() as f64, 0.0, 1.0)
     );
     let target = items
         .iter()
@@ -117,7 +122,8 @@ fn call_on_a_no_tool_item_is_a_false_tool_call() {
         (i.expected == eval::Expected::NoTool)
             .then(|| json!({"name": "escalate", "arguments": {"reason": "x"}}).to_string())
     });
-    assert_eq!(d, (0, -1, -1, 1, 0));
+    // A no_tool item never counts as an argument match, right or wrong.
+    assert_eq!(d, (0, -1, 0, 1, 0));
 }
 
 #[test]
@@ -147,10 +153,13 @@ fn argument_accuracy_is_over_valid_outputs() {
     outputs[first] = "{broken".into();
     let (c, r) = counts(&items, &outputs);
     assert_eq!(c.valid, items.len() - 1);
+    let calls = c.gold_calls;
     assert_eq!(
-        r.argument_match_accuracy, 1.0,
-        "the invalid output leaves the valid ones all matching"
+        r.argument_match_accuracy,
+        (calls - 1) as f64 / (items.len() - 1) as f64,
+        "over valid outputs: every valid call matches, no_tool items are not matches"
     );
+    assert_eq!(r.call_accuracy, (calls - 1) as f64 / calls as f64);
     assert_eq!(
         r.valid_tool_call_rate,
         (items.len() - 1) as f64 / items.len() as f64

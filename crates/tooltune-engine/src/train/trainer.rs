@@ -62,6 +62,8 @@ pub struct EvalLog {
     pub argument_match_accuracy: f64,
     /// False-tool-call rate.
     pub false_tool_call_rate: f64,
+    /// Exactly right calls over items whose gold is a call.
+    pub call_accuracy: f64,
 }
 
 /// Hears about training progress (a progress bar, a metrics file).
@@ -193,6 +195,7 @@ pub fn train(
                     tool_name_accuracy: report.tool_name_accuracy,
                     argument_match_accuracy: report.argument_match_accuracy,
                     false_tool_call_rate: report.false_tool_call_rate,
+                    call_accuracy: report.call_accuracy,
                 };
                 observer.on_eval(&e, &report);
             }

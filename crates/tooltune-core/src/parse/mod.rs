@@ -1,17 +1,30 @@
 //! The output parser: raw model text → calls | no_tool | invalid(reason).
 //!
-//! Accepted shapes:
+//! Accepted shapes, each the documented call syntax of a chat template the
+//! engine renders:
 //! - the router object `{"tool": "name", "arguments": {...}}` or
-//!   `{"tool": "no_tool", "reason": "..."}`;
+//!   `{"tool": "no_tool", "reason": "..."}` (the tool-use lesson);
 //! - OpenAI-style `{"name": ..., "arguments": {...} | "<json string>"}` (also wrapped
 //!   as `{"type": "function", "function": {...}}`), or an array of calls (parallel);
-//! - Hermes blocks `<tool_call>{"name": ..., "arguments": ...}</tool_call>`, one per call.
+//! - Llama 3.1's `{"name": ..., "parameters": {...}}` (its template's JSON tool call);
+//! - Hermes blocks `<tool_call>{"name": ..., "arguments": ...}</tool_call>`, one per
+//!   call (Qwen2.5, the built-in ChatML template, SmolLM2 through it).
 //!
 //! Strict by design: no repair of broken JSON, no unwrapping of code fences, no
 //! unknown keys. A repaired call would hide exactly the failure the
 //! valid-tool-call metric exists to show. Plain prose is the no-tool answer in
-//! [`Mode::Chat`] and invalid in [`Mode::Json`] (the router format, whose outputs
-//! are JSON only).
+//! [`Mode::Chat`] — unless it *tries* to call ([`attempt::find`]: a JSON call
+//! inside prose, `name(key=...)`, `<|python_tag|>`, `[TOOL_CALLS]`, a code
+//! fence, an unclosed `<tool_call>`): a broken call is never a decline. In
+//! [`Mode::Json`] (the router format, whose outputs are JSON only) prose is
+//! invalid, and so is any JSON but one router object: the lesson's
+//! `parse_tool_call` reads nothing else.
+
+pub mod attempt;
+mod error;
+
+pub use attempt::Attempt;
+pub use error::{Object, ParseError};
 
 use crate::call::{NO_TOOL, Target, ToolCall};
 use crate::dataset::chat::kind;
@@ -22,7 +35,7 @@ use serde_json::{Map, Value};
 pub enum Mode {
     /// Outputs must be JSON (the router format): prose is invalid.
     Json,
-    /// Chat outputs: prose is the no-tool answer.
+    /// Chat outputs: prose with no call attempt is the no-tool answer.
     Chat,
 }
 
@@ -31,44 +44,60 @@ pub enum Mode {
 pub enum Parsed {
     /// The output parsed into a target (calls or no_tool).
     Target(Target),
-    /// The output cannot be read as calls or no_tool; the reason says why.
-    Invalid(String),
+    /// The output cannot be read as calls or no_tool; the error says why.
+    Invalid(ParseError),
 }
 
 /// Parses raw model text.
 pub fn parse_output(text: &str, mode: Mode) -> Parsed {
-    match parse_inner(text, mode) {
+    match parse(text, mode) {
         Ok(t) => Parsed::Target(t),
         Err(reason) => Parsed::Invalid(reason),
     }
 }
 
-fn parse_inner(text: &str, mode: Mode) -> Result<Target, String> {
+/// Parses raw model text into a target, or says why it cannot.
+pub fn parse(text: &str, mode: Mode) -> Result<Target, ParseError> {
     let t = text.trim();
     if t.is_empty() {
-        return Err("empty output".into());
+        return Err(ParseError::Empty);
     }
     // JSON first: a JSON call may carry "<tool_call>" inside a string value
     // (found by the fuzzer), which must not send it to the Hermes reader.
     if t.starts_with('{') || t.starts_with('[') {
-        let value: Value = serde_json::from_str(t).map_err(|e| format!("not valid JSON: {e}"))?;
-        return from_json(&value);
-    }
-    if t.contains("<tool_call>") || t.contains("</tool_call>") {
-        return hermes(t, mode);
-    }
-    if t.starts_with("```") {
-        return Err("JSON wrapped in a code fence (not repaired)".into());
+        let value: Value = serde_json::from_str(t).map_err(|e| {
+            if t.starts_with("[TOOL_CALLS]") {
+                ParseError::Attempt(Attempt::MistralToolCalls)
+            } else {
+                ParseError::Json(e.to_string())
+            }
+        })?;
+        return match mode {
+            Mode::Chat => from_json(&value),
+            // The lesson's `parse_tool_call`: one router object, nothing else.
+            Mode::Json if value.get("tool").is_some() => {
+                crate::dataset::router::target_from_value(&value)
+            }
+            Mode::Json => Err(ParseError::NotRouter),
+        };
     }
     match mode {
-        Mode::Chat => Ok(Target::NoTool {
-            reason: Some(t.to_string()),
+        Mode::Json => Err(match attempt::find(t) {
+            Some(Attempt::HermesBlock) if t.contains("</tool_call>") => ParseError::NotRouter,
+            Some(a) => ParseError::Attempt(a),
+            None => ParseError::Prose,
         }),
-        Mode::Json => Err("not JSON".into()),
+        Mode::Chat if t.contains("<tool_call>") || t.contains("</tool_call>") => hermes(t),
+        Mode::Chat => match attempt::find(t) {
+            Some(a) => Err(ParseError::Attempt(a)),
+            None => Ok(Target::NoTool {
+                reason: Some(t.to_string()),
+            }),
+        },
     }
 }
 
-fn hermes(t: &str, mode: Mode) -> Result<Target, String> {
+fn hermes(t: &str) -> Result<Target, ParseError> {
     let mut calls = Vec::new();
     let mut rest = t;
     let mut outside = String::new();
@@ -77,32 +106,29 @@ fn hermes(t: &str, mode: Mode) -> Result<Target, String> {
         let after = &rest[start + "<tool_call>".len()..];
         let end = after
             .find("</tool_call>")
-            .ok_or("unclosed <tool_call> block")?;
+            .ok_or(ParseError::Attempt(Attempt::HermesBlock))?;
+        let index = calls.len() + 1;
         let body = after[..end].trim();
         let value: Value = serde_json::from_str(body)
-            .map_err(|e| format!("<tool_call> block {}: not valid JSON: {e}", calls.len() + 1))?;
-        let call = call_from_object(&value)
-            .map_err(|e| format!("<tool_call> block {}: {e}", calls.len() + 1))?;
+            .map_err(|e| ParseError::in_block(index, ParseError::Json(e.to_string())))?;
+        let call = call_from_object(&value).map_err(|e| ParseError::in_block(index, e))?;
         calls.push(call);
         rest = &after[end + "</tool_call>".len()..];
     }
     outside.push_str(rest);
     if outside.contains("</tool_call>") {
-        return Err("</tool_call> without an opening <tool_call>".into());
-    }
-    if mode == Mode::Json && !outside.trim().is_empty() {
-        return Err("text outside the <tool_call> blocks".into());
+        return Err(ParseError::Attempt(Attempt::HermesBlock));
     }
     calls_target(calls)
 }
 
-fn from_json(value: &Value) -> Result<Target, String> {
+fn from_json(value: &Value) -> Result<Target, ParseError> {
     match value {
         Value::Object(obj) if obj.contains_key("tool") => {
             crate::dataset::router::target_from_value(value)
         }
         Value::Object(_) => calls_target(vec![call_from_object(value)?]),
-        Value::Array(items) if items.is_empty() => Err("empty list of calls".into()),
+        Value::Array(items) if items.is_empty() => Err(ParseError::EmptyList),
         Value::Array(items) => {
             let mut calls = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
@@ -111,29 +137,30 @@ fn from_json(value: &Value) -> Result<Target, String> {
                         match crate::dataset::router::target_from_value(item) {
                             Ok(Target::Calls(mut c)) => c.remove(0),
                             Ok(Target::NoTool { .. }) => {
-                                return Err(format!("item {i}: no_tool inside a list of calls"));
+                                return Err(ParseError::NoToolWithCalls);
                             }
-                            Err(e) => return Err(format!("item {i}: {e}")),
+                            Err(e) => return Err(ParseError::in_item(i, e)),
                         }
                     }
-                    _ => call_from_object(item).map_err(|e| format!("item {i}: {e}"))?,
+                    _ => call_from_object(item).map_err(|e| ParseError::in_item(i, e))?,
                 };
                 calls.push(call);
             }
             calls_target(calls)
         }
-        other => Err(format!(
-            "expected a call object or a list of calls, found {}",
-            kind(other)
-        )),
+        other => Err(ParseError::WrongType {
+            key: "",
+            expected: "a call object or a list of calls",
+            found: kind(other),
+        }),
     }
 }
 
 /// A list of calls; a single call named `no_tool` is the no-tool path.
-fn calls_target(calls: Vec<ToolCall>) -> Result<Target, String> {
+fn calls_target(calls: Vec<ToolCall>) -> Result<Target, ParseError> {
     if calls.iter().any(|c| c.name == NO_TOOL) {
         if calls.len() > 1 {
-            return Err("no_tool together with other calls".into());
+            return Err(ParseError::NoToolWithCalls);
         }
         let reason = calls[0]
             .arguments
@@ -145,52 +172,85 @@ fn calls_target(calls: Vec<ToolCall>) -> Result<Target, String> {
     Ok(Target::Calls(calls))
 }
 
-/// `{"name", "arguments"}` or `{"type": "function", "function": {"name", "arguments"}}`.
-fn call_from_object(value: &Value) -> Result<ToolCall, String> {
+/// `{"name", "arguments"}`, Llama 3.1's `{"name", "parameters"}`, or
+/// `{"type": "function", "function": {"name", "arguments"}}`.
+fn call_from_object(value: &Value) -> Result<ToolCall, ParseError> {
     let Value::Object(obj) = value else {
-        return Err(format!("expected a call object, found {}", kind(value)));
+        return Err(ParseError::WrongType {
+            key: "",
+            expected: "a call object",
+            found: kind(value),
+        });
     };
     if let Some(func) = obj.get("function") {
         if let Some(k) = obj
             .keys()
             .find(|k| !matches!(k.as_str(), "type" | "function" | "id"))
         {
-            return Err(format!("unexpected key {k:?}"));
+            return Err(ParseError::UnexpectedKey {
+                key: k.clone(),
+                what: Object::Call,
+            });
         }
         return call_from_object(func);
     }
     if let Some(k) = obj
         .keys()
-        .find(|k| !matches!(k.as_str(), "name" | "arguments"))
+        .find(|k| !matches!(k.as_str(), "name" | "arguments" | "parameters"))
     {
-        return Err(format!("unexpected key {k:?}"));
+        return Err(ParseError::UnexpectedKey {
+            key: k.clone(),
+            what: Object::Call,
+        });
     }
     let name = match obj.get("name") {
         Some(Value::String(n)) => n.clone(),
-        Some(other) => return Err(format!("\"name\" must be a string, found {}", kind(other))),
-        None => return Err("missing \"name\"".into()),
-    };
-    let arguments: Map<String, Value> = match obj.get("arguments") {
-        Some(Value::Object(a)) => a.clone(),
-        Some(Value::String(s)) => match serde_json::from_str::<Value>(s) {
-            Ok(Value::Object(a)) => a,
-            Ok(other) => {
-                return Err(format!(
-                    "arguments string must hold an object, found {}",
-                    kind(&other)
-                ));
-            }
-            Err(e) => return Err(format!("arguments string is not JSON: {e}")),
-        },
         Some(other) => {
-            return Err(format!(
-                "\"arguments\" must be an object, found {}",
-                kind(other)
-            ));
+            return Err(ParseError::WrongType {
+                key: "name",
+                expected: "a string",
+                found: kind(other),
+            });
         }
-        None => return Err("missing \"arguments\"".into()),
+        None => {
+            return Err(ParseError::MissingKey {
+                key: "name",
+                what: Object::Call,
+            });
+        }
     };
-    Ok(ToolCall::new(name, arguments))
+    let (key, args) = match (obj.get("arguments"), obj.get("parameters")) {
+        (Some(_), Some(_)) => return Err(ParseError::ArgumentsTwice),
+        (Some(a), None) => ("arguments", a),
+        (None, Some(p)) => ("parameters", p),
+        (None, None) => {
+            return Err(ParseError::MissingKey {
+                key: "arguments",
+                what: Object::Call,
+            });
+        }
+    };
+    Ok(ToolCall::new(name, arguments_object(key, args)?))
+}
+
+/// An arguments value: an object, or a JSON string holding one.
+pub(crate) fn arguments_object(
+    key: &'static str,
+    value: &Value,
+) -> Result<Map<String, Value>, ParseError> {
+    match value {
+        Value::Object(a) => Ok(a.clone()),
+        Value::String(s) => match serde_json::from_str::<Value>(s) {
+            Ok(Value::Object(a)) => Ok(a),
+            Ok(other) => Err(ParseError::ArgumentsNotObject(kind(&other))),
+            Err(e) => Err(ParseError::ArgumentsNotJson(e.to_string())),
+        },
+        other => Err(ParseError::WrongType {
+            key,
+            expected: "an object",
+            found: kind(other),
+        }),
+    }
 }
 
 #[cfg(test)]
@@ -203,7 +263,7 @@ mod tests {
     }
 
     fn calls(text: &str) -> Vec<ToolCall> {
-        match parse_output(text, Mode::Json) {
+        match parse_output(text, Mode::Chat) {
             Parsed::Target(Target::Calls(c)) => c,
             other => panic!("expected calls from {text:?}, got {other:?}"),
         }
@@ -211,7 +271,7 @@ mod tests {
 
     fn invalid(text: &str, mode: Mode) -> String {
         match parse_output(text, mode) {
-            Parsed::Invalid(r) => r,
+            Parsed::Invalid(r) => r.to_string(),
             other => panic!("expected invalid from {text:?}, got {other:?}"),
         }
     }
@@ -254,9 +314,13 @@ mod tests {
             ),
             vec![call("f", json!({"a": 1})), call("g", json!({}))]
         );
-        assert_eq!(invalid("[]", Mode::Json), "empty list of calls");
+        assert_eq!(invalid("[]", Mode::Chat), "empty list of calls");
+        assert_eq!(
+            parse(r#"{"name":"f","arguments":{}}"#, Mode::Json),
+            Err(ParseError::NotRouter)
+        );
         assert!(
-            invalid(r#"{"name":"f","arguments":"{bad"}"#, Mode::Json)
+            invalid(r#"{"name":"f","arguments":"{bad"}"#, Mode::Chat)
                 .starts_with("arguments string is not JSON")
         );
     }
@@ -273,14 +337,14 @@ mod tests {
                 "<tool_call>{\"name\": \"f\", \"arguments\": {}}",
                 Mode::Chat
             ),
-            "unclosed <tool_call> block"
+            "looks like a tool call but is not one the parser reads: an unclosed <tool_call> block"
         );
         assert_eq!(
-            invalid(
-                "Sure! <tool_call>{\"name\":\"f\",\"arguments\":{}}</tool_call>",
+            parse(
+                "<tool_call>{\"name\":\"f\",\"arguments\":{}}</tool_call>",
                 Mode::Json
             ),
-            "text outside the <tool_call> blocks"
+            Err(ParseError::NotRouter)
         );
         assert!(matches!(
             parse_output(
@@ -288,6 +352,41 @@ mod tests {
                 Mode::Chat
             ),
             Parsed::Target(Target::Calls(_))
+        ));
+    }
+
+    #[test]
+    fn llama31_parameters() {
+        assert_eq!(
+            calls(r#"{"name": "get_weather", "parameters": {"city": "Paris"}}"#),
+            vec![call("get_weather", json!({"city": "Paris"}))]
+        );
+        assert_eq!(
+            parse(r#"{"name":"f","arguments":{},"parameters":{}}"#, Mode::Chat),
+            Err(ParseError::ArgumentsTwice)
+        );
+    }
+
+    #[test]
+    fn call_attempts_in_prose_are_invalid() {
+        for (text, want) in [
+            (
+                r#"Sure: {"name": "escalate", ...}"#,
+                Attempt::JsonObject("name".into()),
+            ),
+            (
+                r#"track_order(order_id="ORD-1")"#,
+                Attempt::FunctionSyntax("track_order".into()),
+            ),
+            ("<|python_tag|>track_order.call(x=1)", Attempt::PythonTag),
+            ("[TOOL_CALLS] [{}]", Attempt::MistralToolCalls),
+            ("Here:\n```json\n{}\n```", Attempt::CodeFence),
+        ] {
+            assert_eq!(parse(text, Mode::Chat), Err(ParseError::Attempt(want)), "{text}");
+        }
+        assert!(matches!(
+            parse("The capital of France is Paris (in Europe).", Mode::Chat),
+            Ok(Target::NoTool { .. })
         ));
     }
 
@@ -311,7 +410,7 @@ mod tests {
         );
         assert_eq!(
             invalid("```json\n{}\n```", Mode::Chat),
-            "JSON wrapped in a code fence (not repaired)"
+            "looks like a tool call but is not one the parser reads: a call in a code fence (not repaired)"
         );
         assert_eq!(invalid("I will call it", Mode::Json), "not JSON");
         assert_eq!(
