@@ -11,13 +11,22 @@ import { url, root, panel, loadFixtureModel } from "./app.mjs";
 
 const rounds = Number(process.argv[2] ?? 3);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const results = { interactive_ms: [], model_load_ms: [], try_ms: [], try_engine_ms: [] };
+const results = { interactive_ms: [], model_load_ms: [], try_ms: [], try_engine_ms: [], page_longest_block_ms: [] };
 for (let r = 0; r < rounds; r++) {
   const { browser, page } = await launch();
   await page.goto(url);
   await page.getByTestId("catalogue-status").waitFor();
   // Milliseconds from navigation start to the rendered, wired app.
   results.interactive_ms.push(await page.evaluate(() => performance.now()));
+  await page.evaluate(() => {
+    window.__longest = 0;
+    let last = performance.now();
+    setInterval(() => {
+      const now = performance.now();
+      window.__longest = Math.max(window.__longest, now - last - 5);
+      last = now;
+    }, 5);
+  });
   const t0 = Date.now();
   await loadFixtureModel(page);
   results.model_load_ms.push(Date.now() - t0);
@@ -29,6 +38,8 @@ for (let r = 0; r < rounds; r++) {
   const [, total, engine] = latency.match(/^(\d+) ms \((\d+) ms in the engine/).map(Number);
   results.try_ms.push(total);
   results.try_engine_ms.push(engine);
+  // Longest stall of the page's event loop while the model loaded and answered.
+  results.page_longest_block_ms.push(Math.round(await page.evaluate(() => window.__longest)));
   await browser.close();
 }
 const dist = join(root, "dist");

@@ -34,9 +34,27 @@ test("a missing file is named before anything loads", async () => {
   await model.getByText(/Missing model\.safetensors, tokenizer\.json/).waitFor();
 });
 
+/** Starts watching the page's event loop: the longest gap between 5 ms ticks. */
+async function watchEventLoop(page) {
+  await page.evaluate(() => {
+    window.__longest = 0;
+    let last = performance.now();
+    window.__watch = setInterval(() => {
+      const now = performance.now();
+      window.__longest = Math.max(window.__longest, now - last - 5);
+      last = now;
+    }, 5);
+  });
+}
+const longestBlock = (page) => page.evaluate(() => { clearInterval(window.__watch); return window.__longest; });
+
 test("a folder picked from disk loads in the worker and shows its facts", async () => {
   const { page } = session;
+  await watchEventLoop(page);
   await loadFixtureModel(page);
+  // The model loads in the worker: the page's event loop stays free.
+  const block = await longestBlock(page);
+  assert.ok(block < 100, `the page's event loop was blocked for ${block.toFixed(0)} ms while the model loaded`);
   const model = panel(page, "Model");
   const config = JSON.parse(await readFile(join(fixtureModel, "config.json"), "utf8"));
   assert.match(await model.getByTestId("model-backend").innerText(), /^CPU \(burn-flex in wasm/);
@@ -51,8 +69,11 @@ test("try it: raw output, parsed call, verdict and latency", async () => {
   await tryIt.getByLabel("Request", { exact: true }).fill("Where is my order ORD-77?");
   await tryIt.getByLabel("Max new tokens").fill("16");
   await tryIt.getByLabel("Max new tokens").blur();
+  await watchEventLoop(page);
   await tryIt.getByRole("button", { name: "Ask the model" }).click();
   await tryIt.getByTestId("try-result").waitFor({ timeout: 60_000 });
+  const block = await longestBlock(page);
+  assert.ok(block < 100, `the page's event loop was blocked for ${block.toFixed(0)} ms while the model answered`);
   // The fixture's weights are random: its text is noise, which the strict
   // parser must call invalid in the router style (prose is not JSON).
   assert.ok((await tryIt.getByTestId("raw-output").innerText()).length > 0);

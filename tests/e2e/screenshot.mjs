@@ -1,15 +1,22 @@
-// Takes docs/screenshot.png of the app served on $URL (default http://127.0.0.1:8080/).
+// Takes docs/screenshot.png of the app served on $URL (default
+// http://127.0.0.1:8080/): the example workspace with the fixture model
+// loaded from files (until the built-in model ships) and row 1's mask shown.
 import { launch } from "./browser.mjs";
+import { url, panel, loadFixtureModel, unexpected } from "./app.mjs";
 
-const url = process.env.URL ?? "http://127.0.0.1:8080/";
 const out = process.argv[2] ?? "../../docs/screenshot.png";
 const { browser, page, errors } = await launch();
+await page.setViewportSize({ width: 1400, height: 900 });
 await page.goto(url);
 await page.getByTestId("catalogue-status").first().waitFor();
+await loadFixtureModel(page);
+const mask = panel(page, "Mask");
+await mask.getByRole("button", { name: "Show tokens" }).click();
+await mask.getByTestId("mask-summary").waitFor();
 await page.screenshot({ path: out, fullPage: true });
 await browser.close();
-if (errors.length) {
-  console.error(errors.join("\n"));
+if (unexpected(errors).length) {
+  console.error(unexpected(errors).join("\n"));
   process.exit(1);
 }
 console.log(`wrote ${out}`);
