@@ -4,18 +4,21 @@
 #   scripts/setup.sh web      + wasm-bindgen CLI (same version as Cargo.lock)
 #   scripts/setup.sh browser  + Debian's Chromium and playwright-core for browser tests
 #   scripts/setup.sh vulkan   + Mesa's lavapipe (Vulkan on the CPU) for the native wgpu tests
+#   scripts/setup.sh corpus   + WordNet (Debian's wordnet-base), read by `tooltune pretrain` / `tooltune corpus`
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_web=0
 need_browser=0
 need_vulkan=0
+need_corpus=0
 for arg in "$@"; do
   case "$arg" in
     web) need_web=1 ;;
     browser) need_browser=1 ;;
     vulkan) need_vulkan=1 ;;
-    *) echo "setup.sh: unknown component '$arg' (expected: web, browser, vulkan)" >&2; exit 2 ;;
+    corpus) need_corpus=1 ;;
+    *) echo "setup.sh: unknown component '$arg' (expected: web, browser, vulkan, corpus)" >&2; exit 2 ;;
   esac
 done
 
@@ -59,5 +62,13 @@ if [ "$need_vulkan" = 1 ]; then
      || ! ldconfig -p | grep -q 'libvulkan\.so\.1 '; then
     echo "setup: installing Mesa's Vulkan drivers (lavapipe) and the Vulkan loader"
     apt_install mesa-vulkan-drivers libvulkan1
+  fi
+fi
+
+if [ "$need_corpus" = 1 ]; then
+  # The pretraining corpus draws synonyms and word definitions from WordNet 3.0.
+  if [ ! -f /usr/share/wordnet/data.verb ]; then
+    echo "setup: installing WordNet (wordnet-base)"
+    apt_install wordnet-base
   fi
 fi

@@ -27,6 +27,7 @@ pub mod llama;
 pub mod lora;
 pub mod mlp;
 pub mod norm;
+pub mod pretrain;
 pub mod readback;
 pub mod rope;
 pub mod tokenizer;

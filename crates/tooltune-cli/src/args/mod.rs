@@ -36,6 +36,78 @@ pub enum Command {
     Route(RouteArgs),
     /// Show each example's tokens with the trained ones marked.
     Mask(MaskArgs),
+    /// Pretrain the built-in base model from random weights on the synthetic corpus.
+    Pretrain(PretrainArgs),
+    /// Write synthetic tool-calling conversations (the pretraining corpus) as JSONL.
+    Corpus(CorpusArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PretrainArgs {
+    /// Seed of the corpus, the tokenizer and the initial weights.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Output folder (model/, checkpoint, loss.jsonl).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Continue from the folder's last checkpoint.
+    #[arg(long)]
+    pub resume: bool,
+    /// Optimiser steps in all.
+    #[arg(long, default_value_t = 3000)]
+    pub steps: usize,
+    /// Examples per step.
+    #[arg(long, default_value_t = 16)]
+    pub batch_size: usize,
+    /// Peak learning rate (linear warmup, cosine decay to 0).
+    #[arg(long, default_value_t = 2e-3)]
+    pub lr: f64,
+    /// Warmup steps.
+    #[arg(long, default_value_t = 100)]
+    pub warmup_steps: usize,
+    /// AdamW weight decay.
+    #[arg(long, default_value_t = 0.01)]
+    pub weight_decay: f64,
+    /// Longest example in tokens (longer ones are cut).
+    #[arg(long, default_value_t = 512)]
+    pub max_seq_len: usize,
+    /// Steps between checkpoints.
+    #[arg(long, default_value_t = 50)]
+    pub checkpoint_every: usize,
+    /// Examples the tokenizer is trained on.
+    #[arg(long, default_value_t = 8000)]
+    pub tokenizer_examples: usize,
+    /// WordNet's folder (Debian's wordnet-base).
+    #[arg(long, default_value = "/usr/share/wordnet")]
+    pub wordnet: PathBuf,
+    /// Use the small built-in synonym table instead of WordNet.
+    #[arg(long)]
+    pub no_wordnet: bool,
+    /// Model shape: builtin, or test (tiny, for tests).
+    #[arg(long, default_value = "builtin")]
+    pub shape: String,
+    /// Compute backend: cpu or wgpu.
+    #[arg(long, default_value = "cpu")]
+    pub backend: String,
+}
+
+#[derive(Debug, Args)]
+pub struct CorpusArgs {
+    /// Seed.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Number of examples.
+    #[arg(long, default_value_t = 1000)]
+    pub n: usize,
+    /// Output JSONL file.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// WordNet's folder (Debian's wordnet-base).
+    #[arg(long, default_value = "/usr/share/wordnet")]
+    pub wordnet: PathBuf,
+    /// Use the small built-in synonym table instead of WordNet.
+    #[arg(long)]
+    pub no_wordnet: bool,
 }
 
 #[derive(Debug, Args)]
@@ -107,16 +179,23 @@ pub struct SplitArgs {
 #[derive(Debug, Args)]
 pub struct EvalArgs {
     /// Gold data: openai, router, router-gold, or a BFCL question file (with --answers).
-    #[arg(long, required_unless_present = "run", conflicts_with_all = ["run", "data"])]
+    #[arg(long, required_unless_present_any = ["run", "model"], conflicts_with_all = ["run", "model", "data"])]
     pub gold: Option<PathBuf>,
     /// Prediction JSONL: {"id": ..., "output": "raw model text"}.
-    #[arg(long, required_unless_present = "run", conflicts_with_all = ["run", "data"])]
+    #[arg(long, required_unless_present_any = ["run", "model"], conflicts_with_all = ["run", "model", "data"])]
     pub predictions: Option<PathBuf>,
     /// A training run folder (from `tooltune train`): generate answers with it and score them.
     #[arg(long, requires = "data")]
     pub run: Option<PathBuf>,
-    /// With --run: the gold data to generate for (openai, router or router-gold JSONL).
-    #[arg(long, requires = "run")]
+    /// A model folder, or `builtin`: generate answers with the bare model (zero-shot,
+    /// the catalogue in the prompt) and score them. Conflicts with --run.
+    #[arg(long, requires = "data", conflicts_with = "run")]
+    pub model: Option<PathBuf>,
+    /// With --model: compute backend, cpu or wgpu.
+    #[arg(long, default_value = "cpu")]
+    pub backend: String,
+    /// With --run or --model: the gold data to generate for (openai, router or router-gold JSONL).
+    #[arg(long)]
     pub data: Option<PathBuf>,
     /// With --run: the most tokens generated per answer.
     #[arg(long, default_value_t = 128)]

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 #[derive(Debug, Args)]
 pub struct ModelArgs {
     /// A Hugging Face model folder: config.json, model.safetensors (or sharded),
-    /// tokenizer.json, and tokenizer_config.json (its chat_template; built-in ChatML otherwise).
+    /// tokenizer.json, and tokenizer_config.json (its chat_template; built-in ChatML otherwise);
+    /// or `builtin`, tooltune's own tiny tool-calling model.
     #[arg(long)]
     pub model: PathBuf,
     /// Compute backend: cpu, or wgpu (a GPU through Vulkan, Metal or DirectX 12;
@@ -125,7 +126,7 @@ pub struct RouteArgs {
 pub struct MaskArgs {
     /// The dataset (openai or router chat JSONL).
     pub data: PathBuf,
-    /// Model folder whose tokenizer.json and tokenizer_config.json are used.
+    /// Model folder whose tokenizer.json and tokenizer_config.json are used, or `builtin`.
     #[arg(long)]
     pub model: PathBuf,
     /// Show only the first N examples.

@@ -12,6 +12,12 @@ pub fn run(a: EvalArgs) -> anyhow::Result<ExitCode> {
     if let (Some(run), Some(data)) = (&a.run, &a.data) {
         return super::eval_run::run(run, data, &a);
     }
+    if let (Some(model), Some(data)) = (&a.model, &a.data) {
+        return super::eval_run::run_base(model, data, &a);
+    }
+    if a.data.is_some() {
+        bail!("--data needs --run or --model");
+    }
     let (Some(gold_path), Some(pred_path)) = (&a.gold, &a.predictions) else {
         bail!("give --gold and --predictions, or --run and --data");
     };

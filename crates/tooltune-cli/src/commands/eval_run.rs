@@ -1,6 +1,7 @@
 //! `tooltune eval --run RUN_DIR --data TEST.jsonl [--json]`: generate every
 //! answer with the run's model and score them with the same evaluator (and
-//! report keys) as `eval --gold --predictions`.
+//! report keys) as `eval --gold --predictions`. With `--model DIR|builtin`
+//! instead of `--run`, the bare model answers (zero-shot).
 
 use anyhow::Result;
 use std::path::Path;
@@ -9,7 +10,7 @@ use tooltune_core::eval::MatchMode;
 use tooltune_engine::assistant::{EvalSet, evaluate};
 
 use crate::args::EvalArgs;
-use crate::{io, run_dir};
+use crate::{io, model, run_dir};
 
 pub fn run(run: &Path, data: &Path, a: &EvalArgs) -> Result<ExitCode> {
     let mode: MatchMode = a.match_mode.parse()?;
@@ -37,6 +38,26 @@ pub fn run(run: &Path, data: &Path, a: &EvalArgs) -> Result<ExitCode> {
         mode,
         a.batch_size,
     )?;
+    if a.json {
+        io::print(&(serde_json::to_string_pretty(&report)? + "\n"))?;
+    } else {
+        io::print(&report.to_text(a.show_failures))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Zero-shot: the bare model of `dir` (or `builtin`) answers `data`, whose
+/// lines carry their catalogues (or `--tools` gives one).
+pub fn run_base(dir: &Path, data: &Path, a: &EvalArgs) -> Result<ExitCode> {
+    let mode: MatchMode = a.match_mode.parse()?;
+    let device = tooltune_engine::backend_device(&a.backend).map_err(|e| anyhow::anyhow!(e))?;
+    let text = model::load_text(dir)?;
+    let base = model::load_model(dir, None, &device)?;
+    let stop = tooltune_engine::assistant::stop_ids(&base, &text.tokenizer, &text.template);
+    let examples = io::examples(data)?;
+    let tools = a.tools.as_deref().map(io::catalogue).transpose()?;
+    let set = EvalSet::new(&examples, tools.as_ref(), &text.template, &text.tokenizer)?;
+    let (report, _) = evaluate(&base, &text.tokenizer, &stop, &set, a.max_new_tokens, mode, a.batch_size)?;
     if a.json {
         io::print(&(serde_json::to_string_pretty(&report)? + "\n"))?;
     } else {

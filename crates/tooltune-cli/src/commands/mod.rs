@@ -2,11 +2,13 @@
 
 mod catalogue;
 mod convert;
+mod corpus;
 mod eval;
 mod eval_run;
 mod generate;
 mod lint;
 mod mask;
+mod pretrain;
 mod progress;
 mod route;
 mod split;
@@ -27,5 +29,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Generate(a) => generate::run(a),
         Command::Route(a) => route::run(a),
         Command::Mask(a) => mask::run(a),
+        Command::Pretrain(a) => pretrain::run(a),
+        Command::Corpus(a) => corpus::run(a),
     }
 }

@@ -1,0 +1,226 @@
+//! `tooltune pretrain --seed S --out DIR [--resume] [--steps N ...]`: the
+//! built-in base model from random initial weights, on a stream of
+//! tooltune-corpus examples (example `i` of the seed's stream is the same on
+//! every run, so a resumed run sees the data an unbroken one would).
+//!
+//! Loss: assistant tokens only (tool calls, answers, declines; the engine's
+//! fine-tuning mask), the skill the base must have; prompts are context.
+//!
+//! Writes into DIR: `model/` (the Hugging Face folder, f16: what ships),
+//! `checkpoint.safetensors` (f32) + `state.json` every `--checkpoint-every`
+//! steps, `loss.jsonl` (one line per step) and `pretrain.json` (settings).
+//! `--resume` continues from the last checkpoint with fresh AdamW moments
+//! (Burn's optimizer state is keyed by parameter ids that do not survive a
+//! reload), so a resumed curve is close to, not bit-equal to, an unbroken one.
+
+use anyhow::{Context, Result, anyhow, bail};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::io::Write as _;
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Instant;
+use tooltune_core::dataset::{Example, conversation};
+use tooltune_core::error::Location;
+use tooltune_corpus::{Generator, Lexicon};
+use tooltune_engine::burn::grad_clipping::GradientClippingConfig;
+use tooltune_engine::burn::module::Module;
+use tooltune_engine::burn::optim::AdamWConfig;
+use tooltune_engine::pretrain::{self, Shape};
+use tooltune_engine::train::batch::{Batch, fit_length};
+use tooltune_engine::train::schedule::CosineWithWarmup;
+use tooltune_engine::train::step::train_step;
+use tooltune_engine::train::mask_example;
+use tooltune_engine::{ChatTemplate, LlamaConfig, LlamaForCausalLM, SafetensorsWeights, Tokenizer};
+
+use crate::args::PretrainArgs;
+use crate::io;
+
+/// Where a run stands, saved with each checkpoint.
+#[derive(Debug, Serialize, Deserialize)]
+struct State {
+    step: usize,
+    seed: u64,
+    steps: usize,
+    elapsed_s: f64,
+    tokens: usize,
+    last_loss: f32,
+}
+
+/// Reads WordNet from `dir` (`scripts/setup.sh corpus` installs it).
+pub fn lexicon(dir: Option<&Path>) -> Result<Lexicon> {
+    let Some(dir) = dir else {
+        return Ok(Lexicon::builtin());
+    };
+    let read = |f: &str| {
+        std::fs::read(dir.join(f)).with_context(|| {
+            format!(
+                "cannot read WordNet's {} (install it with `bash scripts/setup.sh corpus`, \
+                 or pass --no-wordnet for the small built-in synonym table)",
+                dir.join(f).display()
+            )
+        })
+    };
+    Ok(Lexicon::from_wordnet(&read("index.verb")?, &read("data.verb")?, &read("index.noun")?, &read("data.noun")?))
+}
+
+/// Example `i` of the stream as an engine-ready example.
+fn example(generator: &Generator, i: u64) -> Result<Example> {
+    let at = Location::line("corpus", i as usize + 1);
+    let conversation = conversation(&at, generator.example(i)).map_err(|e| anyhow!("corpus example {i}: {e}"))?;
+    Ok(Example { at, conversation, acceptable: None, fingerprint: 0 })
+}
+
+/// The rendered text of examples for tokenizer training, with the special
+/// and added tokens taken out (they are whole tokens already).
+fn tokenizer_texts(generator: &Generator, template: &ChatTemplate, n: usize) -> Result<Vec<String>> {
+    let mut texts = Vec::with_capacity(n);
+    for i in 0..n as u64 {
+        let ex = example(generator, u64::MAX / 2 + i)?;
+        let conv = &ex.conversation;
+        let mut text = template.render_conversation(conv, conv.messages.len(), false)?;
+        for t in pretrain::SPECIAL_TOKENS.iter().chain(&pretrain::ADDED_TOKENS) {
+            text = text.replace(t, "\n");
+        }
+        texts.push(text);
+    }
+    Ok(texts)
+}
+
+pub fn run(a: PretrainArgs) -> Result<ExitCode> {
+    let shape = match a.shape.as_str() {
+        "builtin" => Shape::BUILTIN,
+        "test" => Shape::TEST,
+        other => bail!("unknown --shape `{other}` (builtin or test)"),
+    };
+    let device = tooltune_engine::backend_device(&a.backend).map_err(|e| anyhow!(e))?;
+    let wordnet = (!a.no_wordnet).then_some(a.wordnet.as_path());
+    let generator = Generator::new(a.seed, lexicon(wordnet)?);
+    let model_dir = a.out.join("model");
+    let state_path = a.out.join("state.json");
+    std::fs::create_dir_all(&model_dir).with_context(|| format!("cannot create {}", model_dir.display()))?;
+    let template_json = pretrain::tokenizer_config_json();
+    let template = ChatTemplate::from_tokenizer_config(template_json.as_bytes())?;
+    let started = Instant::now();
+    let (state, tokenizer_json, weights) = if a.resume {
+        let state: State = serde_json::from_slice(&io::read(&state_path)?)
+            .with_context(|| format!("{} is not a pretraining state", state_path.display()))?;
+        if state.seed != a.seed {
+            bail!("{} was made with --seed {}, not {}", state_path.display(), state.seed, a.seed);
+        }
+        let tok = io::read(&model_dir.join("tokenizer.json"))?;
+        let w = io::read(&a.out.join("checkpoint.safetensors"))?;
+        eprintln!("resuming at step {} of {}", state.step, state.steps);
+        (state, tok, w)
+    } else {
+        eprintln!("training the tokenizer on {} examples", a.tokenizer_examples);
+        let texts = tokenizer_texts(&generator, &template, a.tokenizer_examples)?;
+        let tok = pretrain::train_tokenizer(texts.iter(), shape.vocab_size)?;
+        eprintln!("tokenizer trained in {:.1} s", started.elapsed().as_secs_f64());
+        let state = State { step: 0, seed: a.seed, steps: a.steps, elapsed_s: 0.0, tokens: 0, last_loss: f32::NAN };
+        (state, tok, Vec::new())
+    };
+    let tokenizer = Tokenizer::from_bytes(&tokenizer_json)?;
+    if tokenizer.vocab_size() != shape.vocab_size {
+        bail!("tokenizer has {} tokens, the model {}", tokenizer.vocab_size(), shape.vocab_size);
+    }
+    let id = |t: &str| tokenizer.token_id(t).ok_or_else(|| anyhow!("tokenizer lacks {t}"));
+    let (eos, pad) = (id("<|im_end|>")?, id("<|endoftext|>")?);
+    let config_json = shape.config_json(eos, pad);
+    let config = LlamaConfig::from_hf_json(config_json.as_bytes())?;
+    let weights = if weights.is_empty() { pretrain::init_safetensors(&config, a.seed)? } else { weights };
+    let model = LlamaForCausalLM::from_safetensors(&config, &SafetensorsWeights::from_bytes(&weights)?, &device)?;
+    io::write(&model_dir.join("config.json"), &(config_json + "\n"))?;
+    io::write(&model_dir.join("tokenizer_config.json"), &(template_json + "\n"))?;
+    io::write_bytes(&model_dir.join("tokenizer.json"), &tokenizer_json)?;
+    io::write(
+        &a.out.join("pretrain.json"),
+        &(serde_json::to_string_pretty(&json!({
+            "seed": a.seed, "steps": a.steps, "batch_size": a.batch_size, "lr": a.lr,
+            "warmup_steps": a.warmup_steps, "weight_decay": a.weight_decay, "max_seq_len": a.max_seq_len,
+            "shape": a.shape, "wordnet": wordnet.map(|p| p.display().to_string()),
+            "tokenizer_examples": a.tokenizer_examples, "loss": "assistant tokens",
+            "rayon_num_threads": std::env::var("RAYON_NUM_THREADS").ok(),
+        }))? + "\n"),
+    )?;
+    if a.steps < state.step {
+        bail!("--steps {} is below the checkpoint's step {}", a.steps, state.step);
+    }
+
+    let autodiff = model.device().autodiff();
+    device.seed(a.seed);
+    let mut model = model.fork(&autodiff).train();
+    let mut optim = AdamWConfig::new()
+        .with_beta_2(0.95)
+        .with_epsilon(1e-8)
+        .with_weight_decay(a.weight_decay as f32)
+        .with_grad_clipping(Some(GradientClippingConfig::Norm(1.0)))
+        .init();
+    let warmup = a.warmup_steps as f64 / a.steps.max(1) as f64;
+    let schedule = CosineWithWarmup::new(a.lr, warmup.min(0.99), a.steps);
+    let loss_path = a.out.join("loss.jsonl");
+    let mut log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(a.resume)
+        .write(true)
+        .truncate(!a.resume)
+        .open(&loss_path)
+        .with_context(|| format!("cannot write {}", loss_path.display()))?;
+    let (mut step, mut tokens, base_elapsed) = (state.step, state.tokens, state.elapsed_s);
+    let mut last_loss = state.last_loss;
+    let save = |model: &LlamaForCausalLM, step: usize, tokens: usize, last_loss: f32, elapsed: f64| -> Result<()> {
+        let f32_bytes = model.to_safetensors()?;
+        io::write_bytes(&model_dir.join("model.safetensors"), &pretrain::to_f16(&f32_bytes)?)?;
+        io::write_bytes(&a.out.join("checkpoint.safetensors"), &f32_bytes)?;
+        let st = State { step, seed: a.seed, steps: a.steps, elapsed_s: elapsed, tokens, last_loss };
+        io::write(&state_path, &(serde_json::to_string_pretty(&st)? + "\n"))
+    };
+    let run_start = Instant::now();
+    while step < a.steps {
+        let first = (step * a.batch_size) as u64;
+        let mut masked = Vec::with_capacity(a.batch_size);
+        for i in first..first + a.batch_size as u64 {
+            let ex = example(&generator, i)?;
+            let mut m = mask_example(&template, &tokenizer, &ex)?;
+            if fit_length(&mut m, a.max_seq_len, true).is_ok() {
+                masked.push(m);
+            }
+        }
+        let refs: Vec<_> = masked.iter().collect();
+        let batch = Batch::new(&refs, pad);
+        let lr = schedule.lr(step);
+        step += 1;
+        let (next, result) = train_step(model, &mut optim, &[batch], lr, step, &autodiff)?;
+        model = next;
+        tokens += result.tokens;
+        last_loss = result.loss;
+        let elapsed = base_elapsed + run_start.elapsed().as_secs_f64();
+        writeln!(
+            log,
+            "{}",
+            json!({"step": step, "loss": result.loss, "lr": lr, "tokens": tokens,
+                   "trained_tokens": result.trained_tokens, "elapsed_s": (elapsed * 10.0).round() / 10.0})
+        )?;
+        if step % 10 == 0 || step == a.steps {
+            eprintln!(
+                "step {step}/{} loss {:.4} lr {lr:.2e} {:.0} tok/s {:.0} s",
+                a.steps,
+                result.loss,
+                (tokens - state.tokens) as f64 / run_start.elapsed().as_secs_f64(),
+                elapsed
+            );
+        }
+        if step % a.checkpoint_every == 0 || step == a.steps {
+            save(&model.valid(), step, tokens, last_loss, elapsed)?;
+        }
+    }
+    if state.step == a.steps {
+        save(&model.valid(), step, tokens, last_loss, base_elapsed)?;
+    }
+    eprintln!(
+        "done: {step} steps, last loss {last_loss:.4}, {tokens} tokens, {:.0} s; model in {}",
+        base_elapsed + run_start.elapsed().as_secs_f64(),
+        model_dir.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}

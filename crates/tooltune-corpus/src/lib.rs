@@ -1,0 +1,323 @@
+//! tooltune-corpus: seeded synthetic tool-calling conversations in the
+//! OpenAI chat fine-tuning format (one JSON object per line, each with its
+//! own `tools`), the pretraining data of tooltune's built-in model.
+//!
+//! Each example draws a catalogue (2–6 tools of one [domain](domains), now
+//! and then with tools of another), then one of: a single call whose
+//! arguments are copied from the request, parallel calls, a call answered by
+//! a tool result and a final answer, or (about 15 %) no tool at all —
+//! chit-chat, a word definition, an underspecified request answered with a
+//! question, a request for a tool the catalogue lacks. Requests vary verb
+//! (WordNet synonyms through [`Lexicon`]), word order, politeness, casing,
+//! typos and numbers spelled as words.
+//!
+//! Example `i` of seed `s` depends on `(s, i)` only, so a stream can be
+//! resumed at any index and generated in parallel.
+
+pub mod domains;
+pub mod lexicon;
+pub mod phrasing;
+pub mod rng;
+pub mod values;
+
+use std::collections::HashSet;
+
+use serde_json::{Map, Value, json};
+
+use domains::{Attr, DOMAINS, Domain, ToolSpec, attr};
+pub use lexicon::Lexicon;
+use phrasing::{Phraser, camel};
+use rng::Rng;
+use values::Drawn;
+
+/// Share of examples whose answer is not a tool call.
+pub const NO_TOOL_SHARE: f64 = 0.15;
+
+/// A seeded example generator.
+#[derive(Debug, Clone)]
+pub struct Generator {
+    seed: u64,
+    lexicon: Lexicon,
+}
+
+/// A tool as placed in one catalogue.
+struct Placed {
+    spec: &'static ToolSpec,
+    name: String,
+    /// (parameter name, attribute, required)
+    params: Vec<(String, &'static Attr, bool)>,
+    json: Value,
+}
+
+/// One drawn call: the tool, the values and the request phrase.
+struct Call {
+    name: String,
+    arguments: Map<String, Value>,
+    request: String,
+    verb: String,
+    object: String,
+}
+
+impl Generator {
+    /// A generator for `seed` using `lexicon` for synonyms and definitions.
+    pub fn new(seed: u64, lexicon: Lexicon) -> Self {
+        Self { seed, lexicon }
+    }
+
+    /// Example `index`: an OpenAI chat line (`messages`, `tools`).
+    pub fn example(&self, index: u64) -> Value {
+        let mut rng = Rng::new(self.seed, index);
+        let ph = Phraser::new(&self.lexicon);
+        let d = rng.below(DOMAINS.len());
+        let domain = &DOMAINS[d];
+        let tools = catalogue(domain, d, &mut rng);
+        let mut messages = Vec::new();
+        if let Some(system) = system_prompt(domain, &mut rng) {
+            messages.push(json!({"role": "system", "content": system}));
+        }
+        let roll = rng.below(1000) as f64 / 1000.0;
+        if roll < NO_TOOL_SHARE {
+            no_tool(&ph, &tools, d, roll / NO_TOOL_SHARE, &mut rng, &mut messages);
+        } else {
+            let first = draw_call(&ph, rng.pick(&tools), &mut rng);
+            let r = rng.below(100);
+            if r < 12 {
+                // Parallel calls: the same tool twice or two tools.
+                let second = if rng.chance(0.5) {
+                    draw_call(&ph, tools.iter().find(|t| t.name == first.name).expect("placed"), &mut rng)
+                } else {
+                    draw_call(&ph, rng.pick(&tools), &mut rng)
+                };
+                let request = ph.join_requests(&first.request, &second.request, &mut rng);
+                messages.push(json!({"role": "user", "content": request}));
+                messages.push(assistant_calls(&[&first, &second], &mut rng));
+            } else {
+                messages.push(json!({"role": "user", "content": first.request.clone()}));
+                let call = assistant_calls(&[&first], &mut rng);
+                let id = call["tool_calls"][0]["id"].clone();
+                messages.push(call);
+                if r < 28 {
+                    let (result, answer) = ph.tool_result(&first.verb, &first.object, &first.arguments, &mut rng);
+                    messages.push(json!({"role": "tool", "tool_call_id": id, "content": result}));
+                    messages.push(json!({"role": "assistant", "content": answer}));
+                }
+            }
+        }
+        let tools: Vec<Value> = tools.into_iter().map(|t| t.json).collect();
+        json!({"messages": messages, "tools": tools})
+    }
+
+    /// `n` distinct examples as JSONL, starting at index 0 (duplicates are
+    /// skipped, so indices past `n` may be used).
+    pub fn jsonl(&self, n: usize) -> String {
+        let mut seen = HashSet::new();
+        let mut out = String::new();
+        let mut i = 0u64;
+        while seen.len() < n {
+            let line = self.example(i).to_string();
+            i += 1;
+            if seen.insert(line.clone()) {
+                out.push_str(&line);
+                out.push('\n');
+            }
+        }
+        out
+    }
+}
+
+fn system_prompt(domain: &Domain, rng: &mut Rng) -> Option<String> {
+    const GENERIC: &[&str] = &[
+        "You are a helpful assistant.",
+        "You are a helpful assistant with access to tools.",
+        "Use the tools when they help; otherwise answer briefly.",
+        "Be concise.",
+    ];
+    let base = match rng.below(10) {
+        0..=2 => return None,
+        3..=5 => rng.pick(GENERIC).to_string(),
+        _ => rng.pick(domain.systems).to_string(),
+    };
+    if base.is_empty() {
+        return None;
+    }
+    Some(if rng.chance(0.3) {
+        format!("{base} If no tool fits, answer directly.")
+    } else {
+        base
+    })
+}
+
+/// A catalogue of 2–6 tools from `domain`, sometimes with 1–2 strangers.
+fn catalogue(domain: &'static Domain, d: usize, rng: &mut Rng) -> Vec<Placed> {
+    let mut specs: Vec<&'static ToolSpec> = domain.tools.iter().collect();
+    rng.shuffle(&mut specs);
+    let n = (rng.range(2, 6) as usize).min(specs.len());
+    specs.truncate(n);
+    if rng.chance(0.25) {
+        let other = (d + 1 + rng.below(DOMAINS.len() - 1)) % DOMAINS.len();
+        for _ in 0..rng.range(1, 2) {
+            specs.push(rng.pick(DOMAINS[other].tools));
+        }
+    }
+    rng.shuffle(&mut specs);
+    let camel_case = rng.chance(0.15);
+    let with_desc = rng.chance(0.5);
+    let closed = rng.chance(0.5);
+    let mut out: Vec<Placed> = Vec::new();
+    for spec in specs {
+        let mut name = rng.pick(spec.names).to_string();
+        if camel_case {
+            name = camel(&name);
+        }
+        if out.iter().any(|p| p.name == name || std::ptr::eq(p.spec, spec)) {
+            continue;
+        }
+        out.push(place(spec, name, with_desc, closed, camel_case, rng));
+    }
+    out
+}
+
+fn place(spec: &'static ToolSpec, name: String, with_desc: bool, closed: bool, camel_case: bool, rng: &mut Rng) -> Placed {
+    let mut params: Vec<(String, &'static Attr, bool)> = Vec::new();
+    let keys = spec.req.iter().map(|k| (k, true)).chain(spec.opt.iter().map(|k| (k, false)));
+    for (key, required) in keys {
+        let a = attr(key);
+        let mut pname = rng.pick(a.names).to_string();
+        if params.iter().any(|(n, _, _)| *n == pname) {
+            pname = a.key.to_string();
+        }
+        if camel_case {
+            pname = camel(&pname);
+        }
+        params.push((pname, a, required));
+    }
+    let mut props = Map::new();
+    for (pname, a, required) in &params {
+        let mut schema = a.kind.schema();
+        if with_desc {
+            schema["description"] = json!(a.about);
+        }
+        if !required {
+            if let (values::Kind::Int(lo, hi), true) = (a.kind, rng.chance(0.5)) {
+                schema["default"] = json!((lo + hi) / 2);
+            }
+        }
+        props.insert(pname.clone(), schema);
+    }
+    let required: Vec<&str> = params.iter().filter(|p| p.2).map(|p| p.0.as_str()).collect();
+    let mut parameters = json!({"type": "object", "properties": props, "required": required});
+    if closed {
+        parameters["additionalProperties"] = json!(false);
+    }
+    let json = json!({"type": "function", "function": {
+        "name": name, "description": rng.pick(spec.descs), "parameters": parameters}});
+    Placed { spec, name, params, json }
+}
+
+/// Draws argument values (all required, each optional with p = 0.4) and
+/// the request that says them.
+fn draw_call(ph: &Phraser, tool: &Placed, rng: &mut Rng) -> Call {
+    let mut arguments = Map::new();
+    let mut phrases = Vec::new();
+    for (pname, a, required) in &tool.params {
+        if !required && !rng.chance(0.4) {
+            continue;
+        }
+        let Drawn { surface, value } = a.kind.draw(rng);
+        arguments.insert(pname.clone(), value);
+        phrases.push(ph.arg_phrase(a, &surface, rng));
+    }
+    let (verb, object) = ph.verb_object(tool.spec, rng);
+    let request = ph.request(&verb, &object, &mut phrases, rng);
+    Call { name: tool.name.clone(), arguments, request, verb, object }
+}
+
+fn assistant_calls(calls: &[&Call], rng: &mut Rng) -> Value {
+    let style = rng.below(3);
+    let tool_calls: Vec<Value> = calls
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let id = match style {
+                0 => format!("call_{}", i + 1),
+                1 => format!("call_{:x}", rng.next_u64() & 0xff_ffff),
+                _ => format!("tc{}", i),
+            };
+            json!({"id": id, "type": "function", "function": {
+                "name": c.name, "arguments": Value::Object(c.arguments.clone()).to_string()}})
+        })
+        .collect();
+    json!({"role": "assistant", "tool_calls": tool_calls})
+}
+
+/// A no-tool conversation; `which` in [0, 1) picks the kind.
+fn no_tool(ph: &Phraser, tools: &[Placed], d: usize, which: f64, rng: &mut Rng, messages: &mut Vec<Value>) {
+    let (user, answer) = if which < 0.3 {
+        ph.chit_chat(rng)
+    } else if which < 0.45 {
+        ph.definition(rng)
+    } else if which < 0.75 {
+        underspecified(ph, tools, rng).unwrap_or_else(|| ph.chit_chat(rng))
+    } else {
+        let other = (d + 1 + rng.below(DOMAINS.len() - 1)) % DOMAINS.len();
+        let spec = rng.pick(DOMAINS[other].tools);
+        if tools.iter().any(|t| std::ptr::eq(t.spec, spec)) {
+            ph.chit_chat(rng)
+        } else {
+            let stranger = place(spec, spec.names[0].to_string(), false, false, false, rng);
+            let call = draw_call(ph, &stranger, rng);
+            let answer = ph.cannot(&call.verb, &call.object, rng);
+            (call.request, answer)
+        }
+    };
+    messages.push(json!({"role": "user", "content": user}));
+    messages.push(json!({"role": "assistant", "content": answer}));
+}
+
+/// A request for a catalogue tool with one required argument left out,
+/// answered with a question asking for it.
+fn underspecified(ph: &Phraser, tools: &[Placed], rng: &mut Rng) -> Option<(String, String)> {
+    let tool = rng.pick(tools);
+    let missing: Vec<usize> = (0..tool.params.len())
+        .filter(|&i| tool.params[i].2 && !matches!(tool.params[i].1.kind, values::Kind::Bool(..)))
+        .collect();
+    if missing.is_empty() {
+        return None;
+    }
+    let skip = *rng.pick(&missing);
+    let mut phrases = Vec::new();
+    for (i, (_, a, required)) in tool.params.iter().enumerate() {
+        if i == skip || !required {
+            continue;
+        }
+        let Drawn { surface, .. } = a.kind.draw(rng);
+        phrases.push(ph.arg_phrase(a, &surface, rng));
+    }
+    let (verb, object) = ph.verb_object(tool.spec, rng);
+    let request = ph.request(&verb, &object, &mut phrases, rng);
+    Some((request, ph.ask_for(tool.params[skip].1, rng)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_attribute_key_exists() {
+        for d in DOMAINS {
+            for t in d.tools {
+                for k in t.req.iter().chain(t.opt) {
+                    attr(k);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn same_seed_same_examples() {
+        let a = Generator::new(3, Lexicon::builtin());
+        let b = Generator::new(3, Lexicon::builtin());
+        assert_eq!(a.jsonl(50), b.jsonl(50));
+        assert_ne!(a.jsonl(50), Generator::new(4, Lexicon::builtin()).jsonl(50));
+    }
+}

@@ -1,0 +1,100 @@
+//! Seeded initial weights, drawn on the host (SplitMix64 + Box–Muller) so a
+//! pretraining run starts from the same weights on every backend and thread
+//! count, and the f16 export of a checkpoint.
+
+use safetensors::tensor::TensorView;
+use safetensors::{Dtype, SafeTensors};
+
+use crate::config::LlamaConfig;
+use crate::error::{EngineError, Result};
+use crate::train::batch::SplitMix64;
+
+const STD: f64 = 0.02;
+
+fn st_err(file: &str) -> impl Fn(safetensors::SafeTensorError) -> EngineError + '_ {
+    move |e| EngineError::Safetensors { file: file.into(), message: e.to_string() }
+}
+
+/// `model.safetensors` (f32, Hugging Face keys, `[out, in]` linear weights)
+/// of a freshly initialised model: N(0, 0.02) everywhere, residual output
+/// projections (`o_proj`, `down_proj`) N(0, 0.02 / sqrt(2 L)), norms 1.
+pub fn init_safetensors(config: &LlamaConfig, seed: u64) -> Result<Vec<u8>> {
+    let mut rng = SplitMix64::new(seed);
+    let (h, i, v) = (config.hidden_size, config.intermediate_size, config.vocab_size);
+    let q = config.num_attention_heads * config.head_dim;
+    let kv = config.num_key_value_heads * config.head_dim;
+    let residual = STD / (2.0 * config.num_hidden_layers as f64).sqrt();
+    let mut tensors: Vec<(String, Vec<usize>, Vec<u8>)> = Vec::new();
+    let mut normal = |name: String, shape: Vec<usize>, std: f64| {
+        let n: usize = shape.iter().product();
+        let mut bytes = Vec::with_capacity(n * 4);
+        for _ in 0..n {
+            let (u1, u2) = (rng.next_f64().max(1e-300), rng.next_f64());
+            let z = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
+            bytes.extend(((z * std) as f32).to_le_bytes());
+        }
+        (name, shape, bytes)
+    };
+    tensors.push(normal("model.embed_tokens.weight".into(), vec![v, h], STD));
+    for l in 0..config.num_hidden_layers {
+        let p = format!("model.layers.{l}");
+        tensors.push(normal(format!("{p}.self_attn.q_proj.weight"), vec![q, h], STD));
+        tensors.push(normal(format!("{p}.self_attn.k_proj.weight"), vec![kv, h], STD));
+        tensors.push(normal(format!("{p}.self_attn.v_proj.weight"), vec![kv, h], STD));
+        tensors.push(normal(format!("{p}.self_attn.o_proj.weight"), vec![h, q], residual));
+        tensors.push(normal(format!("{p}.mlp.gate_proj.weight"), vec![i, h], STD));
+        tensors.push(normal(format!("{p}.mlp.up_proj.weight"), vec![i, h], STD));
+        tensors.push(normal(format!("{p}.mlp.down_proj.weight"), vec![h, i], residual));
+    }
+    if !config.tie_word_embeddings {
+        tensors.push(normal("lm_head.weight".into(), vec![v, h], STD));
+    }
+    let ones = |n: usize| (0..n).flat_map(|_| 1.0f32.to_le_bytes()).collect::<Vec<u8>>();
+    for l in 0..config.num_hidden_layers {
+        for norm in ["input_layernorm", "post_attention_layernorm"] {
+            tensors.push((format!("model.layers.{l}.{norm}.weight"), vec![h], ones(h)));
+        }
+    }
+    tensors.push(("model.norm.weight".into(), vec![h], ones(h)));
+    serialize(&tensors, Dtype::F32, "initial weights")
+}
+
+/// A `model.safetensors` with every f32 tensor stored as f16.
+pub fn to_f16(bytes: &[u8]) -> Result<Vec<u8>> {
+    const FILE: &str = "model.safetensors";
+    let st = SafeTensors::deserialize(bytes).map_err(st_err(FILE))?;
+    let mut names: Vec<&str> = st.names().into_iter().collect();
+    names.sort_unstable();
+    let mut tensors = Vec::with_capacity(names.len());
+    for name in names {
+        let view = st.tensor(name).map_err(st_err(FILE))?;
+        let data = match view.dtype() {
+            Dtype::F32 => view
+                .data()
+                .chunks_exact(4)
+                .flat_map(|b| half::f16::from_f32(f32::from_le_bytes([b[0], b[1], b[2], b[3]])).to_le_bytes())
+                .collect(),
+            Dtype::F16 => view.data().to_vec(),
+            other => {
+                return Err(EngineError::UnsupportedDtype { file: FILE.into(), key: name.into(), dtype: format!("{other:?}") });
+            }
+        };
+        tensors.push((name.to_string(), view.shape().to_vec(), data));
+    }
+    serialize(&tensors, Dtype::F16, FILE)
+}
+
+fn serialize(tensors: &[(String, Vec<usize>, Vec<u8>)], dtype: Dtype, file: &str) -> Result<Vec<u8>> {
+    let mut views = Vec::with_capacity(tensors.len());
+    for (key, shape, bytes) in tensors {
+        views.push((key.clone(), TensorView::new(dtype, shape.clone(), bytes).map_err(st_err(file))?));
+    }
+    // transformers wants `format: pt`; the map type is safetensors' own.
+    let mut metadata = Default::default();
+    pt_format(&mut metadata);
+    safetensors::serialize(views, Some(metadata)).map_err(st_err(file))
+}
+
+fn pt_format<M: Extend<(String, String)>>(metadata: &mut M) {
+    metadata.extend([("format".to_string(), "pt".to_string())]);
+}

@@ -1,0 +1,49 @@
+//! The built-in model's tokenizer: a byte-level BPE (GPT-2's byte alphabet,
+//! so any text encodes) trained with Hugging Face `tokenizers` on corpus
+//! text. Digits are split one by one before BPE (as Qwen2 and Llama 3 do),
+//! so a number in a request and the same number in a call are the same
+//! tokens, which a small model copies more easily.
+
+use tokenizers::decoders::byte_level::ByteLevel as ByteLevelDecoder;
+use tokenizers::models::bpe::{BPE, BpeTrainerBuilder};
+use tokenizers::pre_tokenizers::byte_level::ByteLevel;
+use tokenizers::pre_tokenizers::digits::Digits;
+use tokenizers::pre_tokenizers::sequence::Sequence;
+use tokenizers::{AddedToken, PreTokenizerWrapper, TokenizerBuilder};
+
+use crate::error::{EngineError, Result};
+
+/// Special tokens, ids 0, 1, 2.
+pub const SPECIAL_TOKENS: [&str; 3] = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"];
+
+/// Ordinary added tokens (one id each, decoded as text): the Hermes tags.
+pub const ADDED_TOKENS: [&str; 4] = ["<tool_call>", "</tool_call>", "<tool_response>", "</tool_response>"];
+
+/// Trains a byte-level BPE of `vocab_size` tokens in all on `texts`.
+/// Returns `tokenizer.json` bytes. Deterministic for the same texts.
+pub fn train_tokenizer<S: AsRef<str> + Send>(texts: impl Iterator<Item = S> + Send, vocab_size: usize) -> Result<Vec<u8>> {
+    let err = |e: tokenizers::Error| EngineError::Tokenizer(format!("training the tokenizer: {e}"));
+    let pre = Sequence::new(vec![
+        PreTokenizerWrapper::Digits(Digits::new(true)),
+        PreTokenizerWrapper::ByteLevel(ByteLevel::new(false, true, true)),
+    ]);
+    let mut tokenizer = TokenizerBuilder::new()
+        .with_model(BPE::default())
+        .with_normalizer(None::<tokenizers::NormalizerWrapper>)
+        .with_pre_tokenizer(Some(pre))
+        .with_post_processor(Some(ByteLevel::new(false, false, false)))
+        .with_decoder(Some(ByteLevelDecoder::default()))
+        .build()
+        .map_err(err)?;
+    let mut trainer = BpeTrainerBuilder::new()
+        .show_progress(false)
+        .vocab_size(vocab_size - ADDED_TOKENS.len())
+        .min_frequency(2)
+        .initial_alphabet(ByteLevel::alphabet().into_iter().collect())
+        .special_tokens(SPECIAL_TOKENS.iter().map(|t| AddedToken::from(*t, true)).collect())
+        .build();
+    tokenizer.train(&mut trainer, texts).map_err(err)?;
+    tokenizer.add_tokens(&ADDED_TOKENS.iter().map(|t| AddedToken::from(*t, false)).collect::<Vec<_>>());
+    let json = tokenizer.to_string(true).map_err(err)?;
+    Ok(json.into_bytes())
+}

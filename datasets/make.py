@@ -1,0 +1,233 @@
+"""Writes the example datasets that ship with tooltune (CLI and web app):
+customer support (the lesson's catalogue), a public library and a vet clinic.
+Each: tools.json, train.jsonl, test.jsonl (OpenAI chat JSONL, each line with
+its own `tools`), about 15 % no-tool, test phrasings disjoint from training
+phrasings. The built-in model's pretraining corpus has none of these tools.
+
+Deterministic (seed 11). Run: python3 datasets/make.py
+"""
+import json, os, random
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+rng = random.Random(11)
+
+
+def fn(name, desc, props, required):
+    return {"type": "function", "function": {"name": name, "description": desc, "parameters": {
+        "type": "object", "properties": props, "required": required, "additionalProperties": False}}}
+
+
+def call(i, name, args):
+    return {"id": f"call_{i}", "type": "function", "function": {"name": name, "arguments": json.dumps(args)}}
+
+
+# Each task: (tool, [train templates], [test templates], argument drawer)
+# Templates use {slot} for values; the drawer returns (slots, arguments).
+
+def oid():
+    return f"ORD-{rng.randint(1000, 99999)}"
+
+
+SUPPORT_TOOLS = json.load(open(os.path.join(HERE, "..", "tests", "fixtures", "support", "tools.json")))
+SUPPORT_SYSTEM = "You route customer-support requests to tools. If no tool fits, answer directly."
+REASONS = {"damaged": ["arrived broken", "came damaged", "was smashed in the box"],
+           "late": ["is two weeks late", "never arrived on time", "is very late"],
+           "wrong_item": ["is the wrong item", "is not what I ordered", "came in the wrong size"],
+           "other": ["is just not for me", "changed my mind about it"]}
+ESCALATE = ["billing dispute", "account locked", "legal complaint", "rude courier", "data privacy request",
+            "charged twice", "missing invoice", "warranty claim"]
+
+
+def support_track():
+    o = oid()
+    return {"o": o}, {"order_id": o}
+
+
+def support_refund():
+    o, r = oid(), rng.choice(list(REASONS))
+    return {"o": o, "why": rng.choice(REASONS[r])}, {"order_id": o, "reason": r}
+
+
+def support_escalate():
+    r = rng.choice(ESCALATE)
+    return {"r": r}, {"reason": r}
+
+
+SUPPORT = {
+    "tools": SUPPORT_TOOLS, "system": SUPPORT_SYSTEM,
+    "tasks": [
+        ("track_order", ["Where's my order {o}?", "Track {o} please", "Status of {o}?", "has {o} shipped yet",
+                         "can you check on order {o}", "any news on {o}?"],
+         ["I'm still waiting for {o}, where is it?", "{o} - what's the delivery status", "Could you look up the package {o} for me?",
+          "when will {o} arrive"], support_track),
+        ("request_refund", ["Order {o} {why}, I want a refund.", "refund {o} please, it {why}", "I'd like my money back for {o}: it {why}"],
+         ["My order {o} {why}. Refund it.", "Please give me a refund on {o} because it {why}"], support_refund),
+        ("escalate", ["I need a human agent about a {r}", "escalate this please: {r}", "let me talk to a person, {r}"],
+         ["Get me a real person, it's a {r}", "Hand me over to support staff: {r}"], support_escalate),
+    ],
+    "no_tool": {
+        "train": [("Hi!", "Hello! How can I help with your order?"),
+                  ("I want a refund.", "I can help with that: which order, and what went wrong?"),
+                  ("What's your refund policy?", "Refunds are accepted within 30 days of delivery."),
+                  ("Can you book me a flight to Rome?", "Sorry, I can only help with orders, refunds and hand-offs to an agent."),
+                  ("thanks a lot", "You're welcome!"), ("Where is my order?", "Sure — what's the order number?")],
+        "test": [("Good evening", "Good evening! What can I do for you?"),
+                 ("Do you ship to Canada?", "Yes, we ship to Canada."),
+                 ("I need my money back", "Which order is it, and what went wrong with it?"),
+                 ("Order me a pizza", "Sorry, I can only help with orders, refunds and hand-offs to an agent.")],
+    },
+}
+
+BOOKS = ["Dune", "Moby Dick", "The Hobbit", "Beloved", "Middlemarch", "Emma", "Ulysses", "Persuasion",
+         "Rebecca", "Kindred", "Frankenstein", "Dracula"]
+BRANCHES = ["central", "riverside", "northgate", "harbour"]
+
+
+def card():
+    return f"LIB-{rng.randint(10000, 99999)}"
+
+
+def lib_search():
+    t = rng.choice(BOOKS)
+    return {"t": t}, {"title": t}
+
+
+def lib_renew():
+    c, w = card(), rng.randint(1, 4)
+    return {"c": c, "w": w}, {"card_number": c, "weeks": w}
+
+
+def lib_reserve():
+    t, c, b = rng.choice(BOOKS), card(), rng.choice(BRANCHES)
+    return {"t": t, "c": c, "b": b}, {"title": t, "card_number": c, "branch": b}
+
+
+def lib_fine():
+    c, amt = card(), rng.choice([1.5, 2, 3.25, 4.75, 6, 0.5])
+    return {"c": c, "a": amt}, {"card_number": c, "amount": amt}
+
+
+LIBRARY = {
+    "tools": [
+        fn("search_catalogue", "Search the library catalogue for a book by title.", {"title": {"type": "string"}}, ["title"]),
+        fn("renew_loans", "Renew every loan on a library card.",
+           {"card_number": {"type": "string"}, "weeks": {"type": "integer", "minimum": 1, "maximum": 4, "default": 2}}, ["card_number"]),
+        fn("place_hold", "Reserve a book for pickup at a branch.",
+           {"title": {"type": "string"}, "card_number": {"type": "string"},
+            "branch": {"type": "string", "enum": BRANCHES}}, ["title", "card_number", "branch"]),
+        fn("pay_fine", "Pay an overdue fine on a card.",
+           {"card_number": {"type": "string"}, "amount": {"type": "number"}}, ["card_number", "amount"]),
+    ],
+    "system": "You are the city library's assistant.",
+    "tasks": [
+        ("search_catalogue", ["do you have {t}?", "search for {t}", "is {t} in the catalogue", "look up the book {t}"],
+         ["I'm looking for a copy of {t}", "find {t} in your collection"], lib_search),
+        ("renew_loans", ["renew my books on card {c} for {w} weeks", "extend loans for {c} by {w} weeks", "card {c}: renew everything for {w} weeks"],
+         ["Please keep my loans ({c}) another {w} weeks", "{w} more weeks on all books for card {c}"], lib_renew),
+        ("place_hold", ["reserve {t} for card {c} at the {b} branch", "hold {t} at {b}, my card is {c}", "put {t} on hold for {c}, pickup {b}"],
+         ["Can I pick up {t} at {b}? card {c}", "I'd like {t} set aside at the {b} library, card {c}"], lib_reserve),
+        ("pay_fine", ["pay {a} dollars of fines on card {c}", "settle my fine of {a} for {c}", "card {c} pay fine {a}"],
+         ["I owe {a} on card {c}, pay it", "clear the {a} overdue charge on {c}"], lib_fine),
+    ],
+    "no_tool": {
+        "train": [("hello", "Hello! Looking for a book?"), ("what are your opening hours?", "We are open 9 to 6, Monday to Saturday."),
+                  ("renew my books", "Sure — what's your card number?"), ("can you fix my bike?", "Sorry, I can only help with library services."),
+                  ("thank you", "You're welcome!")],
+        "test": [("hey there", "Hi! How can I help you today?"), ("Is the library open on Sunday?", "We are closed on Sundays."),
+                 ("I want to reserve a book", "Which book, which branch, and what's your card number?"), ("book me a taxi", "Sorry, I can only help with library services.")],
+    },
+}
+
+PETS = ["Bella", "Max", "Luna", "Charlie", "Milo", "Daisy", "Rocky", "Coco"]
+SPECIES = ["dog", "cat", "rabbit", "parrot"]
+
+
+def vet_book():
+    p, s, d = rng.choice(PETS), rng.choice(SPECIES), f"2026-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+    return {"p": p, "s": s, "d": d}, {"pet_name": p, "species": s, "date": d}
+
+
+def vet_refill():
+    r = f"RX-{rng.randint(1000, 9999)}"
+    return {"r": r}, {"prescription_id": r}
+
+
+def vet_records():
+    p = rng.choice(PETS)
+    e = f"{rng.choice(['ana', 'tom', 'li', 'sara', 'omar'])}@example.com"
+    return {"p": p, "e": e}, {"pet_name": p, "email": e}
+
+
+def vet_vaccine():
+    p, s = rng.choice(PETS), rng.choice(SPECIES)
+    return {"p": p, "s": s}, {"pet_name": p, "species": s}
+
+
+VET = {
+    "tools": [
+        fn("book_checkup", "Book a vet checkup for a pet.",
+           {"pet_name": {"type": "string"}, "species": {"type": "string", "enum": SPECIES}, "date": {"type": "string"}},
+           ["pet_name", "species", "date"]),
+        fn("refill_prescription", "Refill a pet's prescription.", {"prescription_id": {"type": "string"}}, ["prescription_id"]),
+        fn("send_records", "E-mail a pet's medical records.", {"pet_name": {"type": "string"}, "email": {"type": "string"}},
+           ["pet_name", "email"]),
+        fn("vaccination_status", "Check which vaccinations a pet is due for.",
+           {"pet_name": {"type": "string"}, "species": {"type": "string", "enum": SPECIES}}, ["pet_name", "species"]),
+    ],
+    "system": "You are the front desk of Green Paws veterinary clinic.",
+    "tasks": [
+        ("book_checkup", ["book a checkup for my {s} {p} on {d}", "{p} the {s} needs a vet visit on {d}", "schedule {p} ({s}) for {d}"],
+         ["Can my {s} {p} see the vet on {d}?", "appointment on {d} for {p}, a {s}"], vet_book),
+        ("refill_prescription", ["refill {r}", "I need a refill of prescription {r}", "please renew {r}"],
+         ["{r} is running out, refill it", "Could you refill the meds on {r}?"], vet_refill),
+        ("send_records", ["email {p}'s records to {e}", "send the medical file of {p} to {e}", "{e} needs {p}'s records"],
+         ["Forward {p}'s health records to {e} please", "mail the records for {p} to {e}"], vet_records),
+        ("vaccination_status", ["which shots is my {s} {p} due for", "check vaccines for {p} the {s}", "is {p} ({s}) up to date on vaccinations"],
+         ["Does {p}, my {s}, need any vaccines?", "vaccination check for my {s} {p}"], vet_vaccine),
+    ],
+    "no_tool": {
+        "train": [("hi", "Hello! How can we help your pet today?"), ("what do you charge for a checkup?", "A standard checkup costs 45 dollars."),
+                  ("book a checkup", "Of course — what's your pet's name and species, and which date?"),
+                  ("can you groom my horse?", "Sorry, we only handle clinic appointments, prescriptions and records."), ("thanks!", "You're welcome!")],
+        "test": [("good morning!", "Good morning! What can we do for you?"), ("Do you treat snakes?", "We treat dogs, cats, rabbits and parrots."),
+                 ("I need a refill", "Sure — what's the prescription number?"), ("order dog food for me", "Sorry, we only handle clinic appointments, prescriptions and records.")],
+    },
+}
+
+
+def rows(spec, split, n):
+    out, seen = [], set()
+    n_no = round(n * 0.15)
+    no = spec["no_tool"][split]
+    i = 0
+    while len(out) < n - n_no:
+        tool, train_t, test_t, draw = spec["tasks"][i % len(spec["tasks"])]
+        i += 1
+        slots, args = draw()
+        text = rng.choice(train_t if split == "train" else test_t).format(**slots)
+        msgs = [{"role": "system", "content": spec["system"]}, {"role": "user", "content": text},
+                {"role": "assistant", "tool_calls": [call(1, tool, args)]}]
+        key = json.dumps(msgs)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append({"messages": msgs, "tools": spec["tools"]})
+    suffixes = ["", " please", "!", " :)", "?", " thanks", "...", " (sorry)"]
+    for k in range(n_no):
+        u, a = no[k % len(no)]
+        u = u + suffixes[(k // len(no)) % len(suffixes)]
+        out.append({"messages": [{"role": "system", "content": spec["system"]}, {"role": "user", "content": u},
+                                 {"role": "assistant", "content": a}], "tools": spec["tools"]})
+    rng.shuffle(out)
+    return out
+
+
+for name, spec, n_train, n_test in [("support", SUPPORT, 120, 60), ("library", LIBRARY, 120, 60), ("vet", VET, 120, 60)]:
+    d = os.path.join(HERE, name)
+    os.makedirs(d, exist_ok=True)
+    json.dump(spec["tools"], open(os.path.join(d, "tools.json"), "w"), indent=2)
+    for split, n in [("train", n_train), ("test", n_test)]:
+        with open(os.path.join(d, f"{split}.jsonl"), "w") as f:
+            for r in rows(spec, split, n):
+                f.write(json.dumps(r) + "\n")
+print("wrote datasets/{support,library,vet}/{tools.json,train.jsonl,test.jsonl}")
