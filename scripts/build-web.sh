@@ -6,7 +6,7 @@ profile="${PROFILE:-wasm-release}"
 cargo build -p tooltune-web --target wasm32-unknown-unknown --profile "$profile"
 rm -rf dist && mkdir -p dist
 wasm-bindgen --target web --no-typescript --out-name tooltune_web --out-dir dist \
-  "target/wasm32-unknown-unknown/$profile/tooltune-web.wasm"
+  "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/$profile/tooltune-web.wasm"
 cp index.html dist/
 # The built-in model, served beside the page under builtin/ (the model panel
 # loads it from there): a Hugging Face folder named by $BUILTIN_MODEL, by

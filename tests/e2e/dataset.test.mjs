@@ -84,3 +84,21 @@ test("the table exports as OpenAI chat JSONL", async () => {
   assert.equal(rows[2].messages[2].content, "Hi, how can I help?");
   assert.deepEqual(unexpected(session.errors), []);
 });
+
+test("rows generated from a template land at the end, linted", async () => {
+  const { page } = session;
+  const dataset = panel(page, "Dataset");
+  await dataset.getByText("Generate rows from a template").click();
+  await dataset.getByLabel("Tool", { exact: true }).selectOption("request_refund");
+  await dataset.getByLabel("Request template").fill("Refund {order_id}: it was {reason}");
+  await dataset.getByLabel(/^Slot values/).fill("order_id = ORD-5 | ORD-6\nreason = late | lost");
+  await dataset.getByRole("button", { name: "Add generated rows" }).click();
+  assert.match(await dataset.getByTestId("generator-message").innerText(), /^Added 4 row\(s\)/);
+  assert.equal(await page.getByLabel("Request of row 5", { exact: true }).inputValue(), "Refund ORD-5: it was late");
+  assert.equal(await page.getByTestId("lint-5").innerText(), "ok");
+  assert.match(await page.getByTestId("lint-6").innerText(), /^arguments_schema: .*lost/);
+  await dataset.getByLabel("Request template").fill("Refund {order}");
+  await dataset.getByRole("button", { name: "Add generated rows" }).click();
+  assert.match(await dataset.getByTestId("generator-message").innerText(), /`\{order\}` has no values/);
+  await shoot(page, "Dataset", "dataset-generated.png");
+});

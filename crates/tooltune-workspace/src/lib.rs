@@ -11,12 +11,14 @@
 //!
 //! Beside it, what the page and its engine worker both need: the typed
 //! worker messages ([`protocol`]), the dataset table's rows with their
-//! import, export and lint ([`dataset`]), and the one "parse, validate,
+//! import, export and lint ([`dataset`]), rows generated from templates
+//! ([`generate`]), and the one "parse, validate,
 //! show the call" step ([`verdict`]).
 //!
 //! Depends on tooltune-core only and builds for wasm32.
 
 pub mod dataset;
+pub mod generate;
 mod error;
 pub mod protocol;
 pub mod share;

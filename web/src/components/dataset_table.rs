@@ -9,6 +9,7 @@ use tooltune_workspace::dataset::{ExportFormat, Row, export, import};
 use tooltune_workspace::OutputStyle;
 use wasm_bindgen::JsCast;
 
+use super::RowGenerator;
 use crate::files;
 use crate::state::{Notice, use_app};
 
@@ -108,6 +109,7 @@ pub fn DatasetTable() -> impl IntoView {
                 <label>
                     "Output style"
                     <select
+                        aria-label="Output style"
                         prop:value=move || state.ws.with(|w| match w.output_style {
                             OutputStyle::Router => "router",
                             OutputStyle::ToolCalls => "tool_calls",
@@ -142,6 +144,7 @@ pub fn DatasetTable() -> impl IntoView {
                 <button on:click=move |_| export_as(ExportFormat::OpenAi)>"Export OpenAI JSONL"</button>
                 <button on:click=move |_| export_as(ExportFormat::Router)>"Export router JSONL"</button>
             </div>
+            <RowGenerator />
             <div class="table-scroll">
             <table aria-label="Dataset rows">
                 <thead>
