@@ -97,7 +97,11 @@ pub(super) fn declaration(
     };
     let before = problems.len();
     if let Err(why) = check_name(&name) {
-        problems.push(Problem::new(Some(&name), format!("{path}.name"), why));
+        problems.push(Problem::new(
+            Some(&name),
+            format!("{path}.name"),
+            why.to_string(),
+        ));
     }
     let description = match func.get("description") {
         None | Some(Value::Null) => String::new(),
@@ -136,11 +140,24 @@ pub(super) fn name_of(entry: &Value, path: &str) -> Option<(String, String)> {
         .map(|n| (n.to_string(), format!("{path}.name")))
 }
 
+/// Why a tool name is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BadName {
+    /// `no_tool`.
+    #[error("`{NO_TOOL}` is reserved for the no-tool path")]
+    Reserved,
+    /// Not identifier-like.
+    #[error(
+        "name {0:?} is not identifier-like (a letter or _ first, then letters, digits, _ - or ., at most 64)"
+    )]
+    NotIdentifier(String),
+}
+
 /// Names must look like identifiers: a letter or `_` first, then letters, digits,
 /// `_`, `-` or `.` (BFCL uses dotted names), at most 64 characters.
-fn check_name(name: &str) -> Result<(), String> {
+fn check_name(name: &str) -> Result<(), BadName> {
     if name == NO_TOOL {
-        return Err(format!("`{NO_TOOL}` is reserved for the no-tool path"));
+        return Err(BadName::Reserved);
     }
     let mut chars = name.chars();
     let first_ok = chars
@@ -148,9 +165,7 @@ fn check_name(name: &str) -> Result<(), String> {
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
     let rest_ok = chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
     if !first_ok || !rest_ok || name.len() > 64 {
-        return Err(format!(
-            "name {name:?} is not identifier-like (a letter or _ first, then letters, digits, _ - or ., at most 64)"
-        ));
+        return Err(BadName::NotIdentifier(name.to_string()));
     }
     Ok(())
 }

@@ -8,7 +8,7 @@ mod validate;
 
 pub use check::Problem;
 pub use normalise::normalise_schema;
-pub use validate::CallError;
+pub use validate::{CallError, Violation};
 
 use crate::error::{Error, Location, Result};
 use serde_json::{Map, Value, json};
@@ -153,7 +153,7 @@ impl Tool {
     pub fn check_arguments(
         &self,
         arguments: &Map<String, Value>,
-    ) -> std::result::Result<(), Vec<String>> {
+    ) -> std::result::Result<(), Vec<Violation>> {
         validate::check(&self.validator, arguments)
     }
 }

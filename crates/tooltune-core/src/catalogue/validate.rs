@@ -5,6 +5,27 @@
 use serde_json::{Map, Value};
 use std::fmt;
 
+/// One schema violation: where in the arguments (a JSON pointer, empty for
+/// the object itself) and what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// JSON pointer into the arguments, e.g. `/unit`.
+    pub path: String,
+    /// What the schema says, e.g. `"kelvin" is not one of ["c","f"]`.
+    pub message: String,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let at = if self.path.is_empty() {
+            "arguments"
+        } else {
+            &self.path
+        };
+        write!(f, "{at}: {}", self.message)
+    }
+}
+
 /// Why a call is not valid for a catalogue.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CallError {
@@ -13,7 +34,7 @@ pub enum CallError {
     /// The arguments break the tool's schema; one line per violation.
     Arguments {
         tool: String,
-        violations: Vec<String>,
+        violations: Vec<Violation>,
     },
 }
 
@@ -25,7 +46,11 @@ impl fmt::Display for CallError {
                 write!(
                     f,
                     "arguments of `{tool}` fail its schema: {}",
-                    violations.join("; ")
+                    violations
+                        .iter()
+                        .map(Violation::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; ")
                 )
             }
         }
@@ -35,19 +60,14 @@ impl fmt::Display for CallError {
 pub(super) fn check(
     validator: &jsonschema::Validator,
     arguments: &Map<String, Value>,
-) -> Result<(), Vec<String>> {
+) -> Result<(), Vec<Violation>> {
     // The validator takes a `Value`; the clone is shallow for typical small argument objects.
     let instance = Value::Object(arguments.clone());
-    let violations: Vec<String> = validator
+    let violations: Vec<Violation> = validator
         .iter_errors(&instance)
-        .map(|e| {
-            let at = e.instance_path().to_string();
-            let at = if at.is_empty() {
-                "arguments".to_string()
-            } else {
-                at
-            };
-            format!("{at}: {e}")
+        .map(|e| Violation {
+            path: e.instance_path().to_string(),
+            message: e.to_string(),
         })
         .collect();
     if violations.is_empty() {

@@ -72,6 +72,7 @@ pub fn example(
     at: &Location,
     value: Value,
     answers: Option<&HashMap<String, Vec<AcceptableCall>>>,
+    options: super::ReadOptions,
 ) -> Result<Example> {
     let id = value
         .get("id")
@@ -115,7 +116,21 @@ pub fn example(
     let acceptable = match answers.and_then(|a| a.get(&id)) {
         Some(calls) => Acceptable::Calls(calls.clone()),
         None if id.starts_with("live_relevance") => Acceptable::AnyCall,
-        None if answers.is_some() || id.contains("irrelevance") => Acceptable::NoCall,
+        // Irrelevance questions have no answer by design (named so by BFCL).
+        None if id.contains("irrelevance") || at.source.contains("irrelevance") => {
+            Acceptable::NoCall
+        }
+        None if options.missing_answer_is_no_call => Acceptable::NoCall,
+        None if answers.is_some() => {
+            return Err(Error::shape(
+                at,
+                "id",
+                format!(
+                    "{id:?} is not in the possible-answer file; a question with no answer is \
+                     not a no-call gold (pass --missing-answer-is-no-call if it is meant so)"
+                ),
+            ));
+        }
         None => {
             return Err(Error::shape(
                 at,

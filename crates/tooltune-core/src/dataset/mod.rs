@@ -151,6 +151,14 @@ pub fn detect(bytes: &[u8]) -> Option<Format> {
     }
 }
 
+/// How a dataset is read, beyond its format.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReadOptions {
+    /// BFCL: a question missing from the answers file is a no-call gold
+    /// instead of an error (irrelevance files, named so, are always read so).
+    pub missing_answer_is_no_call: bool,
+}
+
 /// Reads a dataset. The outer error is for the whole input (a bad answers file);
 /// each line gets its own result, so one bad line does not hide the others.
 pub fn read(
@@ -158,6 +166,17 @@ pub fn read(
     source: &str,
     bytes: &[u8],
     answers: Option<(&str, &[u8])>,
+) -> Result<Vec<Result<Example>>> {
+    read_with(format, source, bytes, answers, ReadOptions::default())
+}
+
+/// [`read`] with options.
+pub fn read_with(
+    format: Format,
+    source: &str,
+    bytes: &[u8],
+    answers: Option<(&str, &[u8])>,
+    options: ReadOptions,
 ) -> Result<Vec<Result<Example>>> {
     let answers = match answers {
         Some((name, a)) => Some(bfcl::read_answers(name, a)?),
@@ -168,10 +187,15 @@ pub fn read(
         let value = crate::json::parse_line(source, n, line)?;
         let fingerprint = crate::json::fingerprint(&value);
         let conversation = match format {
-            Format::OpenAi | Format::Router => conversation(&at, value)?,
+            Format::OpenAi => conversation(&at, value)?,
+            Format::Router => {
+                let conv = conversation(&at, value)?;
+                router::check_conversation(&at, &conv)?;
+                conv
+            }
             Format::RouterGold => router::conversation_from_gold(&at, value)?,
             Format::Bfcl => {
-                let ex = bfcl::example(&at, value, answers.as_ref())?;
+                let ex = bfcl::example(&at, value, answers.as_ref(), options)?;
                 return Ok(Example { fingerprint, ..ex });
             }
         };

@@ -85,6 +85,39 @@ pub fn target_from_value(value: &Value) -> std::result::Result<Target, ParseErro
     }
 }
 
+/// Data given as the router format: every assistant turn is one router
+/// object in `content` (no `tool_calls`, no prose), read strictly.
+pub fn check_conversation(at: &Location, conv: &Conversation) -> Result<()> {
+    for (i, m) in conv.messages.iter().enumerate() {
+        if m.role != Role::Assistant {
+            continue;
+        }
+        let path = format!("messages[{i}]");
+        if m.tool_calls.as_ref().is_some_and(|c| !c.is_empty()) {
+            return Err(Error::shape(
+                at,
+                format!("{path}.tool_calls"),
+                "router data holds calls as a router object in `content`, not `tool_calls`",
+            ));
+        }
+        let text = m.text();
+        let value = router_value(&text).ok_or_else(|| Error::Gold {
+            at: at.clone(),
+            path: format!("{path}.content"),
+            error: match serde_json::from_str::<Value>(text.trim()) {
+                Err(e) if text.trim().starts_with('{') => ParseError::Json(e.to_string()),
+                _ => ParseError::NotRouter,
+            },
+        })?;
+        target_from_value(&value).map_err(|error| Error::Gold {
+            at: at.clone(),
+            path: format!("{path}.content"),
+            error,
+        })?;
+    }
+    Ok(())
+}
+
 /// Reads one gold row `{"prompt", "target"}` into a two- or three-message
 /// conversation whose assistant content is the router object.
 pub fn conversation_from_gold(at: &Location, value: Value) -> Result<Conversation> {

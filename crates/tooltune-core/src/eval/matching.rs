@@ -10,25 +10,59 @@ use crate::dataset::is_acceptable_map;
 use crate::json::value_eq;
 use serde_json::{Map, Value};
 
+/// How predicted arguments or calls differ from the gold.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Mismatch {
+    /// An argument the gold does not have.
+    #[error("unexpected argument `{0}`")]
+    Unexpected(String),
+    /// A gold argument left out.
+    #[error("missing argument `{0}`")]
+    Missing(String),
+    /// A different value.
+    #[error("argument `{key}`: got {got}, expected {want}")]
+    Value { key: String, got: Value, want: Value },
+    /// A value outside BFCL's acceptable list.
+    #[error("argument `{key}`: got {got}, acceptable {acceptable}")]
+    NotAcceptable {
+        key: String,
+        got: Value,
+        acceptable: Value,
+    },
+    /// A different number of calls.
+    #[error("{got} call(s), expected {want}")]
+    CallCount { got: usize, want: usize },
+    /// The first difference found in a call of `tool`.
+    #[error("`{tool}`: {inner}")]
+    InCall { tool: String, inner: Box<Mismatch> },
+    /// Same names and counts, but no one-to-one pairing of the calls.
+    #[error("calls do not pair up with the gold calls")]
+    NoPairing,
+}
+
 /// Whether `got` matches the gold arguments; `Err` says the first difference.
 pub fn args_match(
     got: &Map<String, Value>,
     want: &ExpectedArgs,
     mode: MatchMode,
-) -> Result<(), String> {
+) -> Result<(), Mismatch> {
     match want {
         ExpectedArgs::Exact(want) => {
             for (k, v) in got {
                 match want.get(k) {
-                    None => return Err(format!("unexpected argument `{k}`")),
+                    None => return Err(Mismatch::Unexpected(k.clone())),
                     Some(w) if !leaf_eq(v, w, mode) => {
-                        return Err(format!("argument `{k}`: got {v}, expected {w}"));
+                        return Err(Mismatch::Value {
+                            key: k.clone(),
+                            got: v.clone(),
+                            want: w.clone(),
+                        });
                     }
                     Some(_) => {}
                 }
             }
             match want.keys().find(|k| !got.contains_key(*k)) {
-                Some(k) => Err(format!("missing argument `{k}`")),
+                Some(k) => Err(Mismatch::Missing(k.clone())),
                 None => Ok(()),
             }
         }
@@ -40,17 +74,18 @@ fn acceptable_match(
     got: &Map<String, Value>,
     want: &Map<String, Value>,
     mode: MatchMode,
-) -> Result<(), String> {
+) -> Result<(), Mismatch> {
     for (k, v) in got {
         let Some(Value::Array(options)) = want.get(k) else {
-            return Err(format!("unexpected argument `{k}`"));
+            return Err(Mismatch::Unexpected(k.clone()));
         };
         if !options.iter().any(|o| option_match(v, o, mode)) {
             let shown: Vec<&Value> = options.iter().filter(|o| !is_optional_mark(o)).collect();
-            return Err(format!(
-                "argument `{k}`: got {v}, acceptable {}",
-                Value::from(shown.into_iter().cloned().collect::<Vec<_>>())
-            ));
+            return Err(Mismatch::NotAcceptable {
+                key: k.clone(),
+                got: v.clone(),
+                acceptable: Value::from(shown.into_iter().cloned().collect::<Vec<_>>()),
+            });
         }
     }
     for (k, options) in want {
@@ -58,7 +93,7 @@ fn acceptable_match(
             .as_array()
             .is_some_and(|o| o.iter().any(is_optional_mark));
         if !got.contains_key(k) && !optional {
-            return Err(format!("missing argument `{k}`"));
+            return Err(Mismatch::Missing(k.clone()));
         }
     }
     Ok(())
@@ -121,9 +156,16 @@ pub fn bfcl_normalise(s: &str) -> String {
 
 /// Matches predicted calls to gold calls as multisets. `Ok` when every gold call
 /// pairs with a distinct predicted call of the same name and matching arguments.
-pub fn calls_match(got: &[ToolCall], want: &[ExpectedCall], mode: MatchMode) -> Result<(), String> {
+pub fn calls_match(
+    got: &[ToolCall],
+    want: &[ExpectedCall],
+    mode: MatchMode,
+) -> Result<(), Mismatch> {
     if got.len() != want.len() {
-        return Err(format!("{} call(s), expected {}", got.len(), want.len()));
+        return Err(Mismatch::CallCount {
+            got: got.len(),
+            want: want.len(),
+        });
     }
     let mut first_reason = None;
     let edges: Vec<Vec<usize>> = want
@@ -137,7 +179,10 @@ pub fn calls_match(got: &[ToolCall], want: &[ExpectedCall], mode: MatchMode) -> 
                     match args_match(&got[j].arguments, &w.arguments, mode) {
                         Ok(()) => true,
                         Err(e) => {
-                            first_reason.get_or_insert_with(|| format!("`{}`: {e}", w.name));
+                            first_reason.get_or_insert_with(|| Mismatch::InCall {
+                                tool: w.name.clone(),
+                                inner: Box::new(e),
+                            });
                             false
                         }
                     }
@@ -148,7 +193,7 @@ pub fn calls_match(got: &[ToolCall], want: &[ExpectedCall], mode: MatchMode) -> 
     if perfect_matching(&edges, got.len()) {
         Ok(())
     } else {
-        Err(first_reason.unwrap_or_else(|| "calls do not pair up with the gold calls".into()))
+        Err(first_reason.unwrap_or(Mismatch::NoPairing))
     }
 }
 
@@ -197,7 +242,7 @@ mod tests {
         );
         assert_eq!(
             args_match(&obj(json!({"a": 5})), &want, MatchMode::Exact),
-            Err("missing argument `b`".into())
+            Err(Mismatch::Missing("b".into()))
         );
         assert!(
             args_match(
@@ -240,7 +285,7 @@ mod tests {
         );
         assert_eq!(
             args_match(&obj(json!({"city": "NYC"})), &want, MatchMode::Bfcl),
-            Err("missing argument `n`".into())
+            Err(Mismatch::Missing("n".into()))
         );
         assert_eq!(
             args_match(
@@ -248,7 +293,7 @@ mod tests {
                 &want,
                 MatchMode::Bfcl
             ),
-            Err("unexpected argument `x`".into())
+            Err(Mismatch::Unexpected("x".into()))
         );
         let nested =
             ExpectedArgs::Acceptable(obj(json!({"budget": [{"min": [300], "max": [400, ""]}]})));

@@ -24,7 +24,7 @@ mod predictions;
 mod report;
 
 pub use items::{CatalogueCache, items};
-pub use matching::{args_match, bfcl_normalise, calls_match};
+pub use matching::{Mismatch, args_match, bfcl_normalise, calls_match};
 pub use predictions::{Prediction, read_predictions};
 pub use report::{
     Confusion, Counts, Failure, FailureKind, Outcome, Report, ToolStats, evaluate, score,

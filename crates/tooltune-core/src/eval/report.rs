@@ -207,7 +207,7 @@ pub fn score(
             } else {
                 calls_match(got, want, mode)
                     .err()
-                    .map(|e| (FailureKind::WrongArguments, e))
+                    .map(|e| (FailureKind::WrongArguments, e.to_string()))
             }
         }
     };

@@ -6,5 +6,7 @@ mod bad_input;
 mod bfcl;
 mod corruption;
 mod formats;
+mod lesson;
+mod near_miss;
 mod lint;
 mod split;
