@@ -12,6 +12,11 @@ cp index.html dist/
 # loads it from there): a Hugging Face folder named by $BUILTIN_MODEL, by
 # default models/builtin. Without it the page says it is missing and loads
 # models from files or URLs.
+# The example datasets, one click away in the dataset panel.
+for d in datasets/*/; do
+  mkdir -p "dist/$d"
+  cp "$d"tools.json "$d"train.jsonl "$d"test.jsonl "dist/$d"
+done
 builtin="${BUILTIN_MODEL:-models/builtin}"
 if [ -f "$builtin/config.json" ]; then
   mkdir -p dist/builtin

@@ -102,3 +102,17 @@ test("rows generated from a template land at the end, linted", async () => {
   assert.match(await dataset.getByTestId("generator-message").innerText(), /`\{order\}` has no values/);
   await shoot(page, "Dataset", "dataset-generated.png");
 });
+
+test("an example dataset loads in one click; Undo brings the previous work back", async () => {
+  const { page } = session;
+  const dataset = panel(page, "Dataset");
+  const before = await page.getByLabel("Request of row 1", { exact: true }).inputValue();
+  await dataset.getByLabel("Example dataset").selectOption("vet");
+  await dataset.getByRole("button", { name: "Load example" }).click();
+  await page.getByTestId("notice").getByText("Loaded the vet example: its catalogue and 120 rows.").waitFor();
+  assert.match(await page.getByTestId("catalogue-status").innerText(), /book_checkup/);
+  assert.match(await page.getByTestId("no-tool-share").innerText(), /of 120 rows\), inside the 10–20 % band\. Lint: 0 error\(s\)/);
+  await page.getByTestId("notice").getByRole("button", { name: "Undo" }).click();
+  assert.equal(await page.getByLabel("Request of row 1", { exact: true }).inputValue(), before);
+  assert.doesNotMatch(await page.getByTestId("catalogue-status").innerText(), /book_checkup/);
+});

@@ -133,3 +133,20 @@ pub async fn read_text(input: &web_sys::HtmlInputElement) -> Result<Option<(Stri
         .map_err(|e| format!("reading {}: {}", file.name(), describe(&e)))?;
     Ok(Some((file.name(), text.as_string().unwrap_or_default())))
 }
+
+/// Fetches a text file beside the page (e.g. a bundled example dataset).
+pub async fn fetch_text(url: &str) -> Result<String, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_str(url))
+        .await
+        .map_err(|e| format!("fetching {url}: {}", describe(&e)))?
+        .dyn_into()
+        .map_err(|_| format!("fetching {url}: not a response"))?;
+    if !response.ok() {
+        return Err(format!("fetching {url}: HTTP {}", response.status()));
+    }
+    let text = JsFuture::from(response.text().map_err(|e| describe(&e))?)
+        .await
+        .map_err(|e| format!("reading {url}: {}", describe(&e)))?;
+    Ok(text.as_string().unwrap_or_default())
+}

@@ -84,6 +84,9 @@ pub struct AppState {
     pub mask_row: RwSignal<usize>,
     /// The banner.
     pub notice: RwSignal<Option<Notice>>,
+    /// The workspace before the last wholesale replacement (an example
+    /// loaded), for the banner's Undo.
+    pub undo: RwSignal<Option<Workspace>>,
 }
 
 impl AppState {
@@ -116,6 +119,7 @@ impl AppState {
             mask: RwSignal::new(Job::Idle),
             mask_row: RwSignal::new(0),
             notice: RwSignal::new(None),
+            undo: RwSignal::new(None),
         }
     }
 }

@@ -9,7 +9,7 @@ use tooltune_workspace::dataset::{ExportFormat, Row, export, import};
 use tooltune_workspace::OutputStyle;
 use wasm_bindgen::JsCast;
 
-use super::RowGenerator;
+use super::{ExampleDatasets, RowGenerator};
 use crate::files;
 use crate::state::{Notice, use_app};
 
@@ -34,6 +34,7 @@ pub fn DatasetTable() -> impl IntoView {
                         let n = imported.rows.len();
                         let skipped = imported.skipped.len();
                         let first = imported.skipped.first().map(|e| format!(" (first: {e})")).unwrap_or_default();
+                        state.undo.set(Some(state.ws.get_untracked()));
                         state.ws.update(|w| {
                             w.dataset = imported.rows;
                             if let Some(s) = imported.system_prompt {
@@ -94,6 +95,7 @@ pub fn DatasetTable() -> impl IntoView {
     view! {
         <section class="panel wide" aria-labelledby="dataset-title" data-panel="dataset">
             <h2 id="dataset-title">"Dataset"</h2>
+            <ExampleDatasets />
             <div class="row-controls">
                 <label>
                     "System prompt"

@@ -3,6 +3,7 @@
 mod autosave;
 mod catalogue_editor;
 mod dataset_table;
+mod example_datasets;
 mod mask_view;
 mod model_panel;
 mod notice;
@@ -15,6 +16,7 @@ mod try_it;
 pub use autosave::Autosave;
 pub use catalogue_editor::CatalogueEditor;
 pub use dataset_table::DatasetTable;
+pub use example_datasets::ExampleDatasets;
 pub use mask_view::MaskView;
 pub use model_panel::{ModelPanel, load_initial};
 pub use notice::NoticeBar;

@@ -14,7 +14,18 @@ pub fn NoticeBar() -> impl IntoView {
             view! {
                 <div class=class role=if n.error { "alert" } else { "status" } data-testid="notice">
                     <span>{n.text}</span>
-                    <button on:click=move |_| state.notice.set(None)>"Dismiss"</button>
+                    <span>
+                        <Show when=move || state.undo.with(Option::is_some)>
+                            <button on:click=move |_| {
+                                if let Some(previous) = state.undo.get_untracked() {
+                                    state.ws.set(previous);
+                                }
+                                state.undo.set(None);
+                                state.notice.set(None);
+                            }>"Undo"</button>
+                        </Show>
+                        <button on:click=move |_| { state.undo.set(None); state.notice.set(None); }>"Dismiss"</button>
+                    </span>
                 </div>
             }
         })
