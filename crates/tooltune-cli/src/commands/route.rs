@@ -37,7 +37,7 @@ pub fn run(a: RouteArgs) -> Result<ExitCode> {
         Ok(ExitCode::from(1))
     };
     let target = match parse_output(&output, run.info.mode()) {
-        Parsed::Invalid(why) => return invalid(why),
+        Parsed::Invalid(why) => return invalid(why.to_string()),
         Parsed::Target(t) => t,
     };
     let routed: Value = match target {
