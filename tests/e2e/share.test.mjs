@@ -71,6 +71,26 @@ test("hide switches and presenter mode travel in the link", async () => {
   assert.equal(await panel(page, "Share").isVisible(), true);
 });
 
+test("a workspace too big for a link says so and exports as a file", async () => {
+  const { page } = session;
+  const prompt = page.getByLabel("System prompt");
+  const before = await prompt.inputValue();
+  // Incompressible text: DEFLATE cannot bring it under the link limit.
+  const { randomBytes } = await import("node:crypto");
+  await prompt.fill(randomBytes(15_000).toString("base64"));
+  await panel(page, "Share").getByRole("alert").getByText(/^the share link is \d+ bytes, over the limit of 16000; export the workspace as a file instead$/).waitFor();
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("button", { name: "Export workspace file" }).click(),
+  ]);
+  assert.equal(download.suggestedFilename(), "workspace.tooltune.json");
+  const saved = JSON.parse(await (await import("node:fs/promises")).readFile(await download.path(), "utf8"));
+  assert.equal(saved.version, 1);
+  assert.equal(saved.system_prompt.length, 20_000);
+  await prompt.fill(before);
+  await page.getByTestId("share-link").waitFor();
+});
+
 test("a reload restores the autosaved workspace", async () => {
   const { page } = session;
   const before = await snapshot(page);
