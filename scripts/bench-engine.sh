@@ -10,7 +10,15 @@
 #      spin-waiting makes torch several times slower; both are reported),
 # records the 1-minute load average before each run, and prints a table with the ratios
 # Rust ÷ PyTorch per round (and their median over rounds, since load on a shared 2-core
-# machine changes from one minute to the next). Raw JSON lines go to target-engine/bench/<date>.jsonl.
+# machine changes from one minute to the next). Raw JSON lines go to target/bench/<date>.jsonl;
+# each names the CPU model and, for the engine, the matmul instruction set it ran (`isa`).
+#
+# The benchmark builds in the workspace's target/ (override with CARGO_TARGET_DIR) with the
+# workspace's feature set (`cargo build --release --example bench` from the root, no `-p`), so
+# it reuses the test build's Burn instead of compiling Burn a second time. ENGINE_FEATURES,
+# when set, builds the engine alone with exactly those features instead (for example
+# ENGINE_FEATURES=cpu CARGO_TARGET_DIR=target-avx2 forces gemm's AVX2 kernels; see docs/SPEED.md).
+# RUST_BIN=path runs that prebuilt benchmark binary instead of building one.
 #
 # The peer lives outside the repository (../shared/peer, relative to the repository root).
 # This benchmark uses it; the test suite does not. Its Python venv is /tmp/peer-venv
@@ -48,15 +56,23 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import torch, transfo
   "$venv/bin/pip" install -q -r "$peer_dir/requirements.txt"
 fi
 
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target-engine}"
-echo "building the Rust benchmark (release)..." >&2
-cargo build --release -q -j 2 -p tooltune-engine --example bench
-rust_bin="$CARGO_TARGET_DIR/release/examples/bench"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
+rust_bin="${RUST_BIN:-$CARGO_TARGET_DIR/release/examples/bench}"
+if [ -z "${RUST_BIN:-}" ]; then
+  echo "building the Rust benchmark (release) in $CARGO_TARGET_DIR..." >&2
+  if [ -n "${ENGINE_FEATURES:-}" ]; then
+    cargo build --release -q -j 2 -p tooltune-engine --example bench --no-default-features --features "$ENGINE_FEATURES"
+  else
+    cargo build --release -q -j 2 --example bench
+  fi
+fi
 
 out_dir="$CARGO_TARGET_DIR/bench"
 mkdir -p "$out_dir"
 log="$out_dir/$(date +%Y%m%d-%H%M%S).jsonl"
 load() { cut -d' ' -f1 /proc/loadavg; }
+cpu="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+echo "cpu: ${cpu:-unknown}" >&2
 
 # run LABEL LOADVAR -- COMMAND...: runs it, appends its JSON line (with the label and
 # load average) to the log, and prints the line.
@@ -68,8 +84,8 @@ run() {
     line='{"error": "run failed"}'
   fi
   line="$(printf '%s' "$line" | "$venv/bin/python" -c \
-    'import json,sys; d=json.loads(sys.stdin.read()); d["who"]=sys.argv[1]; d["loadavg_1m_before"]=float(sys.argv[2]); print(json.dumps(d))' \
-    "$label" "$l")"
+    'import json,sys; d=json.loads(sys.stdin.read()); d["who"]=sys.argv[1]; d["loadavg_1m_before"]=float(sys.argv[2]); d.setdefault("cpu", sys.argv[3]); print(json.dumps(d))' \
+    "$label" "$l" "$cpu")"
   echo "$line" >>"$log"
   echo "$line" >&2
 }
@@ -106,10 +122,18 @@ for i in range(0, len(rows) - 2, 3):
         print(f"{key[0]:8} {key[1]:6} {m:20} {rv or 0:8.1f} {tv or 0:8.1f} {fmt(ratio(rv, tv))} "
               f"{pv or 0:8.1f} {fmt(ratio(rv, pv))}  {r.get('threads', '?'):>3}  "
               f"{r['loadavg_1m_before']}/{t['loadavg_1m_before']}/{p['loadavg_1m_before']}")
+med = lambda xs: statistics.median([x for x in xs if x]) if any(xs) else None
 if any(len(v) > 1 for v in groups.values()):
-    print("\nmedian ratio over rounds (rust / torch, rust / torch-PASSIVE):")
+    print("\nmedians over rounds: rust, torch, torch-PASSIVE tok/s; ratios rust / torch, rust / torch-PASSIVE; load before:")
     for (shape, mode, m), v in groups.items():
-        med = lambda xs: statistics.median([x for x in xs if x]) if any(xs) else None
-        print(f"{shape:8} {mode:6} {m:20} {fmt(med([a for a, _ in v]))} {fmt(med([b for _, b in v]))}  ({len(v)} rounds)")
+        vals = [rows[i:i + 3] for i in range(0, len(rows) - 2, 3)
+                if rows[i].get("model", rows[i + 1].get("model")) == shape and rows[i].get("mode", "?") == mode]
+        r, t, p = ([x[j].get(m) for x in vals] for j in range(3))
+        loads = [x[j]["loadavg_1m_before"] for x in vals for j in range(3)]
+        print(f"{shape:8} {mode:6} {m:20} {med(r) or 0:8.1f} {med(t) or 0:8.1f} {med(p) or 0:8.1f} "
+              f"{fmt(med([a for a, _ in v]))} {fmt(med([b for _, b in v]))}  ({len(v)} rounds, load {min(loads)}-{max(loads)})")
+engines = {(x.get("cpu"), x.get("isa")) for x in rows if x.get("who") == "rust"}
+for cpu, isa in sorted(engines, key=str):
+    print(f"\ncpu: {cpu}; engine matmul isa: {isa}")
 print(f"\nraw: {sys.argv[1]}")
 PY

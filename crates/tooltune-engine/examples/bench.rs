@@ -19,8 +19,11 @@
 //!   each); `tokens_per_s` counts the new tokens of all rows per second,
 //!   prefill included. No peer figure (the peer decodes batch 1 only).
 //!
-//! Prints one JSON line. Threads: `RAYON_NUM_THREADS` (burn-flex uses the
-//! global rayon pool). `scripts/bench-engine.sh` runs this and the peer back
+//! Prints one JSON line, naming the machine: `cpu` (the model name from
+//! `/proc/cpuinfo`) and `isa` (the matmul kernels gemm dispatches to at run
+//! time: `avx512` with the `x86-v4` feature on a CPU with AVX-512F, else
+//! `avx2` with FMA, else `scalar`/`neon`/...). Threads: `RAYON_NUM_THREADS`
+//! (burn-flex uses the global rayon pool). `scripts/bench-engine.sh` runs this and the peer back
 //! to back.
 //!
 //! `cargo run --release -p tooltune-engine --example bench -- --model tiny [--infer] [--steps 10]`
@@ -119,6 +122,44 @@ fn threads() -> usize {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
+/// The CPU's model name (`/proc/cpuinfo`), or `unknown`.
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// The instruction set of the f32 matmul kernels gemm picks at run time:
+/// gemm takes its AVX-512 kernels when built with `x86-v4` (this crate's
+/// feature of that name, on by default with `cpu`) and the CPU has
+/// AVX-512F, its AVX2 + FMA kernels otherwise.
+fn matmul_isa() -> &'static str {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if cfg!(feature = "x86-v4") && std::arch::is_x86_feature_detected!("avx512f") {
+            return "avx512";
+        }
+        if std::arch::is_x86_feature_detected!("fma") {
+            return "avx2";
+        }
+        "scalar"
+    }
+    #[cfg(target_arch = "aarch64")]
+    {
+        "neon"
+    }
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+    {
+        "scalar"
+    }
+}
+
 fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -152,7 +193,9 @@ fn main() -> tooltune_engine::Result<()> {
     } else {
         run_train(&args, &config, rows, seq)?
     };
-    let head = serde_json::json!({"model": args.model, "threads": threads()});
+    let head = serde_json::json!({
+        "model": args.model, "threads": threads(), "cpu": cpu_model(), "isa": matmul_isa(),
+    });
     let mut line = head.as_object().cloned().unwrap_or_default();
     line.append(out.as_object_mut().expect("object"));
     line.insert("peak_rss_mb".into(), round2(peak_rss_mb()).into());
