@@ -1,6 +1,7 @@
-// The model panel and what needs a model: loading a Hugging Face folder
-// picked from disk (the fixture checkpoint stands in for the built-in model,
-// which is not bundled yet) or fetched from a URL, its facts shown; try-it
+// The model panel and what needs a model: the built-in model when the build
+// bundles it (dist/builtin/), a Hugging Face folder picked from disk (the
+// fixture checkpoint, so these tests run without the built-in model) or
+// fetched from a URL, its facts shown; try-it
 // returns the raw output, the parsed call, the verdict and the latency; the
 // mask view marks the trained tokens. All model work runs in the worker.
 import { test, before, after } from "node:test";
@@ -19,11 +20,22 @@ after(async () => {
   await session?.browser.close();
 });
 
-test("without the built-in model, the panel says so and try-it waits", async () => {
+test("the built-in model loads on start when the build bundles it (and is said to be missing when not)", async () => {
   const { page } = session;
   const model = panel(page, "Model");
-  await model.getByRole("alert").getByText(/builtin\/config\.json: HTTP 404/).waitFor();
-  assert.equal(await page.getByRole("button", { name: "Ask the model" }).isDisabled(), true);
+  const bundled = await page.evaluate(async () => (await fetch("./builtin/config.json")).ok);
+  if (!bundled) {
+    await model.getByRole("alert").getByText(/builtin\/config\.json: HTTP 404/).waitFor();
+    assert.equal(await page.getByRole("button", { name: "Ask the model" }).isDisabled(), true);
+    return;
+  }
+  await model.getByText(/^Ready: built-in model/).waitFor({ timeout: 60_000 });
+  const tryIt = panel(page, "Try it");
+  await tryIt.getByLabel("Request", { exact: true }).fill("Where is my order ORD-1234?");
+  await tryIt.getByRole("button", { name: "Ask the model" }).click();
+  await tryIt.getByTestId("try-result").waitFor({ timeout: 60_000 });
+  assert.match(await tryIt.getByTestId("verdict").innerText(), /^valid call: track_order\(\{"order_id":"ORD-1234"\}\)$/);
+  await shoot(page, "Try it", "try-it-builtin.png");
 });
 
 test("a missing file is named before anything loads", async () => {
