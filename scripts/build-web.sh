@@ -8,16 +8,16 @@ rm -rf dist && mkdir -p dist
 wasm-bindgen --target web --no-typescript --out-name tooltune_web --out-dir dist \
   "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/$profile/tooltune-web.wasm"
 cp index.html dist/
-# The built-in model, served beside the page under builtin/ (the model panel
-# loads it from there): a Hugging Face folder named by $BUILTIN_MODEL, by
-# default models/builtin. Without it the page says it is missing and loads
-# models from files or URLs.
 # The example datasets, one click away in the dataset panel.
 for d in datasets/*/; do
   mkdir -p "dist/$d"
   cp "$d"tools.json "$d"train.jsonl "$d"test.jsonl "dist/$d"
 done
-builtin="${BUILTIN_MODEL:-models/builtin}"
+# The built-in model, served beside the page under builtin/ (the model panel
+# loads it from there on start): a Hugging Face folder named by
+# $BUILTIN_MODEL, by default the engine's crates/tooltune-engine/builtin.
+# Without it the page says it is missing and loads models from files or URLs.
+builtin="${BUILTIN_MODEL:-crates/tooltune-engine/builtin}"
 if [ -f "$builtin/config.json" ]; then
   mkdir -p dist/builtin
   for f in config.json model.safetensors tokenizer.json tokenizer_config.json; do
