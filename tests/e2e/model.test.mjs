@@ -78,6 +78,8 @@ test("a folder picked from disk loads in the worker and shows its facts", async 
 test("try it: raw output, parsed call, verdict and latency", async () => {
   const { page } = session;
   const tryIt = panel(page, "Try it");
+  // Router style: prose is invalid there (in tool-call style it is the no-tool answer).
+  await page.getByLabel("Output style").selectOption("router");
   await tryIt.getByLabel("Request", { exact: true }).fill("Where is my order ORD-77?");
   await tryIt.getByLabel("Max new tokens").fill("16");
   await tryIt.getByLabel("Max new tokens").blur();

@@ -73,11 +73,13 @@ impl Default for Workspace {
 pub enum OutputStyle {
     /// The lesson's router object as the whole answer:
     /// `{"tool": ..., "arguments": {...}}` or `{"tool": "no_tool", "reason": ...}`.
-    /// Prose is invalid.
-    #[default]
+    /// Prose is invalid. The catalogue is not in the prompt: the model
+    /// learns it from the data.
     Router,
     /// Native tool calls (the chat template's, e.g. Hermes `<tool_call>`
-    /// blocks); prose is the no-tool answer.
+    /// blocks) with the catalogue in the prompt; prose is the no-tool
+    /// answer. The default: the built-in model is pretrained on it.
+    #[default]
     ToolCalls,
 }
 
