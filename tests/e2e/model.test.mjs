@@ -126,7 +126,8 @@ test("a folder from a URL is fetched, cached and loaded", async () => {
   await model.getByText(/^Ready: .*models\/fixture\//).waitFor({ timeout: 60_000 });
   const cached = await page.evaluate(async () => {
     const cache = await caches.open("tooltune-models-v1");
-    return (await cache.keys()).map((r) => r.url.split("/").pop()).sort();
+    return (await cache.keys()).map((r) => r.url).filter((u) => u.includes("/models/fixture/"))
+      .map((u) => u.split("/").pop()).sort();
   });
   assert.deepEqual(cached, ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"]);
   assert.deepEqual(unexpected(session.errors), []);

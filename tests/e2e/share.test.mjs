@@ -65,7 +65,13 @@ test("hide switches and presenter mode travel in the link", async () => {
   assert.equal(await panel(page, "Share").isVisible(), false);
   assert.equal(await page.getByRole("button", { name: "Add row" }).isVisible(), false);
   await page.locator("body").click({ position: { x: 5, y: 5 } });
+  // Arrows and space move between panels.
   await page.keyboard.press("ArrowRight");
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.panel), "try");
+  await page.keyboard.press("Space");
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.panel), "catalogue");
+  await page.keyboard.press("ArrowLeft");
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.panel), "try");
   await page.screenshot({ path: `${(await import("./app.mjs")).artifacts}/presenter.png` });
   await page.keyboard.press("Escape");
   assert.equal(await panel(page, "Share").isVisible(), true);

@@ -36,14 +36,19 @@ pub fn PresenterKeys() -> impl IntoView {
         };
         ev.prevent_default();
         let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
-        let Ok(panels) = doc.query_selector_all("section.panel") else { return };
-        let n = panels.length() as isize;
+        let Ok(list) = doc.query_selector_all("section.panel") else { return };
+        // Shown panels only (presenter mode hides some with CSS).
+        let panels: Vec<web_sys::HtmlElement> = (0..list.length())
+            .filter_map(|i| list.item(i)?.dyn_into::<web_sys::HtmlElement>().ok())
+            .filter(|p| p.offset_parent().is_some())
+            .collect();
+        let n = panels.len() as isize;
         if n == 0 {
             return;
         }
         let next = (current.get_value() as isize + step).rem_euclid(n) as usize;
         current.set_value(next);
-        if let Some(el) = panels.item(next as u32).and_then(|p| p.dyn_into::<web_sys::HtmlElement>().ok()) {
+        if let Some(el) = panels.get(next) {
             el.scroll_into_view();
             let _ = el.set_attribute("tabindex", "-1");
             let _ = el.focus();
