@@ -174,8 +174,10 @@ mod tests {
 
     #[test]
     fn script_in_a_field_is_only_text() {
-        let mut ws = Workspace::default();
-        ws.system_prompt = "<img src=x onerror=alert(1)></script>\u{0}\"'".into();
+        let ws = Workspace {
+            system_prompt: "<img src=x onerror=alert(1)></script>\u{0}\"'".into(),
+            ..Workspace::default()
+        };
         let back = decode(&encode(&ws).unwrap()).unwrap().unwrap();
         assert_eq!(back.system_prompt, ws.system_prompt);
     }
