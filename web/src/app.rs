@@ -23,7 +23,14 @@ fn initial_workspace() -> (Workspace, Option<Notice>, u64) {
         Ok(Some(ws)) => {
             let text = "Opened the workspace in this link. Your own autosaved work is \
                         kept until you edit this one.";
-            return (ws, Some(Notice { error: false, text: text.into() }), seen);
+            return (
+                ws,
+                Some(Notice {
+                    error: false,
+                    text: text.into(),
+                }),
+                seen,
+            );
         }
         Ok(None) => {}
         Err(e) => {

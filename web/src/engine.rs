@@ -11,7 +11,7 @@ use leptos::prelude::*;
 use tooltune_engine_browser::EngineWorker;
 use tooltune_workspace::protocol::{Event, Request};
 
-use crate::state::{AppState, Answer, Job, ModelStatus};
+use crate::state::{Answer, AppState, Job, ModelStatus};
 
 /// The app's wasm-bindgen glue, beside index.html.
 const GLUE: &str = "./tooltune_web.js";
@@ -111,7 +111,10 @@ fn apply(state: AppState, event: Event) {
             }));
         }
         Event::Failed { id: None, message } => state.model.set(ModelStatus::Failed(message)),
-        Event::Failed { id: Some(id), message } => {
+        Event::Failed {
+            id: Some(id),
+            message,
+        } => {
             if SENT.with(|s| s.borrow_mut().remove(&id)).is_some() {
                 state.answer.set(Job::Failed(message));
             } else {

@@ -57,7 +57,10 @@ pub async fn fetch_model(
 ) -> Result<(Vec<String>, Vec<Uint8Array>), String> {
     let window = web_sys::window().ok_or("no window")?;
     let cache: Option<web_sys::Cache> = match window.caches() {
-        Ok(caches) => JsFuture::from(caches.open(CACHE)).await.ok().and_then(|c| c.dyn_into().ok()),
+        Ok(caches) => JsFuture::from(caches.open(CACHE))
+            .await
+            .ok()
+            .and_then(|c| c.dyn_into().ok()),
         Err(_) => None,
     };
     let mut names = Vec::new();
@@ -111,7 +114,9 @@ pub fn download(name: &str, text: &str, mime: &str) -> Result<(), String> {
     let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
         .map_err(|e| describe(&e))?;
     let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| describe(&e))?;
-    let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
     let a: web_sys::HtmlAnchorElement = document
         .create_element("a")
         .map_err(|e| describe(&e))?
@@ -124,7 +129,9 @@ pub fn download(name: &str, text: &str, mime: &str) -> Result<(), String> {
 }
 
 /// Reads the first file of an `<input type=file>` as text.
-pub async fn read_text(input: &web_sys::HtmlInputElement) -> Result<Option<(String, String)>, String> {
+pub async fn read_text(
+    input: &web_sys::HtmlInputElement,
+) -> Result<Option<(String, String)>, String> {
     let Some(file) = input.files().and_then(|l| l.get(0)) else {
         return Ok(None);
     };

@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 use tooltune_core::Catalogue;
+use tooltune_workspace::Workspace;
 use tooltune_workspace::dataset::{Lint, lint_rows};
 use tooltune_workspace::protocol::{MaskToken, ModelInfo};
-use tooltune_workspace::Workspace;
 
 /// Where the model stands.
 #[derive(Debug, Clone, PartialEq)]

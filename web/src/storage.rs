@@ -31,7 +31,10 @@ fn local() -> Option<web_sys::Storage> {
 /// This tab's id, made on first use.
 pub fn tab_id() -> String {
     let session = web_sys::window().and_then(|w| w.session_storage().ok().flatten());
-    if let Some(id) = session.as_ref().and_then(|s| s.get_item(TAB_KEY).ok().flatten()) {
+    if let Some(id) = session
+        .as_ref()
+        .and_then(|s| s.get_item(TAB_KEY).ok().flatten())
+    {
         return id;
     }
     let id = format!("{:x}", (js_sys::Math::random() * 2f64.powi(48)) as u64);

@@ -15,7 +15,9 @@ use tooltune_engine::burn::module::Module;
 use tooltune_engine::burn::tensor::Device;
 use tooltune_engine::decode::{GenerateConfig, generate_async};
 use tooltune_engine::train::mask::mask_example;
-use tooltune_engine::{ChatTemplate, HfConfig, LlamaConfig, LlamaForCausalLM, SafetensorsWeights, Tokenizer};
+use tooltune_engine::{
+    ChatTemplate, HfConfig, LlamaConfig, LlamaForCausalLM, SafetensorsWeights, Tokenizer,
+};
 use tooltune_engine_browser::worker::{post, serve_with_buffers};
 use tooltune_workspace::protocol::{Event, MaskToken, ModelInfo, Request};
 use wasm_bindgen::prelude::*;
@@ -76,7 +78,10 @@ async fn handle(request: Request, buffers: Vec<Vec<u8>>) {
         }
         Request::Mask { id, example } => match with_model().and_then(|m| mask(&m, example)) {
             Ok(tokens) => emit(&Event::Masked { id, tokens }),
-            Err(message) => emit(&Event::Failed { id: Some(id), message }),
+            Err(message) => emit(&Event::Failed {
+                id: Some(id),
+                message,
+            }),
         },
         Request::Route {
             id,
@@ -99,7 +104,10 @@ async fn handle(request: Request, buffers: Vec<Vec<u8>>) {
                     new_tokens,
                     ms: now_ms() - start,
                 }),
-                Err(message) => emit(&Event::Failed { id: Some(id), message }),
+                Err(message) => emit(&Event::Failed {
+                    id: Some(id),
+                    message,
+                }),
             }
         }
     }
@@ -121,7 +129,11 @@ fn load(name: &str, files: &HashMap<String, Vec<u8>>) -> Result<(Loaded, ModelIn
             format!(
                 "{name}: {file} is missing (a model needs config.json, model.safetensors, \
                  tokenizer.json and, for its chat template, tokenizer_config.json; got: {})",
-                if have.is_empty() { "nothing".to_string() } else { have.join(", ") }
+                if have.is_empty() {
+                    "nothing".to_string()
+                } else {
+                    have.join(", ")
+                }
             )
         })
     };
@@ -149,11 +161,17 @@ fn load(name: &str, files: &HashMap<String, Vec<u8>>) -> Result<(Loaded, ModelIn
     let tokenizer = Tokenizer::from_bytes(tokenizer_bytes).map_err(|e| err("tokenizer.json", e))?;
     let (template, template_source) = match files.get("tokenizer_config.json") {
         Some(bytes) => match ChatTemplate::from_tokenizer_config(bytes) {
-            Ok(t) if t.is_builtin() => (t, "built-in ChatML + Hermes (none in tokenizer_config.json)"),
+            Ok(t) if t.is_builtin() => (
+                t,
+                "built-in ChatML + Hermes (none in tokenizer_config.json)",
+            ),
             Ok(t) => (t, "tokenizer_config.json"),
             Err(e) => return Err(err("tokenizer_config.json", e)),
         },
-        None => (ChatTemplate::builtin(), "built-in ChatML + Hermes (no tokenizer_config.json)"),
+        None => (
+            ChatTemplate::builtin(),
+            "built-in ChatML + Hermes (no tokenizer_config.json)",
+        ),
     };
     let stop = tooltune_engine::assistant::stop_ids(&model, &tokenizer, &template);
     let info = ModelInfo {
@@ -214,13 +232,19 @@ async fn route(
         messages.push(json!({"role": "system", "content": system_prompt}));
     }
     messages.push(json!({"role": "user", "content": request}));
-    let prompt = tooltune_engine::assistant::prompt_ids(&m.template, &m.tokenizer, &messages, tools)
-        .map_err(|e| e.to_string())?;
+    let prompt =
+        tooltune_engine::assistant::prompt_ids(&m.template, &m.tokenizer, &messages, tools)
+            .map_err(|e| e.to_string())?;
     let config = GenerateConfig::greedy(max_new_tokens).with_eos(&m.stop);
     let out = generate_async(&m.model, &prompt, &config, &mut ())
         .await
         .map_err(|e| e.to_string())?;
-    let text_ids: Vec<u32> = out.tokens.iter().copied().filter(|t| !m.stop.contains(t)).collect();
+    let text_ids: Vec<u32> = out
+        .tokens
+        .iter()
+        .copied()
+        .filter(|t| !m.stop.contains(t))
+        .collect();
     let text = m.tokenizer.decode(&text_ids).map_err(|e| e.to_string())?;
     Ok((text, prompt.len(), out.tokens.len()))
 }

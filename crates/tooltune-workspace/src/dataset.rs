@@ -96,8 +96,13 @@ pub fn import(source: &str, bytes: &[u8]) -> Result<Imported> {
                 continue;
             }
         };
-        let Some(user) = conv.messages[..turn].iter().rev().find(|m| m.role == Role::User) else {
-            out.skipped.push(skip("no user message before the answer".into()));
+        let Some(user) = conv.messages[..turn]
+            .iter()
+            .rev()
+            .find(|m| m.role == Role::User)
+        else {
+            out.skipped
+                .push(skip("no user message before the answer".into()));
             continue;
         };
         if out.system_prompt.is_none() {
@@ -291,10 +296,15 @@ pub fn lint_rows(rows: &[Row], system_prompt: &str, catalogue: Option<Arc<Catalo
     let linted = lint::lint("table", lines.as_bytes(), catalogue, &options);
     for p in linted.problems {
         report.findings.push(Finding {
-            row: p.line.and_then(|l| line_row.get(l.wrapping_sub(1)).copied()),
+            row: p
+                .line
+                .and_then(|l| line_row.get(l.wrapping_sub(1)).copied()),
             error: p.severity == Severity::Error,
             code: p.code.to_string(),
-            text: p.text.replace("duplicate of line", "duplicate of row").to_string(),
+            text: p
+                .text
+                .replace("duplicate of line", "duplicate of row")
+                .to_string(),
         });
     }
     // "duplicate of line N" names the export's line; say the row.
@@ -332,7 +342,11 @@ mod tests {
         // 5 of the 40 lines are parallel calls with tool results: not rows.
         assert_eq!(imported.rows.len(), 35);
         assert_eq!(imported.skipped.len(), 5, "{:?}", imported.skipped);
-        assert!(imported.skipped[0].to_string().contains("train.jsonl:5"), "{}", imported.skipped[0]);
+        assert!(
+            imported.skipped[0].to_string().contains("train.jsonl:5"),
+            "{}",
+            imported.skipped[0]
+        );
         let system = imported.system_prompt.unwrap();
         assert!(system.starts_with("You route"));
         for format in [ExportFormat::OpenAi, ExportFormat::Router] {
@@ -346,7 +360,11 @@ mod tests {
     fn the_example_lints_clean_and_its_no_tool_share_is_in_band() {
         let rows = import("train.jsonl", DATA.as_bytes()).unwrap().rows;
         let lint = lint_rows(&rows, "sys", Some(catalogue()));
-        assert!(lint.findings.iter().all(|f| !f.error), "{:?}", lint.findings);
+        assert!(
+            lint.findings.iter().all(|f| !f.error),
+            "{:?}",
+            lint.findings
+        );
         let share = lint.no_tool_share();
         assert!((0.10..=0.20).contains(&share), "{share}");
     }

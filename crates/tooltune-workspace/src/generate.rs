@@ -44,11 +44,17 @@ pub fn parse_slots(text: &str) -> Result<BTreeMap<String, Vec<String>>> {
             continue;
         }
         let (name, values) = line.split_once('=').ok_or_else(|| {
-            bad(format!("slot line {}: expected `name = value | value`", n + 1))
+            bad(format!(
+                "slot line {}: expected `name = value | value`",
+                n + 1
+            ))
         })?;
         let name = name.trim();
         if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
-            return Err(bad(format!("slot line {}: `{name}` is not a slot name", n + 1)));
+            return Err(bad(format!(
+                "slot line {}: `{name}` is not a slot name",
+                n + 1
+            )));
         }
         let values: Vec<String> = values
             .split('|')
@@ -96,7 +102,9 @@ pub fn expand(template: &Template) -> Result<Vec<Row>> {
     }
     for name in placeholders(&template.request)? {
         if !template.slots.contains_key(&name) {
-            return Err(bad(format!("`{{{name}}}` has no values: add a line `{name} = ...`")));
+            return Err(bad(format!(
+                "`{{{name}}}` has no values: add a line `{name} = ...`"
+            )));
         }
     }
     let total = template
@@ -154,7 +162,8 @@ mod tests {
         let t = Template {
             tool: "request_refund".into(),
             request: "Refund {order_id}, it was {reason}".into(),
-            slots: parse_slots("order_id = ORD-1 | ORD-2\nreason = damaged | late | wrong_item\n").unwrap(),
+            slots: parse_slots("order_id = ORD-1 | ORD-2\nreason = damaged | late | wrong_item\n")
+                .unwrap(),
         };
         let rows = expand(&t).unwrap();
         assert_eq!(rows.len(), 6);
@@ -175,7 +184,10 @@ mod tests {
             slots: parse_slots("n = 3 | three").unwrap(),
         };
         let rows = expand(&t).unwrap();
-        assert_eq!(rows[0].gold, r#"{"tool":"no_tool","reason":"no tool fits this request"}"#);
+        assert_eq!(
+            rows[0].gold,
+            r#"{"tool":"no_tool","reason":"no tool fits this request"}"#
+        );
         let t = Template {
             tool: "set_timer".into(),
             request: "Timer for {minutes} minutes".into(),
@@ -195,16 +207,23 @@ mod tests {
                 Ok(s) => s,
                 Err(e) => return e.to_string(),
             };
-            expand(&Template { tool: tool.into(), request: request.into(), slots })
-                .unwrap_err()
-                .to_string()
+            expand(&Template {
+                tool: tool.into(),
+                request: request.into(),
+                slots,
+            })
+            .unwrap_err()
+            .to_string()
         };
         assert!(e("t", "Where is {order_id}?", "").contains("`{order_id}` has no values"));
         assert!(e("t", "Where is {order_id?", "order_id = 1").contains("never closed"));
         assert!(e("t", "x", "order id = 1").contains("not a slot name"));
         assert!(e("t", "x", "a = |").contains("has no values"));
         assert!(e("", "x", "a = 1").contains("choose the tool"));
-        let many = (0..3).map(|i| format!("s{i} = 1|2|3|4|5|6")).collect::<Vec<_>>().join("\n");
+        let many = (0..3)
+            .map(|i| format!("s{i} = 1|2|3|4|5|6"))
+            .collect::<Vec<_>>()
+            .join("\n");
         assert!(e("t", "x", &many).contains("216 combinations"));
     }
 }

@@ -18,8 +18,8 @@
 //! Depends on tooltune-core only and builds for wasm32.
 
 pub mod dataset;
-pub mod generate;
 mod error;
+pub mod generate;
 pub mod protocol;
 pub mod share;
 pub mod verdict;
@@ -27,6 +27,4 @@ mod workspace;
 
 pub use dataset::Row;
 pub use error::{Result, WorkspaceError};
-pub use workspace::{
-    CURRENT_VERSION, ModelRef, OutputStyle, TrainSettings, ViewFlags, Workspace,
-};
+pub use workspace::{CURRENT_VERSION, ModelRef, OutputStyle, TrainSettings, ViewFlags, Workspace};

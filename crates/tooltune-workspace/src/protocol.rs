@@ -142,7 +142,10 @@ mod tests {
         let text = serde_json::to_string(&r).unwrap();
         assert!(text.starts_with(r#"{"kind":"route","id":3"#), "{text}");
         assert_eq!(serde_json::from_str::<Request>(&text).unwrap(), r);
-        let e = Event::Failed { id: None, message: "x".into() };
+        let e = Event::Failed {
+            id: None,
+            message: "x".into(),
+        };
         let text = serde_json::to_string(&e).unwrap();
         assert_eq!(text, r#"{"kind":"failed","id":null,"message":"x"}"#);
         assert_eq!(serde_json::from_str::<Event>(&text).unwrap(), e);

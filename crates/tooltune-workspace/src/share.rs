@@ -124,13 +124,18 @@ mod tests {
         let mut x: u64 = 1;
         ws.system_prompt = (0..40_000)
             .map(|_| {
-                x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 char::from(b'a' + (x >> 59) as u8 % 26)
             })
             .collect();
         let e = encode(&ws).unwrap_err();
         assert!(matches!(e, WorkspaceError::TooBig { .. }));
-        assert!(e.to_string().contains("export the workspace as a file"), "{e}");
+        assert!(
+            e.to_string().contains("export the workspace as a file"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -145,7 +150,11 @@ mod tests {
         // Truncated.
         // Cut to whole base64 quanta, so the damage is in the DEFLATE data.
         let cut = &link[..3 + (link.len() - 3) / 8 * 4];
-        assert!(matches!(decode(cut), Err(WorkspaceError::Decompress(_))), "{:?}", decode(cut));
+        assert!(
+            matches!(decode(cut), Err(WorkspaceError::Decompress(_))),
+            "{:?}",
+            decode(cut)
+        );
         // Valid compression of something that is not a workspace.
         let packed = |s: &str| {
             format!(
@@ -153,7 +162,10 @@ mod tests {
                 URL_SAFE_NO_PAD.encode(miniz_oxide::deflate::compress_to_vec(s.as_bytes(), 6))
             )
         };
-        assert!(matches!(decode(&packed("[1,2]")), Err(WorkspaceError::Json { .. })));
+        assert!(matches!(
+            decode(&packed("[1,2]")),
+            Err(WorkspaceError::Json { .. })
+        ));
         assert!(matches!(
             decode(&packed(r#"{"version": 99}"#)),
             Err(WorkspaceError::UnsupportedVersion { found: 99, .. })

@@ -104,12 +104,25 @@ mod tests {
             Some(&c),
             Mode::Json,
         );
-        assert_eq!(v.summary(), r#"valid call: track_order({"order_id":"ORD-1"})"#);
-        let v = verdict(r#"{"tool": "request_refund", "arguments": {"order_id": "ORD-1"}}"#, Some(&c), Mode::Json);
+        assert_eq!(
+            v.summary(),
+            r#"valid call: track_order({"order_id":"ORD-1"})"#
+        );
+        let v = verdict(
+            r#"{"tool": "request_refund", "arguments": {"order_id": "ORD-1"}}"#,
+            Some(&c),
+            Mode::Json,
+        );
         assert!(!v.is_valid());
         assert!(v.summary().contains("reason"), "{}", v.summary());
-        assert!(matches!(verdict("hello", Some(&c), Mode::Json), Verdict::Invalid { .. }));
-        assert!(matches!(verdict("hello", Some(&c), Mode::Chat), Verdict::NoTool { .. }));
+        assert!(matches!(
+            verdict("hello", Some(&c), Mode::Json),
+            Verdict::Invalid { .. }
+        ));
+        assert!(matches!(
+            verdict("hello", Some(&c), Mode::Chat),
+            Verdict::NoTool { .. }
+        ));
         assert!(matches!(
             verdict(r#"{"tool": "x", "arguments": {}}"#, None, Mode::Json),
             Verdict::Unchecked { .. }

@@ -263,7 +263,10 @@ mod tests {
             Err(WorkspaceError::MissingVersion)
         );
         let newer = Workspace::from_json(r#"{"version": 2}"#).unwrap_err();
-        assert!(newer.to_string().contains("saved by a newer tooltune"), "{newer}");
+        assert!(
+            newer.to_string().contains("saved by a newer tooltune"),
+            "{newer}"
+        );
         assert!(matches!(
             Workspace::from_json(r#"{"version": 0}"#),
             Err(WorkspaceError::UnsupportedVersion { found: 0, .. })
@@ -280,14 +283,12 @@ mod tests {
 
     #[test]
     fn a_wrong_shape_names_its_path() {
-        let e = Workspace::from_json(r#"{"version": 1, "train": {"lora_r": "big"}}"#)
-            .unwrap_err();
+        let e = Workspace::from_json(r#"{"version": 1, "train": {"lora_r": "big"}}"#).unwrap_err();
         match e {
             WorkspaceError::Json { path, .. } => assert_eq!(path, "$.train.lora_r"),
             other => panic!("{other:?}"),
         }
-        let e = Workspace::from_json(r#"{"version": 1, "dataset": [{"request": 3}]}"#)
-            .unwrap_err();
+        let e = Workspace::from_json(r#"{"version": 1, "dataset": [{"request": 3}]}"#).unwrap_err();
         assert!(e.to_string().contains("$.dataset[0].request"), "{e}");
     }
 }

@@ -70,7 +70,11 @@ fn json_shaped_garbage_gets_a_typed_error() {
         r#"{"version": 18446744073709551616}"#,
         r#"{"version": 1.5}"#,
         &format!("{}{}", "[".repeat(10_000), "]".repeat(10_000)),
-        &format!(r#"{{"version": 1, "catalogue": {}"x"{}}}"#, "[".repeat(500), "]".repeat(500)),
+        &format!(
+            r#"{{"version": 1, "catalogue": {}"x"{}}}"#,
+            "[".repeat(500),
+            "]".repeat(500)
+        ),
     ];
     for case in cases {
         assert!(Workspace::from_json(case).is_err(), "{case:.80}");

@@ -47,18 +47,19 @@ pub fn Autosave(seen: u64) -> impl IntoView {
         false,
     );
     // Another tab saved: say so at once.
-    let on_storage = Closure::<dyn FnMut(web_sys::StorageEvent)>::new(move |ev: web_sys::StorageEvent| {
-        if !storage::is_ours(ev.key()) {
-            return;
-        }
-        if let Some(record) = storage::load()
-            && record.tab != tab.get_value()
-            && record.stamp > seen.get_value()
-        {
-            line.set("Another tab changed the saved workspace".into());
-            conflict.set(Some(record));
-        }
-    });
+    let on_storage =
+        Closure::<dyn FnMut(web_sys::StorageEvent)>::new(move |ev: web_sys::StorageEvent| {
+            if !storage::is_ours(ev.key()) {
+                return;
+            }
+            if let Some(record) = storage::load()
+                && record.tab != tab.get_value()
+                && record.stamp > seen.get_value()
+            {
+                line.set("Another tab changed the saved workspace".into());
+                conflict.set(Some(record));
+            }
+        });
     if let Some(w) = web_sys::window() {
         let _ = w.add_event_listener_with_callback("storage", on_storage.as_ref().unchecked_ref());
     }

@@ -25,7 +25,12 @@ pub fn CatalogueEditor() -> impl IntoView {
             let kept = state
                 .last_valid
                 .get()
-                .map(|c| format!("Still in use: the last valid catalogue ({} tool(s)).", c.len()))
+                .map(|c| {
+                    format!(
+                        "Still in use: the last valid catalogue ({} tool(s)).",
+                        c.len()
+                    )
+                })
                 .unwrap_or_else(|| "No valid catalogue yet.".into());
             view! {
                 <div role="alert">

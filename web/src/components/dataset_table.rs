@@ -5,8 +5,8 @@
 //! output style every example shares.
 
 use leptos::prelude::*;
-use tooltune_workspace::dataset::{ExportFormat, Row, export, import};
 use tooltune_workspace::OutputStyle;
+use tooltune_workspace::dataset::{ExportFormat, Row, export, import};
 use wasm_bindgen::JsCast;
 
 use super::{ExampleDatasets, RowGenerator};
@@ -20,20 +20,32 @@ pub fn DatasetTable() -> impl IntoView {
     let count = move || state.ws.with(|w| w.dataset.len());
     let import_input = NodeRef::<leptos::html::Input>::new();
     let on_import = move |_| {
-        let Some(input) = import_input.get() else { return };
+        let Some(input) = import_input.get() else {
+            return;
+        };
         let input: web_sys::HtmlInputElement = input.unchecked_into();
         wasm_bindgen_futures::spawn_local(async move {
             let read = files::read_text(&input).await;
             input.set_value("");
             let notice = match read {
                 Ok(None) => return,
-                Err(e) => Notice { error: true, text: e },
+                Err(e) => Notice {
+                    error: true,
+                    text: e,
+                },
                 Ok(Some((name, text))) => match import(&name, text.as_bytes()) {
-                    Err(e) => Notice { error: true, text: e.to_string() },
+                    Err(e) => Notice {
+                        error: true,
+                        text: e.to_string(),
+                    },
                     Ok(imported) => {
                         let n = imported.rows.len();
                         let skipped = imported.skipped.len();
-                        let first = imported.skipped.first().map(|e| format!(" (first: {e})")).unwrap_or_default();
+                        let first = imported
+                            .skipped
+                            .first()
+                            .map(|e| format!(" (first: {e})"))
+                            .unwrap_or_default();
                         state.undo.set(Some(state.ws.get_untracked()));
                         state.ws.update(|w| {
                             w.dataset = imported.rows;
@@ -43,7 +55,9 @@ pub fn DatasetTable() -> impl IntoView {
                         });
                         Notice {
                             error: skipped > 0,
-                            text: format!("Imported {n} row(s) from {name}; {skipped} line(s) skipped{first}."),
+                            text: format!(
+                                "Imported {n} row(s) from {name}; {skipped} line(s) skipped{first}."
+                            ),
                         }
                     }
                 },
@@ -53,16 +67,22 @@ pub fn DatasetTable() -> impl IntoView {
     };
     let export_as = move |format: ExportFormat| {
         let catalogue = state.last_valid.get_untracked();
-        let result = state.ws.with_untracked(|w| {
-            export(&w.dataset, &w.system_prompt, catalogue.as_deref(), format)
-        });
+        let result = state
+            .ws
+            .with_untracked(|w| export(&w.dataset, &w.system_prompt, catalogue.as_deref(), format));
         let name = match format {
             ExportFormat::OpenAi => "dataset.openai.jsonl",
             ExportFormat::Router => "dataset.router.jsonl",
         };
-        match result.map_err(|e| e.to_string()).and_then(|text| files::download(name, &text, "application/jsonl")) {
+        match result
+            .map_err(|e| e.to_string())
+            .and_then(|text| files::download(name, &text, "application/jsonl"))
+        {
             Ok(()) => {}
-            Err(e) => state.notice.set(Some(Notice { error: true, text: format!("Export failed: {e}") })),
+            Err(e) => state.notice.set(Some(Notice {
+                error: true,
+                text: format!("Export failed: {e}"),
+            })),
         }
     };
     let share_line = move || {
@@ -166,7 +186,11 @@ pub fn DatasetTable() -> impl IntoView {
 fn DatasetRow(i: usize) -> impl IntoView {
     let state = use_app();
     let field = move |f: fn(&Row) -> String| {
-        move || state.ws.with(|w| w.dataset.get(i).map(f).unwrap_or_default())
+        move || {
+            state
+                .ws
+                .with(|w| w.dataset.get(i).map(f).unwrap_or_default())
+        }
     };
     let findings = move || {
         state.lint.with(|l| {
@@ -180,9 +204,15 @@ fn DatasetRow(i: usize) -> impl IntoView {
         if f.is_empty() {
             ("ok", "ok".to_string())
         } else if f.iter().any(|(e, _)| *e) {
-            ("error", f.into_iter().map(|(_, t)| t).collect::<Vec<_>>().join("\n"))
+            (
+                "error",
+                f.into_iter().map(|(_, t)| t).collect::<Vec<_>>().join("\n"),
+            )
         } else {
-            ("warn", f.into_iter().map(|(_, t)| t).collect::<Vec<_>>().join("\n"))
+            (
+                "warn",
+                f.into_iter().map(|(_, t)| t).collect::<Vec<_>>().join("\n"),
+            )
         }
     };
     let n = i + 1;

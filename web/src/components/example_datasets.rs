@@ -30,26 +30,36 @@ pub fn ExampleDatasets() -> impl IntoView {
             let train = files::fetch_text(&format!("./datasets/{name}/train.jsonl")).await;
             busy.set(false);
             let notice = match (tools, train) {
-                (Ok(tools), Ok(train)) => match import(&format!("{name}/train.jsonl"), train.as_bytes()) {
-                    Ok(imported) => {
-                        let previous = state.ws.get_untracked();
-                        let n = imported.rows.len();
-                        state.ws.update(|w| {
-                            w.catalogue = tools.trim_end().to_string();
-                            w.dataset = imported.rows;
-                            if let Some(s) = imported.system_prompt {
-                                w.system_prompt = s;
+                (Ok(tools), Ok(train)) => {
+                    match import(&format!("{name}/train.jsonl"), train.as_bytes()) {
+                        Ok(imported) => {
+                            let previous = state.ws.get_untracked();
+                            let n = imported.rows.len();
+                            state.ws.update(|w| {
+                                w.catalogue = tools.trim_end().to_string();
+                                w.dataset = imported.rows;
+                                if let Some(s) = imported.system_prompt {
+                                    w.system_prompt = s;
+                                }
+                            });
+                            state.undo.set(Some(previous));
+                            Notice {
+                                error: false,
+                                text: format!(
+                                    "Loaded the {name} example: its catalogue and {n} rows."
+                                ),
                             }
-                        });
-                        state.undo.set(Some(previous));
-                        Notice {
-                            error: false,
-                            text: format!("Loaded the {name} example: its catalogue and {n} rows."),
                         }
+                        Err(e) => Notice {
+                            error: true,
+                            text: e.to_string(),
+                        },
                     }
-                    Err(e) => Notice { error: true, text: e.to_string() },
+                }
+                (Err(e), _) | (_, Err(e)) => Notice {
+                    error: true,
+                    text: e,
                 },
-                (Err(e), _) | (_, Err(e)) => Notice { error: true, text: e },
             };
             state.notice.set(Some(notice));
         });

@@ -19,7 +19,10 @@ pub fn MaskView() -> impl IntoView {
         let i = state.mask_row.get_untracked();
         let catalogue = state.last_valid.get_untracked();
         let line = state.ws.with_untracked(|w| {
-            let row = w.dataset.get(i).ok_or_else(|| format!("there is no row {}", i + 1))?;
+            let row = w
+                .dataset
+                .get(i)
+                .ok_or_else(|| format!("there is no row {}", i + 1))?;
             let format = match w.output_style {
                 OutputStyle::Router => ExportFormat::Router,
                 OutputStyle::ToolCalls => ExportFormat::OpenAi,
@@ -30,13 +33,23 @@ pub fn MaskView() -> impl IntoView {
         match line {
             Ok(example) => {
                 state.mask.set(Job::Pending);
-                engine::send(state, &Request::Mask { id: engine::next_id(), example }, Vec::new());
+                engine::send(
+                    state,
+                    &Request::Mask {
+                        id: engine::next_id(),
+                        example,
+                    },
+                    Vec::new(),
+                );
             }
             Err(e) => state.mask.set(Job::Failed(e)),
         }
     };
     let tokens = move || match state.mask.get() {
-        Job::Idle => view! { <p class="hint">"Choose a row and show its tokens (needs a model)."</p> }.into_any(),
+        Job::Idle => {
+            view! { <p class="hint">"Choose a row and show its tokens (needs a model)."</p> }
+                .into_any()
+        }
         Job::Pending => view! { <p role="status">"Tokenising…"</p> }.into_any(),
         Job::Failed(e) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
         Job::Done(tokens) => {

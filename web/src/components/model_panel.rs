@@ -16,7 +16,9 @@ const BUILTIN: &str = "./builtin/";
 
 /// Fetches a folder and sends it to the worker.
 fn load_from_url(state: AppState, name: String, base: String) {
-    state.model.set(ModelStatus::Loading(format!("fetching {name}")));
+    state
+        .model
+        .set(ModelStatus::Loading(format!("fetching {name}")));
     wasm_bindgen_futures::spawn_local(async move {
         let fetched = files::fetch_model(&base, move |line| {
             state.model.set(ModelStatus::Loading(line))
@@ -24,7 +26,9 @@ fn load_from_url(state: AppState, name: String, base: String) {
         .await;
         match fetched {
             Ok((names, bytes)) => {
-                state.model.set(ModelStatus::Loading(format!("loading {name} in the engine worker")));
+                state.model.set(ModelStatus::Loading(format!(
+                    "loading {name} in the engine worker"
+                )));
                 engine::send(state, &Request::LoadModel { name, files: names }, bytes);
             }
             Err(e) => state.model.set(ModelStatus::Failed(e)),
@@ -64,7 +68,11 @@ pub fn ModelPanel() -> impl IntoView {
     let load_picked = move |_| {
         let chosen = picked.get_untracked();
         let names: Vec<String> = chosen.iter().map(|(n, _, _)| n.clone()).collect();
-        let missing: Vec<&str> = REQUIRED.iter().copied().filter(|r| !names.iter().any(|n| n == r)).collect();
+        let missing: Vec<&str> = REQUIRED
+            .iter()
+            .copied()
+            .filter(|r| !names.iter().any(|n| n == r))
+            .collect();
         if !missing.is_empty() {
             state.model.set(ModelStatus::Failed(format!(
                 "Missing {}: a model needs config.json, model.safetensors and tokenizer.json \
@@ -73,13 +81,19 @@ pub fn ModelPanel() -> impl IntoView {
             )));
             return;
         }
-        state.model.set(ModelStatus::Loading("reading the picked files".into()));
+        state
+            .model
+            .set(ModelStatus::Loading("reading the picked files".into()));
         wasm_bindgen_futures::spawn_local(async move {
             match files::read_files(&chosen).await {
                 Ok(bytes) => {
                     let name = "model files from disk".to_string();
-                    state.ws.update(|w| w.model = ModelRef::Local { name: name.clone() });
-                    state.model.set(ModelStatus::Loading("loading in the engine worker".into()));
+                    state
+                        .ws
+                        .update(|w| w.model = ModelRef::Local { name: name.clone() });
+                    state
+                        .model
+                        .set(ModelStatus::Loading("loading in the engine worker".into()));
                     engine::send(state, &Request::LoadModel { name, files: names }, bytes);
                 }
                 Err(e) => state.model.set(ModelStatus::Failed(e)),
@@ -94,7 +108,9 @@ pub fn ModelPanel() -> impl IntoView {
         if !base.ends_with('/') {
             base.push('/');
         }
-        state.ws.update(|w| w.model = ModelRef::Url { url: base.clone() });
+        state
+            .ws
+            .update(|w| w.model = ModelRef::Url { url: base.clone() });
         load_from_url(state, base.clone(), base);
     };
     let load_builtin = move |_| {
@@ -107,19 +123,27 @@ pub fn ModelPanel() -> impl IntoView {
                 return String::new();
             }
             let total: f64 = p.iter().map(|(_, s, _)| s).sum();
-            let weights: f64 = p.iter().filter(|(n, _, _)| n.ends_with(".safetensors")).map(|(_, s, _)| s).sum();
+            let weights: f64 = p
+                .iter()
+                .filter(|(n, _, _)| n.ends_with(".safetensors"))
+                .map(|(_, s, _)| s)
+                .sum();
             format!(
                 "{} file(s), {} in all: {}. Weights {}; in memory about {} more or less \
                  depending on dtype (the engine computes in f32).",
                 p.len(),
                 mb(total),
-                p.iter().map(|(n, _, _)| n.as_str()).collect::<Vec<_>>().join(", "),
+                p.iter()
+                    .map(|(n, _, _)| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 mb(weights),
                 mb(weights * 2.0)
             )
         })
     };
-    let status = move || match state.model.get() {
+    let status = move || {
+        match state.model.get() {
         ModelStatus::Empty => view! { <p class="hint" data-testid="model-status" role="status">"No model loaded."</p> }.into_any(),
         ModelStatus::Loading(line) => view! { <p data-testid="model-status" role="status">{format!("Loading: {line}…")}</p> }.into_any(),
         ModelStatus::Failed(e) => view! { <p class="error" data-testid="model-status" role="alert">{e}</p> }.into_any(),
@@ -137,6 +161,7 @@ pub fn ModelPanel() -> impl IntoView {
                 </dl>
             </div>
         }.into_any(),
+    }
     };
     let on_drop = move |ev: web_sys::DragEvent| {
         ev.prevent_default();
@@ -189,4 +214,3 @@ fn format_count(n: u64) -> String {
     }
     out
 }
-

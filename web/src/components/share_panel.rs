@@ -40,11 +40,17 @@ pub fn SharePanel() -> impl IntoView {
     // Playground's does: a reload or a copied address gives what is on screen.
     Effect::new(move |_| {
         let fragment = state.ws.with(|w| share::encode(w).unwrap_or_default());
-        let Some(window) = web_sys::window() else { return };
+        let Some(window) = web_sys::window() else {
+            return;
+        };
         let target = if fragment.is_empty() {
             // Too big for a link: the address drops its fragment.
             let l = window.location();
-            format!("{}{}", l.pathname().unwrap_or_default(), l.search().unwrap_or_default())
+            format!(
+                "{}{}",
+                l.pathname().unwrap_or_default(),
+                l.search().unwrap_or_default()
+            )
         } else {
             fragment
         };
@@ -56,24 +62,38 @@ pub fn SharePanel() -> impl IntoView {
     let export = move |_| {
         let text = state.ws.with_untracked(Workspace::to_json);
         if let Err(e) = files::download("workspace.tooltune.json", &text, "application/json") {
-            state.notice.set(Some(Notice { error: true, text: format!("Export failed: {e}") }));
+            state.notice.set(Some(Notice {
+                error: true,
+                text: format!("Export failed: {e}"),
+            }));
         }
     };
     let on_import = move |_| {
-        let Some(input) = import_input.get() else { return };
+        let Some(input) = import_input.get() else {
+            return;
+        };
         let input: web_sys::HtmlInputElement = input.unchecked_into();
         wasm_bindgen_futures::spawn_local(async move {
             let read = files::read_text(&input).await;
             input.set_value("");
             let notice = match read {
                 Ok(None) => return,
-                Err(e) => Notice { error: true, text: e },
+                Err(e) => Notice {
+                    error: true,
+                    text: e,
+                },
                 Ok(Some((name, text))) => match Workspace::from_json(&text) {
                     Ok(ws) => {
                         state.ws.set(ws);
-                        Notice { error: false, text: format!("Opened {name}.") }
+                        Notice {
+                            error: false,
+                            text: format!("Opened {name}."),
+                        }
                     }
-                    Err(e) => Notice { error: true, text: format!("{name} was not opened: {e}") },
+                    Err(e) => Notice {
+                        error: true,
+                        text: format!("{name} was not opened: {e}"),
+                    },
                 },
             };
             state.notice.set(Some(notice));

@@ -23,8 +23,9 @@ pub fn TryIt() -> impl IntoView {
         if text.trim().is_empty() || !ready() {
             return;
         }
-        let (system_prompt, output_style) =
-            state.ws.with_untracked(|w| (w.system_prompt.clone(), w.output_style));
+        let (system_prompt, output_style) = state
+            .ws
+            .with_untracked(|w| (w.system_prompt.clone(), w.output_style));
         let tools = match output_style {
             OutputStyle::ToolCalls => state
                 .last_valid
@@ -47,9 +48,13 @@ pub fn TryIt() -> impl IntoView {
         );
     };
     let result = move || match state.answer.get() {
-        Job::Idle => view! { <p class="hint">"Ask something to see the model's answer."</p> }.into_any(),
+        Job::Idle => {
+            view! { <p class="hint">"Ask something to see the model's answer."</p> }.into_any()
+        }
         Job::Pending => view! { <p role="status">"The model is answering…"</p> }.into_any(),
-        Job::Failed(e) => view! { <p class="error" role="alert" data-testid="try-error">{e}</p> }.into_any(),
+        Job::Failed(e) => {
+            view! { <p class="error" role="alert" data-testid="try-error">{e}</p> }.into_any()
+        }
         Job::Done(a) => {
             let mode = state.ws.with(|w| w.output_style.mode());
             let checked = verdict(&a.output, state.last_valid.get().as_deref(), mode);
