@@ -1,6 +1,7 @@
 // Takes docs/screenshot.png of the app served on $URL (default
-// http://127.0.0.1:8080/): the example workspace with the fixture model
-// loaded from files (until the built-in model ships) and row 1's mask shown.
+// http://127.0.0.1:8080/): the example workspace with the built-in model
+// (or, when the build does not bundle it, the fixture model loaded from
+// files) and row 1's mask shown.
 import { launch } from "./browser.mjs";
 import { url, panel, loadFixtureModel, unexpected } from "./app.mjs";
 
@@ -9,7 +10,11 @@ const { browser, page, errors } = await launch();
 await page.setViewportSize({ width: 1400, height: 900 });
 await page.goto(url);
 await page.getByTestId("catalogue-status").first().waitFor();
-await loadFixtureModel(page);
+if (await page.evaluate(async () => (await fetch("./builtin/config.json")).ok)) {
+  await page.getByText(/^Ready: built-in model/).waitFor({ timeout: 60_000 });
+} else {
+  await loadFixtureModel(page);
+}
 const mask = panel(page, "Mask");
 await mask.getByRole("button", { name: "Show tokens" }).click();
 await mask.getByTestId("mask-summary").waitFor();
