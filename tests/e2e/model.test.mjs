@@ -38,6 +38,21 @@ test("the built-in model loads on start when the build bundles it (and is said t
   await shoot(page, "Try it", "try-it-builtin.png");
 });
 
+test("files dropped on the panel are picked, with their sizes", async () => {
+  const { page } = session;
+  const model = panel(page, "Model");
+  const files = await page.evaluateHandle(() => {
+    const dt = new DataTransfer();
+    dt.items.add(new File(["{}"], "config.json"));
+    dt.items.add(new File([new Uint8Array(2_500_000)], "model.safetensors"));
+    dt.items.add(new File(["x"], "README.md"));
+    return dt;
+  });
+  await model.locator(".drop").dispatchEvent("drop", { dataTransfer: files });
+  assert.match(await model.getByTestId("picked-summary").innerText(),
+    /^2 file\(s\), 2\.5 MB in all: config\.json, model\.safetensors\. Weights 2\.5 MB/);
+});
+
 test("a missing file is named before anything loads", async () => {
   const { page } = session;
   const model = panel(page, "Model");
