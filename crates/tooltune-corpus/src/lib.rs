@@ -163,9 +163,11 @@ fn catalogue(domain: &'static Domain, d: usize, rng: &mut Rng) -> Vec<Placed> {
     let camel_case = rng.chance(0.15);
     let with_desc = rng.chance(0.5);
     let closed = rng.chance(0.5);
+    let naming = Naming::draw(rng);
     let mut out: Vec<Placed> = Vec::new();
     for spec in specs {
-        let mut name = rng.pick(spec.names).to_string();
+        let base = *rng.pick(spec.names);
+        let mut name = naming.apply(base, rng);
         if camel_case {
             name = camel(&name);
         }
@@ -177,12 +179,67 @@ fn catalogue(domain: &'static Domain, d: usize, rng: &mut Rng) -> Vec<Placed> {
     out
 }
 
+/// How a catalogue names its tools. Names drawn from a fixed table can be
+/// memorised, and a model that memorised them does not read the catalogue;
+/// so in most catalogues the names are made unguessable (a random prefix, a
+/// made-up word) and the right one can only be copied from the prompt,
+/// chosen by what the request says and what the description says.
+enum Naming {
+    /// The table's names.
+    Plain,
+    /// `<prefix>_<name>`, one made-up prefix for the whole catalogue.
+    Prefix(String),
+    /// `<name>_<suffix>`.
+    Suffix(String),
+    /// A made-up word per tool (the description alone says what it does).
+    Nonce,
+}
+
+const SYLLABLES: &[&str] = &[
+    "ka", "zu", "mo", "ri", "tel", "vo", "pax", "dri", "lo", "nex", "qua", "bel", "sor", "tin", "gra",
+    "fen", "ul", "ox", "mir", "dak", "pe", "sha", "vin", "cor", "ly", "bo", "tra", "zen", "hu", "wex",
+];
+
+fn nonce(rng: &mut Rng, syllables: usize) -> String {
+    (0..syllables).map(|_| *rng.pick(SYLLABLES)).collect()
+}
+
+impl Naming {
+    fn draw(rng: &mut Rng) -> Self {
+        match rng.below(10) {
+            0..=2 => Naming::Plain,
+            3..=5 => {
+                let n = rng.range(1, 3) as usize;
+                Naming::Prefix(nonce(rng, n))
+            }
+            6 | 7 => Naming::Suffix(if rng.chance(0.5) { format!("v{}", rng.range(2, 9)) } else { nonce(rng, 2) }),
+            _ => Naming::Nonce,
+        }
+    }
+
+    fn apply(&self, name: &str, rng: &mut Rng) -> String {
+        match self {
+            Naming::Plain => name.to_string(),
+            Naming::Prefix(p) => format!("{p}_{name}"),
+            Naming::Suffix(x) => format!("{name}_{x}"),
+            Naming::Nonce => {
+                let n = rng.range(2, 3) as usize;
+                let word = nonce(rng, n);
+                if rng.chance(0.5) { word } else { format!("{word}_{}", name.rsplit('_').next().unwrap_or(name)) }
+            }
+        }
+    }
+}
+
 fn place(spec: &'static ToolSpec, name: String, with_desc: bool, closed: bool, camel_case: bool, rng: &mut Rng) -> Placed {
     let mut params: Vec<(String, &'static Attr, bool)> = Vec::new();
     let keys = spec.req.iter().map(|k| (k, true)).chain(spec.opt.iter().map(|k| (k, false)));
     for (key, required) in keys {
         let a = attr(key);
         let mut pname = rng.pick(a.names).to_string();
+        if rng.chance(0.15) {
+            pname = format!("{pname}_{}", nonce(rng, 1));
+        }
         if params.iter().any(|(n, _, _)| *n == pname) {
             pname = a.key.to_string();
         }
