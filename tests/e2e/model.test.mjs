@@ -75,6 +75,20 @@ async function watchEventLoop(page) {
 }
 const longestBlock = (page) => page.evaluate(() => { clearInterval(window.__watch); return window.__longest; });
 
+test("an unsupported architecture is refused with the reason", async () => {
+  const { page } = session;
+  const model = panel(page, "Model");
+  const config = JSON.parse(await readFile(join(fixtureModel, "config.json"), "utf8"));
+  config.model_type = "gpt2";
+  await model.getByLabel(/Model files/).setInputFiles([
+    { name: "config.json", mimeType: "application/json", buffer: Buffer.from(JSON.stringify(config)) },
+    ...await Promise.all(["model.safetensors", "tokenizer.json"].map(async (name) =>
+      ({ name, mimeType: "application/octet-stream", buffer: await readFile(join(fixtureModel, name)) }))),
+  ]);
+  await model.getByRole("button", { name: "Load picked files" }).click();
+  await model.getByRole("alert").getByText(/config\.json.*`gpt2` is not supported \(llama, qwen2, mistral\)/).waitFor();
+});
+
 test("a folder picked from disk loads in the worker and shows its facts", async () => {
   const { page } = session;
   await watchEventLoop(page);
