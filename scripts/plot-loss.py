@@ -21,7 +21,7 @@ fig, ax = plt.subplots(figsize=(7, 4), dpi=110)
 ax.plot(steps, loss, color="#9ecae1", linewidth=0.7, label="loss per step")
 ax.plot(steps, avg, color="#08519c", linewidth=1.8, label=f"{k}-step mean")
 ax.set_yscale("log")
-ax.set_xlabel("optimiser step (16 examples each)")
+ax.set_xlabel("optimiser step")
 ax.set_ylabel("cross-entropy on assistant tokens")
 hours = rows[-1]["elapsed_s"] / 3600
 ax.set_title(f"tooltune built-in model pretraining: {len(rows)} steps, {hours:.2f} h on 1 CPU thread")

@@ -5,7 +5,9 @@ use anyhow::{Context, Result, bail};
 use std::collections::HashMap;
 use std::path::Path;
 use tooltune_engine::burn::tensor::Device;
-use tooltune_engine::{ChatTemplate, LlamaConfig, LlamaForCausalLM, SafetensorsWeights, Tokenizer};
+use tooltune_engine::{
+    ChatTemplate, LlamaConfig, LlamaForCausalLM, SafetensorsWeights, Tokenizer, builtin,
+};
 
 use crate::io;
 
@@ -17,8 +19,20 @@ pub struct Text {
     pub template: ChatTemplate,
 }
 
-/// Reads `tokenizer.json` and (if present) `tokenizer_config.json`.
+/// Whether `dir` names the built-in model (`builtin`).
+pub fn is_builtin(dir: &Path) -> bool {
+    dir.as_os_str() == builtin::NAME
+}
+
+/// Reads `tokenizer.json` and (if present) `tokenizer_config.json`; `builtin`
+/// gives the built-in model's.
 pub fn load_text(dir: &Path) -> Result<Text> {
+    if is_builtin(dir) {
+        return Ok(Text {
+            tokenizer: builtin::tokenizer()?,
+            template: builtin::template()?,
+        });
+    }
     check_dir(dir)?;
     let tokenizer = Tokenizer::from_bytes(&io::read(&dir.join("tokenizer.json"))?)
         .with_context(|| format!("in model folder {}", dir.display()))?;
@@ -37,8 +51,19 @@ pub fn load_text(dir: &Path) -> Result<Text> {
 
 /// Loads `config.json` with `model.safetensors`, or a sharded checkpoint
 /// (`model.safetensors.index.json` and its shards); `weights` overrides the
-/// weights file (a full fine-tune's output).
+/// weights file (a full fine-tune's output). `builtin` is the built-in model.
 pub fn load_model(dir: &Path, weights: Option<&Path>, device: &Device) -> Result<LlamaForCausalLM> {
+    if is_builtin(dir) {
+        return Ok(match weights {
+            None => builtin::model(device)?,
+            Some(w) => {
+                let config = LlamaConfig::from_hf_json(builtin::CONFIG_JSON)?;
+                let bytes = io::read(w)?;
+                let st = SafetensorsWeights::from_named_bytes(&io::name(w), &bytes)?;
+                LlamaForCausalLM::from_safetensors(&config, &st, device)?
+            }
+        });
+    }
     check_dir(dir)?;
     let config = LlamaConfig::from_hf_json(&io::read(&dir.join("config.json"))?)
         .with_context(|| format!("in model folder {}", dir.display()))?;

@@ -30,13 +30,28 @@ const BUILTIN_SYNONYMS: &[(&str, &[&str])] = &[
 ];
 
 const BUILTIN_GLOSSES: &[(&str, &str)] = &[
-    ("ferry", "a boat that transports people or vehicles across a body of water"),
-    ("harbor", "a sheltered port where ships can take on or discharge cargo"),
+    (
+        "ferry",
+        "a boat that transports people or vehicles across a body of water",
+    ),
+    (
+        "harbor",
+        "a sheltered port where ships can take on or discharge cargo",
+    ),
     ("lantern", "light in a transparent protective case"),
-    ("meadow", "a field where grass or alfalfa are grown to be made into hay"),
-    ("violin", "bowed stringed instrument that is the highest member of the violin family"),
+    (
+        "meadow",
+        "a field where grass or alfalfa are grown to be made into hay",
+    ),
+    (
+        "violin",
+        "bowed stringed instrument that is the highest member of the violin family",
+    ),
     ("glacier", "a slowly moving mass of ice"),
-    ("orchard", "garden consisting of a small cultivated wood without undergrowth"),
+    (
+        "orchard",
+        "garden consisting of a small cultivated wood without undergrowth",
+    ),
     ("compass", "navigational instrument for finding directions"),
 ];
 

@@ -77,14 +77,25 @@ impl Generator {
         }
         let roll = rng.below(1000) as f64 / 1000.0;
         if roll < NO_TOOL_SHARE {
-            no_tool(&ph, &tools, d, roll / NO_TOOL_SHARE, &mut rng, &mut messages);
+            no_tool(
+                &ph,
+                &tools,
+                d,
+                roll / NO_TOOL_SHARE,
+                &mut rng,
+                &mut messages,
+            );
         } else {
             let first = draw_call(&ph, rng.pick(&tools), &mut rng);
             let r = rng.below(100);
             if r < 12 {
                 // Parallel calls: the same tool twice or two tools.
                 let second = if rng.chance(0.5) {
-                    draw_call(&ph, tools.iter().find(|t| t.name == first.name).expect("placed"), &mut rng)
+                    draw_call(
+                        &ph,
+                        tools.iter().find(|t| t.name == first.name).expect("placed"),
+                        &mut rng,
+                    )
                 } else {
                     draw_call(&ph, rng.pick(&tools), &mut rng)
                 };
@@ -97,7 +108,8 @@ impl Generator {
                 let id = call["tool_calls"][0]["id"].clone();
                 messages.push(call);
                 if r < 28 {
-                    let (result, answer) = ph.tool_result(&first.verb, &first.object, &first.arguments, &mut rng);
+                    let (result, answer) =
+                        ph.tool_result(&first.verb, &first.object, &first.arguments, &mut rng);
                     messages.push(json!({"role": "tool", "tool_call_id": id, "content": result}));
                     messages.push(json!({"role": "assistant", "content": answer}));
                 }
@@ -171,7 +183,10 @@ fn catalogue(domain: &'static Domain, d: usize, rng: &mut Rng) -> Vec<Placed> {
         if camel_case {
             name = camel(&name);
         }
-        if out.iter().any(|p| p.name == name || std::ptr::eq(p.spec, spec)) {
+        if out
+            .iter()
+            .any(|p| p.name == name || std::ptr::eq(p.spec, spec))
+        {
             continue;
         }
         out.push(place(spec, name, with_desc, closed, camel_case, rng));
@@ -196,8 +211,9 @@ enum Naming {
 }
 
 const SYLLABLES: &[&str] = &[
-    "ka", "zu", "mo", "ri", "tel", "vo", "pax", "dri", "lo", "nex", "qua", "bel", "sor", "tin", "gra",
-    "fen", "ul", "ox", "mir", "dak", "pe", "sha", "vin", "cor", "ly", "bo", "tra", "zen", "hu", "wex",
+    "ka", "zu", "mo", "ri", "tel", "vo", "pax", "dri", "lo", "nex", "qua", "bel", "sor", "tin",
+    "gra", "fen", "ul", "ox", "mir", "dak", "pe", "sha", "vin", "cor", "ly", "bo", "tra", "zen",
+    "hu", "wex",
 ];
 
 fn nonce(rng: &mut Rng, syllables: usize) -> String {
@@ -212,7 +228,11 @@ impl Naming {
                 let n = rng.range(1, 3) as usize;
                 Naming::Prefix(nonce(rng, n))
             }
-            6 | 7 => Naming::Suffix(if rng.chance(0.5) { format!("v{}", rng.range(2, 9)) } else { nonce(rng, 2) }),
+            6 | 7 => Naming::Suffix(if rng.chance(0.5) {
+                format!("v{}", rng.range(2, 9))
+            } else {
+                nonce(rng, 2)
+            }),
             _ => Naming::Nonce,
         }
     }
@@ -225,15 +245,30 @@ impl Naming {
             Naming::Nonce => {
                 let n = rng.range(2, 3) as usize;
                 let word = nonce(rng, n);
-                if rng.chance(0.5) { word } else { format!("{word}_{}", name.rsplit('_').next().unwrap_or(name)) }
+                if rng.chance(0.5) {
+                    word
+                } else {
+                    format!("{word}_{}", name.rsplit('_').next().unwrap_or(name))
+                }
             }
         }
     }
 }
 
-fn place(spec: &'static ToolSpec, name: String, with_desc: bool, closed: bool, camel_case: bool, rng: &mut Rng) -> Placed {
+fn place(
+    spec: &'static ToolSpec,
+    name: String,
+    with_desc: bool,
+    closed: bool,
+    camel_case: bool,
+    rng: &mut Rng,
+) -> Placed {
     let mut params: Vec<(String, &'static Attr, bool)> = Vec::new();
-    let keys = spec.req.iter().map(|k| (k, true)).chain(spec.opt.iter().map(|k| (k, false)));
+    let keys = spec
+        .req
+        .iter()
+        .map(|k| (k, true))
+        .chain(spec.opt.iter().map(|k| (k, false)));
     for (key, required) in keys {
         let a = attr(key);
         let mut pname = rng.pick(a.names).to_string();
@@ -261,14 +296,23 @@ fn place(spec: &'static ToolSpec, name: String, with_desc: bool, closed: bool, c
         }
         props.insert(pname.clone(), schema);
     }
-    let required: Vec<&str> = params.iter().filter(|p| p.2).map(|p| p.0.as_str()).collect();
+    let required: Vec<&str> = params
+        .iter()
+        .filter(|p| p.2)
+        .map(|p| p.0.as_str())
+        .collect();
     let mut parameters = json!({"type": "object", "properties": props, "required": required});
     if closed {
         parameters["additionalProperties"] = json!(false);
     }
     let json = json!({"type": "function", "function": {
         "name": name, "description": rng.pick(spec.descs), "parameters": parameters}});
-    Placed { spec, name, params, json }
+    Placed {
+        spec,
+        name,
+        params,
+        json,
+    }
 }
 
 /// Draws argument values (all required, each optional with p = 0.4) and
@@ -286,7 +330,13 @@ fn draw_call(ph: &Phraser, tool: &Placed, rng: &mut Rng) -> Call {
     }
     let (verb, object) = ph.verb_object(tool.spec, rng);
     let request = ph.request(&verb, &object, &mut phrases, rng);
-    Call { name: tool.name.clone(), arguments, request, verb, object }
+    Call {
+        name: tool.name.clone(),
+        arguments,
+        request,
+        verb,
+        object,
+    }
 }
 
 fn assistant_calls(calls: &[&Call], rng: &mut Rng) -> Value {
@@ -308,7 +358,14 @@ fn assistant_calls(calls: &[&Call], rng: &mut Rng) -> Value {
 }
 
 /// A no-tool conversation; `which` in [0, 1) picks the kind.
-fn no_tool(ph: &Phraser, tools: &[Placed], d: usize, which: f64, rng: &mut Rng, messages: &mut Vec<Value>) {
+fn no_tool(
+    ph: &Phraser,
+    tools: &[Placed],
+    d: usize,
+    which: f64,
+    rng: &mut Rng,
+    messages: &mut Vec<Value>,
+) {
     let (user, answer) = if which < 0.3 {
         ph.chit_chat(rng)
     } else if which < 0.45 {

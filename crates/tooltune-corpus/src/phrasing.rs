@@ -15,10 +15,30 @@ pub struct Phraser<'a> {
 }
 
 const FRAMES: &[&str] = &[
-    "{}", "{}", "{}", "please {}", "can you {}?", "could you {}?", "could you please {}?",
-    "i need you to {}", "I'd like you to {}", "{} please", "{}, thanks", "hey, {}", "quick one: {}",
-    "would you {} for me?", "{} asap", "pls {}", "go ahead and {}", "I want to {}", "help me {}",
-    "hi! {}", "{}, thank you!", "can u {}", "need to {}", "let's {}",
+    "{}",
+    "{}",
+    "{}",
+    "please {}",
+    "can you {}?",
+    "could you {}?",
+    "could you please {}?",
+    "i need you to {}",
+    "I'd like you to {}",
+    "{} please",
+    "{}, thanks",
+    "hey, {}",
+    "quick one: {}",
+    "would you {} for me?",
+    "{} asap",
+    "pls {}",
+    "go ahead and {}",
+    "I want to {}",
+    "help me {}",
+    "hi! {}",
+    "{}, thank you!",
+    "can u {}",
+    "need to {}",
+    "let's {}",
 ];
 
 const CHIT_CHAT: &[(&str, &str)] = &[
@@ -26,21 +46,48 @@ const CHIT_CHAT: &[(&str, &str)] = &[
     ("Hello there!", "Hi! How can I help?"),
     ("thanks!", "You're welcome!"),
     ("thank you so much", "Happy to help!"),
-    ("how are you?", "I'm doing well, thanks. What can I help you with?"),
+    (
+        "how are you?",
+        "I'm doing well, thanks. What can I help you with?",
+    ),
     ("good morning", "Good morning! What do you need?"),
-    ("who are you?", "I'm an assistant that can use a few tools for you."),
-    ("what can you do?", "I can use the tools listed for me. Tell me what you need."),
-    ("tell me a joke", "Why did the scarecrow win an award? He was outstanding in his field."),
+    (
+        "who are you?",
+        "I'm an assistant that can use a few tools for you.",
+    ),
+    (
+        "what can you do?",
+        "I can use the tools listed for me. Tell me what you need.",
+    ),
+    (
+        "tell me a joke",
+        "Why did the scarecrow win an award? He was outstanding in his field.",
+    ),
     ("ok", "Anything else I can do?"),
     ("bye", "Goodbye!"),
-    ("never mind", "No problem. Let me know if you need anything."),
+    (
+        "never mind",
+        "No problem. Let me know if you need anything.",
+    ),
     ("that's all, cheers", "Cheers! Have a good day."),
     ("What's 2 plus 2?", "2 plus 2 is 4."),
-    ("what's the capital of France?", "The capital of France is Paris."),
-    ("can you write me a poem?", "Roses are red, the sky is blue; I can't do much poetry, but I can help with your tasks."),
+    (
+        "what's the capital of France?",
+        "The capital of France is Paris.",
+    ),
+    (
+        "can you write me a poem?",
+        "Roses are red, the sky is blue; I can't do much poetry, but I can help with your tasks.",
+    ),
     ("are you a robot?", "I'm an AI assistant."),
-    ("I'm bored", "Maybe a walk, a book or a new recipe? I can also help with the tasks my tools cover."),
-    ("what's the meaning of life?", "Many would say 42. I can help with more practical things, though."),
+    (
+        "I'm bored",
+        "Maybe a walk, a book or a new recipe? I can also help with the tasks my tools cover.",
+    ),
+    (
+        "what's the meaning of life?",
+        "Many would say 42. I can help with more practical things, though.",
+    ),
     ("thanks, that worked", "Great, glad it worked!"),
 ];
 
@@ -72,7 +119,13 @@ impl<'a> Phraser<'a> {
     }
 
     /// A whole request: verb, object and argument phrases in a frame.
-    pub fn request(&self, verb: &str, object: &str, phrases: &mut [String], rng: &mut Rng) -> String {
+    pub fn request(
+        &self,
+        verb: &str,
+        object: &str,
+        phrases: &mut [String],
+        rng: &mut Rng,
+    ) -> String {
         rng.shuffle(phrases);
         let args = if rng.chance(0.25) {
             phrases.join(", ")
@@ -116,8 +169,22 @@ impl<'a> Phraser<'a> {
     }
 
     /// A tool result and the assistant's final answer that uses it.
-    pub fn tool_result(&self, verb: &str, object: &str, args: &Map<String, Value>, rng: &mut Rng) -> (String, String) {
-        let status = *rng.pick(&["ok", "done", "confirmed", "scheduled", "completed", "pending", "failed"]);
+    pub fn tool_result(
+        &self,
+        verb: &str,
+        object: &str,
+        args: &Map<String, Value>,
+        rng: &mut Rng,
+    ) -> (String, String) {
+        let status = *rng.pick(&[
+            "ok",
+            "done",
+            "confirmed",
+            "scheduled",
+            "completed",
+            "pending",
+            "failed",
+        ]);
         let reference = format!("REF-{}", rng.range(1000, 99999));
         let result = json!({"status": status, "reference": reference}).to_string();
         let first = args.values().next().map(|v| match v {
@@ -132,7 +199,11 @@ impl<'a> Phraser<'a> {
             match rng.below(3) {
                 0 => format!("Done{what}. Status: {status}, reference {reference}."),
                 1 => format!("All set{what} — it's {status}. Your reference is {reference}."),
-                _ => format!("I asked to {} {}{what}; the status is {status} (reference {reference}).", verb.trim(), object.trim()),
+                _ => format!(
+                    "I asked to {} {}{what}; the status is {status} (reference {reference}).",
+                    verb.trim(),
+                    object.trim()
+                ),
             }
         };
         (result, squash(&answer))
@@ -197,7 +268,9 @@ pub fn camel(s: &str) -> String {
 fn lower_first(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
-        Some(f) if !s.starts_with("I ") && !s.starts_with("I'") => f.to_lowercase().chain(c).collect(),
+        Some(f) if !s.starts_with("I ") && !s.starts_with("I'") => {
+            f.to_lowercase().chain(c).collect()
+        }
         _ => s.to_string(),
     }
 }
@@ -213,7 +286,9 @@ fn typo(s: &str, rng: &mut Rng, p: f64) -> String {
         return s.to_string();
     }
     let words: Vec<&str> = s.split(' ').collect();
-    let long: Vec<usize> = (0..words.len()).filter(|&i| words[i].len() >= 4 && words[i].is_ascii()).collect();
+    let long: Vec<usize> = (0..words.len())
+        .filter(|&i| words[i].len() >= 4 && words[i].is_ascii())
+        .collect();
     if long.is_empty() {
         return s.to_string();
     }

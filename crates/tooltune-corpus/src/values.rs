@@ -73,10 +73,27 @@ pub const COUNTRIES: &[&str] = &[
     "France", "Japan", "Kenya", "Peru", "Canada", "Norway", "Brazil", "India", "Egypt", "Italy",
     "Chile", "Ghana", "Spain", "Mexico", "Vietnam",
 ];
-const STREETS: &[&str] = &["Main St", "Oak Avenue", "Elm Road", "Harbor Way", "King Street", "Mill Lane"];
+const STREETS: &[&str] = &[
+    "Main St",
+    "Oak Avenue",
+    "Elm Road",
+    "Harbor Way",
+    "King Street",
+    "Mill Lane",
+];
 const MONTHS: &[&str] = &[
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
 const SMALL: &[&str] = &[
     "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
@@ -132,7 +149,11 @@ impl Kind {
                     value: Value::String(iso),
                 }
             }
-            Kind::Time => s(format!("{:02}:{}", rng.range(6, 22), rng.pick(&["00", "15", "30", "45"]))),
+            Kind::Time => s(format!(
+                "{:02}:{}",
+                rng.range(6, 22),
+                rng.pick(&["00", "15", "30", "45"])
+            )),
             Kind::Quoted(pool) => {
                 let text = rng.pick(pool).to_string();
                 let q = if rng.chance(0.2) { '\'' } else { '"' };
@@ -168,7 +189,11 @@ impl Kind {
             }
             Kind::Enum(values) => {
                 let v = rng.pick(values).to_string();
-                let surface = if rng.chance(0.5) { v.replace('_', " ") } else { v.clone() };
+                let surface = if rng.chance(0.5) {
+                    v.replace('_', " ")
+                } else {
+                    v.clone()
+                };
                 Drawn {
                     surface,
                     value: Value::String(v),
@@ -246,7 +271,11 @@ pub fn join_words(items: &[&str], rng: &mut Rng) -> String {
 /// A month-name spelling of an ISO date ("March 4, 2026"), for final answers.
 pub fn long_date(iso: &str) -> String {
     let p: Vec<&str> = iso.split('-').collect();
-    match (p.first(), p.get(1).and_then(|m| m.parse::<usize>().ok()), p.get(2)) {
+    match (
+        p.first(),
+        p.get(1).and_then(|m| m.parse::<usize>().ok()),
+        p.get(2),
+    ) {
         (Some(y), Some(m), Some(d)) if (1..=12).contains(&m) => {
             format!("{} {}, {y}", MONTHS[m - 1], d.trim_start_matches('0'))
         }

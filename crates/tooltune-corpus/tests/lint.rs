@@ -20,7 +20,15 @@ fn generated_corpus_is_lint_clean() {
         let share = report.summary.no_tool_share;
         assert!((0.10..=0.20).contains(&share), "no-tool share {share}");
         assert!(report.summary.parallel_turns > 100, "{:?}", report.summary);
-        for t in ["\"integer\"", "\"number\"", "\"boolean\"", "\"enum\"", "\"array\"", "\"object\"", "\"default\""] {
+        for t in [
+            "\"integer\"",
+            "\"number\"",
+            "\"boolean\"",
+            "\"enum\"",
+            "\"array\"",
+            "\"object\"",
+            "\"default\"",
+        ] {
             assert!(jsonl.contains(t), "no {t} parameter in the corpus");
         }
         assert!(jsonl.contains("\"role\":\"tool\""), "no tool results");
@@ -30,9 +38,14 @@ fn generated_corpus_is_lint_clean() {
 #[test]
 fn catalogues_are_many() {
     let g = Generator::new(0, Lexicon::builtin());
-    let distinct: std::collections::HashSet<String> =
-        (0..1000).map(|i| g.example(i)["tools"].to_string()).collect();
-    assert!(distinct.len() > 500, "{} distinct catalogues", distinct.len());
+    let distinct: std::collections::HashSet<String> = (0..1000)
+        .map(|i| g.example(i)["tools"].to_string())
+        .collect();
+    assert!(
+        distinct.len() > 500,
+        "{} distinct catalogues",
+        distinct.len()
+    );
 }
 
 #[test]

@@ -18,6 +18,7 @@
 pub mod assistant;
 pub mod attention;
 pub mod block;
+pub mod builtin;
 pub mod cache;
 pub mod chat;
 pub mod config;

@@ -40,6 +40,15 @@ pub enum Command {
     Pretrain(PretrainArgs),
     /// Write synthetic tool-calling conversations (the pretraining corpus) as JSONL.
     Corpus(CorpusArgs),
+    /// Write the built-in model out as a Hugging Face folder.
+    Builtin(BuiltinArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BuiltinArgs {
+    /// Folder to write config.json, model.safetensors, tokenizer.json and tokenizer_config.json into.
+    #[arg(long)]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -32,9 +32,9 @@ pub struct TrainArgs {
     /// A tool catalogue for lines without `tools` (router data); stored in the run.
     #[arg(long)]
     pub tools: Option<PathBuf>,
-    /// Peak learning rate.
-    #[arg(long, default_value_t = 2e-4)]
-    pub lr: f64,
+    /// Peak learning rate [default: 2e-4, the lesson's; with --model builtin: 2e-3].
+    #[arg(long)]
+    pub lr: Option<f64>,
     /// Passes over the data.
     #[arg(long, default_value_t = 3)]
     pub epochs: usize,
@@ -65,12 +65,16 @@ pub struct TrainArgs {
     /// Dropout on the LoRA adapters' input while training.
     #[arg(long, default_value_t = 0.05)]
     pub lora_dropout: f64,
-    /// LoRA target projections, comma-separated (q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj).
-    #[arg(long, default_value = "q_proj,v_proj", value_delimiter = ',')]
-    pub target_modules: Vec<String>,
-    /// Train every weight instead of a LoRA adapter.
+    /// LoRA target projections, comma-separated (q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj)
+    /// [default: q_proj,v_proj, the lesson's; with --model builtin: all seven].
+    #[arg(long, value_delimiter = ',')]
+    pub target_modules: Option<Vec<String>>,
+    /// Train every weight instead of a LoRA adapter (the default with --model builtin).
     #[arg(long)]
     pub full: bool,
+    /// Train a LoRA adapter (the default, except with --model builtin).
+    #[arg(long, conflicts_with = "full")]
+    pub lora: bool,
     /// Seed for shuffling and adapter initialisation.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,

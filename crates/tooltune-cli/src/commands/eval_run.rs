@@ -57,7 +57,15 @@ pub fn run_base(dir: &Path, data: &Path, a: &EvalArgs) -> Result<ExitCode> {
     let examples = io::examples(data)?;
     let tools = a.tools.as_deref().map(io::catalogue).transpose()?;
     let set = EvalSet::new(&examples, tools.as_ref(), &text.template, &text.tokenizer)?;
-    let (report, _) = evaluate(&base, &text.tokenizer, &stop, &set, a.max_new_tokens, mode, a.batch_size)?;
+    let (report, _) = evaluate(
+        &base,
+        &text.tokenizer,
+        &stop,
+        &set,
+        a.max_new_tokens,
+        mode,
+        a.batch_size,
+    )?;
     if a.json {
         io::print(&(serde_json::to_string_pretty(&report)? + "\n"))?;
     } else {

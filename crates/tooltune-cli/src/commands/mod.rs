@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+mod builtin;
 mod catalogue;
 mod convert;
 mod corpus;
@@ -31,5 +32,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Mask(a) => mask::run(a),
         Command::Pretrain(a) => pretrain::run(a),
         Command::Corpus(a) => corpus::run(a),
+        Command::Builtin(a) => builtin::run(a),
     }
 }

@@ -28,9 +28,9 @@ use tooltune_engine::burn::module::Module;
 use tooltune_engine::burn::optim::AdamWConfig;
 use tooltune_engine::pretrain::{self, Shape};
 use tooltune_engine::train::batch::{Batch, fit_length};
+use tooltune_engine::train::mask_example;
 use tooltune_engine::train::schedule::CosineWithWarmup;
 use tooltune_engine::train::step::train_step;
-use tooltune_engine::train::mask_example;
 use tooltune_engine::{ChatTemplate, LlamaConfig, LlamaForCausalLM, SafetensorsWeights, Tokenizer};
 
 use crate::args::PretrainArgs;
@@ -61,25 +61,43 @@ pub fn lexicon(dir: Option<&Path>) -> Result<Lexicon> {
             )
         })
     };
-    Ok(Lexicon::from_wordnet(&read("index.verb")?, &read("data.verb")?, &read("index.noun")?, &read("data.noun")?))
+    Ok(Lexicon::from_wordnet(
+        &read("index.verb")?,
+        &read("data.verb")?,
+        &read("index.noun")?,
+        &read("data.noun")?,
+    ))
 }
 
 /// Example `i` of the stream as an engine-ready example.
 fn example(generator: &Generator, i: u64) -> Result<Example> {
     let at = Location::line("corpus", i as usize + 1);
-    let conversation = conversation(&at, generator.example(i)).map_err(|e| anyhow!("corpus example {i}: {e}"))?;
-    Ok(Example { at, conversation, acceptable: None, fingerprint: 0 })
+    let conversation =
+        conversation(&at, generator.example(i)).map_err(|e| anyhow!("corpus example {i}: {e}"))?;
+    Ok(Example {
+        at,
+        conversation,
+        acceptable: None,
+        fingerprint: 0,
+    })
 }
 
 /// The rendered text of examples for tokenizer training, with the special
 /// and added tokens taken out (they are whole tokens already).
-fn tokenizer_texts(generator: &Generator, template: &ChatTemplate, n: usize) -> Result<Vec<String>> {
+fn tokenizer_texts(
+    generator: &Generator,
+    template: &ChatTemplate,
+    n: usize,
+) -> Result<Vec<String>> {
     let mut texts = Vec::with_capacity(n);
     for i in 0..n as u64 {
         let ex = example(generator, u64::MAX / 2 + i)?;
         let conv = &ex.conversation;
         let mut text = template.render_conversation(conv, conv.messages.len(), false)?;
-        for t in pretrain::SPECIAL_TOKENS.iter().chain(&pretrain::ADDED_TOKENS) {
+        for t in pretrain::SPECIAL_TOKENS
+            .iter()
+            .chain(&pretrain::ADDED_TOKENS)
+        {
             text = text.replace(t, "\n");
         }
         texts.push(text);
@@ -98,7 +116,8 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
     let generator = Generator::new(a.seed, lexicon(wordnet)?);
     let model_dir = a.out.join("model");
     let state_path = a.out.join("state.json");
-    std::fs::create_dir_all(&model_dir).with_context(|| format!("cannot create {}", model_dir.display()))?;
+    std::fs::create_dir_all(&model_dir)
+        .with_context(|| format!("cannot create {}", model_dir.display()))?;
     let template_json = pretrain::tokenizer_config_json();
     let template = ChatTemplate::from_tokenizer_config(template_json.as_bytes())?;
     let started = Instant::now();
@@ -106,32 +125,69 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
         let state: State = serde_json::from_slice(&io::read(&state_path)?)
             .with_context(|| format!("{} is not a pretraining state", state_path.display()))?;
         if state.seed != a.seed {
-            bail!("{} was made with --seed {}, not {}", state_path.display(), state.seed, a.seed);
+            bail!(
+                "{} was made with --seed {}, not {}",
+                state_path.display(),
+                state.seed,
+                a.seed
+            );
         }
         let tok = io::read(&model_dir.join("tokenizer.json"))?;
         let w = io::read(&a.out.join("checkpoint.safetensors"))?;
         eprintln!("resuming at step {} of {}", state.step, state.steps);
         (state, tok, w)
     } else {
-        eprintln!("training the tokenizer on {} examples", a.tokenizer_examples);
+        eprintln!(
+            "training the tokenizer on {} examples",
+            a.tokenizer_examples
+        );
         let texts = tokenizer_texts(&generator, &template, a.tokenizer_examples)?;
         let tok = pretrain::train_tokenizer(texts.iter(), shape.vocab_size)?;
-        eprintln!("tokenizer trained in {:.1} s", started.elapsed().as_secs_f64());
-        let state = State { step: 0, seed: a.seed, steps: a.steps, elapsed_s: 0.0, tokens: 0, last_loss: f32::NAN };
+        eprintln!(
+            "tokenizer trained in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+        let state = State {
+            step: 0,
+            seed: a.seed,
+            steps: a.steps,
+            elapsed_s: 0.0,
+            tokens: 0,
+            last_loss: f32::NAN,
+        };
         (state, tok, Vec::new())
     };
     let tokenizer = Tokenizer::from_bytes(&tokenizer_json)?;
     if tokenizer.vocab_size() != shape.vocab_size {
-        bail!("tokenizer has {} tokens, the model {}", tokenizer.vocab_size(), shape.vocab_size);
+        bail!(
+            "tokenizer has {} tokens, the model {}",
+            tokenizer.vocab_size(),
+            shape.vocab_size
+        );
     }
-    let id = |t: &str| tokenizer.token_id(t).ok_or_else(|| anyhow!("tokenizer lacks {t}"));
+    let id = |t: &str| {
+        tokenizer
+            .token_id(t)
+            .ok_or_else(|| anyhow!("tokenizer lacks {t}"))
+    };
     let (eos, pad) = (id("<|im_end|>")?, id("<|endoftext|>")?);
     let config_json = shape.config_json(eos, pad);
     let config = LlamaConfig::from_hf_json(config_json.as_bytes())?;
-    let weights = if weights.is_empty() { pretrain::init_safetensors(&config, a.seed)? } else { weights };
-    let model = LlamaForCausalLM::from_safetensors(&config, &SafetensorsWeights::from_bytes(&weights)?, &device)?;
+    let weights = if weights.is_empty() {
+        pretrain::init_safetensors(&config, a.seed)?
+    } else {
+        weights
+    };
+    let model = LlamaForCausalLM::from_safetensors(
+        &config,
+        &SafetensorsWeights::from_bytes(&weights)?,
+        &device,
+    )?;
     io::write(&model_dir.join("config.json"), &(config_json + "\n"))?;
-    io::write(&model_dir.join("tokenizer_config.json"), &(template_json + "\n"))?;
+    io::write(
+        &model_dir.join("tokenizer_config.json"),
+        &(template_json + "\n"),
+    )?;
     io::write_bytes(&model_dir.join("tokenizer.json"), &tokenizer_json)?;
     io::write(
         &a.out.join("pretrain.json"),
@@ -144,7 +200,11 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
         }))? + "\n"),
     )?;
     if a.steps < state.step {
-        bail!("--steps {} is below the checkpoint's step {}", a.steps, state.step);
+        bail!(
+            "--steps {} is below the checkpoint's step {}",
+            a.steps,
+            state.step
+        );
     }
 
     let autodiff = model.device().autodiff();
@@ -168,11 +228,26 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
         .with_context(|| format!("cannot write {}", loss_path.display()))?;
     let (mut step, mut tokens, base_elapsed) = (state.step, state.tokens, state.elapsed_s);
     let mut last_loss = state.last_loss;
-    let save = |model: &LlamaForCausalLM, step: usize, tokens: usize, last_loss: f32, elapsed: f64| -> Result<()> {
+    let save = |model: &LlamaForCausalLM,
+                step: usize,
+                tokens: usize,
+                last_loss: f32,
+                elapsed: f64|
+     -> Result<()> {
         let f32_bytes = model.to_safetensors()?;
-        io::write_bytes(&model_dir.join("model.safetensors"), &pretrain::to_f16(&f32_bytes)?)?;
+        io::write_bytes(
+            &model_dir.join("model.safetensors"),
+            &pretrain::to_f16(&f32_bytes)?,
+        )?;
         io::write_bytes(&a.out.join("checkpoint.safetensors"), &f32_bytes)?;
-        let st = State { step, seed: a.seed, steps: a.steps, elapsed_s: elapsed, tokens, last_loss };
+        let st = State {
+            step,
+            seed: a.seed,
+            steps: a.steps,
+            elapsed_s: elapsed,
+            tokens,
+            last_loss,
+        };
         io::write(&state_path, &(serde_json::to_string_pretty(&st)? + "\n"))
     };
     let run_start = Instant::now();

