@@ -11,6 +11,7 @@
 //! (`chatml-tools.jinja` beside this file). Golden tests against
 //! transformers live in `tests/fixtures/templates/`.
 
+pub mod adapt;
 mod messages;
 pub mod pyjson;
 mod time;
@@ -34,6 +35,9 @@ pub struct ChatTemplate {
     env: Environment<'static>,
     tokens: Map<String, Value>,
     builtin: bool,
+    /// Whether the template renders `tool_calls` itself; if not, the
+    /// conversation is adapted first ([`adapt`]).
+    renders_tools: bool,
     source: String,
 }
 
@@ -64,6 +68,7 @@ impl ChatTemplate {
             env,
             tokens: Map::new(),
             builtin: false,
+            renders_tools: source.contains("tool_calls"),
             source: source.to_string(),
         })
     }
@@ -117,6 +122,12 @@ impl ChatTemplate {
         self
     }
 
+    /// Whether the template renders tool calls itself (else tooltune adapts
+    /// the conversation to Hermes blocks in content, see [`adapt`]).
+    pub fn renders_tools(&self) -> bool {
+        self.renders_tools
+    }
+
     /// Whether this is the built-in template.
     pub fn is_builtin(&self) -> bool {
         self.builtin
@@ -155,8 +166,13 @@ impl ChatTemplate {
         add_generation_prompt: bool,
     ) -> Result<String> {
         let mut ctx = self.tokens.clone();
-        ctx.insert("messages".into(), Value::Array(messages.to_vec()));
-        ctx.insert("tools".into(), tools.cloned().unwrap_or(Value::Null));
+        if self.renders_tools {
+            ctx.insert("messages".into(), Value::Array(messages.to_vec()));
+            ctx.insert("tools".into(), tools.cloned().unwrap_or(Value::Null));
+        } else {
+            ctx.insert("messages".into(), Value::Array(adapt::adapt(messages, tools)));
+            ctx.insert("tools".into(), Value::Null);
+        }
         ctx.insert("documents".into(), Value::Null);
         ctx.insert("add_generation_prompt".into(), add_generation_prompt.into());
         let template = self.env.get_template(NAME).map_err(template_err)?;
