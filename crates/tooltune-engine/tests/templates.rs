@@ -141,7 +141,8 @@ fn every_templates_call_syntax_round_trips_through_the_parser() {
         ("builtin", ChatTemplate::builtin()),
         (
             "qwen2.5",
-            ChatTemplate::new(&std::fs::read_to_string(dir.join("qwen2.5.jinja")).unwrap()).unwrap(),
+            ChatTemplate::new(&std::fs::read_to_string(dir.join("qwen2.5.jinja")).unwrap())
+                .unwrap(),
         ),
         (
             "llama3.1",
@@ -151,12 +152,16 @@ fn every_templates_call_syntax_round_trips_through_the_parser() {
         ),
         (
             "smollm2",
-            ChatTemplate::new(&std::fs::read_to_string(dir.join("smollm2.jinja")).unwrap()).unwrap(),
+            ChatTemplate::new(&std::fs::read_to_string(dir.join("smollm2.jinja")).unwrap())
+                .unwrap(),
         ),
     ];
     let ends = ["<|im_end|>", "<|eot_id|>", "<|eom_id|>"];
     for (name, t) in &templates {
-        for calls in [vec![call(1, "Zürich", 3)], vec![call(1, "Paris", 1), call(2, "Rome", 2)]] {
+        for calls in [
+            vec![call(1, "Zürich", 3)],
+            vec![call(1, "Paris", 1), call(2, "Rome", 2)],
+        ] {
             let prompt = vec![
                 json!({"role": "system", "content": "Route requests."}),
                 json!({"role": "user", "content": "Weather?"}),
@@ -172,7 +177,10 @@ fn every_templates_call_syntax_round_trips_through_the_parser() {
             }
             let rendered = rendered.unwrap_or_else(|e| panic!("{name}: {e}"));
             let head = t.render(&prompt, Some(&tools), true).unwrap();
-            assert!(rendered.starts_with(&head), "{name}: the prompt is a prefix");
+            assert!(
+                rendered.starts_with(&head),
+                "{name}: the prompt is a prefix"
+            );
             let mut answer = rendered[head.len()..].trim_end().to_string();
             for end in ends {
                 if let Some(a) = answer.strip_suffix(end) {

@@ -158,6 +158,10 @@ pub struct ConvertArgs {
     /// With --from bfcl: the possible-answer file.
     #[arg(long)]
     pub answers: Option<PathBuf>,
+    /// BFCL: read a question missing from the answers file as a no-call gold
+    /// (otherwise an error; irrelevance files, named so, always are).
+    #[arg(long)]
+    pub missing_answer_is_no_call: bool,
     /// With --to bfcl: where to write the possible-answer file
     /// (default: possible_answer/<output name> beside the output).
     #[arg(long)]
@@ -215,6 +219,10 @@ pub struct EvalArgs {
     /// BFCL possible-answer file for a BFCL gold.
     #[arg(long)]
     pub answers: Option<PathBuf>,
+    /// BFCL: read a question missing from the answers file as a no-call gold
+    /// (otherwise an error; irrelevance files, named so, always are).
+    #[arg(long)]
+    pub missing_answer_is_no_call: bool,
     /// The gold's format (default: detected from the first line).
     #[arg(long)]
     pub gold_format: Option<String>,

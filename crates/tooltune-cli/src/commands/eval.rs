@@ -37,11 +37,15 @@ pub fn run(a: EvalArgs) -> anyhow::Result<ExitCode> {
     }
     let answers = a.answers.as_deref().map(io::read).transpose()?;
     let answers_name = a.answers.as_deref().map(io::name).unwrap_or_default();
-    let rows = dataset::read(
+    let options = dataset::ReadOptions {
+        missing_answer_is_no_call: a.missing_answer_is_no_call,
+    };
+    let rows = dataset::read_with(
         format,
         &gold_name,
         &gold,
         answers.as_deref().map(|b| (answers_name.as_str(), b)),
+        options,
     )?;
     let mut examples = Vec::with_capacity(rows.len());
     for row in rows {

@@ -282,3 +282,37 @@ fn bad_input_never_panics() {
         text(&o)
     );
 }
+
+#[test]
+fn bfcl_question_missing_from_answers_is_an_error_unless_flagged() {
+    let dir = tmp("missing-answer");
+    std::fs::create_dir_all(&dir).unwrap();
+    let q = dir.join("simple.json");
+    let a = dir.join("answers.json");
+    let p = dir.join("pred.jsonl");
+    std::fs::write(&q, r#"{"id": "simple_9", "question": [[{"role": "user", "content": "x"}]], "function": [{"name": "f", "parameters": {"type": "dict", "properties": {}}}]}"#).unwrap();
+    std::fs::write(&a, r#"{"id": "simple_1", "ground_truth": [{"f": {}}]}"#).unwrap();
+    std::fs::write(&p, r#"{"id": "simple_9", "output": "No tool fits."}"#).unwrap();
+    let args = [
+        "eval",
+        "--gold",
+        s(&q),
+        "--answers",
+        s(&a),
+        "--predictions",
+        s(&p),
+        "--json",
+    ];
+    let o = tooltune(&args);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("simple.json:1") && text(&o).contains("not in the possible-answer file")
+    );
+    let mut flagged = args.to_vec();
+    flagged.push("--missing-answer-is-no-call");
+    let o = tooltune(&flagged);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["tool_name_accuracy"], 1.0);
+    assert_eq!(r["counts"]["gold_no_tool"], 1);
+}

@@ -8,8 +8,8 @@
 //! nothing the user wrote is lost. Unknown keys are kept too.
 
 use crate::call::{Target, ToolCall};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::parse::ParseError;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 /// One conversation (one JSONL line).

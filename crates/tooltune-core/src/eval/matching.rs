@@ -21,7 +21,11 @@ pub enum Mismatch {
     Missing(String),
     /// A different value.
     #[error("argument `{key}`: got {got}, expected {want}")]
-    Value { key: String, got: Value, want: Value },
+    Value {
+        key: String,
+        got: Value,
+        want: Value,
+    },
     /// A value outside BFCL's acceptable list.
     #[error("argument `{key}`: got {got}, acceptable {acceptable}")]
     NotAcceptable {

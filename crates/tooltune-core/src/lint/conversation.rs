@@ -2,8 +2,8 @@
 
 use super::{Problem, Severity};
 use crate::call::Target;
-use crate::parse::ParseError;
 use crate::dataset::{Example, Role};
+use crate::parse::ParseError;
 use crate::{Catalogue, ToolCall};
 use std::collections::HashMap;
 

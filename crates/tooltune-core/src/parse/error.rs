@@ -42,10 +42,7 @@ pub enum ParseError {
     NoToolWithCalls,
     /// A required key is absent; `what` names the object.
     #[error("{}", missing_text(key, what))]
-    MissingKey {
-        key: &'static str,
-        what: Object,
-    },
+    MissingKey { key: &'static str, what: Object },
     /// A key the object does not have.
     #[error("unexpected key {key:?}{}", what.suffix())]
     UnexpectedKey { key: String, what: Object },

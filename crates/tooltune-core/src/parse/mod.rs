@@ -382,7 +382,11 @@ mod tests {
             ("[TOOL_CALLS] [{}]", Attempt::MistralToolCalls),
             ("Here:\n```json\n{}\n```", Attempt::CodeFence),
         ] {
-            assert_eq!(parse(text, Mode::Chat), Err(ParseError::Attempt(want)), "{text}");
+            assert_eq!(
+                parse(text, Mode::Chat),
+                Err(ParseError::Attempt(want)),
+                "{text}"
+            );
         }
         assert!(matches!(
             parse("The capital of France is Paris (in Europe).", Mode::Chat),

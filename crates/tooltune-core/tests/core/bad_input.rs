@@ -201,7 +201,10 @@ fn router_data_is_checked_as_router_data() {
     for (i, row) in rows.iter().enumerate().skip(1) {
         match row {
             Err(tooltune_core::Error::Gold { at, path, .. }) => {
-                assert_eq!((at.line, path.as_str()), (Some(i + 1), "messages[1].content"));
+                assert_eq!(
+                    (at.line, path.as_str()),
+                    (Some(i + 1), "messages[1].content")
+                );
             }
             other => panic!("line {}: {other:?}", i + 1),
         }
@@ -216,13 +219,37 @@ fn bfcl_question_missing_from_answers_is_an_error_not_a_no_call() {
     use tooltune_core::dataset::{Format, ReadOptions, read, read_with};
     let q = r#"{"id": "simple_9", "question": [[{"role": "user", "content": "x"}]], "function": [{"name": "f", "parameters": {"type": "dict", "properties": {}}}]}"#;
     let answers = br#"{"id": "simple_1", "ground_truth": [{"f": {}}]}"#;
-    let rows = read(Format::Bfcl, "simple.json", q.as_bytes(), Some(("ans.json", answers))).unwrap();
+    let rows = read(
+        Format::Bfcl,
+        "simple.json",
+        q.as_bytes(),
+        Some(("ans.json", answers)),
+    )
+    .unwrap();
     let err = rows[0].as_ref().unwrap_err().to_string();
-    assert!(err.contains("simple.json:1") && err.contains("not in the possible-answer file"), "{err}");
-    let opts = ReadOptions { missing_answer_is_no_call: true };
-    let rows = read_with(Format::Bfcl, "simple.json", q.as_bytes(), Some(("ans.json", answers)), opts).unwrap();
+    assert!(
+        err.contains("simple.json:1") && err.contains("not in the possible-answer file"),
+        "{err}"
+    );
+    let opts = ReadOptions {
+        missing_answer_is_no_call: true,
+    };
+    let rows = read_with(
+        Format::Bfcl,
+        "simple.json",
+        q.as_bytes(),
+        Some(("ans.json", answers)),
+        opts,
+    )
+    .unwrap();
     assert!(rows[0].is_ok());
     // An irrelevance file, by name, needs no answers.
-    let rows = read(Format::Bfcl, "BFCL_v4_irrelevance.json", q.as_bytes(), Some(("ans.json", answers))).unwrap();
+    let rows = read(
+        Format::Bfcl,
+        "BFCL_v4_irrelevance.json",
+        q.as_bytes(),
+        Some(("ans.json", answers)),
+    )
+    .unwrap();
     assert!(rows[0].is_ok());
 }

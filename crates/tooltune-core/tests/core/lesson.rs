@@ -6,10 +6,10 @@
 use crate::common::*;
 use serde_json::Value;
 use std::sync::Arc;
+use tooltune_core::Catalogue;
 use tooltune_core::dataset::Format;
 use tooltune_core::error::Location;
 use tooltune_core::eval::{self, CatalogueCache, MatchMode};
-use tooltune_core::Catalogue;
 
 #[test]
 fn four_metrics_equal_the_lessons_eval_router() {
@@ -23,17 +23,24 @@ fn four_metrics_equal_the_lessons_eval_router() {
     let gold: String = rows
         .iter()
         .map(|r| {
-            let row = serde_json::json!({"id": r["id"], "prompt": r["prompt"], "target": r["target"]});
+            let row =
+                serde_json::json!({"id": r["id"], "prompt": r["prompt"], "target": r["target"]});
             row.to_string() + "\n"
         })
         .collect();
     let ex = examples(Format::RouterGold, "pairs.jsonl", gold.as_bytes(), None);
     let tools: Value = serde_json::from_slice(&read(&dir.join("tools.json"))).unwrap();
-    let catalogue = Arc::new(Catalogue::from_value(&Location::whole("tools.json"), &tools).unwrap());
+    let catalogue =
+        Arc::new(Catalogue::from_value(&Location::whole("tools.json"), &tools).unwrap());
     let items = eval::items(&ex, Some(&catalogue), &mut CatalogueCache::default()).unwrap();
     let pairs: Vec<(String, String)> = rows
         .iter()
-        .map(|r| (r["id"].as_str().unwrap().to_string(), r["output"].as_str().unwrap().to_string()))
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap().to_string(),
+                r["output"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
     let report = eval::evaluate(&items, &predictions(&pairs), MatchMode::Exact).unwrap();
 
@@ -65,15 +72,23 @@ fn four_metrics_equal_the_lessons_eval_router() {
         assert!((a - b).abs() < 1e-12, "ours {ours:?}, lesson {lesson:?}");
     }
     // call_accuracy: exact calls over gold calls, counted here by hand.
-    let gold_calls = rows.iter().filter(|r| r["target"]["tool"] != "no_tool").count();
+    let gold_calls = rows
+        .iter()
+        .filter(|r| r["target"]["tool"] != "no_tool")
+        .count();
     let right = rows
         .iter()
         .zip(&report.outcomes)
         .filter(|(r, o)| {
             r["target"]["tool"] != "no_tool"
                 && o.valid
-                && serde_json::from_str::<Value>(r["output"].as_str().unwrap()).ok().as_ref()
-                    .is_some_and(|v| v["tool"] == r["target"]["tool"] && v["arguments"] == r["target"]["arguments"])
+                && serde_json::from_str::<Value>(r["output"].as_str().unwrap())
+                    .ok()
+                    .as_ref()
+                    .is_some_and(|v| {
+                        v["tool"] == r["target"]["tool"]
+                            && v["arguments"] == r["target"]["arguments"]
+                    })
         })
         .count();
     assert_eq!(report.counts.gold_calls, gold_calls);

@@ -7,6 +7,6 @@ mod bfcl;
 mod corruption;
 mod formats;
 mod lesson;
-mod near_miss;
 mod lint;
+mod near_miss;
 mod split;

@@ -40,10 +40,7 @@ fn parser_reads_attempts_as_invalid_and_declines_as_no_tool() {
         // In chat mode the reason names the attempt (or the broken JSON / block).
         let err = parse(text, Mode::Chat).unwrap_err();
         assert!(
-            matches!(
-                err.root(),
-                ParseError::Attempt(_) | ParseError::Json(_)
-            ),
+            matches!(err.root(), ParseError::Attempt(_) | ParseError::Json(_)),
             "{text:?}: {err}"
         );
     }
@@ -68,7 +65,12 @@ fn no_tool_gold(n: usize) -> Vec<eval::Item> {
                 + "\n"
         })
         .collect();
-    items(&examples(Format::OpenAi, "gold.jsonl", lines.as_bytes(), None))
+    items(&examples(
+        Format::OpenAi,
+        "gold.jsonl",
+        lines.as_bytes(),
+        None,
+    ))
 }
 
 #[test]
@@ -109,7 +111,12 @@ fn attempts_as_gold_content_are_lint_errors_and_evaluation_errors() {
     };
     for text in &attempts {
         let bytes = line(text);
-        let report = lint::lint("gold.jsonl", bytes.as_bytes(), None, &lint::Options::default());
+        let report = lint::lint(
+            "gold.jsonl",
+            bytes.as_bytes(),
+            None,
+            &lint::Options::default(),
+        );
         let codes: Vec<&str> = report.problems.iter().map(|p| p.code).collect();
         assert!(
             codes.contains(&"call_attempt_in_gold") || codes.contains(&"bad_router_object"),

@@ -170,7 +170,10 @@ impl ChatTemplate {
             ctx.insert("messages".into(), Value::Array(messages.to_vec()));
             ctx.insert("tools".into(), tools.cloned().unwrap_or(Value::Null));
         } else {
-            ctx.insert("messages".into(), Value::Array(adapt::adapt(messages, tools)));
+            ctx.insert(
+                "messages".into(),
+                Value::Array(adapt::adapt(messages, tools)),
+            );
             ctx.insert("tools".into(), Value::Null);
         }
         ctx.insert("documents".into(), Value::Null);
