@@ -38,12 +38,7 @@ pub fn run(run: &Path, data: &Path, a: &EvalArgs) -> Result<ExitCode> {
         mode,
         a.batch_size,
     )?;
-    if a.json {
-        io::print(&(serde_json::to_string_pretty(&report)? + "\n"))?;
-    } else {
-        io::print(&report.to_text(a.show_failures))?;
-    }
-    Ok(ExitCode::SUCCESS)
+    print_report(&report, a)
 }
 
 /// Zero-shot: the bare model of `dir` (or `builtin`) answers `data`, whose
@@ -66,8 +61,13 @@ pub fn run_base(dir: &Path, data: &Path, a: &EvalArgs) -> Result<ExitCode> {
         mode,
         a.batch_size,
     )?;
+    print_report(&report, a)
+}
+
+/// The report as JSON (`--json`) or text, as `eval --gold` prints it.
+fn print_report(report: &tooltune_core::eval::Report, a: &EvalArgs) -> Result<ExitCode> {
     if a.json {
-        io::print(&(serde_json::to_string_pretty(&report)? + "\n"))?;
+        io::print(&(serde_json::to_string_pretty(report)? + "\n"))?;
     } else {
         io::print(&report.to_text(a.show_failures))?;
     }

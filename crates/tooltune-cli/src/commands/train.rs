@@ -18,21 +18,12 @@ use crate::{io, model};
 /// full fine-tune at 2e-3 (measured in MODEL.md); with `--lora`, LoRA on all
 /// seven projections at 2e-3.
 const BUILTIN_LR: f64 = 2e-3;
-const BUILTIN_TARGETS: &[&str] = &[
-    "q_proj",
-    "k_proj",
-    "v_proj",
-    "o_proj",
-    "gate_proj",
-    "up_proj",
-    "down_proj",
-];
 
 fn config(a: &TrainArgs) -> Result<TrainConfig> {
     let builtin = model::is_builtin(&a.model.model);
     let targets: Vec<&str> = match &a.target_modules {
         Some(t) => t.iter().map(|s| s.trim()).collect(),
-        None if builtin => BUILTIN_TARGETS.to_vec(),
+        None if builtin => tooltune_engine::lora::PROJECTIONS.to_vec(),
         None => vec!["q_proj", "v_proj"],
     };
     let c = TrainConfig {
