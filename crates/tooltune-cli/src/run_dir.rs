@@ -9,8 +9,11 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tooltune_core::Catalogue;
+use tooltune_core::dataset::Example;
 use tooltune_core::error::Location;
 use tooltune_core::parse::Mode;
+use tooltune_core::prompt::PromptContext;
+use tooltune_engine::assistant::{EvalSet, prompt_ids};
 use tooltune_engine::train::{TrainConfig, Tuning};
 use tooltune_engine::{ChatTemplate, LlamaForCausalLM, Tokenizer};
 
@@ -59,6 +62,17 @@ impl RunInfo {
         }
     }
 
+    /// What every prompt of this run is built from (`route`, `eval --run`,
+    /// evaluation during training): the training data's system prompt and
+    /// catalogue, rendered when the training lines carried `tools`.
+    pub fn prompt_context(&self) -> PromptContext {
+        PromptContext {
+            system: self.system.clone(),
+            tools: self.tools.clone(),
+            tools_in_prompt: self.tools_in_prompt,
+        }
+    }
+
     /// The run's catalogue, compiled.
     pub fn catalogue(&self, dir: &Path) -> Result<Option<Arc<Catalogue>>> {
         self.tools
@@ -78,6 +92,8 @@ impl RunInfo {
 
 /// A run loaded for generation.
 pub struct Run {
+    /// The run's folder.
+    pub dir: PathBuf,
     /// `run.json`.
     pub info: RunInfo,
     /// The fine-tuned model.
@@ -88,6 +104,35 @@ pub struct Run {
     pub template: ChatTemplate,
     /// Ids ending a turn.
     pub stop: Vec<u32>,
+}
+
+impl Run {
+    /// The prompt ids of one request, as `route` sends it.
+    pub fn request_prompt(&self, request: &str) -> Result<Vec<u32>> {
+        let prompt = self.info.prompt_context().request(request);
+        Ok(prompt_ids(&self.template, &self.tokenizer, &prompt)?)
+    }
+
+    /// Every assistant turn of `examples` with its prompt, as `eval --run`
+    /// scores them: items are checked against `tools` when given, else
+    /// against the run's catalogue where a line carries none.
+    pub fn eval_set(&self, examples: &[Example], tools: Option<Arc<Catalogue>>) -> Result<EvalSet> {
+        let tools = match tools {
+            Some(t) => Some(t),
+            None if examples.iter().any(|e| e.conversation.tools.is_none()) => {
+                self.info.catalogue(&self.dir)?
+            }
+            None => None,
+        };
+        let context = self.info.prompt_context();
+        Ok(EvalSet::new(
+            examples,
+            tools.as_ref(),
+            &context,
+            &self.template,
+            &self.tokenizer,
+        )?)
+    }
 }
 
 /// Reads `run.json` and loads the model with its adapter (or full weights).
@@ -107,10 +152,98 @@ pub fn load(dir: &Path) -> Result<Run> {
     let text = model::load_text(&info.model)?;
     let stop = tooltune_engine::assistant::stop_ids(&model, &text.tokenizer, &text.template);
     Ok(Run {
+        dir: dir.to_path_buf(),
         info,
         model,
         tokenizer: text.tokenizer,
         template: text.template,
         stop,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tooltune_core::dataset::{self, Format};
+    use tooltune_engine::train::mask_example;
+
+    const TOOLS: &str = r#"[{"type": "function", "function": {"name": "track_order",
+        "description": "Where an order is.", "parameters": {"type": "object",
+        "properties": {"order_id": {"type": "string"}}, "required": ["order_id"]}}}]"#;
+
+    /// A run of the built-in model whose training data had `system` and,
+    /// when `tools_in_prompt`, `tools` on every line.
+    fn builtin_run(tools_in_prompt: bool) -> Run {
+        let dir = Path::new(tooltune_engine::builtin::NAME);
+        let text = model::load_text(dir).expect("text");
+        let device = tooltune_engine::backend_device("cpu").expect("cpu");
+        let model = model::load_model(dir, None, &device).expect("model");
+        let stop = tooltune_engine::assistant::stop_ids(&model, &text.tokenizer, &text.template);
+        let info = RunInfo {
+            tooltune_version: "test".into(),
+            model: dir.into(),
+            train_data: "train.jsonl".into(),
+            eval_data: None,
+            backend: "cpu".into(),
+            tools: Some(serde_json::from_str(TOOLS).expect("tools")),
+            tools_in_prompt,
+            system: Some("You route support requests.".into()),
+            output_mode: "chat".into(),
+            config: TrainConfig::default(),
+            examples: 1,
+            steps: 0,
+            final_loss: None,
+            stopped: None,
+        };
+        Run {
+            dir: "test-run".into(),
+            info,
+            model,
+            tokenizer: text.tokenizer,
+            template: text.template,
+            stop,
+        }
+    }
+
+    fn example(line: &str) -> Example {
+        let rows =
+            dataset::read(Format::OpenAi, "test.jsonl", line.as_bytes(), None).expect("reads");
+        rows.into_iter()
+            .next()
+            .expect("one line")
+            .expect("a good line")
+    }
+
+    /// `route` (`request_prompt`) and `eval --run` (`eval_set`) give the same
+    /// tokens for the same request, whether the test line carries the run's
+    /// system prompt and catalogue itself or leaves them to the run; and
+    /// training renders that same prompt before the answer it learns.
+    #[test]
+    fn route_eval_and_training_share_one_prompt() {
+        for tools_in_prompt in [true, false] {
+            let run = builtin_run(tools_in_prompt);
+            let routed = run.request_prompt("Where is ORD-7?").expect("route prompt");
+            let bare = example(
+                r#"{"messages": [{"role": "user", "content": "Where is ORD-7?"}, {"role": "assistant", "content": "Let me check."}]}"#,
+            );
+            let compact: serde_json::Value = serde_json::from_str(TOOLS).expect("tools");
+            let tools = if tools_in_prompt {
+                format!(r#", "tools": {compact}"#)
+            } else {
+                String::new()
+            };
+            let full = example(&format!(
+                r#"{{"messages": [{{"role": "system", "content": "You route support requests."}}, {{"role": "user", "content": "Where is ORD-7?"}}, {{"role": "assistant", "content": "Let me check."}}]{tools}}}"#
+            ));
+            let set = run.eval_set(&[bare, full.clone()], None).expect("eval set");
+            assert_eq!(set.prompts[0], routed, "tools_in_prompt={tools_in_prompt}");
+            assert_eq!(set.prompts[1], routed, "tools_in_prompt={tools_in_prompt}");
+            let trained = mask_example(&run.template, &run.tokenizer, &full).expect("masks");
+            assert_eq!(&trained.ids[..routed.len()], &routed[..]);
+            assert!(!trained.trained[routed.len() - 1] && trained.trained[routed.len()]);
+            let text = run.tokenizer.decode(&routed).expect("decodes");
+            assert!(text.contains("You route support requests."), "{text}");
+            assert_eq!(text.contains("track_order"), tools_in_prompt, "{text}");
+        }
+    }
 }

@@ -18,6 +18,7 @@ pub mod json;
 pub mod lint;
 mod par;
 pub mod parse;
+pub mod prompt;
 
 pub use call::{Target, ToolCall};
 pub use catalogue::Catalogue;

@@ -5,11 +5,11 @@
 
 use std::sync::Arc;
 
-use serde_json::Value;
 use tooltune_core::Catalogue;
 use tooltune_core::dataset::Example;
 use tooltune_core::error::Location;
 use tooltune_core::eval::{self, CatalogueCache, Item, MatchMode, Prediction, Report};
+use tooltune_core::prompt::{Prompt, PromptContext};
 
 use crate::chat::{ChatTemplate, messages_value};
 use crate::decode::{GenerateConfig, generate, generate_batch};
@@ -35,16 +35,16 @@ pub fn stop_ids(
     ids
 }
 
-/// The prompt ids of the next assistant turn after `messages`.
+/// The prompt ids of the next assistant turn: `prompt` (from a
+/// [`PromptContext`], the one place prompts are decided) rendered with the
+/// chat template and its generation prompt.
 pub fn prompt_ids(
     template: &ChatTemplate,
     tokenizer: &Tokenizer,
-    messages: &[Value],
-    tools: Option<&Value>,
+    prompt: &Prompt,
 ) -> Result<Vec<u32>> {
-    Ok(tokenizer
-        .encode(&template.render(messages, tools, true)?)?
-        .ids)
+    let text = template.render(&prompt.messages, prompt.tools.as_ref(), true)?;
+    Ok(tokenizer.encode(&text)?.ids)
 }
 
 /// A greedy continuation: its ids (the stop token included) and its text
@@ -107,11 +107,13 @@ pub struct EvalSet {
 }
 
 impl EvalSet {
-    /// Builds items (`tools` overrides the examples' own catalogues) and
-    /// renders each turn's prompt with the examples' own `tools`.
+    /// Builds items (`tools` overrides the examples' own catalogues when
+    /// scoring) and renders each turn's prompt as `context` decides
+    /// ([`PromptContext::turn`]).
     pub fn new(
         examples: &[Example],
         tools: Option<&Arc<Catalogue>>,
+        context: &PromptContext,
         template: &ChatTemplate,
         tokenizer: &Tokenizer,
     ) -> Result<Self> {
@@ -126,13 +128,8 @@ impl EvalSet {
                 turns
             };
             for end in ends {
-                let messages = messages_value(conv, end);
-                prompts.push(prompt_ids(
-                    template,
-                    tokenizer,
-                    &messages,
-                    conv.tools.as_ref(),
-                )?);
+                let prompt = context.turn(messages_value(conv, end), conv.tools.as_ref());
+                prompts.push(prompt_ids(template, tokenizer, &prompt)?);
             }
         }
         Ok(Self { items, prompts })
@@ -169,16 +166,24 @@ pub fn evaluate(
         max_new_tokens,
         batch_size,
     )?;
-    let predictions: Vec<Prediction> = completions
-        .into_iter()
+    let outputs: Vec<String> = completions.into_iter().map(|(_, text)| text).collect();
+    let report = score(set, &outputs, mode)?;
+    Ok((report, outputs))
+}
+
+/// Scores `outputs` (one per item of `set`, in order) with the four-metric
+/// evaluator: [`evaluate`]'s scoring, for callers that generate in their
+/// own way (the browser worker, asynchronously).
+pub fn score(set: &EvalSet, outputs: &[String], mode: MatchMode) -> Result<Report> {
+    let predictions: Vec<Prediction> = outputs
+        .iter()
         .zip(&set.items)
         .enumerate()
-        .map(|(i, ((_, output), item))| Prediction {
+        .map(|(i, (output, item))| Prediction {
             id: Some(item.id.clone()),
-            output,
+            output: output.clone(),
             at: Location::line("generated", i + 1),
         })
         .collect();
-    let report = eval::evaluate(&set.items, &predictions, mode)?;
-    Ok((report, predictions.into_iter().map(|p| p.output).collect()))
+    Ok(eval::evaluate(&set.items, &predictions, mode)?)
 }

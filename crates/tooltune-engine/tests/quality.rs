@@ -11,6 +11,7 @@ use tooltune_core::Catalogue;
 use tooltune_core::dataset::{Example, Format};
 use tooltune_core::error::Location;
 use tooltune_core::eval::MatchMode;
+use tooltune_core::prompt::PromptContext;
 use tooltune_engine::assistant::{DEFAULT_BATCH_SIZE, EvalSet, evaluate, stop_ids};
 use tooltune_engine::chat::ChatTemplate;
 use tooltune_engine::train::{self, TrainConfig, Tuning, mask_example};
@@ -147,7 +148,14 @@ fn full_fine_tune_reaches_low_loss_and_all_valid_calls() {
         line: None,
     };
     let cat = Arc::new(Catalogue::from_value(&at, &catalogue()).expect("catalogue"));
-    let set = EvalSet::new(&examples, Some(&cat), &template, &tok).expect("eval set");
+    let set = EvalSet::new(
+        &examples,
+        Some(&cat),
+        &PromptContext::as_given(),
+        &template,
+        &tok,
+    )
+    .expect("eval set");
     let stop = stop_ids(&out.model, &tok, &template);
     let (report, outputs) = evaluate(
         &out.model,

@@ -4,14 +4,15 @@
 //! adapter factors.
 
 use tooltune_engine::EngineError;
-use tooltune_engine::burn::module::Module;
+use tooltune_engine::burn::module::{Module, ModuleVisitor, Param};
+use tooltune_engine::burn::tensor::Tensor;
 use tooltune_engine::chat::ChatTemplate;
 use tooltune_engine::lora::{LoraSettings, load_peft_adapter, save_peft_adapter};
 use tooltune_engine::train::{self, MaskedExample, TrainConfig, Tuning, mask_example};
 
 use tooltune_engine::burn::tensor::Device;
 
-use crate::common::{device, load_model, load_model_on, read_jsonl, tokenizer};
+use crate::common::{device, load_model, load_model_on, max_diff, read_jsonl, tokenizer};
 
 fn tiny_data() -> Vec<MaskedExample> {
     let cities = [
@@ -148,28 +149,88 @@ fn grad_accum_gives_the_unsplit_first_loss() {
     assert!((whole[1] - split[1]).abs() < 1e-4, "{whole:?} vs {split:?}");
 }
 
+/// Every float parameter's stored value by module path, adapter factors
+/// left out; `Param::base`, so an attached adapter is not folded in.
+#[derive(Default)]
+struct BaseWeights {
+    path: Vec<String>,
+    values: Vec<(String, Vec<f32>)>,
+}
+
+impl ModuleVisitor for BaseWeights {
+    fn enter_module(&mut self, name: &str, _container_type: &str) {
+        self.path.push(name.to_string());
+    }
+
+    fn exit_module(&mut self, _name: &str, _container_type: &str) {
+        self.path.pop();
+    }
+
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        let key = self.path.join(".");
+        if !key.contains(".lora.") {
+            let data = param.base().into_data();
+            self.values
+                .push((key, data.try_to_vec::<f32>().expect("f32")));
+        }
+    }
+}
+
+fn base_weights(model: &tooltune_engine::LlamaForCausalLM) -> Vec<(String, Vec<f32>)> {
+    let mut v = BaseWeights::default();
+    model.visit(&mut v);
+    v.values
+}
+
 #[test]
 fn lora_trains_only_adapters_and_saves_them() {
     let cfg = config(1);
-    let base = load_model("llama-gqa");
-    let model = train::prepare(base, &cfg.tuning, 1).expect("adapters");
+    let settings = LoraSettings::new(4, 8.0, &["q_proj", "v_proj"]);
+    let model = train::prepare(load_model("llama-gqa"), &cfg.tuning, 1).expect("adapters");
     let before = save_peft_adapter(&model).expect("saves");
     let out = train::train(model, &tiny_data(), 0, &cfg, None, &mut ()).expect("trains");
     let after = save_peft_adapter(&out.model).expect("saves");
     assert_ne!(before, after, "the adapter changed");
-    // The base is untouched: merging a zero adapter back gives the fixture.
-    let fresh = load_model("llama-gqa").to_safetensors().expect("bytes");
-    let trained_base = tooltune_engine::lora::merge_lora(
-        load_peft_adapter(
-            load_model("llama-gqa"),
-            &LoraSettings::new(4, 8.0, &["q_proj", "v_proj"]).to_peft_config_json(None),
-            &before,
-        )
-        .expect("loads")
-        .0,
+
+    // The base weights after training are the file's, bit for bit.
+    let file = base_weights(&load_model("llama-gqa"));
+    let trained = base_weights(&out.model);
+    assert!(file.len() > 10, "{} tensors", file.len());
+    assert_eq!(
+        file.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+        trained.iter().map(|(k, _)| k).collect::<Vec<_>>()
     );
-    // B = 0 at start, so merging the fresh adapter leaves the weights as they were.
-    assert_eq!(trained_base.to_safetensors().expect("bytes"), fresh);
+    for ((key, want), (_, got)) in file.iter().zip(&trained) {
+        assert!(want == got, "{key} changed in training");
+    }
+
+    // The file's base plus the saved adapter, reloaded, is the trained model.
+    let (reloaded, _) = load_peft_adapter(
+        load_model("llama-gqa"),
+        &settings.to_peft_config_json(None),
+        &after,
+    )
+    .expect("loads");
+    let (fresh, _) = load_peft_adapter(
+        load_model("llama-gqa"),
+        &settings.to_peft_config_json(None),
+        &before,
+    )
+    .expect("loads");
+    let ids = &tiny_data()[3].ids;
+    let want = out.model.logits(ids).expect("forward");
+    let got = reloaded.logits(ids).expect("forward");
+    let worst = max_diff(&want, &got);
+    assert!(
+        worst < 1e-5,
+        "reloaded adapter: max |logits diff| = {worst:.3e}"
+    );
+    // ... and the adapter matters: the untrained one gives other logits.
+    let moved = max_diff(&want, &fresh.logits(ids).expect("forward"));
+    assert!(
+        moved > 1e-2,
+        "training moved the logits by only {moved:.3e}"
+    );
 }
 
 #[test]

@@ -22,6 +22,7 @@ mod error;
 pub mod generate;
 pub mod protocol;
 pub mod share;
+pub mod training;
 pub mod verdict;
 mod workspace;
 

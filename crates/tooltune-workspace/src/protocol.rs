@@ -3,13 +3,15 @@
 //! enums: the page sends [`Request`]s, the worker answers with [`Event`]s.
 //! Both are serde enums, sent as JSON; a model's files travel beside a
 //! [`Request::LoadModel`] as byte buffers (in `files` order), not in the
-//! JSON. Training and evaluation (issue 11) add their requests and
-//! progress events here.
+//! JSON. Training streams its progress as events, one per step and one
+//! per evaluation.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::workspace::OutputStyle;
+use tooltune_core::prompt::PromptContext;
+
+use crate::workspace::{OutputStyle, TrainSettings};
 
 /// What the page asks of the engine worker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -38,17 +40,77 @@ pub enum Request {
     Route {
         /// Echoed in the answer.
         id: u64,
-        /// The system prompt (left out when empty).
-        system_prompt: String,
+        /// System prompt and catalogue, as [`Workspace::prompt_context`]
+        /// decides them (the CLI's runs decide them the same way).
+        ///
+        /// [`Workspace::prompt_context`]: crate::Workspace::prompt_context
+        context: PromptContext,
         /// The user's request.
         request: String,
-        /// OpenAI tools rendered into the prompt, or none.
-        tools: Option<Value>,
         /// How the answer is written (for the record; parsing is the page's).
         output_style: OutputStyle,
         /// Token budget of the answer.
         max_new_tokens: usize,
+        /// Answer with the fine-tuned model (once training has made one)
+        /// instead of the base.
+        #[serde(default)]
+        tuned: bool,
     },
+    /// Fine-tune the loaded model with LoRA on `train` and evaluate on
+    /// `test` before training (the baseline) and after each epoch. Answered
+    /// by [`Event::TrainStarted`], then [`Event::TrainStep`] per optimiser
+    /// step and [`Event::Evaluated`] per evaluation, and [`Event::TrainDone`].
+    Train {
+        /// Echoed in every event of the run.
+        id: u64,
+        /// Hyper-parameters.
+        settings: TrainSettings,
+        /// Seeds adapters, shuffling and dropout.
+        seed: u64,
+        /// Training lines (OpenAI chat JSON, as exported).
+        train: Vec<Value>,
+        /// Held-out lines, scored with the four metrics.
+        test: Vec<Value>,
+        /// How prompts are built (as try-it builds them).
+        context: PromptContext,
+        /// How answers are written and parsed.
+        output_style: OutputStyle,
+    },
+    /// Stop the run `id` after its current step; the adapter so far is kept.
+    StopTraining {
+        /// The run's id.
+        id: u64,
+    },
+}
+
+/// The four metrics and `call_accuracy` of one evaluation.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Metrics {
+    /// Items scored.
+    pub n: usize,
+    /// Outputs that parse, name a catalogue tool or no_tool, and validate.
+    pub valid_tool_call_rate: f64,
+    /// Valid outputs naming the gold tool (or no_tool), over valid outputs.
+    pub tool_name_accuracy: f64,
+    /// Valid outputs with the gold tool and arguments, over valid outputs.
+    pub argument_match_accuracy: f64,
+    /// Gold no_tool items where the model called a tool.
+    pub false_tool_call_rate: f64,
+    /// Exactly right calls over items whose gold is a call.
+    pub call_accuracy: f64,
+}
+
+/// One held-out item the model got wrong.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Failure {
+    /// The user's request.
+    pub request: String,
+    /// The gold answer, one line.
+    pub gold: String,
+    /// What the model wrote.
+    pub output: String,
+    /// Why it is wrong.
+    pub reason: String,
 }
 
 /// What the engine worker reports.
@@ -81,6 +143,66 @@ pub enum Event {
         new_tokens: usize,
         /// Wall time of tokenising and generating, milliseconds.
         ms: f64,
+    },
+    /// Training has begun.
+    TrainStarted {
+        /// The run's id.
+        id: u64,
+        /// Optimiser steps of the whole run.
+        total_steps: usize,
+        /// Training examples, and the tokens training learns from.
+        examples: usize,
+        /// Trained (assistant) tokens over all training examples.
+        trained_tokens: usize,
+        /// Held-out items scored at each evaluation.
+        test_items: usize,
+        /// Backend that trains.
+        backend: String,
+    },
+    /// One optimiser step.
+    TrainStep {
+        /// The run's id.
+        id: u64,
+        /// 1-based step.
+        step: usize,
+        /// 1-based epoch.
+        epoch: usize,
+        /// Mean loss over the step's trained tokens.
+        loss: f32,
+        /// Learning rate used.
+        lr: f64,
+        /// Input tokens per second so far.
+        tokens_per_sec: f64,
+        /// Seconds spent in training steps so far.
+        elapsed_s: f64,
+    },
+    /// An evaluation on the held-out lines (step 0: before training).
+    Evaluated {
+        /// The run's id.
+        id: u64,
+        /// Steps taken when it ran.
+        step: usize,
+        /// The scores.
+        metrics: Metrics,
+        /// Confusion counts: gold label → predicted label → count (labels
+        /// are tool names, `no_tool`, and `invalid` for predictions).
+        confusion: Vec<(String, String, usize)>,
+        /// Items the model got wrong (the first few).
+        failures: Vec<Failure>,
+        /// Seconds the evaluation took.
+        seconds: f64,
+    },
+    /// The run has ended: finished, stopped by the user, or stopped on a
+    /// non-finite loss (`error`, keeping the last good adapter).
+    TrainDone {
+        /// The run's id.
+        id: u64,
+        /// Steps taken.
+        steps: usize,
+        /// Whether the user stopped it.
+        stopped: bool,
+        /// Why training ended early, if it failed.
+        error: Option<String>,
     },
     /// A request failed; `id` names it when it had one.
     Failed {
@@ -133,11 +255,11 @@ mod tests {
     fn messages_round_trip_as_tagged_json() {
         let r = Request::Route {
             id: 3,
-            system_prompt: "s".into(),
+            context: PromptContext::default(),
             request: "where is ORD-1?".into(),
-            tools: None,
             output_style: OutputStyle::Router,
             max_new_tokens: 64,
+            tuned: false,
         };
         let text = serde_json::to_string(&r).unwrap();
         assert!(text.starts_with(r#"{"kind":"route","id":3"#), "{text}");

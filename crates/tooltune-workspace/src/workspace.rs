@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tooltune_core::parse::Mode;
+use tooltune_core::prompt::PromptContext;
 
 use crate::dataset::Row;
 use crate::error::{Result, WorkspaceError};
@@ -60,7 +61,7 @@ impl Default for Workspace {
             system_prompt: EXAMPLE_SYSTEM.into(),
             output_style: OutputStyle::default(),
             model: ModelRef::default(),
-            train: TrainSettings::default(),
+            train: TrainSettings::builtin(),
             seed: 0,
             view: ViewFlags::default(),
         }
@@ -90,6 +91,11 @@ impl OutputStyle {
             OutputStyle::Router => Mode::Json,
             OutputStyle::ToolCalls => Mode::Chat,
         }
+    }
+
+    /// Whether the catalogue is rendered into the prompt.
+    pub fn tools_in_prompt(self) -> bool {
+        self == OutputStyle::ToolCalls
     }
 
     /// The name used in `run.json`'s `output_mode`.
@@ -159,6 +165,30 @@ impl Default for TrainSettings {
     }
 }
 
+impl TrainSettings {
+    /// Defaults for the built-in model (the page's default model), as the
+    /// CLI's `train --model builtin --lora` picks them: the lesson's
+    /// settings (tuned for 0.5-1.5 B models) barely move a 4.5 M-parameter
+    /// model, so LoRA goes on all seven projections at 2e-3.
+    pub fn builtin() -> Self {
+        Self {
+            lr: 2e-3,
+            target_modules: [
+                "q_proj",
+                "k_proj",
+                "v_proj",
+                "o_proj",
+                "gate_proj",
+                "up_proj",
+                "down_proj",
+            ]
+            .map(String::from)
+            .to_vec(),
+            ..Self::default()
+        }
+    }
+}
+
 /// Which panels are hidden, and presenter mode (large type, controls
 /// hidden), as TensorFlow Playground's hide flags.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -174,11 +204,24 @@ pub struct ViewFlags {
     pub hide_mask: bool,
     /// Hide the try-it box.
     pub hide_try: bool,
+    /// Hide the Train panel.
+    pub hide_train: bool,
     /// Large type, editing controls hidden.
     pub presenter: bool,
 }
 
 impl Workspace {
+    /// What try-it's (and training's) prompts are built from: the system
+    /// prompt, and `catalogue` (the last valid one, as OpenAI `tools`)
+    /// rendered when the output style puts tools in the prompt.
+    pub fn prompt_context(&self, catalogue: Option<Value>) -> PromptContext {
+        PromptContext {
+            system: Some(self.system_prompt.clone()).filter(|s| !s.trim().is_empty()),
+            tools: catalogue,
+            tools_in_prompt: self.output_style.tools_in_prompt(),
+        }
+    }
+
     /// The workspace as JSON (compact).
     pub fn to_json(&self) -> String {
         let mut this = self.clone();
@@ -252,7 +295,7 @@ mod tests {
     fn missing_fields_take_defaults() {
         let ws = Workspace::from_json(r#"{"version": 1, "seed": 7}"#).unwrap();
         assert_eq!(ws.seed, 7);
-        assert_eq!(ws.train, TrainSettings::default());
+        assert_eq!(ws.train, TrainSettings::builtin());
         assert_eq!(ws.model, ModelRef::Builtin);
     }
 

@@ -4,9 +4,11 @@
 //! instead of `--run`, the bare model answers (zero-shot).
 
 use anyhow::Result;
+use serde_json::Value;
 use std::path::Path;
 use std::process::ExitCode;
 use tooltune_core::eval::MatchMode;
+use tooltune_core::prompt::PromptContext;
 use tooltune_engine::assistant::{EvalSet, evaluate};
 
 use crate::args::EvalArgs;
@@ -16,19 +18,8 @@ pub fn run(run: &Path, data: &Path, a: &EvalArgs) -> Result<ExitCode> {
     let mode: MatchMode = a.match_mode.parse()?;
     let loaded = run_dir::load(run)?;
     let examples = io::examples(data)?;
-    let tools = match &a.tools {
-        Some(p) => Some(io::catalogue(p)?),
-        None if examples.iter().any(|e| e.conversation.tools.is_none()) => {
-            loaded.info.catalogue(run)?
-        }
-        None => None,
-    };
-    let set = EvalSet::new(
-        &examples,
-        tools.as_ref(),
-        &loaded.template,
-        &loaded.tokenizer,
-    )?;
+    let tools = a.tools.as_deref().map(io::catalogue).transpose()?;
+    let set = loaded.eval_set(&examples, tools)?;
     let (report, _) = evaluate(
         &loaded.model,
         &loaded.tokenizer,
@@ -51,7 +42,18 @@ pub fn run_base(dir: &Path, data: &Path, a: &EvalArgs) -> Result<ExitCode> {
     let stop = tooltune_engine::assistant::stop_ids(&base, &text.tokenizer, &text.template);
     let examples = io::examples(data)?;
     let tools = a.tools.as_deref().map(io::catalogue).transpose()?;
-    let set = EvalSet::new(&examples, tools.as_ref(), &text.template, &text.tokenizer)?;
+    // Each line's own system prompt and catalogue (or `--tools`).
+    let context = PromptContext {
+        tools: tools.as_ref().map(|c| Value::Array(c.to_openai())),
+        ..PromptContext::as_given()
+    };
+    let set = EvalSet::new(
+        &examples,
+        tools.as_ref(),
+        &context,
+        &text.template,
+        &text.tokenizer,
+    )?;
     let (report, _) = evaluate(
         &base,
         &text.tokenizer,

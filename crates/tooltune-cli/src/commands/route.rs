@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use std::process::ExitCode;
 use tooltune_core::Target;
 use tooltune_core::parse::{Parsed, parse_output};
-use tooltune_engine::assistant::{complete, prompt_ids};
+use tooltune_engine::assistant::complete;
 
 use crate::args::RouteArgs;
 use crate::{io, run_dir};
@@ -17,13 +17,7 @@ pub fn run(a: RouteArgs) -> Result<ExitCode> {
     }
     let run = run_dir::load(&a.run)?;
     let catalogue = run.info.catalogue(&a.run)?;
-    let mut messages = Vec::new();
-    if let Some(system) = &run.info.system {
-        messages.push(json!({"role": "system", "content": system}));
-    }
-    messages.push(json!({"role": "user", "content": a.request}));
-    let tools = run.info.tools.as_ref().filter(|_| run.info.tools_in_prompt);
-    let prompt = prompt_ids(&run.template, &run.tokenizer, &messages, tools)?;
+    let prompt = run.request_prompt(&a.request)?;
     let (_, output) = complete(
         &run.model,
         &run.tokenizer,

@@ -92,14 +92,7 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
     let (tools, tools_in_prompt, system, output_mode) = describe(&examples, a.tools.as_deref())?;
     let base = model::load_model(&a.model.model, None, &device)?;
     let stop = stop_ids(&base, &text.tokenizer, &text.template);
-    let pad = ["pad_token", "eos_token"]
-        .iter()
-        .find_map(|k| {
-            text.template
-                .token(k)
-                .and_then(|t| text.tokenizer.token_id(t))
-        })
-        .unwrap_or(0);
+    let pad = train::pad_id(&text.template, &text.tokenizer);
     let mut info = RunInfo {
         tooltune_version: env!("CARGO_PKG_VERSION").into(),
         model: std::fs::canonicalize(&a.model.model).unwrap_or(a.model.model.clone()),
@@ -124,6 +117,7 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
             Some(EvalSet::new(
                 &ex,
                 catalogue.as_ref().filter(|_| lacks),
+                &info.prompt_context(),
                 &text.template,
                 &text.tokenizer,
             )?)

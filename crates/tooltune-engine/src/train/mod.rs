@@ -3,7 +3,8 @@
 //! [`mask`] decides which tokens are trained, [`batch`] pads and shuffles,
 //! [`step`] is one explicit forward / masked loss / backward / AdamW step
 //! (Burn's `examples/custom-training-loop`), [`schedule`] the warmup + cosine
-//! learning rate, and [`trainer`] the loop with evaluation and NaN stop.
+//! learning rate, and [`trainer`] the loop (a step-at-a-time [`Trainer`],
+//! the same natively and in the browser) with evaluation and NaN stop.
 
 pub mod batch;
 pub mod config;
@@ -17,12 +18,23 @@ use safetensors::tensor::TensorView;
 
 pub use config::{TrainConfig, Tuning};
 pub use mask::{MaskedExample, mask_example, show_mask};
-pub use trainer::{EvalContext, EvalLog, Observer, StepLog, Trained, train};
+pub use trainer::{EvalContext, EvalLog, Observer, StepLog, Trained, Trainer, train};
 
+use crate::chat::ChatTemplate;
 use crate::error::{EngineError, Result};
 use crate::llama::LlamaForCausalLM;
 use crate::lora::{LoraSettings, derive_seed, load_peft_adapter, projections, set_lora_dropout};
+use crate::tokenizer::Tokenizer;
 use batch::SplitMix64;
+
+/// The id that pads batches: the template's `pad_token`, else its
+/// `eos_token`, else 0 (padding is never trained on, so any id works).
+pub fn pad_id(template: &ChatTemplate, tokenizer: &Tokenizer) -> u32 {
+    ["pad_token", "eos_token"]
+        .iter()
+        .find_map(|k| template.token(k).and_then(|t| tokenizer.token_id(t)))
+        .unwrap_or(0)
+}
 
 /// Readies `model` for `tuning`: fresh LoRA adapters drawn from `seed`, or
 /// the model as it is for a full fine-tune.

@@ -1,14 +1,20 @@
-//! The training loop: epochs of seeded-shuffled micro-batches, one
-//! [`train_step`] per `grad_accum` of them at the scheduled learning rate,
-//! evaluation (greedy generation + the four metrics) at each evaluation
-//! point, and a stop on the first NaN/infinite loss that hands back the last
-//! weights whose loss was finite: on a NaN at step k, the weights step k-1
-//! started from (the update of step k-1 may be what broke them).
+//! The training loop as a state machine, [`Trainer`]: epochs of
+//! seeded-shuffled micro-batches, one [`train_step`] per `grad_accum` of them
+//! at the scheduled learning rate, evaluation points, and a stop on the first
+//! NaN/infinite loss that hands back the last weights whose loss was finite:
+//! on a NaN at step k, the weights step k-1 started from (the update of step
+//! k-1 may be what broke them).
+//!
+//! One loop, three callers: [`train`] drives it natively (the CLI, the
+//! tests) and evaluates with [`evaluate`] at each point; the browser worker
+//! calls [`Trainer::step`] between turns of its event loop and evaluates
+//! with the same prompts and [`crate::assistant::score`]. Clocks are
+//! `web_time`'s (`std::time::Instant` panics in wasm).
 
-use std::time::Instant;
+use web_time::{Duration, Instant};
 
 use burn::module::Module;
-use burn::optim::AdamWConfig;
+use burn::optim::{AdamWConfig, ModuleOptimizer};
 use burn::tensor::Device;
 use serde::Serialize;
 use tooltune_core::eval::Report;
@@ -102,7 +108,213 @@ pub struct Trained {
     pub stopped: Option<EngineError>,
 }
 
-/// Trains `model` (already carrying adapters for LoRA) on `data`.
+/// Training, one optimiser step at a time.
+pub struct Trainer {
+    /// On the autodiff device; `None` only while a step runs.
+    model: Option<LlamaForCausalLM>,
+    /// The weights the last finite-loss step started from.
+    last_good: LlamaForCausalLM,
+    optim: ModuleOptimizer,
+    data: Vec<MaskedExample>,
+    pad_id: u32,
+    config: TrainConfig,
+    schedule: CosineWithWarmup,
+    device: Device,
+    per_epoch: usize,
+    total: usize,
+    /// 1-based epoch of `batches`.
+    epoch: usize,
+    batches: Vec<Batch>,
+    /// Index into `batches` of the next step's first micro-batch.
+    next: usize,
+    step: usize,
+    tokens_seen: usize,
+    /// Time spent in steps (not in evaluation, not paused).
+    busy: Duration,
+    steps: Vec<StepLog>,
+    stopped: Option<EngineError>,
+}
+
+impl Trainer {
+    /// Starts training `model` (already carrying adapters for LoRA, see
+    /// [`super::prepare`]) on `data`.
+    pub fn new(
+        model: LlamaForCausalLM,
+        data: Vec<MaskedExample>,
+        pad_id: u32,
+        config: &TrainConfig,
+    ) -> Result<Self> {
+        config.check()?;
+        if data.is_empty() {
+            return Err(EngineError::Input("no training examples".into()));
+        }
+        let device: Device = model.device().autodiff();
+        // No step draws from the backend's generator (LoRA dropout masks are
+        // seeded per row on the host); seeded anyway so any future draw is
+        // reproducible.
+        device.seed(config.seed);
+        let mut model = model.fork(&device).train();
+        if matches!(config.tuning, Tuning::Full) {
+            model = model.train();
+        }
+        let optim = AdamWConfig::new()
+            .with_weight_decay(config.weight_decay as f32)
+            .with_epsilon(1e-8)
+            .init();
+        let per_epoch = config.steps_per_epoch(data.len());
+        let total = per_epoch * config.epochs;
+        Ok(Self {
+            last_good: model.clone(),
+            model: Some(model),
+            optim,
+            data,
+            pad_id,
+            config: config.clone(),
+            schedule: CosineWithWarmup::new(config.lr, config.warmup_ratio, total),
+            device,
+            per_epoch,
+            total,
+            epoch: 0,
+            batches: Vec::new(),
+            next: 0,
+            step: 0,
+            tokens_seen: 0,
+            busy: Duration::ZERO,
+            steps: Vec::new(),
+            stopped: None,
+        })
+    }
+
+    /// Optimiser steps of the whole run.
+    pub fn total_steps(&self) -> usize {
+        self.total
+    }
+
+    /// Steps taken so far (with a finite loss).
+    pub fn steps_done(&self) -> usize {
+        self.steps.len()
+    }
+
+    /// Every step's log so far.
+    pub fn logs(&self) -> &[StepLog] {
+        &self.steps
+    }
+
+    /// Whether no step is left: every epoch done, or stopped on a NaN.
+    pub fn is_done(&self) -> bool {
+        self.stopped.is_some() || self.step >= self.total
+    }
+
+    /// Why training stopped early, if it did.
+    pub fn stopped(&self) -> Option<&EngineError> {
+        self.stopped.as_ref()
+    }
+
+    /// Takes one optimiser step. `Ok(None)` when there is none left (see
+    /// [`Self::is_done`]); a NaN/infinite loss is not an error here: it
+    /// ends training and [`Self::finish`] hands back the last good weights.
+    pub fn step(&mut self) -> Result<Option<&StepLog>> {
+        if self.is_done() {
+            return Ok(None);
+        }
+        if self.next >= self.batches.len() {
+            self.epoch += 1;
+            let order = epoch_order(self.data.len(), self.config.seed, self.epoch - 1);
+            self.batches = order
+                .chunks(self.config.batch_size)
+                .map(|idx| {
+                    let rows: Vec<&MaskedExample> = idx.iter().map(|&i| &self.data[i]).collect();
+                    Batch::new(&rows, self.pad_id)
+                })
+                .collect();
+            self.next = 0;
+        }
+        let end = (self.next + self.config.grad_accum).min(self.batches.len());
+        let group = &self.batches[self.next..end];
+        self.next = end;
+        let lr = self.schedule.lr(self.step);
+        self.step += 1;
+        let started = Instant::now();
+        let model = self.model.take().ok_or_else(|| {
+            EngineError::Input("a previous training step failed; start again".into())
+        })?;
+        let before = model.clone();
+        let (model, result) =
+            match train_step(model, &mut self.optim, group, lr, self.step, &self.device) {
+                Ok(r) => r,
+                Err(e @ EngineError::NonFiniteLoss { .. }) => {
+                    self.model = Some(before);
+                    self.stopped = Some(e);
+                    return Ok(None);
+                }
+                Err(e) => return Err(e),
+            };
+        self.last_good = before;
+        self.model = Some(model);
+        self.busy += started.elapsed();
+        self.tokens_seen += result.tokens;
+        let busy = self.busy.as_secs_f64();
+        self.steps.push(StepLog {
+            step: self.step,
+            total_steps: self.total,
+            epoch: self.epoch,
+            loss: result.loss,
+            lr,
+            tokens_per_sec: self.tokens_seen as f64 / busy.max(1e-9),
+            elapsed_s: busy,
+        });
+        Ok(self.steps.last())
+    }
+
+    /// Whether an evaluation is due after the last step: every
+    /// `eval_every` steps and after the last, or at the end of each epoch.
+    pub fn eval_due(&self) -> bool {
+        self.step > 0
+            && self.stopped.is_none()
+            && match self.config.eval_every {
+                Some(k) => self.step % k == 0 || self.step == self.total,
+                None => self.step % self.per_epoch == 0,
+            }
+    }
+
+    /// The model as it is now, off autodiff (to evaluate or save).
+    pub fn current(&self) -> LlamaForCausalLM {
+        self.model.as_ref().unwrap_or(&self.last_good).valid()
+    }
+
+    /// An evaluation's log line for `report`, after the last step.
+    pub fn eval_log(&self, report: &Report) -> EvalLog {
+        let last = self.steps.last();
+        EvalLog {
+            step: self.step,
+            epoch: self.epoch,
+            loss: last.map_or(f32::NAN, |s| s.loss),
+            n: report.n,
+            valid_tool_call_rate: report.valid_tool_call_rate,
+            tool_name_accuracy: report.tool_name_accuracy,
+            argument_match_accuracy: report.argument_match_accuracy,
+            false_tool_call_rate: report.false_tool_call_rate,
+            call_accuracy: report.call_accuracy,
+        }
+    }
+
+    /// Ends training: the trained model (after a NaN, the last weights
+    /// whose loss was finite), the logs, and why it stopped early.
+    pub fn finish(self) -> Trained {
+        let model = match self.stopped {
+            Some(_) => self.last_good.valid(),
+            None => self.model.unwrap_or(self.last_good).valid(),
+        };
+        Trained {
+            model,
+            steps: self.steps,
+            stopped: self.stopped,
+        }
+    }
+}
+
+/// Trains `model` (already carrying adapters for LoRA) on `data` to the end,
+/// evaluating at each evaluation point: [`Trainer`] driven natively.
 pub fn train(
     model: LlamaForCausalLM,
     data: &[MaskedExample],
@@ -111,100 +323,21 @@ pub fn train(
     eval: Option<EvalContext<'_>>,
     observer: &mut dyn Observer,
 ) -> Result<Trained> {
-    config.check()?;
-    if data.is_empty() {
-        return Err(EngineError::Input("no training examples".into()));
-    }
-    let device: Device = model.device().autodiff();
-    // No step draws from the backend's generator (LoRA dropout masks are
-    // seeded per row on the host); seeded anyway so any future draw is
-    // reproducible.
-    device.seed(config.seed);
-    let mut model = model.fork(&device).train();
-    if matches!(config.tuning, Tuning::Full) {
-        model = model.train();
-    }
-    let mut optim = AdamWConfig::new()
-        .with_weight_decay(config.weight_decay as f32)
-        .with_epsilon(1e-8)
-        .init();
-    let per_epoch = config.steps_per_epoch(data.len());
-    let total = per_epoch * config.epochs;
-    let schedule = CosineWithWarmup::new(config.lr, config.warmup_ratio, total);
-    let started = Instant::now();
-    let (mut steps, mut tokens_seen, mut step) = (Vec::new(), 0usize, 0usize);
-    // The last weights whose loss was finite: after a NaN at step k, the
-    // weights of step k-1 (those after update k-1 are suspect), or the
-    // starting weights.
-    let mut last_good = model.clone();
-    for epoch in 1..=config.epochs {
-        let order = epoch_order(data.len(), config.seed, epoch - 1);
-        let batches: Vec<Batch> = order
-            .chunks(config.batch_size)
-            .map(|idx| Batch::new(&idx.iter().map(|&i| &data[i]).collect::<Vec<_>>(), pad_id))
-            .collect();
-        for group in batches.chunks(config.grad_accum) {
-            let lr = schedule.lr(step);
-            step += 1;
-            let before = model.clone();
-            let result = match train_step(model, &mut optim, group, lr, step, &device) {
-                Ok(r) => r,
-                Err(e @ EngineError::NonFiniteLoss { .. }) => {
-                    return Ok(Trained {
-                        model: last_good.valid(),
-                        steps,
-                        stopped: Some(e),
-                    });
-                }
-                Err(e) => return Err(e),
-            };
-            last_good = before;
-            model = result.0;
-            tokens_seen += result.1.tokens;
-            let elapsed = started.elapsed().as_secs_f64();
-            let log = StepLog {
-                step,
-                total_steps: total,
-                epoch,
-                loss: result.1.loss,
-                lr,
-                tokens_per_sec: tokens_seen as f64 / elapsed.max(1e-9),
-                elapsed_s: elapsed,
-            };
-            observer.on_step(&log);
-            let due = match config.eval_every {
-                Some(k) => step % k == 0 || step == total,
-                None => step % per_epoch == 0,
-            };
-            if let (true, Some(ctx)) = (due, &eval) {
-                let (report, _) = evaluate(
-                    &model.valid(),
-                    ctx.tokenizer,
-                    ctx.stop,
-                    ctx.set,
-                    config.eval_max_new_tokens,
-                    MatchMode::Exact,
-                    DEFAULT_BATCH_SIZE,
-                )?;
-                let e = EvalLog {
-                    step,
-                    epoch,
-                    loss: log.loss,
-                    n: report.n,
-                    valid_tool_call_rate: report.valid_tool_call_rate,
-                    tool_name_accuracy: report.tool_name_accuracy,
-                    argument_match_accuracy: report.argument_match_accuracy,
-                    false_tool_call_rate: report.false_tool_call_rate,
-                    call_accuracy: report.call_accuracy,
-                };
-                observer.on_eval(&e, &report);
-            }
-            steps.push(log);
+    let mut trainer = Trainer::new(model, data.to_vec(), pad_id, config)?;
+    while let Some(log) = trainer.step()? {
+        observer.on_step(log);
+        if let (true, Some(ctx)) = (trainer.eval_due(), &eval) {
+            let (report, _) = evaluate(
+                &trainer.current(),
+                ctx.tokenizer,
+                ctx.stop,
+                ctx.set,
+                config.eval_max_new_tokens,
+                MatchMode::Exact,
+                DEFAULT_BATCH_SIZE,
+            )?;
+            observer.on_eval(&trainer.eval_log(&report), &report);
         }
     }
-    Ok(Trained {
-        model: model.valid(),
-        steps,
-        stopped: None,
-    })
+    Ok(trainer.finish())
 }
