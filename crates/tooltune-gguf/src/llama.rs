@@ -12,6 +12,7 @@ use serde_json::{Value as Json, json};
 
 use crate::error::{GgufError, Result};
 use crate::file::{Gguf, TensorInfo};
+use crate::value::Value;
 
 /// One tensor in Hugging Face form.
 #[derive(Debug, Clone, PartialEq)]
@@ -87,6 +88,16 @@ fn dims(g: &Gguf<'_>) -> Result<Dims> {
     Ok(Dims { n_head, n_head_kv })
 }
 
+/// A float as config.json would write it: an f32 value becomes the f64 of its
+/// shortest decimal text (1e-5 stored as f32 gives 1e-5, not
+/// 9.999999747378752e-6), so the JSON reads like the original checkpoint's.
+fn float(g: &Gguf<'_>, key: &str) -> Result<f64> {
+    match g.require(key)? {
+        Value::F32(v) => Ok(v.to_string().parse().unwrap_or(f64::from(*v))),
+        _ => g.get_f64(key),
+    }
+}
+
 fn positive(g: &Gguf<'_>, key: &str) -> Result<u64> {
     match g.get_u64(key)? {
         0 => Err(GgufError::WrongKeyType {
@@ -128,7 +139,7 @@ pub fn llama_config(g: &Gguf<'_>) -> Result<Json> {
             "none" => Json::Null,
             "linear" => json!({
                 "type": "linear",
-                "factor": g.get_f64("llama.rope.scaling.factor")?,
+                "factor": float(g, "llama.rope.scaling.factor")?,
             }),
             other => {
                 return Err(GgufError::WrongKeyType {
@@ -146,7 +157,7 @@ pub fn llama_config(g: &Gguf<'_>) -> Result<Json> {
         })
     };
     let rope_theta = match g.get("llama.rope.freq_base") {
-        Some(_) => g.get_f64("llama.rope.freq_base")?,
+        Some(_) => float(g, "llama.rope.freq_base")?,
         None => 10_000.0,
     };
     Ok(json!({
@@ -159,7 +170,7 @@ pub fn llama_config(g: &Gguf<'_>) -> Result<Json> {
         "num_attention_heads": n_head,
         "num_key_value_heads": n_head_kv,
         "head_dim": head_dim,
-        "rms_norm_eps": g.get_f64("llama.attention.layer_norm_rms_epsilon")?,
+        "rms_norm_eps": float(g, "llama.attention.layer_norm_rms_epsilon")?,
         "rope_theta": rope_theta,
         "rope_scaling": rope_scaling,
         "max_position_embeddings": positive(g, "llama.context_length")?,

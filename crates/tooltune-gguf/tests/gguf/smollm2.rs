@@ -53,6 +53,7 @@ fn smollm2_config_and_every_tensor_match_gguf_py() {
     assert_eq!(cfg["vocab_size"], 49152);
     assert_eq!(cfg["max_position_embeddings"], 8192);
     assert_eq!(cfg["rope_theta"], 100000.0);
+    assert_eq!(cfg["rms_norm_eps"], 1e-5);
     assert_eq!(cfg["tie_word_embeddings"], true);
     assert_eq!(
         (cfg["bos_token_id"].clone(), cfg["eos_token_id"].clone()),
