@@ -20,13 +20,15 @@ pub mod error;
 pub mod file;
 pub mod llama;
 mod reader;
+pub mod tensor;
 pub mod tokenizer;
 pub mod types;
 pub mod value;
 
 pub use dequant::dequantize;
 pub use error::{GgufError, Result};
-pub use file::{Gguf, TensorInfo};
+pub use file::Gguf;
 pub use llama::HfTensor;
+pub use tensor::TensorInfo;
 pub use types::GgmlType;
 pub use value::Value;
