@@ -6,7 +6,7 @@ use tooltune_workspace::{Workspace, share};
 
 use crate::components::{
     Autosave, CatalogueEditor, DatasetTable, MaskView, ModelPanel, NoticeBar, PresenterKeys,
-    SharePanel, TryIt,
+    SharePanel, TrainPanel, TryIt,
 };
 use crate::state::{AppState, Notice};
 use crate::storage;
@@ -80,6 +80,7 @@ pub fn App() -> impl IntoView {
                 <Show when=move || !view_flags().hide_catalogue><CatalogueEditor /></Show>
                 <Show when=move || !view_flags().hide_dataset><DatasetTable /></Show>
                 <Show when=move || !view_flags().hide_mask><MaskView /></Show>
+                <Show when=move || !view_flags().hide_train><TrainPanel /></Show>
                 <SharePanel />
             </main>
         </div>

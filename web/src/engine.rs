@@ -11,7 +11,7 @@ use leptos::prelude::*;
 use tooltune_engine_browser::EngineWorker;
 use tooltune_workspace::protocol::{Event, Request};
 
-use crate::state::{Answer, AppState, Job, ModelStatus};
+use crate::state::{Answer, AppState, EvalPoint, Job, ModelStatus, Phase, StepPoint, Training};
 
 /// The app's wasm-bindgen glue, beside index.html.
 const GLUE: &str = "./tooltune_web.js";
@@ -23,8 +23,9 @@ thread_local! {
     static WORKER: RefCell<Option<Rc<EngineWorker>>> = const { RefCell::new(None) };
     static QUEUE: RefCell<Vec<Queued>> = const { RefCell::new(Vec::new()) };
     static NEXT_ID: Cell<u64> = const { Cell::new(1) };
-    /// When each request id was sent, and what it asked (for try-it's answer).
-    static SENT: RefCell<HashMap<u64, (f64, String)>> = RefCell::new(HashMap::new());
+    /// When each try-it request was sent, what it asked, and whether the
+    /// fine-tuned model answers it.
+    static SENT: RefCell<HashMap<u64, (f64, String, bool)>> = RefCell::new(HashMap::new());
 }
 
 /// Starts the worker and the loop that applies its events to `state`.
@@ -51,6 +52,11 @@ pub fn start(state: AppState) {
                     let message = e.to_string();
                     state.model.set(ModelStatus::Failed(message.clone()));
                     state.answer.set(Job::Failed(message.clone()));
+                    state.training.update(|t| {
+                        if t.busy() {
+                            t.phase = Phase::Failed(message.clone());
+                        }
+                    });
                     WORKER.with(|w| *w.borrow_mut() = None);
                     return;
                 }
@@ -70,8 +76,14 @@ pub fn next_id() -> u64 {
 
 /// Sends `request` (and, for a model, its files' bytes) to the worker.
 pub fn send(state: AppState, request: &Request, buffers: Vec<js_sys::Uint8Array>) {
-    if let Request::Route { id, request, .. } = request {
-        SENT.with(|s| s.borrow_mut().insert(*id, (now_ms(), request.clone())));
+    if let Request::Route {
+        id, request, tuned, ..
+    } = request
+    {
+        SENT.with(|s| {
+            s.borrow_mut()
+                .insert(*id, (now_ms(), request.clone(), *tuned))
+        });
     }
     let text = serde_json::to_string(request).unwrap_or_default();
     match WORKER.with(|w| w.borrow().clone()) {
@@ -89,7 +101,12 @@ fn post(worker: &EngineWorker, text: &str, buffers: &[js_sys::Uint8Array], state
 fn apply(state: AppState, event: Event) {
     match event {
         Event::Progress { stage } => state.model.set(ModelStatus::Loading(stage)),
-        Event::ModelLoaded(info) => state.model.set(ModelStatus::Ready(info)),
+        Event::ModelLoaded(info) => {
+            // A new base: the worker has dropped the fine-tuned model.
+            state.training.set(Training::default());
+            state.tuned_answer.set(Job::Idle);
+            state.model.set(ModelStatus::Ready(info));
+        }
         Event::Masked { tokens, .. } => state.mask.set(Job::Done(tokens)),
         Event::Routed {
             id,
@@ -98,10 +115,17 @@ fn apply(state: AppState, event: Event) {
             new_tokens,
             ms,
         } => {
-            let (sent, request) = SENT
-                .with(|s| s.borrow_mut().remove(&id))
-                .unwrap_or((now_ms(), String::new()));
-            state.answer.set(Job::Done(Answer {
+            let (sent, request, tuned) = SENT.with(|s| s.borrow_mut().remove(&id)).unwrap_or((
+                now_ms(),
+                String::new(),
+                false,
+            ));
+            let slot = if tuned {
+                state.tuned_answer
+            } else {
+                state.answer
+            };
+            slot.set(Job::Done(Answer {
                 request,
                 output,
                 prompt_tokens,
@@ -115,12 +139,82 @@ fn apply(state: AppState, event: Event) {
             id: Some(id),
             message,
         } => {
-            if SENT.with(|s| s.borrow_mut().remove(&id)).is_some() {
-                state.answer.set(Job::Failed(message));
+            if let Some((_, _, tuned)) = SENT.with(|s| s.borrow_mut().remove(&id)) {
+                let slot = if tuned {
+                    state.tuned_answer
+                } else {
+                    state.answer
+                };
+                slot.set(Job::Failed(message));
+            } else if state.training.with_untracked(|t| t.id == id && t.busy()) {
+                state.training.update(|t| t.phase = Phase::Failed(message));
             } else {
                 state.mask.set(Job::Failed(message));
             }
         }
+        Event::TrainStarted {
+            id,
+            total_steps,
+            examples,
+            trained_tokens,
+            test_items,
+            backend,
+        } => training(state, id, |t| {
+            t.phase = Phase::Running;
+            t.total_steps = total_steps;
+            t.examples = examples;
+            t.trained_tokens = trained_tokens;
+            t.test_items = test_items;
+            t.backend = backend;
+        }),
+        Event::TrainStep {
+            id,
+            step,
+            epoch,
+            loss,
+            tokens_per_sec,
+            elapsed_s,
+            ..
+        } => training(state, id, |t| {
+            t.steps.push(StepPoint {
+                step,
+                epoch,
+                loss,
+                tokens_per_sec,
+                elapsed_s,
+            })
+        }),
+        Event::Evaluated {
+            id,
+            step,
+            metrics,
+            confusion,
+            failures,
+            seconds,
+        } => training(state, id, |t| {
+            t.evals.push(EvalPoint {
+                step,
+                metrics,
+                seconds,
+            });
+            t.confusion = confusion;
+            t.failures = failures;
+        }),
+        Event::TrainDone {
+            id, stopped, error, ..
+        } => training(state, id, |t| {
+            t.phase = Phase::Done;
+            t.stopped = stopped;
+            t.error = error;
+        }),
+    }
+}
+
+/// Applies `f` to the training run when the event is about it (a late
+/// event of an earlier run is dropped).
+fn training(state: AppState, id: u64, f: impl FnOnce(&mut Training)) {
+    if state.training.with_untracked(|t| t.id == id) {
+        state.training.update(f);
     }
 }
 

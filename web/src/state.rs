@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use tooltune_core::Catalogue;
 use tooltune_workspace::Workspace;
 use tooltune_workspace::dataset::{Lint, lint_rows};
-use tooltune_workspace::protocol::{MaskToken, ModelInfo};
+use tooltune_workspace::protocol::{Failure, MaskToken, Metrics, ModelInfo};
 
 /// Where the model stands.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,6 +54,78 @@ pub enum Job<T> {
     Failed(String),
 }
 
+/// Where a training run stands.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Phase {
+    /// No run yet.
+    #[default]
+    Idle,
+    /// Sent; the worker is masking and scoring the baseline.
+    Starting,
+    /// Taking steps.
+    Running,
+    /// Asked to stop; the current step finishes first.
+    Stopping,
+    /// Ended: finished, or stopped by the user.
+    Done,
+    /// Ended with an error (the message).
+    Failed(String),
+}
+
+/// One step as the Train panel shows it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StepPoint {
+    pub step: usize,
+    pub epoch: usize,
+    pub loss: f32,
+    pub tokens_per_sec: f64,
+    pub elapsed_s: f64,
+}
+
+/// One evaluation (step 0: before training).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvalPoint {
+    pub step: usize,
+    pub metrics: Metrics,
+    pub seconds: f64,
+}
+
+/// A training run in the page.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Training {
+    /// The run's request id.
+    pub id: u64,
+    pub phase: Phase,
+    pub total_steps: usize,
+    pub examples: usize,
+    pub trained_tokens: usize,
+    pub test_items: usize,
+    pub backend: String,
+    /// Rows left out of the run (1-based) and why.
+    pub skipped: Vec<(usize, String)>,
+    pub steps: Vec<StepPoint>,
+    pub evals: Vec<EvalPoint>,
+    /// The last evaluation's confusion counts (gold, predicted, count).
+    pub confusion: Vec<(String, String, usize)>,
+    /// The last evaluation's failing items.
+    pub failures: Vec<Failure>,
+    /// Why training ended early (a non-finite loss), the last good
+    /// adapter kept.
+    pub error: Option<String>,
+    /// Whether the user stopped it.
+    pub stopped: bool,
+}
+
+impl Training {
+    /// Whether a run is under way.
+    pub fn busy(&self) -> bool {
+        matches!(
+            self.phase,
+            Phase::Starting | Phase::Running | Phase::Stopping
+        )
+    }
+}
+
 /// A message across the top of the page (a refused link, a storage conflict).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Notice {
@@ -76,8 +148,12 @@ pub struct AppState {
     pub lint: Memo<Lint>,
     /// The model.
     pub model: RwSignal<ModelStatus>,
-    /// Try-it's answer.
+    /// Try-it's answer from the base model.
     pub answer: RwSignal<Job<Answer>>,
+    /// Try-it's answer from the fine-tuned model (once one exists).
+    pub tuned_answer: RwSignal<Job<Answer>>,
+    /// The training run.
+    pub training: RwSignal<Training>,
     /// The mask view's tokens.
     pub mask: RwSignal<Job<Vec<MaskToken>>>,
     /// The row the mask view shows.
@@ -116,6 +192,8 @@ impl AppState {
             lint,
             model: RwSignal::new(ModelStatus::Empty),
             answer: RwSignal::new(Job::Idle),
+            tuned_answer: RwSignal::new(Job::Idle),
+            training: RwSignal::new(Training::default()),
             mask: RwSignal::new(Job::Idle),
             mask_row: RwSignal::new(0),
             notice: RwSignal::new(None),

@@ -8,9 +8,10 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use tooltune_core::Location;
 use tooltune_core::dataset::{self, Example};
+use tooltune_core::prompt::PromptContext;
 use tooltune_engine::burn::module::Module;
 use tooltune_engine::burn::tensor::Device;
 use tooltune_engine::decode::{GenerateConfig, generate_async};
@@ -26,11 +27,11 @@ use wasm_bindgen::prelude::*;
 pub const ENTRY: &str = "tooltune_engine_worker";
 
 /// A loaded model and its text side.
-struct Loaded {
-    model: LlamaForCausalLM,
-    tokenizer: Tokenizer,
-    template: ChatTemplate,
-    stop: Vec<u32>,
+pub(crate) struct Loaded {
+    pub model: LlamaForCausalLM,
+    pub tokenizer: Tokenizer,
+    pub template: ChatTemplate,
+    pub stop: Vec<u32>,
 }
 
 thread_local! {
@@ -55,12 +56,12 @@ pub fn tooltune_engine_worker() {
     });
 }
 
-fn emit(event: &Event) {
+pub(crate) fn emit(event: &Event) {
     // Plain data: serialising cannot fail; posting fails only once terminated.
     let _ = post(&serde_json::to_string(event).unwrap_or_default());
 }
 
-fn now_ms() -> f64 {
+pub(crate) fn now_ms() -> f64 {
     js_sys::Date::now()
 }
 
@@ -71,6 +72,7 @@ async fn handle(request: Request, buffers: Vec<Vec<u8>>) {
             match load(&name, &files) {
                 Ok((loaded, info)) => {
                     MODEL.with(|m| *m.borrow_mut() = Some(Rc::new(loaded)));
+                    crate::train::forget_tuned();
                     emit(&Event::ModelLoaded(info));
                 }
                 Err(message) => emit(&Event::Failed { id: None, message }),
@@ -85,16 +87,20 @@ async fn handle(request: Request, buffers: Vec<Vec<u8>>) {
         },
         Request::Route {
             id,
-            system_prompt,
+            context,
             request,
-            tools,
             max_new_tokens,
+            tuned,
             ..
         } => {
             let start = now_ms();
-            let result = match with_model() {
-                Ok(m) => route(&m, &system_prompt, &request, tools.as_ref(), max_new_tokens).await,
-                Err(e) => Err(e),
+            let result = match (with_model(), tuned) {
+                (Ok(m), false) => route(&m, &m.model, &context, &request, max_new_tokens).await,
+                (Ok(m), true) => match crate::train::tuned() {
+                    Some(t) => route(&m, &t, &context, &request, max_new_tokens).await,
+                    None => Err("no fine-tuned model yet: train one in the Train panel".into()),
+                },
+                (Err(e), _) => Err(e),
             };
             match result {
                 Ok((output, prompt_tokens, new_tokens)) => emit(&Event::Routed {
@@ -110,6 +116,35 @@ async fn handle(request: Request, buffers: Vec<Vec<u8>>) {
                 }),
             }
         }
+        Request::Train {
+            id,
+            settings,
+            seed,
+            train,
+            test,
+            context,
+            ..
+        } => {
+            let job = crate::train::Job {
+                id,
+                settings,
+                seed,
+                train,
+                test,
+                context,
+            };
+            let result = match with_model() {
+                Ok(m) => crate::train::run(m, job).await,
+                Err(e) => Err(e),
+            };
+            if let Err(message) = result {
+                emit(&Event::Failed {
+                    id: Some(id),
+                    message,
+                });
+            }
+        }
+        Request::StopTraining { id } => crate::train::request_stop(id),
     }
 }
 
@@ -222,21 +257,19 @@ fn mask(m: &Loaded, example: Value) -> Result<Vec<MaskToken>, String> {
 /// The model's greedy answer to one request: (text, prompt tokens, new tokens).
 async fn route(
     m: &Loaded,
-    system_prompt: &str,
+    model: &LlamaForCausalLM,
+    context: &PromptContext,
     request: &str,
-    tools: Option<&Value>,
     max_new_tokens: usize,
 ) -> Result<(String, usize, usize), String> {
-    let mut messages = Vec::new();
-    if !system_prompt.is_empty() {
-        messages.push(json!({"role": "system", "content": system_prompt}));
-    }
-    messages.push(json!({"role": "user", "content": request}));
-    let prompt =
-        tooltune_engine::assistant::prompt_ids(&m.template, &m.tokenizer, &messages, tools)
-            .map_err(|e| e.to_string())?;
+    let prompt = tooltune_engine::assistant::prompt_ids(
+        &m.template,
+        &m.tokenizer,
+        &context.request(request),
+    )
+    .map_err(|e| e.to_string())?;
     let config = GenerateConfig::greedy(max_new_tokens).with_eos(&m.stop);
-    let out = generate_async(&m.model, &prompt, &config, &mut ())
+    let out = generate_async(model, &prompt, &config, &mut ())
         .await
         .map_err(|e| e.to_string())?;
     let text_ids: Vec<u32> = out

@@ -12,12 +12,13 @@ use crate::state::{Notice, use_app};
 /// One hide switch: its label and its field.
 type Flag = (&'static str, fn(&mut ViewFlags) -> &mut bool);
 
-const FLAGS: [Flag; 6] = [
+const FLAGS: [Flag; 7] = [
     ("Hide the model panel", |v| &mut v.hide_model),
     ("Hide the catalogue", |v| &mut v.hide_catalogue),
     ("Hide the dataset", |v| &mut v.hide_dataset),
     ("Hide the mask view", |v| &mut v.hide_mask),
     ("Hide try it", |v| &mut v.hide_try),
+    ("Hide the Train panel", |v| &mut v.hide_train),
     ("Presenter mode", |v| &mut v.presenter),
 ];
 

@@ -4,12 +4,52 @@
 //! against the catalogue in use, with the latency.
 
 use leptos::prelude::*;
-use tooltune_workspace::OutputStyle;
 use tooltune_workspace::protocol::Request;
 use tooltune_workspace::verdict::{Verdict, verdict};
 
+use crate::components::OutputChecker;
 use crate::engine;
-use crate::state::{Job, ModelStatus, use_app};
+use crate::state::{Answer, AppState, Job, ModelStatus, Phase, use_app};
+
+/// One answer, checked (`prefix` keeps the test ids of the two columns apart).
+fn answer_view(state: AppState, job: Job<Answer>, prefix: &'static str) -> AnyView {
+    let id = move |name: &str| format!("{prefix}{name}");
+    match job {
+        Job::Idle => {
+            view! { <p class="hint">"Ask something to see the model's answer."</p> }.into_any()
+        }
+        Job::Pending => view! { <p role="status">"The model is answering…"</p> }.into_any(),
+        Job::Failed(e) => {
+            view! { <p class="error" role="alert" data-testid=id("try-error")>{e}</p> }.into_any()
+        }
+        Job::Done(a) => {
+            let mode = state.ws.with(|w| w.output_style.mode());
+            let checked = verdict(&a.output, state.last_valid.get().as_deref(), mode);
+            let class = if checked.is_valid() { "ok" } else { "error" };
+            let parsed = match &checked {
+                Verdict::Call { calls } | Verdict::Unchecked { calls } => {
+                    serde_json::to_string_pretty(calls).unwrap_or_default()
+                }
+                _ => "(no call)".into(),
+            };
+            view! {
+                <div data-testid=id("try-result")>
+                    <h4>"Raw output"</h4>
+                    <pre class="raw" data-testid=id("raw-output")>{a.output}</pre>
+                    <h4>"Parsed call"</h4>
+                    <pre data-testid=id("parsed-call")>{parsed}</pre>
+                    <h4>"Verdict"</h4>
+                    <p class=class data-testid=id("verdict")>{checked.summary()}</p>
+                    <p class="hint" data-testid=id("latency")>{format!(
+                        "{:.0} ms ({:.0} ms in the engine; {} prompt tokens, {} new tokens)",
+                        a.total_ms, a.engine_ms, a.prompt_tokens, a.new_tokens
+                    )}</p>
+                </div>
+            }
+            .into_any()
+        }
+    }
+}
 
 /// The try-it panel.
 #[component]
@@ -23,63 +63,58 @@ pub fn TryIt() -> impl IntoView {
         if text.trim().is_empty() || !ready() {
             return;
         }
-        let (system_prompt, output_style) = state
+        let catalogue = state
+            .last_valid
+            .get_untracked()
+            .map(|c| serde_json::Value::Array(c.to_openai()));
+        let (context, output_style) = state
             .ws
-            .with_untracked(|w| (w.system_prompt.clone(), w.output_style));
-        let tools = match output_style {
-            OutputStyle::ToolCalls => state
-                .last_valid
-                .get_untracked()
-                .map(|c| serde_json::Value::Array(c.to_openai())),
-            OutputStyle::Router => None,
-        };
-        state.answer.set(Job::Pending);
-        engine::send(
-            state,
-            &Request::Route {
-                id: engine::next_id(),
-                system_prompt,
-                request: text,
-                tools,
-                output_style,
-                max_new_tokens: max_new_tokens.get_untracked(),
-            },
-            Vec::new(),
-        );
-    };
-    let result = move || match state.answer.get() {
-        Job::Idle => {
-            view! { <p class="hint">"Ask something to see the model's answer."</p> }.into_any()
-        }
-        Job::Pending => view! { <p role="status">"The model is answering…"</p> }.into_any(),
-        Job::Failed(e) => {
-            view! { <p class="error" role="alert" data-testid="try-error">{e}</p> }.into_any()
-        }
-        Job::Done(a) => {
-            let mode = state.ws.with(|w| w.output_style.mode());
-            let checked = verdict(&a.output, state.last_valid.get().as_deref(), mode);
-            let class = if checked.is_valid() { "ok" } else { "error" };
-            let parsed = match &checked {
-                Verdict::Call { calls } | Verdict::Unchecked { calls } => {
-                    serde_json::to_string_pretty(calls).unwrap_or_default()
-                }
-                _ => "(no call)".into(),
+            .with_untracked(|w| (w.prompt_context(catalogue), w.output_style));
+        let has_tuned = state
+            .training
+            .with_untracked(|t| t.phase == Phase::Done && !t.steps.is_empty());
+        for tuned in [false, true] {
+            if tuned && !has_tuned {
+                state.tuned_answer.set(Job::Idle);
+                continue;
+            }
+            let slot = if tuned {
+                state.tuned_answer
+            } else {
+                state.answer
             };
-            view! {
-                <div data-testid="try-result">
-                    <h3>"Raw output"</h3>
-                    <pre class="raw" data-testid="raw-output">{a.output}</pre>
-                    <h3>"Parsed call"</h3>
-                    <pre data-testid="parsed-call">{parsed}</pre>
-                    <h3>"Verdict"</h3>
-                    <p class=class data-testid="verdict">{checked.summary()}</p>
-                    <p class="hint" data-testid="latency">{format!(
-                        "{:.0} ms ({:.0} ms in the engine; {} prompt tokens, {} new tokens)",
-                        a.total_ms, a.engine_ms, a.prompt_tokens, a.new_tokens
-                    )}</p>
+            slot.set(Job::Pending);
+            engine::send(
+                state,
+                &Request::Route {
+                    id: engine::next_id(),
+                    context: context.clone(),
+                    request: text.clone(),
+                    output_style,
+                    max_new_tokens: max_new_tokens.get_untracked(),
+                    tuned,
+                },
+                Vec::new(),
+            );
+        }
+    };
+    let result = move || {
+        let tuned = state.tuned_answer.get();
+        match tuned {
+            Job::Idle => answer_view(state, state.answer.get(), "").into_any(),
+            tuned => view! {
+                <div class="side-by-side">
+                    <div data-testid="base-answer">
+                        <h3>"Base model"</h3>
+                        {answer_view(state, state.answer.get(), "")}
+                    </div>
+                    <div data-testid="tuned-answer">
+                        <h3>"Fine-tuned"</h3>
+                        {answer_view(state, tuned, "tuned-")}
+                    </div>
                 </div>
             }
-            .into_any()
+            .into_any(),
         }
     };
     view! {
@@ -111,6 +146,7 @@ pub fn TryIt() -> impl IntoView {
                 <button type="submit" disabled=move || !ready()>"Ask the model"</button>
             </form>
             {result}
+            <OutputChecker />
         </section>
     }
 }

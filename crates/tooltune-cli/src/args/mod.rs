@@ -95,6 +95,11 @@ pub struct PretrainArgs {
     /// Model shape: builtin, or test (tiny, for tests).
     #[arg(long, default_value = "builtin")]
     pub shape: String,
+    /// Which tokens the loss is on: `assistant` (calls, answers, declines:
+    /// the fine-tuning mask) or `all` (every token, prompts and catalogues
+    /// included: more signal per example for in-context copying).
+    #[arg(long, default_value = "assistant", value_parser = ["assistant", "all"])]
+    pub loss: String,
     /// Compute backend: cpu or wgpu.
     #[arg(long, default_value = "cpu")]
     pub backend: String,

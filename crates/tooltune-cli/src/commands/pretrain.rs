@@ -257,6 +257,9 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
         for i in first..first + a.batch_size as u64 {
             let ex = example(&generator, i)?;
             let mut m = mask_example(&template, &tokenizer, &ex)?;
+            if a.loss == "all" {
+                m.trained.iter_mut().for_each(|t| *t = true);
+            }
             if fit_length(&mut m, a.max_seq_len, true).is_ok() {
                 masked.push(m);
             }

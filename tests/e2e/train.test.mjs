@@ -1,0 +1,93 @@
+// Training in the page: the Train button fine-tunes the loaded model in the
+// engine worker with the engine's own training loop, and the loss, the four
+// metrics and call accuracy (before training, then after each epoch) arrive
+// live; try-it then shows the base and the fine-tuned answers side by side.
+// Stop ends a run after its current step.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { launch } from "./browser.mjs";
+import { open, panel, shoot, loadFixtureModel, unexpected } from "./app.mjs";
+
+let session;
+before(async () => {
+  session = await launch();
+  await open(session.page);
+  const { page } = session;
+  const bundled = await page.evaluate(async () => (await fetch("./builtin/config.json")).ok);
+  if (bundled) {
+    await panel(page, "Model").getByText(/^Ready: built-in model/).waitFor({ timeout: 60_000 });
+  } else {
+    await loadFixtureModel(page);
+  }
+});
+after(async () => {
+  await session?.browser.close();
+});
+
+async function setNumber(train, label, value) {
+  const input = train.getByLabel(label, { exact: true });
+  await input.fill(String(value));
+  await input.press("Enter");
+  await input.blur();
+}
+
+test("a run trains, charts the loss and scores the held-out rows before and after each epoch", async () => {
+  const { page } = session;
+  const train = panel(page, "Train");
+  await setNumber(train, "Epochs", 2);
+  await train.getByRole("button", { name: "Train", exact: true }).click();
+  const status = train.getByTestId("train-status");
+  await train.getByText(/^Done: \d+ step\(s\)/).waitFor({ timeout: 300_000 });
+  const about = await train.getByTestId("train-about").innerText();
+  const [, trainRows, testRows] = about.match(/^(\d+) training rows \(\d+ trained tokens\), (\d+) held-out rows; CPU/);
+  assert.equal(Number(trainRows) + Number(testRows), 35, about);
+  assert.ok(Number(testRows) >= 5, about);
+  const done = await status.innerText();
+  const steps = Number(done.match(/^Done: (\d+) step/)[1]);
+  assert.equal(steps, 2 * Math.ceil(Number(trainRows) / 8), done);
+
+  const loss = await train.getByTestId("loss-chart").locator("figcaption").innerText();
+  const [, first, last, n] = loss.match(/^Training loss: ([\d.]+) at step 1, ([\d.]+) at step (\d+)$/);
+  assert.equal(Number(n), steps);
+  assert.ok(Number(last) < Number(first), loss);
+
+  const rows = train.getByTestId("metrics-table").locator("tbody tr");
+  assert.equal(await rows.count(), 3, "before training and after each of 2 epochs");
+  assert.equal(await rows.nth(0).locator("th").innerText(), "before training");
+  for (let r = 0; r < 3; r++) {
+    const cells = await rows.nth(r).locator("td").allInnerTexts();
+    for (const c of cells.slice(0, 5)) {
+      const v = Number(c);
+      assert.ok(v >= 0 && v <= 1, `row ${r}: ${cells}`);
+    }
+  }
+  assert.match(await train.getByTestId("confusion").textContent(), /goldpredictedcount/);
+  await shoot(page, "Train", "train.png");
+
+  // Try it now asks both models.
+  const tryIt = panel(page, "Try it");
+  await tryIt.getByLabel("Request", { exact: true }).fill("Where is my order ORD-1234?");
+  await tryIt.getByRole("button", { name: "Ask the model" }).click();
+  await tryIt.getByTestId("try-result").waitFor({ timeout: 60_000 });
+  await tryIt.getByTestId("tuned-try-result").waitFor({ timeout: 60_000 });
+  const verdict = /^(valid call: [a-z_]+\(\{.*\}\)|no_tool: .*|invalid: .+)$/s;
+  assert.match(await tryIt.getByTestId("verdict").innerText(), verdict);
+  assert.match(await tryIt.getByTestId("tuned-verdict").innerText(), verdict);
+  await shoot(page, "Try it", "try-it-tuned.png");
+  assert.deepEqual(unexpected(session.errors), []);
+});
+
+test("stop ends a run after its current step", async () => {
+  const { page } = session;
+  const train = panel(page, "Train");
+  await setNumber(train, "Epochs", 20);
+  await train.getByRole("button", { name: "Train", exact: true }).click();
+  await train.getByText(/^step \d+\/\d+ · epoch/).waitFor({ timeout: 120_000 });
+  await train.getByRole("button", { name: "Stop", exact: true }).click();
+  await train.getByText(/^Stopped: \d+ step\(s\)/).waitFor({ timeout: 120_000 });
+  const text = await train.getByTestId("train-status").innerText();
+  const [, taken, total] = text.match(/step (\d+)\/(\d+)/);
+  assert.ok(Number(taken) < Number(total), text);
+  assert.equal(await train.getByRole("button", { name: "Train", exact: true }).isDisabled(), false);
+  assert.deepEqual(unexpected(session.errors), []);
+});

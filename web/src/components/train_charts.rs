@@ -1,0 +1,187 @@
+//! The training run drawn: the loss per step and the four metrics (and
+//! `call_accuracy`) per evaluation as SVG drawn by Leptos — a few polylines
+//! need no charting crate, stay crisp on a projector, and are plain DOM
+//! that tests and screen readers can read — then the last evaluation's
+//! table, confusion counts and failing rows.
+
+use leptos::prelude::*;
+use tooltune_workspace::protocol::Metrics;
+
+use crate::state::use_app;
+
+const W: f64 = 480.0;
+const H: f64 = 160.0;
+const PAD: f64 = 28.0;
+
+/// `points` (x, y) as an SVG polyline's `points`, scaled into the plot.
+fn polyline(points: &[(f64, f64)], x_max: f64, y_min: f64, y_max: f64) -> String {
+    let span = (y_max - y_min).max(1e-9);
+    points
+        .iter()
+        .map(|&(x, y)| {
+            let px = PAD + x / x_max.max(1e-9) * (W - 2.0 * PAD);
+            let py = H - PAD - (y - y_min) / span * (H - 2.0 * PAD);
+            format!("{px:.1},{py:.1}")
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The loss of every step.
+#[component]
+pub fn LossChart() -> impl IntoView {
+    let state = use_app();
+    move || {
+        let t = state.training.get();
+        if t.steps.is_empty() {
+            return None;
+        }
+        let points: Vec<(f64, f64)> = t
+            .steps
+            .iter()
+            .map(|s| (s.step as f64, s.loss as f64))
+            .collect();
+        let finite = points.iter().map(|p| p.1).filter(|v| v.is_finite());
+        let y_max = finite.clone().fold(f64::MIN, f64::max);
+        let y_min = finite
+            .fold(f64::MAX, f64::min)
+            .min(y_max)
+            .min(0.0_f64.max(y_max - 1e-3));
+        let x_max = t.total_steps.max(1) as f64;
+        let last = t.steps.last().map(|s| s.loss).unwrap_or(f32::NAN);
+        let label = format!(
+            "Training loss: {:.4} at step 1, {:.4} at step {}",
+            t.steps[0].loss,
+            last,
+            t.steps.len()
+        );
+        Some(view! {
+            <figure class="chart" data-testid="loss-chart">
+                <svg viewBox=format!("0 0 {W} {H}") role="img" aria-label=label.clone()>
+                    <line x1=PAD y1=H - PAD x2=W - PAD y2=H - PAD class="axis" />
+                    <line x1=PAD y1=PAD x2=PAD y2=H - PAD class="axis" />
+                    <text x=PAD y=PAD - 8.0 class="tick">{format!("{y_max:.3}")}</text>
+                    <text x=PAD y=H - 8.0 class="tick">{format!("{y_min:.3}")}</text>
+                    <text x=W - PAD y=H - 8.0 class="tick" text-anchor="end">{format!("step {}", t.total_steps)}</text>
+                    <polyline class="loss" fill="none" points=polyline(&points, x_max, y_min, y_max) />
+                </svg>
+                <figcaption>{label}</figcaption>
+            </figure>
+        })
+    }
+}
+
+/// The metrics shown, with their names and colours (CSS classes).
+const SERIES: [(&str, &str, fn(&Metrics) -> f64); 5] = [
+    ("valid-tool-call rate", "m-valid", |m| {
+        m.valid_tool_call_rate
+    }),
+    ("tool-name accuracy", "m-tool", |m| m.tool_name_accuracy),
+    ("argument-match accuracy", "m-args", |m| {
+        m.argument_match_accuracy
+    }),
+    ("false-tool-call rate", "m-false", |m| {
+        m.false_tool_call_rate
+    }),
+    ("call accuracy", "m-call", |m| m.call_accuracy),
+];
+
+/// The metrics per evaluation: a chart, a table, the confusion counts and
+/// the failing rows of the last evaluation.
+#[component]
+pub fn MetricsView() -> impl IntoView {
+    let state = use_app();
+    move || {
+        let t = state.training.get();
+        if t.evals.is_empty() {
+            return None;
+        }
+        let x_max = t.total_steps.max(1) as f64;
+        let lines = SERIES
+            .iter()
+            .map(|(name, class, get)| {
+                let points: Vec<(f64, f64)> = t
+                    .evals
+                    .iter()
+                    .map(|e| (e.step as f64, get(&e.metrics)))
+                    .collect();
+                view! {
+                    <polyline class=*class fill="none" points=polyline(&points, x_max, 0.0, 1.0)>
+                        <title>{*name}</title>
+                    </polyline>
+                }
+            })
+            .collect_view();
+        let legend = SERIES
+            .iter()
+            .map(|(name, class, _)| view! { <span class=format!("key {class}")>{*name}</span> })
+            .collect_view();
+        let rows = t
+            .evals
+            .iter()
+            .map(|e| {
+                let when = if e.step == 0 { "before training".to_string() } else { format!("step {}", e.step) };
+                let cells = SERIES
+                    .iter()
+                    .map(|(_, _, get)| view! { <td>{format!("{:.3}", get(&e.metrics))}</td> })
+                    .collect_view();
+                view! { <tr><th scope="row">{when}</th>{cells}<td>{format!("{:.1} s", e.seconds)}</td></tr> }
+            })
+            .collect_view();
+        let heads = SERIES
+            .iter()
+            .map(|(name, _, _)| view! { <th scope="col">{*name}</th> })
+            .collect_view();
+        let n = t.evals.last().map(|e| e.metrics.n).unwrap_or(0);
+        let confusion = t
+            .confusion
+            .iter()
+            .map(|(g, p, c)| {
+                let class = if g == p { "ok" } else { "error" };
+                view! { <tr class=class><td>{g.clone()}</td><td>{p.clone()}</td><td>{*c}</td></tr> }
+            })
+            .collect_view();
+        let failures = t
+            .failures
+            .iter()
+            .map(|f| {
+                view! {
+                    <li>
+                        <strong>{f.request.clone()}</strong>
+                        " — gold " <code>{f.gold.clone()}</code>
+                        "; the model wrote " <code>{f.output.clone()}</code>
+                        <br /><span class="hint">{f.reason.clone()}</span>
+                    </li>
+                }
+            })
+            .collect_view();
+        Some(view! {
+            <figure class="chart" data-testid="metrics-chart">
+                <svg viewBox=format!("0 0 {W} {H}") role="img" aria-label="The four metrics and call accuracy per evaluation, 0 to 1">
+                    <line x1=PAD y1=H - PAD x2=W - PAD y2=H - PAD class="axis" />
+                    <line x1=PAD y1=PAD x2=PAD y2=H - PAD class="axis" />
+                    <text x=PAD y=PAD - 8.0 class="tick">"1"</text>
+                    <text x=PAD y=H - 8.0 class="tick">"0"</text>
+                    {lines}
+                </svg>
+                <figcaption class="legend">{legend}</figcaption>
+            </figure>
+            <table class="metrics" data-testid="metrics-table">
+                <caption>{format!("Held-out rows ({n}), scored as the lesson defines")}</caption>
+                <thead><tr><th scope="col">"when"</th>{heads}<th scope="col">"time"</th></tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+            <details class="confusion">
+                <summary>"Confusion (gold → predicted), last evaluation"</summary>
+                <table data-testid="confusion">
+                    <thead><tr><th>"gold"</th><th>"predicted"</th><th>"count"</th></tr></thead>
+                    <tbody>{confusion}</tbody>
+                </table>
+            </details>
+            <details class="failures">
+                <summary>{format!("Failing rows, last evaluation ({})", t.failures.len())}</summary>
+                <ul data-testid="failures">{failures}</ul>
+            </details>
+        })
+    }
+}

@@ -1,0 +1,218 @@
+//! Train: LoRA settings (kept in the workspace, so a share link carries
+//! them), start and stop, progress with tokens/s and ETA, and the run's
+//! charts ([`super::train_charts`]). The rows are split as `tooltune split`
+//! splits them (`tooltune_workspace::training`); the worker trains with the
+//! engine's own loop and scores the held-out rows before training and after
+//! each epoch.
+
+use leptos::prelude::*;
+use tooltune_engine::lora::PROJECTIONS;
+use tooltune_workspace::TrainSettings;
+use tooltune_workspace::protocol::Request;
+use tooltune_workspace::training::training_data;
+
+use crate::components::{LossChart, MetricsView};
+use crate::engine;
+use crate::state::{ModelStatus, Phase, Training, use_app};
+
+/// A number field bound to one training setting.
+#[component]
+fn NumberSetting(
+    label: &'static str,
+    step: &'static str,
+    get: fn(&TrainSettings) -> f64,
+    set: fn(&mut TrainSettings, f64),
+) -> impl IntoView {
+    let state = use_app();
+    view! {
+        <label class="control">
+            {label}
+            <input
+                type="number"
+                step=step
+                min="0"
+                prop:value=move || state.ws.with(|w| get(&w.train).to_string())
+                on:change=move |ev| {
+                    if let Ok(v) = event_target_value(&ev).trim().parse::<f64>() {
+                        if v.is_finite() && v >= 0.0 {
+                            state.ws.update(|w| set(&mut w.train, v));
+                        }
+                    }
+                }
+            />
+        </label>
+    }
+}
+
+/// The Train panel.
+#[component]
+pub fn TrainPanel() -> impl IntoView {
+    let state = use_app();
+    let ready = move || matches!(state.model.get(), ModelStatus::Ready(_));
+    let busy = move || state.training.with(|t| t.busy());
+    let start = move |_| {
+        if busy() || !ready() {
+            return;
+        }
+        let catalogue = state.last_valid.get_untracked();
+        let (data, context, settings, seed, output_style) = state.ws.with_untracked(|w| {
+            let tools = catalogue
+                .as_ref()
+                .map(|c| serde_json::Value::Array(c.to_openai()));
+            (
+                training_data(w, catalogue.as_deref()),
+                w.prompt_context(tools),
+                w.train.clone(),
+                w.seed,
+                w.output_style,
+            )
+        });
+        let id = engine::next_id();
+        state.training.set(Training {
+            id,
+            phase: Phase::Starting,
+            skipped: data.skipped.clone(),
+            ..Training::default()
+        });
+        state.tuned_answer.set(crate::state::Job::Idle);
+        engine::send(
+            state,
+            &Request::Train {
+                id,
+                settings,
+                seed,
+                train: data.train,
+                test: data.test,
+                context,
+                output_style,
+            },
+            Vec::new(),
+        );
+    };
+    let stop = move |_| {
+        let id = state.training.with_untracked(|t| t.id);
+        state.training.update(|t| {
+            if t.busy() {
+                t.phase = Phase::Stopping;
+            }
+        });
+        engine::send(state, &Request::StopTraining { id }, Vec::new());
+    };
+    let targets =
+        move || {
+            PROJECTIONS
+            .iter()
+            .map(|&p| {
+                let on = move || state.ws.with(|w| w.train.target_modules.iter().any(|t| t == p));
+                view! {
+                    <label class="check">
+                        <input
+                            type="checkbox"
+                            prop:checked=on
+                            on:change=move |ev| {
+                                let checked = event_target_checked(&ev);
+                                state.ws.update(|w| {
+                                    let t = &mut w.train.target_modules;
+                                    t.retain(|x| x != p);
+                                    if checked {
+                                        t.push(p.to_string());
+                                        t.sort_by_key(|x| PROJECTIONS.iter().position(|q| q == x));
+                                    }
+                                });
+                            }
+                        />
+                        {p}
+                    </label>
+                }
+            })
+            .collect_view()
+        };
+    let status = move || {
+        let t = state.training.get();
+        let last = t.steps.last().copied();
+        let progress = last.map(|s| {
+            let left = t.total_steps.saturating_sub(s.step) as f64;
+            let eta = s.elapsed_s / s.step.max(1) as f64 * left;
+            format!(
+                "step {}/{} · epoch {} · loss {:.4} · {:.0} tokens/s · ETA {:.0} s",
+                s.step, t.total_steps, s.epoch, s.loss, s.tokens_per_sec, eta
+            )
+        });
+        let line = match &t.phase {
+            Phase::Idle => "Not trained yet.".to_string(),
+            Phase::Starting => "Preparing: masking the rows, scoring the base model…".into(),
+            Phase::Running => progress.unwrap_or_else(|| "Scoring the base model…".into()),
+            Phase::Stopping => "Stopping after this step…".into(),
+            Phase::Done => {
+                let how = if t.stopped { "Stopped" } else { "Done" };
+                format!(
+                    "{how}: {} step(s). {}",
+                    t.steps.len(),
+                    progress.unwrap_or_default()
+                )
+            }
+            Phase::Failed(e) => format!("Training failed: {e}"),
+        };
+        let about = (t.total_steps > 0).then(|| {
+            format!(
+                "{} training rows ({} trained tokens), {} held-out rows; {}",
+                t.examples, t.trained_tokens, t.test_items, t.backend
+            )
+        });
+        let error = t.error.clone().map(|e| {
+            view! { <p class="error" role="alert">{format!("{e}: the last good adapter is kept.")}</p> }
+        });
+        let skipped = (!t.skipped.is_empty()).then(|| {
+            let rows: Vec<String> = t.skipped.iter().map(|(r, why)| format!("row {r}: {why}")).collect();
+            view! { <p class="warn" data-testid="train-skipped">{format!("Left out: {}", rows.join("; "))}</p> }
+        });
+        let class = if matches!(t.phase, Phase::Failed(_)) {
+            "error"
+        } else {
+            ""
+        };
+        view! {
+            <p role="status" class=class data-testid="train-status">{line}</p>
+            {about.map(|a| view! { <p class="hint" data-testid="train-about">{a}</p> })}
+            {error}
+            {skipped}
+        }
+    };
+    view! {
+        <section class="panel" aria-labelledby="train-title" data-panel="train">
+            <h2 id="train-title">"Train"</h2>
+            <fieldset class="settings" disabled=busy>
+                <legend>"LoRA fine-tune"</legend>
+                <NumberSetting label="Learning rate" step="0.0001" get=|t| t.lr set=|t, v| t.lr = v />
+                <NumberSetting label="Epochs" step="1" get=|t| t.epochs as f64 set=|t, v| t.epochs = (v as usize).max(1) />
+                <NumberSetting label="Batch size" step="1" get=|t| t.batch_size as f64 set=|t, v| t.batch_size = (v as usize).max(1) />
+                <NumberSetting label="LoRA rank" step="1" get=|t| t.lora_r as f64 set=|t, v| t.lora_r = (v as usize).max(1) />
+                <NumberSetting label="LoRA alpha" step="1" get=|t| t.lora_alpha set=|t, v| t.lora_alpha = v />
+                <NumberSetting label="LoRA dropout" step="0.01" get=|t| t.lora_dropout set=|t, v| t.lora_dropout = v.min(0.9) />
+                <NumberSetting label="Held-out fraction" step="0.05" get=|t| t.test_fraction set=|t, v| t.test_fraction = v.min(0.9) />
+                <label class="control">
+                    "Seed"
+                    <input
+                        type="number"
+                        min="0"
+                        step="1"
+                        prop:value=move || state.ws.with(|w| w.seed.to_string())
+                        on:change=move |ev| {
+                            if let Ok(v) = event_target_value(&ev).trim().parse::<u64>() {
+                                state.ws.update(|w| w.seed = v);
+                            }
+                        }
+                    />
+                </label>
+                <div class="targets" role="group" aria-label="Target modules">{targets}</div>
+            </fieldset>
+            <div class="buttons">
+                <button type="button" on:click=start disabled=move || busy() || !ready()>"Train"</button>
+                <button type="button" on:click=stop disabled=move || !busy()>"Stop"</button>
+            </div>
+            {status}
+            <LossChart />
+            <MetricsView />
+        </section>
+    }
+}
