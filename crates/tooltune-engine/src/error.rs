@@ -35,6 +35,14 @@ pub enum EngineError {
         /// What the safetensors parser reported.
         message: String,
     },
+    /// A GGUF file does not read or convert.
+    #[error("{file}: {message}")]
+    Gguf {
+        /// File name.
+        file: String,
+        /// What the GGUF reader reported (what and where).
+        message: String,
+    },
     /// A tensor the architecture needs is absent.
     #[error("{file}: missing tensor `{key}`")]
     MissingTensor {

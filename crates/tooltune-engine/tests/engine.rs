@@ -3,6 +3,7 @@
 
 mod common;
 mod decode;
+mod gguf;
 mod lora;
 mod mask;
 mod parity;

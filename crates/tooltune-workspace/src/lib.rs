@@ -20,6 +20,7 @@
 pub mod dataset;
 mod error;
 pub mod generate;
+pub mod metrics;
 pub mod protocol;
 pub mod share;
 pub mod training;

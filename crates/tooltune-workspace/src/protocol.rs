@@ -81,6 +81,40 @@ pub enum Request {
         /// The run's id.
         id: u64,
     },
+    /// The last run's files: the adapter in PEFT's format and `run.json`.
+    /// Answered by [`Event::RunExported`].
+    ExportRun {
+        /// Echoed in the answer.
+        id: u64,
+    },
+}
+
+/// A file the worker hands to the page (bytes as standard base64).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportedFile {
+    /// File name (`adapter_config.json`, ...).
+    pub name: String,
+    /// The bytes, base64.
+    pub base64: String,
+}
+
+impl ExportedFile {
+    /// `bytes` named `name`.
+    pub fn new(name: &str, bytes: &[u8]) -> Self {
+        use base64::Engine;
+        Self {
+            name: name.into(),
+            base64: base64::engine::general_purpose::STANDARD.encode(bytes),
+        }
+    }
+
+    /// The bytes (`None` if the base64 is damaged).
+    pub fn bytes(&self) -> Option<Vec<u8>> {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD
+            .decode(&self.base64)
+            .ok()
+    }
 }
 
 /// The four metrics and `call_accuracy` of one evaluation.
@@ -204,6 +238,13 @@ pub enum Event {
         /// Why training ended early, if it failed.
         error: Option<String>,
     },
+    /// The last run's files (see [`Request::ExportRun`]).
+    RunExported {
+        /// The request's id.
+        id: u64,
+        /// `adapter_config.json`, `adapter_model.safetensors`, `run.json`.
+        files: Vec<ExportedFile>,
+    },
     /// A request failed; `id` names it when it had one.
     Failed {
         /// The request's id, if any.
@@ -271,5 +312,7 @@ mod tests {
         let text = serde_json::to_string(&e).unwrap();
         assert_eq!(text, r#"{"kind":"failed","id":null,"message":"x"}"#);
         assert_eq!(serde_json::from_str::<Event>(&text).unwrap(), e);
+        let f = ExportedFile::new("a.bin", &[0, 255, 7]);
+        assert_eq!(f.bytes(), Some(vec![0, 255, 7]));
     }
 }

@@ -13,6 +13,7 @@ mod row_generator;
 mod share_panel;
 mod tool_list;
 mod train_charts;
+mod train_export;
 mod train_panel;
 mod try_it;
 
@@ -29,5 +30,6 @@ pub use row_generator::RowGenerator;
 pub use share_panel::SharePanel;
 pub use tool_list::ToolList;
 pub use train_charts::{LossChart, MetricsView};
+pub use train_export::{TrainExport, save_run};
 pub use train_panel::TrainPanel;
 pub use try_it::TryIt;

@@ -119,13 +119,14 @@ pub fn MetricsView() -> impl IntoView {
         let rows = t
             .evals
             .iter()
-            .map(|e| {
+            .zip(t.eval_seconds.iter().copied().chain(std::iter::repeat(0.0)))
+            .map(|(e, seconds)| {
                 let when = if e.step == 0 { "before training".to_string() } else { format!("step {}", e.step) };
                 let cells = SERIES
                     .iter()
                     .map(|(_, _, get)| view! { <td>{format!("{:.3}", get(&e.metrics))}</td> })
                     .collect_view();
-                view! { <tr><th scope="row">{when}</th>{cells}<td>{format!("{:.1} s", e.seconds)}</td></tr> }
+                view! { <tr><th scope="row">{when}</th>{cells}<td>{format!("{seconds:.1} s")}</td></tr> }
             })
             .collect_view();
         let heads = SERIES

@@ -11,7 +11,7 @@ use tooltune_workspace::TrainSettings;
 use tooltune_workspace::protocol::Request;
 use tooltune_workspace::training::training_data;
 
-use crate::components::{LossChart, MetricsView};
+use crate::components::{LossChart, MetricsView, TrainExport};
 use crate::engine;
 use crate::state::{ModelStatus, Phase, Training, use_app};
 
@@ -72,6 +72,8 @@ pub fn TrainPanel() -> impl IntoView {
             id,
             phase: Phase::Starting,
             skipped: data.skipped.clone(),
+            train_lines: data.train.clone(),
+            test_lines: data.test.clone(),
             ..Training::default()
         });
         state.tuned_answer.set(crate::state::Job::Idle);
@@ -213,6 +215,7 @@ pub fn TrainPanel() -> impl IntoView {
             {status}
             <LossChart />
             <MetricsView />
+            <TrainExport />
         </section>
     }
 }

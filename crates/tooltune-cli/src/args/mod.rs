@@ -42,6 +42,20 @@ pub enum Command {
     Corpus(CorpusArgs),
     /// Write the built-in model out as a Hugging Face folder.
     Builtin(BuiltinArgs),
+    /// Convert a GGUF file (llama.cpp, Ollama, LM Studio) into a Hugging Face folder.
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The .gguf file (Llama architecture; F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q4_K, Q5_K, Q6_K tensors).
+    pub file: PathBuf,
+    /// Folder to write config.json, model.safetensors, tokenizer.json and tokenizer_config.json into.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// How weights are stored: f16 (half the size) or f32 (the dequantised values exactly).
+    #[arg(long, default_value = "f16", value_parser = ["f16", "f32"])]
+    pub dtype: String,
 }
 
 #[derive(Debug, Args)]

@@ -7,6 +7,7 @@ mod corpus;
 mod eval;
 mod eval_run;
 mod generate;
+mod import;
 mod lint;
 mod mask;
 mod pretrain;
@@ -33,5 +34,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Pretrain(a) => pretrain::run(a),
         Command::Corpus(a) => corpus::run(a),
         Command::Builtin(a) => builtin::run(a),
+        Command::Import(a) => import::run(a),
     }
 }

@@ -7,6 +7,7 @@
 //! layout, in [`is_linear_weight`]: PyTorch `nn.Linear` stores `[out, in]`,
 //! Burn's `Linear` `[in, out]`.
 
+pub mod gguf;
 mod load;
 mod save;
 

@@ -88,6 +88,6 @@ impl LlamaForCausalLM {
     }
 }
 
-fn safetensors_metadata<M: Extend<(String, String)>>(metadata: &mut M) {
+pub(super) fn safetensors_metadata<M: Extend<(String, String)>>(metadata: &mut M) {
     metadata.extend([("format".to_string(), "pt".to_string())]);
 }
