@@ -7,9 +7,11 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { homedir } from "node:os";
 import { join } from "node:path";
 import { launch } from "./browser.mjs";
-import { open, panel, shoot, loadFixtureModel, fixtureModel, unexpected } from "./app.mjs";
+import { open, panel, root, shoot, loadFixtureModel, fixtureModel, unexpected } from "./app.mjs";
 
 let session;
 before(async () => {
@@ -162,5 +164,33 @@ test("a folder from a URL is fetched, cached and loaded", async () => {
       .map((u) => u.split("/").pop()).sort();
   });
   assert.deepEqual(cached, ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"]);
+  assert.deepEqual(unexpected(session.errors), []);
+});
+
+test("a GGUF file loads on its own (the tiny fixture; SmolLM2 Q4_1 when fetched) and answers", async (t) => {
+  const { page } = session;
+  const model = panel(page, "Model");
+  const tiny = join(root, "tests", "fixtures", "gguf", "tiny-llama", "model.gguf");
+  await model.getByLabel(/Model files/).setInputFiles([tiny]);
+  assert.match(await model.getByTestId("picked-summary").innerText(), /^GGUF file model\.gguf, /);
+  await model.getByRole("button", { name: "Load picked files" }).click();
+  await model.getByText(/^Ready: model\.gguf/).waitFor({ timeout: 60_000 });
+  assert.match(await model.getByRole("status").innerText(), /GGUF \(model\.gguf\), dequantised/);
+
+  const smollm2 = join(process.env.TOOLTUNE_CACHE ?? join(homedir(), ".cache", "tooltune"), "smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf");
+  if (!existsSync(smollm2)) {
+    t.diagnostic("SmolLM2 not fetched (bash scripts/fetch-smollm2.sh): the real model was not loaded");
+    return;
+  }
+  await model.getByLabel(/Model files/).setInputFiles([smollm2]);
+  await model.getByRole("button", { name: "Load picked files" }).click();
+  await model.getByText(/^Ready: SmolLM2-135M-Instruct\.Q4_1\.gguf/).waitFor({ timeout: 120_000 });
+  assert.equal(await model.getByTestId("model-params").innerText(), "134,515,008");
+  const tryIt = panel(page, "Try it");
+  await tryIt.getByLabel("Request", { exact: true }).fill("What is the capital of France?");
+  await tryIt.getByRole("button", { name: "Ask the model" }).click();
+  await tryIt.getByTestId("raw-output").waitFor({ timeout: 120_000 });
+  assert.match(await tryIt.getByTestId("raw-output").innerText(), /Paris/);
+  await shoot(page, "Try it", "try-it-smollm2.png");
   assert.deepEqual(unexpected(session.errors), []);
 });

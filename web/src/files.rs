@@ -31,9 +31,14 @@ fn describe(e: &JsValue) -> String {
 pub fn model_files(list: &web_sys::FileList) -> Vec<(String, f64, web_sys::File)> {
     (0..list.length())
         .filter_map(|i| list.get(i))
-        .filter(|f| MODEL_FILES.contains(&f.name().as_str()))
+        .filter(|f| MODEL_FILES.contains(&f.name().as_str()) || is_gguf(&f.name()))
         .map(|f| (f.name(), f.size(), f))
         .collect()
+}
+
+/// Whether `name` is a GGUF file (llama.cpp, Ollama, LM Studio).
+pub fn is_gguf(name: &str) -> bool {
+    name.to_ascii_lowercase().ends_with(".gguf")
 }
 
 /// Reads files into byte arrays.

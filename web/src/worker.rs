@@ -16,6 +16,7 @@ use tooltune_engine::burn::module::Module;
 use tooltune_engine::burn::tensor::Device;
 use tooltune_engine::decode::{GenerateConfig, generate_async};
 use tooltune_engine::train::mask::mask_example;
+use tooltune_engine::weights::gguf::{StoreAs, gguf_to_hf};
 use tooltune_engine::{
     ChatTemplate, HfConfig, LlamaConfig, LlamaForCausalLM, SafetensorsWeights, Tokenizer,
 };
@@ -167,6 +168,26 @@ fn with_model() -> Result<Rc<Loaded>, String> {
 /// Loads a Hugging Face folder's files (single `model.safetensors`).
 fn load(name: &str, files: &HashMap<String, Vec<u8>>) -> Result<(Loaded, ModelInfo), String> {
     let start = now_ms();
+    // A GGUF file: converted into a Hugging Face folder in memory (f16
+    // weights, half the memory of f32; compute is f32 either way).
+    let converted;
+    let mut source = None;
+    let files = match files
+        .iter()
+        .find(|(n, _)| n.to_ascii_lowercase().ends_with(".gguf"))
+    {
+        Some((gguf, bytes)) => {
+            let folder = gguf_to_hf(gguf, bytes, StoreAs::F16).map_err(|e| e.to_string())?;
+            source = Some(gguf.clone());
+            converted = folder
+                .files()
+                .into_iter()
+                .map(|(n, b)| (n.to_string(), b.to_vec()))
+                .collect::<HashMap<String, Vec<u8>>>();
+            &converted
+        }
+        None => files,
+    };
     let need = |file: &str| {
         files.get(file).ok_or_else(|| {
             let mut have: Vec<&str> = files.keys().map(String::as_str).collect();
@@ -196,7 +217,10 @@ fn load(name: &str, files: &HashMap<String, Vec<u8>>) -> Result<(Loaded, ModelIn
     let err = |file: &str, e: tooltune_engine::EngineError| format!("{name}: {file}: {e}");
     let hf = HfConfig::from_json_bytes(config_bytes).map_err(|e| err("config.json", e))?;
     let architecture = hf.model_type.clone().unwrap_or_else(|| "llama".into());
-    let dtype = hf.stored_dtype().unwrap_or("float32").to_string();
+    let dtype = match &source {
+        Some(gguf) => format!("GGUF ({gguf}), dequantised"),
+        None => hf.stored_dtype().unwrap_or("float32").to_string(),
+    };
     let config: LlamaConfig = hf.into_config().map_err(|e| err("config.json", e))?;
     let weights = SafetensorsWeights::from_named_bytes("model.safetensors", weights_bytes)
         .map_err(|e| err("model.safetensors", e))?;
