@@ -153,3 +153,34 @@ fn smollm2_q4_1_matches_transformers_and_knows_paris() {
             .expect("reference parses");
     check_against(&model, &tokenizer, &reference, LOGITS_TOL);
 }
+
+/// The tokenizer rebuilt from SmolLM2's metadata encodes every message of the
+/// shipped test sets, and a chat turn with special tokens, as transformers'
+/// GGUF tokenizer does (`smollm2-tokens.json`).
+#[test]
+fn smollm2_tokenizer_matches_transformers_on_a_corpus() {
+    let Some(path) = smollm2_file() else {
+        eprintln!("SmolLM2 GGUF not fetched (bash scripts/setup.sh smollm2): skipped");
+        return;
+    };
+    #[derive(Deserialize)]
+    struct Tokens {
+        texts: Vec<String>,
+        ids: Vec<Vec<u32>>,
+    }
+    let bytes = std::fs::read(&path).expect("reads");
+    let g = tooltune_gguf::Gguf::parse(&bytes).expect("parses");
+    let json = tooltune_gguf::tokenizer::tokenizer_json(&g).expect("tokenizer.json");
+    let tokenizer = Tokenizer::from_bytes(&serde_json::to_vec(&json).unwrap()).expect("tokenizer");
+    let want: Tokens =
+        serde_json::from_slice(&std::fs::read(fixture("smollm2-tokens.json")).expect("fixture"))
+            .expect("parses");
+    assert!(want.texts.len() > 300);
+    for (text, ids) in want.texts.iter().zip(&want.ids) {
+        assert_eq!(
+            &tokenizer.encode(text).expect("encodes").ids,
+            ids,
+            "{text:?}"
+        );
+    }
+}
