@@ -131,6 +131,16 @@ test("the run downloads as a folder the CLI evaluates, and the CLI trains the sa
     assert.ok(rel < 1e-3, `step ${i + 1}: native ${native[i].loss} vs page ${pageSteps[i].loss}`);
   }
   console.log(`page vs native losses: ${pageSteps.map((s, i) => `${s.loss.toFixed(5)}/${native[i].loss.toFixed(5)}`).join(" ")}`);
+
+  // The adapter the CLI just trained, imported into the page: try-it answers with it.
+  await panel(page, "Train").getByLabel(/^Import a PEFT adapter/).setInputFiles(
+    [join(out, "adapter_config.json"), join(out, "adapter_model.safetensors")]);
+  await page.getByText(/^Adapter loaded \(LoRA r=16 alpha=32 on q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj\)/).waitFor({ timeout: 30_000 });
+  const tryIt = panel(page, "Try it");
+  await tryIt.getByRole("button", { name: "Ask the model" }).click();
+  await tryIt.getByTestId("tuned-try-result").waitFor({ timeout: 60_000 });
+  assert.match(await tryIt.getByTestId("tuned-answer").innerText(), /imported adapter: LoRA r=16/);
+  assert.deepEqual(unexpected(session.errors), []);
 });
 
 test("stop ends a run after its current step", async () => {
@@ -139,6 +149,17 @@ test("stop ends a run after its current step", async () => {
   await setNumber(train, "Epochs", 20);
   await train.getByRole("button", { name: "Train", exact: true }).click();
   await train.getByText(/^step \d+\/\d+ · epoch/).waitFor({ timeout: 120_000 });
+  // Pause holds the run between steps; resume goes on.
+  await train.getByRole("button", { name: "Pause", exact: true }).click();
+  await train.getByText(/^Paused at step \d+/).waitFor({ timeout: 60_000 });
+  const held = await train.getByTestId("train-status").innerText();
+  await page.waitForTimeout(1500);
+  assert.equal(await train.getByTestId("train-status").innerText(), held);
+  await train.getByRole("button", { name: "Resume", exact: true }).click();
+  await page.waitForFunction((before) => {
+    const now = document.querySelector('[data-testid="train-status"]')?.textContent ?? "";
+    return /^step \d+/.test(now) && now.match(/step (\d+)/)[1] !== before.match(/step (\d+)/)[1];
+  }, held, { timeout: 60_000 });
   await train.getByRole("button", { name: "Stop", exact: true }).click();
   await train.getByText(/^Stopped: \d+ step\(s\)/).waitFor({ timeout: 120_000 });
   const text = await train.getByTestId("train-status").innerText();

@@ -22,6 +22,8 @@ const GLUE: &str = "./tooltune_web.js";
 type Queued = (String, Vec<js_sys::Uint8Array>);
 
 thread_local! {
+    /// Ids of adapter loads in flight (their failures go to the banner).
+    pub static ADAPTER_IDS: RefCell<std::collections::HashSet<u64>> = RefCell::new(Default::default());
     static WORKER: RefCell<Option<Rc<EngineWorker>>> = const { RefCell::new(None) };
     static QUEUE: RefCell<Vec<Queued>> = const { RefCell::new(Vec::new()) };
     static NEXT_ID: Cell<u64> = const { Cell::new(1) };
@@ -106,6 +108,7 @@ fn apply(state: AppState, event: Event) {
         Event::ModelLoaded(info) => {
             // A new base: the worker has dropped the fine-tuned model.
             state.training.set(Training::default());
+            state.tuned.set(None);
             state.tuned_answer.set(Job::Idle);
             state.model.set(ModelStatus::Ready(info));
         }
@@ -150,6 +153,11 @@ fn apply(state: AppState, event: Event) {
                 slot.set(Job::Failed(message));
             } else if state.training.with_untracked(|t| t.id == id && t.busy()) {
                 state.training.update(|t| t.phase = Phase::Failed(message));
+            } else if ADAPTER_IDS.with(|a| a.borrow_mut().remove(&id)) {
+                state.notice.set(Some(crate::state::Notice {
+                    error: true,
+                    text: format!("The adapter was not loaded: {message}"),
+                }));
             } else {
                 state.mask.set(Job::Failed(message));
             }
@@ -212,12 +220,41 @@ fn apply(state: AppState, event: Event) {
             crate::components::save_run(state, files);
         }
         Event::TrainDone {
-            id, stopped, error, ..
-        } => training(state, id, |t| {
-            t.phase = Phase::Done;
-            t.stopped = stopped;
-            t.error = error;
+            id,
+            steps,
+            stopped,
+            error,
+        } => {
+            training(state, id, |t| {
+                t.phase = Phase::Done;
+                t.stopped = stopped;
+                t.error = error;
+            });
+            if steps > 0 {
+                state
+                    .tuned
+                    .set(Some(format!("LoRA trained here ({steps} steps)")));
+            }
+        }
+        Event::TrainPaused { id, paused } => training(state, id, |t| {
+            if matches!(t.phase, Phase::Running | Phase::Paused) {
+                t.phase = if paused {
+                    Phase::Paused
+                } else {
+                    Phase::Running
+                };
+            }
         }),
+        Event::AdapterLoaded { name, summary, .. } => {
+            state.tuned.set(Some(format!("{name}: {summary}")));
+            state.tuned_answer.set(Job::Idle);
+            state.notice.set(Some(crate::state::Notice {
+                error: false,
+                text: format!(
+                    "Adapter loaded ({summary}): try it now answers with the base and the fine-tuned model."
+                ),
+            }));
+        }
     }
 }
 

@@ -65,6 +65,8 @@ pub enum Phase {
     Starting,
     /// Taking steps.
     Running,
+    /// Paused between steps.
+    Paused,
     /// Asked to stop; the current step finishes first.
     Stopping,
     /// Ended: finished, or stopped by the user.
@@ -142,6 +144,9 @@ pub struct AppState {
     pub tuned_answer: RwSignal<Job<Answer>>,
     /// The training run.
     pub training: RwSignal<Training>,
+    /// The fine-tuned model the worker holds, in words (trained here or an
+    /// imported adapter); try-it compares it with the base.
+    pub tuned: RwSignal<Option<String>>,
     /// The mask view's tokens.
     pub mask: RwSignal<Job<Vec<MaskToken>>>,
     /// The row the mask view shows.
@@ -182,6 +187,7 @@ impl AppState {
             answer: RwSignal::new(Job::Idle),
             tuned_answer: RwSignal::new(Job::Idle),
             training: RwSignal::new(Training::default()),
+            tuned: RwSignal::new(None),
             mask: RwSignal::new(Job::Idle),
             mask_row: RwSignal::new(0),
             notice: RwSignal::new(None),

@@ -36,6 +36,8 @@ const EVAL_MAX_NEW_TOKENS: usize = 64;
 thread_local! {
     /// The run asked to stop.
     static STOP: Cell<Option<u64>> = const { Cell::new(None) };
+    /// The run asked to pause.
+    static PAUSE: Cell<Option<u64>> = const { Cell::new(None) };
     /// The last run: its trained model and what `run.json` records.
     static TUNED: RefCell<Option<Rc<TunedRun>>> = const { RefCell::new(None) };
 }
@@ -58,6 +60,47 @@ pub struct TunedRun {
     steps: usize,
     final_loss: Option<f32>,
     stopped: Option<String>,
+}
+
+/// Pauses (or resumes) run `id` between steps.
+pub fn request_pause(id: u64, paused: bool) {
+    PAUSE.with(|p| p.set(paused.then_some(id)));
+    emit(&Event::TrainPaused { id, paused });
+}
+
+/// Attaches an imported PEFT adapter to the base: the fine-tuned model from
+/// now on. Returns a summary for the user.
+pub fn load_adapter(
+    m: &Loaded,
+    name: &str,
+    config: &[u8],
+    weights: &[u8],
+) -> Result<String, String> {
+    let (model, settings) =
+        tooltune_engine::lora::load_peft_adapter(m.model.clone(), config, weights)
+            .map_err(|e| format!("{name}: {e}"))?;
+    let summary = format!(
+        "LoRA r={} alpha={} on {}",
+        settings.r,
+        settings.lora_alpha,
+        settings.target_modules.join(", ")
+    );
+    let run = TunedRun {
+        model,
+        base: m.name.clone(),
+        config: TrainConfig {
+            tuning: Tuning::Lora(settings),
+            ..TrainConfig::default()
+        },
+        context: PromptContext::default(),
+        output_style: OutputStyle::default(),
+        examples: 0,
+        steps: 0,
+        final_loss: None,
+        stopped: None,
+    };
+    TUNED.with(|t| *t.borrow_mut() = Some(Rc::new(run)));
+    Ok(summary)
 }
 
 /// The fine-tuned model, once a run has made one (for try-it).
@@ -158,6 +201,7 @@ fn examples(what: &str, lines: Vec<Value>) -> Result<Vec<Example>, String> {
 /// the user.
 pub async fn run(m: Rc<Loaded>, job: Job) -> Result<(), String> {
     STOP.with(|s| s.set(None));
+    PAUSE.with(|p| p.set(None));
     let cfg = config(&job.settings, job.seed);
     cfg.check().map_err(|e| e.to_string())?;
     let train_examples = examples("training row", job.train)?;
@@ -223,6 +267,9 @@ pub async fn run(m: Rc<Loaded>, job: Job) -> Result<(), String> {
     let mut stopped = false;
     loop {
         yield_now().await;
+        while PAUSE.with(|p| p.get()) == Some(job.id) && STOP.with(|s| s.get()) != Some(job.id) {
+            sleep_ms(100).await;
+        }
         if STOP.with(|s| s.get()) == Some(job.id) {
             stopped = true;
             break;
@@ -358,6 +405,11 @@ fn gold_text(expected: &Expected) -> String {
 
 /// Lets the worker's event loop run (a stop request, say) before going on.
 async fn yield_now() {
+    sleep_ms(0).await;
+}
+
+/// Waits `ms` milliseconds without holding the worker's event loop.
+async fn sleep_ms(ms: u32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         let global = js_sys::global();
         let set_timeout = js_sys::Reflect::get(&global, &JsValue::from_str("setTimeout"))
@@ -365,7 +417,7 @@ async fn yield_now() {
             .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
         match set_timeout {
             Some(f) => {
-                let _ = f.call2(&global, &resolve, &JsValue::from_f64(0.0));
+                let _ = f.call2(&global, &resolve, &JsValue::from_f64(ms as f64));
             }
             None => {
                 let _ = resolve.call0(&JsValue::NULL);

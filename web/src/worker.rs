@@ -149,6 +149,25 @@ async fn handle(request: Request, buffers: Vec<Vec<u8>>) {
             }
         }
         Request::StopTraining { id } => crate::train::request_stop(id),
+        Request::PauseTraining { id, paused } => crate::train::request_pause(id, paused),
+        Request::LoadAdapter { id, name } => {
+            let result = match (with_model(), buffers.as_slice()) {
+                (Ok(m), [config, weights]) => {
+                    crate::train::load_adapter(&m, &name, config, weights)
+                }
+                (Ok(_), _) => Err(format!(
+                    "{name}: an adapter needs adapter_config.json and adapter_model.safetensors"
+                )),
+                (Err(e), _) => Err(e),
+            };
+            match result {
+                Ok(summary) => emit(&Event::AdapterLoaded { id, name, summary }),
+                Err(message) => emit(&Event::Failed {
+                    id: Some(id),
+                    message,
+                }),
+            }
+        }
         Request::ExportRun { id } => match crate::train::export() {
             Ok(files) => emit(&Event::RunExported { id, files }),
             Err(message) => emit(&Event::Failed {

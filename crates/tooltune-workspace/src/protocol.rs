@@ -81,6 +81,24 @@ pub enum Request {
         /// The run's id.
         id: u64,
     },
+    /// Pause (`paused: true`) or resume the run `id` between steps.
+    /// Answered by [`Event::TrainPaused`].
+    PauseTraining {
+        /// The run's id.
+        id: u64,
+        /// Pause, or resume.
+        paused: bool,
+    },
+    /// Attach a PEFT LoRA adapter (`adapter_config.json`,
+    /// `adapter_model.safetensors`, attached as buffers in that order) to
+    /// the loaded model: it becomes the fine-tuned model try-it compares
+    /// with the base. Answered by [`Event::AdapterLoaded`].
+    LoadAdapter {
+        /// Echoed in the answer.
+        id: u64,
+        /// Shown to the user.
+        name: String,
+    },
     /// The last run's files: the adapter in PEFT's format and `run.json`.
     /// Answered by [`Event::RunExported`].
     ExportRun {
@@ -237,6 +255,22 @@ pub enum Event {
         stopped: bool,
         /// Why training ended early, if it failed.
         error: Option<String>,
+    },
+    /// The run is paused or running again.
+    TrainPaused {
+        /// The run's id.
+        id: u64,
+        /// Whether it is paused now.
+        paused: bool,
+    },
+    /// An imported adapter is attached (see [`Request::LoadAdapter`]).
+    AdapterLoaded {
+        /// The request's id.
+        id: u64,
+        /// What was loaded.
+        name: String,
+        /// LoRA rank, alpha and the adapted modules, in words.
+        summary: String,
     },
     /// The last run's files (see [`Request::ExportRun`]).
     RunExported {

@@ -13,7 +13,7 @@ use tooltune_workspace::training::training_data;
 
 use crate::components::{LossChart, MetricsView, TrainExport};
 use crate::engine;
-use crate::state::{ModelStatus, Phase, Training, use_app};
+use crate::state::{ModelStatus, Notice, Phase, Training, use_app};
 
 /// A number field bound to one training setting.
 #[component]
@@ -100,6 +100,61 @@ pub fn TrainPanel() -> impl IntoView {
         });
         engine::send(state, &Request::StopTraining { id }, Vec::new());
     };
+    let paused = move || state.training.with(|t| t.phase == Phase::Paused);
+    let pause = move |_| {
+        let (id, now) = state
+            .training
+            .with_untracked(|t| (t.id, t.phase == Phase::Paused));
+        engine::send(
+            state,
+            &Request::PauseTraining { id, paused: !now },
+            Vec::new(),
+        );
+    };
+    let import_adapter = move |ev: leptos::ev::Event| {
+        let input: web_sys::HtmlInputElement = event_target(&ev);
+        let Some(list) = input.files() else { return };
+        let picked: Vec<web_sys::File> = (0..list.length()).filter_map(|i| list.get(i)).collect();
+        let find = |name: &str| picked.iter().find(|f| f.name() == name).cloned();
+        let (Some(config), Some(weights)) = (
+            find("adapter_config.json"),
+            find("adapter_model.safetensors"),
+        ) else {
+            state.notice.set(Some(Notice {
+                error: true,
+                text: "An adapter is two files: pick adapter_config.json and adapter_model.safetensors together.".into(),
+            }));
+            return;
+        };
+        let files = vec![
+            ("adapter_config.json".to_string(), config.size(), config),
+            (
+                "adapter_model.safetensors".to_string(),
+                weights.size(),
+                weights,
+            ),
+        ];
+        wasm_bindgen_futures::spawn_local(async move {
+            match crate::files::read_files(&files).await {
+                Ok(bytes) => {
+                    let id = engine::next_id();
+                    engine::ADAPTER_IDS.with(|a| a.borrow_mut().insert(id));
+                    engine::send(
+                        state,
+                        &Request::LoadAdapter {
+                            id,
+                            name: "imported adapter".into(),
+                        },
+                        bytes,
+                    );
+                }
+                Err(e) => state.notice.set(Some(Notice {
+                    error: true,
+                    text: e,
+                })),
+            }
+        });
+    };
     let targets =
         move || {
             PROJECTIONS
@@ -145,6 +200,10 @@ pub fn TrainPanel() -> impl IntoView {
             Phase::Starting => "Preparing: masking the rows, scoring the base model…".into(),
             Phase::Running => progress.unwrap_or_else(|| "Scoring the base model…".into()),
             Phase::Stopping => "Stopping after this step…".into(),
+            Phase::Paused => format!(
+                "Paused at {}",
+                progress.unwrap_or_else(|| "the start".into())
+            ),
             Phase::Done => {
                 let how = if t.stopped { "Stopped" } else { "Done" };
                 format!(
@@ -210,8 +269,15 @@ pub fn TrainPanel() -> impl IntoView {
             </fieldset>
             <div class="buttons">
                 <button type="button" on:click=start disabled=move || busy() || !ready()>"Train"</button>
+                <button type="button" on:click=pause disabled=move || !state.training.with(|t| matches!(t.phase, Phase::Running | Phase::Paused))>
+                    {move || if paused() { "Resume" } else { "Pause" }}
+                </button>
                 <button type="button" on:click=stop disabled=move || !busy()>"Stop"</button>
             </div>
+            <label class="file">
+                "Import a PEFT adapter (adapter_config.json + adapter_model.safetensors)"
+                <input type="file" multiple on:change=import_adapter disabled=move || !ready() || busy() />
+            </label>
             {status}
             <LossChart />
             <MetricsView />

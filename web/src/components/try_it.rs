@@ -9,7 +9,7 @@ use tooltune_workspace::verdict::{Verdict, verdict};
 
 use crate::components::OutputChecker;
 use crate::engine;
-use crate::state::{Answer, AppState, Job, ModelStatus, Phase, use_app};
+use crate::state::{Answer, AppState, Job, ModelStatus, use_app};
 
 /// One answer, checked (`prefix` keeps the test ids of the two columns apart).
 fn answer_view(state: AppState, job: Job<Answer>, prefix: &'static str) -> AnyView {
@@ -70,9 +70,7 @@ pub fn TryIt() -> impl IntoView {
         let (context, output_style) = state
             .ws
             .with_untracked(|w| (w.prompt_context(catalogue), w.output_style));
-        let has_tuned = state
-            .training
-            .with_untracked(|t| t.phase == Phase::Done && !t.steps.is_empty());
+        let has_tuned = state.tuned.with_untracked(Option::is_some);
         for tuned in [false, true] {
             if tuned && !has_tuned {
                 state.tuned_answer.set(Job::Idle);
@@ -110,6 +108,7 @@ pub fn TryIt() -> impl IntoView {
                     </div>
                     <div data-testid="tuned-answer">
                         <h3>"Fine-tuned"</h3>
+                        <p class="hint">{move || state.tuned.get().unwrap_or_default()}</p>
                         {answer_view(state, tuned, "tuned-")}
                     </div>
                 </div>
