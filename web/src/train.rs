@@ -10,7 +10,6 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use serde_json::Value;
-use serde_json::json;
 use tooltune_core::dataset::{self, Example, Role};
 use tooltune_core::eval::{Expected, ExpectedArgs, MatchMode, Report};
 use tooltune_core::prompt::PromptContext;
@@ -19,6 +18,7 @@ use tooltune_engine::LlamaForCausalLM;
 use tooltune_engine::assistant::{EvalSet, score};
 use tooltune_engine::decode::{GenerateConfig, generate_batch_async};
 use tooltune_engine::lora::{LoraSettings, save_peft_adapter};
+use tooltune_engine::run::RunInfo;
 use tooltune_engine::train::{self, TrainConfig, Trainer, Tuning, batch, mask_example};
 use tooltune_workspace::protocol::{Event, ExportedFile, Failure, Metrics};
 use tooltune_workspace::{OutputStyle, TrainSettings};
@@ -117,22 +117,22 @@ pub fn export() -> Result<Vec<ExportedFile>, String> {
         return Err("the page trains LoRA adapters only".into());
     };
     let adapter = save_peft_adapter(&run.model).map_err(|e| e.to_string())?;
-    let info = json!({
-        "tooltune_version": env!("CARGO_PKG_VERSION"),
-        "model": run.base,
-        "train_data": "train.jsonl",
-        "eval_data": "test.jsonl",
-        "backend": "cpu",
-        "tools": run.context.tools,
-        "tools_in_prompt": run.context.tools_in_prompt,
-        "system": run.context.system,
-        "output_mode": run.output_style.run_name(),
-        "config": run.config,
-        "examples": run.examples,
-        "steps": run.steps,
-        "final_loss": run.final_loss,
-        "stopped": run.stopped,
-    });
+    let info = RunInfo {
+        tooltune_version: env!("CARGO_PKG_VERSION").into(),
+        model: run.base.clone().into(),
+        train_data: "train.jsonl".into(),
+        eval_data: Some("test.jsonl".into()),
+        backend: "cpu".into(),
+        tools: run.context.tools.clone(),
+        tools_in_prompt: run.context.tools_in_prompt,
+        system: run.context.system.clone(),
+        output_mode: run.output_style.run_name().into(),
+        config: run.config.clone(),
+        examples: run.examples,
+        steps: run.steps,
+        final_loss: run.final_loss,
+        stopped: run.stopped.clone(),
+    };
     Ok(vec![
         ExportedFile::new(
             "adapter_config.json",

@@ -4,90 +4,32 @@
 //! and `metrics.jsonl`.
 
 use anyhow::{Context, Result, anyhow};
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tooltune_core::Catalogue;
 use tooltune_core::dataset::Example;
 use tooltune_core::error::Location;
-use tooltune_core::parse::Mode;
-use tooltune_core::prompt::PromptContext;
 use tooltune_engine::assistant::{EvalSet, prompt_ids};
-use tooltune_engine::train::{TrainConfig, Tuning};
+use tooltune_engine::run::RunInfo;
+use tooltune_engine::train::Tuning;
 use tooltune_engine::{ChatTemplate, LlamaForCausalLM, Tokenizer};
 
 use crate::{io, model};
 
-/// `run.json`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct RunInfo {
-    /// tooltune version that wrote the run.
-    pub tooltune_version: String,
-    /// The base model folder (absolute).
-    pub model: PathBuf,
-    /// Training data file.
-    pub train_data: PathBuf,
-    /// Evaluation data file, if any.
-    pub eval_data: Option<PathBuf>,
-    /// Backend used.
-    pub backend: String,
-    /// The tool catalogue the run routes to (OpenAI tools), if known.
-    pub tools: Option<Value>,
-    /// Whether the training lines carried `tools` (so prompts render them).
-    pub tools_in_prompt: bool,
-    /// The system prompt of the training data (used by `route`).
-    pub system: Option<String>,
-    /// Whether answers are router JSON (`json`) or chat (`chat`).
-    pub output_mode: String,
-    /// Training hyper-parameters.
-    pub config: TrainConfig,
-    /// Training examples and steps done.
-    pub examples: usize,
-    /// Optimiser steps completed.
-    pub steps: usize,
-    /// Loss of the last step.
-    pub final_loss: Option<f32>,
-    /// Why training stopped early, if it did.
-    pub stopped: Option<String>,
-}
-
-impl RunInfo {
-    /// How outputs are parsed.
-    pub fn mode(&self) -> Mode {
-        if self.output_mode == "json" {
-            Mode::Json
-        } else {
-            Mode::Chat
-        }
-    }
-
-    /// What every prompt of this run is built from (`route`, `eval --run`,
-    /// evaluation during training): the training data's system prompt and
-    /// catalogue, rendered when the training lines carried `tools`.
-    pub fn prompt_context(&self) -> PromptContext {
-        PromptContext {
-            system: self.system.clone(),
-            tools: self.tools.clone(),
-            tools_in_prompt: self.tools_in_prompt,
-        }
-    }
-
-    /// The run's catalogue, compiled.
-    pub fn catalogue(&self, dir: &Path) -> Result<Option<Arc<Catalogue>>> {
-        self.tools
-            .as_ref()
-            .map(|t| {
-                let at = Location {
-                    source: dir.join("run.json").display().to_string(),
-                    line: None,
-                };
-                Catalogue::from_value(&at, t)
-                    .map(Arc::new)
-                    .map_err(Into::into)
-            })
-            .transpose()
-    }
+/// The run's catalogue, compiled (errors name `dir/run.json`).
+pub fn run_catalogue(info: &RunInfo, dir: &Path) -> Result<Option<Arc<Catalogue>>> {
+    info.tools
+        .as_ref()
+        .map(|t| {
+            let at = Location {
+                source: dir.join("run.json").display().to_string(),
+                line: None,
+            };
+            Catalogue::from_value(&at, t)
+                .map(Arc::new)
+                .map_err(Into::into)
+        })
+        .transpose()
 }
 
 /// A run loaded for generation.
@@ -120,7 +62,7 @@ impl Run {
         let tools = match tools {
             Some(t) => Some(t),
             None if examples.iter().any(|e| e.conversation.tools.is_none()) => {
-                self.info.catalogue(&self.dir)?
+                run_catalogue(&self.info, &self.dir)?
             }
             None => None,
         };
@@ -165,7 +107,7 @@ pub fn load(dir: &Path) -> Result<Run> {
 mod tests {
     use super::*;
     use tooltune_core::dataset::{self, Format};
-    use tooltune_engine::train::mask_example;
+    use tooltune_engine::train::{TrainConfig, mask_example};
 
     const TOOLS: &str = r#"[{"type": "function", "function": {"name": "track_order",
         "description": "Where an order is.", "parameters": {"type": "object",

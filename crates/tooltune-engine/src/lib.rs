@@ -31,6 +31,7 @@ pub mod norm;
 pub mod pretrain;
 pub mod readback;
 pub mod rope;
+pub mod run;
 pub mod tokenizer;
 pub mod train;
 pub mod weights;

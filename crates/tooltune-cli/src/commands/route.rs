@@ -1,12 +1,13 @@
 //! `tooltune route --run RUN_DIR "request"`: generate the routed call for one
-//! request and print it, validated against the run's catalogue.
+//! request and print it, validated against the run's catalogue — the same
+//! "parse, validate, show" step as the page's try-it box
+//! (`tooltune_workspace::verdict`).
 
 use anyhow::{Result, bail};
 use serde_json::{Value, json};
 use std::process::ExitCode;
-use tooltune_core::Target;
-use tooltune_core::parse::{Parsed, parse_output};
 use tooltune_engine::assistant::complete;
+use tooltune_workspace::verdict::{Verdict, verdict};
 
 use crate::args::RouteArgs;
 use crate::{io, run_dir};
@@ -16,7 +17,7 @@ pub fn run(a: RouteArgs) -> Result<ExitCode> {
         bail!("the request is empty");
     }
     let run = run_dir::load(&a.run)?;
-    let catalogue = run.info.catalogue(&a.run)?;
+    let catalogue = run_dir::run_catalogue(&run.info, &a.run)?;
     let prompt = run.request_prompt(&a.request)?;
     let (_, output) = complete(
         &run.model,
@@ -25,35 +26,27 @@ pub fn run(a: RouteArgs) -> Result<ExitCode> {
         &run.stop,
         a.max_new_tokens,
     )?;
-    let invalid = |why: String| -> Result<ExitCode> {
-        eprintln!("invalid output: {why}");
-        io::print(&(output.clone() + "\n"))?;
-        Ok(ExitCode::from(1))
-    };
-    let target = match parse_output(&output, run.info.mode()) {
-        Parsed::Invalid(why) => return invalid(why.to_string()),
-        Parsed::Target(t) => t,
-    };
-    let routed: Value = match target {
-        Target::NoTool { reason } => json!({"tool": "no_tool", "reason": reason}),
-        Target::Calls(calls) => {
-            let mut out = Vec::new();
-            for c in &calls {
-                if let Some(Err(e)) = catalogue.as_ref().map(|cat| cat.check_call(c)) {
-                    return invalid(e.to_string());
-                }
-                out.push(json!({"tool": c.name, "arguments": c.arguments}));
-            }
-            if out.len() == 1 {
-                out.remove(0)
-            } else {
-                Value::Array(out)
-            }
+    let calls = match verdict(&output, catalogue.as_deref(), run.info.mode()) {
+        Verdict::Invalid { reason } => {
+            eprintln!("invalid output: {reason}");
+            io::print(&(output + "\n"))?;
+            return Ok(ExitCode::from(1));
         }
+        Verdict::NoTool { reason } => {
+            let routed = json!({"tool": "no_tool", "reason": reason});
+            io::print(&(routed.to_string() + "\n"))?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Verdict::Unchecked { calls } => {
+            eprintln!("note: the run has no tool catalogue, so the call was not validated");
+            calls
+        }
+        Verdict::Call { calls } => calls,
     };
-    if catalogue.is_none() {
-        eprintln!("note: the run has no tool catalogue, so the call was not validated");
-    }
+    let routed = match <[Value; 1]>::try_from(calls) {
+        Ok([one]) => one,
+        Err(many) => Value::Array(many),
+    };
     io::print(&(routed.to_string() + "\n"))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -10,8 +10,9 @@ use tooltune_engine::train::{self, EvalContext, TrainConfig, Tuning, batch, mask
 
 use super::progress::Progress;
 use crate::args::TrainArgs;
-use crate::run_dir::RunInfo;
+use crate::run_dir::run_catalogue;
 use crate::{io, model};
+use tooltune_engine::run::RunInfo;
 
 /// Defaults for the built-in model, where the lesson's (LoRA r=16 on q,v at
 /// 2e-4, tuned for 0.5-1.5 B models) barely move a 4.5 M-parameter model: a
@@ -109,7 +110,7 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
         final_loss: None,
         stopped: None,
     };
-    let catalogue = info.catalogue(&a.out)?;
+    let catalogue = run_catalogue(&info, &a.out)?;
     let eval_set = match &a.eval {
         Some(p) => {
             let ex = io::examples(p)?;

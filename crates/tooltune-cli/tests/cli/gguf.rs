@@ -36,7 +36,12 @@ fn gguf_generates_and_imports() {
     let out = tmp("imported-tiny");
     let o = tooltune(&["import", s(&gguf), "--out", s(&out), "--dtype", "f32"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    for f in ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"] {
+    for f in [
+        "config.json",
+        "model.safetensors",
+        "tokenizer.json",
+        "tokenizer_config.json",
+    ] {
         assert!(out.join(f).is_file(), "{f}");
     }
     assert_eq!(&greedy(s(&out), text_prompt, 8), want);
@@ -61,5 +66,9 @@ fn bad_gguf_files_are_clear_errors() {
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    assert!(text(&o).contains("bash scripts/setup.sh smollm2"), "{}", text(&o));
+    assert!(
+        text(&o).contains("bash scripts/setup.sh smollm2"),
+        "{}",
+        text(&o)
+    );
 }

@@ -150,10 +150,25 @@ fn train_eval_route_end_to_end() {
     );
     // Cut short, the same answer is a broken router object: exit 1, the raw
     // output on stdout, the reason on stderr.
-    let o = tooltune(&["route", "--run", s(&run), "--max-new-tokens", "4", "Weather in Oslo?"]);
+    let o = tooltune(&[
+        "route",
+        "--run",
+        s(&run),
+        "--max-new-tokens",
+        "4",
+        "Weather in Oslo?",
+    ]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
-    assert!(String::from_utf8_lossy(&o.stdout).starts_with("{\"tool"), "{}", text(&o));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("invalid output"), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).starts_with("{\"tool"),
+        "{}",
+        text(&o)
+    );
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("invalid output"),
+        "{}",
+        text(&o)
+    );
 }
 
 #[test]

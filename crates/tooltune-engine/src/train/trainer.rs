@@ -272,8 +272,8 @@ impl Trainer {
         self.step > 0
             && self.stopped.is_none()
             && match self.config.eval_every {
-                Some(k) => self.step % k == 0 || self.step == self.total,
-                None => self.step % self.per_epoch == 0,
+                Some(k) => self.step.is_multiple_of(k) || self.step == self.total,
+                None => self.step.is_multiple_of(self.per_epoch),
             }
     }
 
