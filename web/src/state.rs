@@ -10,7 +10,7 @@ use tooltune_core::Catalogue;
 use tooltune_workspace::Workspace;
 use tooltune_workspace::dataset::{Lint, lint_rows};
 use tooltune_workspace::metrics::{EvalRecord, StepRecord};
-use tooltune_workspace::protocol::{Failure, MaskToken, ModelInfo};
+use tooltune_workspace::protocol::{BackendChoice, Failure, MaskToken, ModelInfo};
 
 /// Where the model stands.
 #[derive(Debug, Clone, PartialEq)]
@@ -138,6 +138,8 @@ pub struct AppState {
     pub lint: Memo<Lint>,
     /// The model.
     pub model: RwSignal<ModelStatus>,
+    /// Where models are loaded to run (auto, CPU, WebGPU).
+    pub backend: RwSignal<BackendChoice>,
     /// Try-it's answer from the base model.
     pub answer: RwSignal<Job<Answer>>,
     /// Try-it's answer from the fine-tuned model (once one exists).
@@ -184,6 +186,7 @@ impl AppState {
             last_valid,
             lint,
             model: RwSignal::new(ModelStatus::Empty),
+            backend: RwSignal::new(BackendChoice::Auto),
             answer: RwSignal::new(Job::Idle),
             tuned_answer: RwSignal::new(Job::Idle),
             training: RwSignal::new(Training::default()),

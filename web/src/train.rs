@@ -242,7 +242,7 @@ pub async fn run(m: Rc<Loaded>, job: Job) -> Result<(), String> {
         examples: masked.len(),
         trained_tokens,
         test_items: set.len(),
-        backend: "CPU (burn-flex in wasm, 1 thread)".into(),
+        backend: m.backend.clone(),
     });
     let evaluate = |model: LlamaForCausalLM, step: usize| {
         let m = m.clone();
@@ -274,7 +274,12 @@ pub async fn run(m: Rc<Loaded>, job: Job) -> Result<(), String> {
             stopped = true;
             break;
         }
-        let Some(log) = trainer.step().map_err(|e| e.to_string())?.cloned() else {
+        let Some(log) = trainer
+            .step_async()
+            .await
+            .map_err(|e| e.to_string())?
+            .cloned()
+        else {
             break;
         };
         emit(&Event::TrainStep {

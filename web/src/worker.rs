@@ -29,6 +29,8 @@ pub const ENTRY: &str = "tooltune_engine_worker";
 
 /// A loaded model and its text side.
 pub(crate) struct Loaded {
+    /// Where it runs, in words.
+    pub backend: String,
     /// What run.json calls it: `builtin`, or the name it was loaded as.
     pub name: String,
     pub model: LlamaForCausalLM,
@@ -70,9 +72,14 @@ pub(crate) fn now_ms() -> f64 {
 
 async fn handle(request: Request, buffers: Vec<Vec<u8>>) {
     match request {
-        Request::LoadModel { name, files } => {
+        Request::LoadModel {
+            name,
+            files,
+            backend,
+        } => {
             let files: HashMap<String, Vec<u8>> = files.into_iter().zip(buffers).collect();
-            match load(&name, &files) {
+            let chosen = crate::backend::choose(backend).await;
+            match chosen.and_then(|(device, label)| load(&name, &files, device, label)) {
                 Ok((loaded, info)) => {
                     MODEL.with(|m| *m.borrow_mut() = Some(Rc::new(loaded)));
                     crate::train::forget_tuned();
@@ -185,7 +192,12 @@ fn with_model() -> Result<Rc<Loaded>, String> {
 }
 
 /// Loads a Hugging Face folder's files (single `model.safetensors`).
-fn load(name: &str, files: &HashMap<String, Vec<u8>>) -> Result<(Loaded, ModelInfo), String> {
+fn load(
+    name: &str,
+    files: &HashMap<String, Vec<u8>>,
+    device: Device,
+    backend: String,
+) -> Result<(Loaded, ModelInfo), String> {
     let start = now_ms();
     // A GGUF file: converted into a Hugging Face folder in memory (f16
     // weights, half the memory of f32; compute is f32 either way).
@@ -243,7 +255,6 @@ fn load(name: &str, files: &HashMap<String, Vec<u8>>) -> Result<(Loaded, ModelIn
     let config: LlamaConfig = hf.into_config().map_err(|e| err("config.json", e))?;
     let weights = SafetensorsWeights::from_named_bytes("model.safetensors", weights_bytes)
         .map_err(|e| err("model.safetensors", e))?;
-    let device = Device::flex();
     let model = LlamaForCausalLM::from_safetensors(&config, &weights, &device)
         .map_err(|e| err("model.safetensors", e))?;
     let tokenizer = Tokenizer::from_bytes(tokenizer_bytes).map_err(|e| err("tokenizer.json", e))?;
@@ -270,12 +281,13 @@ fn load(name: &str, files: &HashMap<String, Vec<u8>>) -> Result<(Loaded, ModelIn
         context_length: config.max_position_embeddings,
         vocab_size: config.vocab_size,
         layers: config.num_hidden_layers,
-        backend: "CPU (burn-flex in wasm, 1 thread)".into(),
+        backend: backend.clone(),
         template: template_source.into(),
         load_ms: now_ms() - start,
     };
     Ok((
         Loaded {
+            backend,
             name: if name.starts_with("built-in") {
                 "builtin".into()
             } else {

@@ -26,6 +26,9 @@ pub enum Request {
         name: String,
         /// File names of the attached buffers.
         files: Vec<String>,
+        /// Where the model runs.
+        #[serde(default)]
+        backend: BackendChoice,
     },
     /// Render one example with the model's chat template, tokenise it and
     /// mark the trained tokens. Answered by [`Event::Masked`].
@@ -105,6 +108,20 @@ pub enum Request {
         /// Echoed in the answer.
         id: u64,
     },
+}
+
+/// Where the engine runs a model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BackendChoice {
+    /// WebGPU on a hardware adapter, the CPU otherwise (a software WebGPU
+    /// adapter such as SwiftShader is slower than the CPU path).
+    #[default]
+    Auto,
+    /// The CPU path (burn-flex in wasm).
+    Cpu,
+    /// WebGPU, whatever the adapter.
+    Webgpu,
 }
 
 /// A file the worker hands to the page (bytes as standard base64).

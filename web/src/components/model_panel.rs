@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 use tooltune_workspace::ModelRef;
-use tooltune_workspace::protocol::Request;
+use tooltune_workspace::protocol::{BackendChoice, Request};
 
 use crate::engine;
 use crate::files::{self, MODEL_FILES, REQUIRED};
@@ -29,7 +29,15 @@ fn load_from_url(state: AppState, name: String, base: String) {
                 state.model.set(ModelStatus::Loading(format!(
                     "loading {name} in the engine worker"
                 )));
-                engine::send(state, &Request::LoadModel { name, files: names }, bytes);
+                engine::send(
+                    state,
+                    &Request::LoadModel {
+                        name,
+                        files: names,
+                        backend: state.backend.get_untracked(),
+                    },
+                    bytes,
+                );
             }
             Err(e) => state.model.set(ModelStatus::Failed(e)),
         }
@@ -102,7 +110,15 @@ pub fn ModelPanel() -> impl IntoView {
                     state
                         .model
                         .set(ModelStatus::Loading("loading in the engine worker".into()));
-                    engine::send(state, &Request::LoadModel { name, files: names }, bytes);
+                    engine::send(
+                        state,
+                        &Request::LoadModel {
+                            name,
+                            files: names,
+                            backend: state.backend.get_untracked(),
+                        },
+                        bytes,
+                    );
                 }
                 Err(e) => state.model.set(ModelStatus::Failed(e)),
             }
@@ -187,6 +203,29 @@ pub fn ModelPanel() -> impl IntoView {
             <h2 id="model-title">"Model"</h2>
             {status}
             <div class="control">
+                <label class="inline">
+                    "Run on "
+                    <select
+                        aria-label="Backend"
+                        prop:value=move || match state.backend.get() {
+                            BackendChoice::Auto => "auto",
+                            BackendChoice::Cpu => "cpu",
+                            BackendChoice::Webgpu => "webgpu",
+                        }
+                        on:change=move |ev| {
+                            state.backend.set(match event_target_value(&ev).as_str() {
+                                "cpu" => BackendChoice::Cpu,
+                                "webgpu" => BackendChoice::Webgpu,
+                                _ => BackendChoice::Auto,
+                            });
+                        }
+                    >
+                        <option value="auto">"auto (WebGPU on a hardware GPU, else CPU)"</option>
+                        <option value="cpu">"CPU"</option>
+                        <option value="webgpu">"WebGPU"</option>
+                    </select>
+                    " (applies to the next load)"
+                </label>
                 <button on:click=load_builtin>"Load the built-in model"</button>
                 <div class="drop" on:dragover=|ev: web_sys::DragEvent| ev.prevent_default() on:drop=on_drop>
                     <label>

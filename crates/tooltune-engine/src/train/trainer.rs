@@ -23,7 +23,7 @@ use super::batch::{Batch, epoch_order};
 use super::config::{TrainConfig, Tuning};
 use super::mask::MaskedExample;
 use super::schedule::CosineWithWarmup;
-use super::step::train_step;
+use super::step::{StepResult, train_step, train_step_async};
 use crate::assistant::{DEFAULT_BATCH_SIZE, EvalSet, evaluate};
 use crate::error::{EngineError, Result};
 use crate::llama::LlamaForCausalLM;
@@ -214,8 +214,49 @@ impl Trainer {
     /// [`Self::is_done`]); a NaN/infinite loss is not an error here: it
     /// ends training and [`Self::finish`] hands back the last good weights.
     pub fn step(&mut self) -> Result<Option<&StepLog>> {
-        if self.is_done() {
+        let Some((range, lr)) = self.begin() else {
             return Ok(None);
+        };
+        let model = self.take_model()?;
+        let before = model.clone();
+        let started = Instant::now();
+        let result = train_step(
+            model,
+            &mut self.optim,
+            &self.batches[range],
+            lr,
+            self.step,
+            &self.device,
+        );
+        self.end(result, before, lr, started)
+    }
+
+    /// [`Self::step`] with the loss read awaited, as WebGPU needs (a
+    /// synchronous read panics there); the same step on any device.
+    pub async fn step_async(&mut self) -> Result<Option<&StepLog>> {
+        let Some((range, lr)) = self.begin() else {
+            return Ok(None);
+        };
+        let model = self.take_model()?;
+        let before = model.clone();
+        let started = Instant::now();
+        let result = train_step_async(
+            model,
+            &mut self.optim,
+            &self.batches[range],
+            lr,
+            self.step,
+            &self.device,
+        )
+        .await;
+        self.end(result, before, lr, started)
+    }
+
+    /// The next step's micro-batches (a range of `batches`, shuffling a new
+    /// epoch when one ends) and learning rate; `None` when done.
+    fn begin(&mut self) -> Option<(std::ops::Range<usize>, f64)> {
+        if self.is_done() {
+            return None;
         }
         if self.next >= self.batches.len() {
             self.epoch += 1;
@@ -229,26 +270,38 @@ impl Trainer {
                 .collect();
             self.next = 0;
         }
-        let end = (self.next + self.config.grad_accum).min(self.batches.len());
-        let group = &self.batches[self.next..end];
+        let start = self.next;
+        let end = (start + self.config.grad_accum).min(self.batches.len());
         self.next = end;
         let lr = self.schedule.lr(self.step);
         self.step += 1;
-        let started = Instant::now();
-        let model = self.model.take().ok_or_else(|| {
+        Some((start..end, lr))
+    }
+
+    fn take_model(&mut self) -> Result<LlamaForCausalLM> {
+        self.model.take().ok_or_else(|| {
             EngineError::Input("a previous training step failed; start again".into())
-        })?;
-        let before = model.clone();
-        let (model, result) =
-            match train_step(model, &mut self.optim, group, lr, self.step, &self.device) {
-                Ok(r) => r,
-                Err(e @ EngineError::NonFiniteLoss { .. }) => {
-                    self.model = Some(before);
-                    self.stopped = Some(e);
-                    return Ok(None);
-                }
-                Err(e) => return Err(e),
-            };
+        })
+    }
+
+    /// Records a step's outcome: the new weights and its log, or (on a
+    /// NaN/infinite loss) the end of training.
+    fn end(
+        &mut self,
+        result: Result<(LlamaForCausalLM, StepResult)>,
+        before: LlamaForCausalLM,
+        lr: f64,
+        started: Instant,
+    ) -> Result<Option<&StepLog>> {
+        let (model, result) = match result {
+            Ok(r) => r,
+            Err(e @ EngineError::NonFiniteLoss { .. }) => {
+                self.model = Some(before);
+                self.stopped = Some(e);
+                return Ok(None);
+            }
+            Err(e) => return Err(e),
+        };
         self.last_good = before;
         self.model = Some(model);
         self.busy += started.elapsed();

@@ -1,0 +1,62 @@
+// Backends in the page: `auto` takes the CPU path on a software WebGPU
+// adapter (SwiftShader here); WebGPU chosen by hand loads the model, answers
+// try-it and trains, with the CPU path's loss curve.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { launch } from "./browser.mjs";
+import { open, panel, loadFixtureModel, unexpected } from "./app.mjs";
+
+let session;
+before(async () => {
+  session = await launch();
+  await open(session.page);
+});
+after(async () => {
+  await session?.browser.close();
+});
+
+async function loadOn(page, backend) {
+  await panel(page, "Model").getByLabel("Backend").selectOption(backend);
+  await loadFixtureModel(page);
+  return panel(page, "Model").getByTestId("model-backend").innerText();
+}
+
+/** Starts a run on the loaded model, reads the first step's loss, stops it. */
+async function firstStepLoss(page) {
+  const train = panel(page, "Train");
+  for (const [label, value] of [["Epochs", "1"], ["Held-out fraction", "0"]]) {
+    const input = train.getByLabel(label, { exact: true });
+    await input.fill(value);
+    await input.press("Enter");
+  }
+  await train.getByRole("button", { name: "Train", exact: true }).click();
+  const status = train.getByTestId("train-status");
+  await train.getByText(/^step 1\/\d+ · epoch 1 · loss /).waitFor({ timeout: 300_000 });
+  const loss = Number((await status.innerText()).match(/loss ([\d.]+)/)[1]);
+  await train.getByRole("button", { name: "Stop", exact: true }).click();
+  await train.getByText(/^(Stopped|Done): \d+ step\(s\)/).waitFor({ timeout: 300_000 });
+  return loss;
+}
+
+test("auto runs on the CPU next to a software WebGPU adapter", async () => {
+  const { page } = session;
+  const backend = await loadOn(page, "auto");
+  assert.match(backend, /^CPU \(burn-flex in wasm, 1 thread\); auto: (the WebGPU adapter \(.+\) is software, slower here|no WebGPU adapter)$/);
+});
+
+test("WebGPU by hand: loads, answers and trains a step with the CPU's loss", async () => {
+  const { page } = session;
+  const cpu = await firstStepLoss(page);
+  const backend = await loadOn(page, "webgpu");
+  assert.match(backend, /^WebGPU \(.+\)$/);
+  const tryIt = panel(page, "Try it");
+  const budget = tryIt.getByLabel("Max new tokens");
+  await budget.fill("4");
+  await budget.press("Enter");
+  await tryIt.getByRole("button", { name: "Ask the model" }).click();
+  await tryIt.getByTestId("try-result").waitFor({ timeout: 120_000 });
+  const gpu = await firstStepLoss(page);
+  console.log(`first step loss: CPU ${cpu}, WebGPU ${gpu}`);
+  assert.ok(Math.abs(gpu - cpu) / cpu < 1e-3, `WebGPU ${gpu} vs CPU ${cpu}`);
+  assert.deepEqual(unexpected(session.errors), []);
+});
