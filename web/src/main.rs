@@ -20,7 +20,11 @@ mod storage;
 #[cfg(target_arch = "wasm32")]
 mod train;
 #[cfg(target_arch = "wasm32")]
+mod train_eval;
+#[cfg(target_arch = "wasm32")]
 mod worker;
+#[cfg(target_arch = "wasm32")]
+mod yielding;
 
 #[cfg(target_arch = "wasm32")]
 fn main() {

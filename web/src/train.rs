@@ -2,7 +2,7 @@
 //! [`Trainer`] (the loop `tooltune train` runs), one step per turn of the
 //! worker's event loop so a stop request gets through, with the held-out
 //! lines scored before training (the baseline) and at each evaluation point
-//! by the evaluator the CLI uses ([`score`]). The trained model is kept for
+//! by the evaluator the CLI uses ([`crate::train_eval`]). The trained model is kept for
 //! try-it's "fine-tuned" answers.
 
 use std::cell::{Cell, RefCell};
@@ -10,28 +10,20 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use serde_json::Value;
-use tooltune_core::dataset::{self, Example, Role};
-use tooltune_core::eval::{Expected, ExpectedArgs, MatchMode, Report};
+use tooltune_core::dataset::{self, Example};
 use tooltune_core::prompt::PromptContext;
 use tooltune_core::{Catalogue, Location};
 use tooltune_engine::LlamaForCausalLM;
-use tooltune_engine::assistant::{EvalSet, score};
-use tooltune_engine::decode::{GenerateConfig, generate_batch_async};
+use tooltune_engine::assistant::EvalSet;
 use tooltune_engine::lora::{LoraSettings, save_peft_adapter};
 use tooltune_engine::run::RunInfo;
 use tooltune_engine::train::{self, TrainConfig, Trainer, Tuning, batch, mask_example};
-use tooltune_workspace::protocol::{Event, ExportedFile, Failure, Metrics};
+use tooltune_workspace::protocol::{Event, ExportedFile};
 use tooltune_workspace::{OutputStyle, TrainSettings};
-use wasm_bindgen::{JsCast, JsValue};
 
+use crate::train_eval::{EVAL_MAX_NEW_TOKENS, confusion, evaluate, failures, metrics};
 use crate::worker::{Loaded, emit, now_ms};
-
-/// Failing items sent with each evaluation.
-const FAILURES_SHOWN: usize = 12;
-/// Prompts decoded together during evaluation.
-const EVAL_BATCH: usize = 8;
-/// Token budget of each answer during evaluation.
-const EVAL_MAX_NEW_TOKENS: usize = 64;
+use crate::yielding::{sleep_ms, yield_now};
 
 thread_local! {
     /// The run asked to stop.
@@ -318,116 +310,4 @@ pub async fn run(m: Rc<Loaded>, job: Job) -> Result<(), String> {
         error,
     });
     Ok(())
-}
-
-/// Generates every held-out answer (a batch at a time, yielding between
-/// batches) and scores them.
-async fn evaluate(m: &Loaded, model: &LlamaForCausalLM, set: &EvalSet) -> Result<Report, String> {
-    let config = GenerateConfig::greedy(EVAL_MAX_NEW_TOKENS).with_eos(&m.stop);
-    let mut outputs = vec![String::new(); set.len()];
-    let mut order: Vec<usize> = (0..set.len()).collect();
-    order.sort_by_key(|&i| set.prompts[i].len());
-    for chunk in order.chunks(EVAL_BATCH) {
-        yield_now().await;
-        let prompts: Vec<&[u32]> = chunk.iter().map(|&i| &set.prompts[i][..]).collect();
-        let generations =
-            generate_batch_async(model, &prompts, &config, &mut vec![(); prompts.len()])
-                .await
-                .map_err(|e| e.to_string())?;
-        for (&i, g) in chunk.iter().zip(generations) {
-            let ids: Vec<u32> = g
-                .tokens
-                .into_iter()
-                .filter(|t| !m.stop.contains(t))
-                .collect();
-            outputs[i] = m.tokenizer.decode(&ids).map_err(|e| e.to_string())?;
-        }
-    }
-    // The item's gold decides how prose is read (router gold: JSON only).
-    score(set, &outputs, MatchMode::Exact).map_err(|e| e.to_string())
-}
-
-fn metrics(r: &Report) -> Metrics {
-    Metrics {
-        n: r.n,
-        valid_tool_call_rate: r.valid_tool_call_rate,
-        tool_name_accuracy: r.tool_name_accuracy,
-        argument_match_accuracy: r.argument_match_accuracy,
-        false_tool_call_rate: r.false_tool_call_rate,
-        call_accuracy: r.call_accuracy,
-    }
-}
-
-fn confusion(r: &Report) -> Vec<(String, String, usize)> {
-    let labels = &r.confusion.labels;
-    let mut out = Vec::new();
-    for (g, row) in r.confusion.matrix.iter().enumerate() {
-        for (p, &count) in row.iter().enumerate() {
-            if count > 0 {
-                out.push((labels[g].clone(), labels[p].clone(), count));
-            }
-        }
-    }
-    out
-}
-
-fn failures(r: &Report, set: &EvalSet) -> Vec<Failure> {
-    r.failures
-        .iter()
-        .take(FAILURES_SHOWN)
-        .map(|f| {
-            let item = set.items.iter().find(|i| i.id == f.id);
-            let request = item
-                .and_then(|i| i.history.iter().rev().find(|m| m.role == Role::User))
-                .map(|m| m.text())
-                .unwrap_or_default();
-            Failure {
-                request,
-                gold: item.map(|i| gold_text(&i.expected)).unwrap_or_default(),
-                output: f.output.clone(),
-                reason: f.reason.clone(),
-            }
-        })
-        .collect()
-}
-
-/// The gold answer in one line: `tool({...})`, several joined, or `no_tool`.
-fn gold_text(expected: &Expected) -> String {
-    match expected {
-        Expected::NoTool => "no_tool".into(),
-        Expected::AnyCall => "(any call)".into(),
-        Expected::Calls(calls) => calls
-            .iter()
-            .map(|c| match &c.arguments {
-                ExpectedArgs::Exact(a) | ExpectedArgs::Acceptable(a) => {
-                    format!("{}({})", c.name, Value::Object(a.clone()))
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(", "),
-    }
-}
-
-/// Lets the worker's event loop run (a stop request, say) before going on.
-async fn yield_now() {
-    sleep_ms(0).await;
-}
-
-/// Waits `ms` milliseconds without holding the worker's event loop.
-async fn sleep_ms(ms: u32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        let global = js_sys::global();
-        let set_timeout = js_sys::Reflect::get(&global, &JsValue::from_str("setTimeout"))
-            .ok()
-            .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
-        match set_timeout {
-            Some(f) => {
-                let _ = f.call2(&global, &resolve, &JsValue::from_f64(ms as f64));
-            }
-            None => {
-                let _ = resolve.call0(&JsValue::NULL);
-            }
-        }
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }

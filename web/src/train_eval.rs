@@ -1,0 +1,114 @@
+//! Held-out evaluation in the worker: every answer generated (a batch at a
+//! time, yielding between batches, on either device) and scored by the
+//! CLI's evaluator ([`score`]); the report turned into what the Train panel
+//! shows (metrics, confusion counts, failing rows).
+
+use serde_json::Value;
+use tooltune_core::dataset::Role;
+use tooltune_core::eval::{Expected, ExpectedArgs, MatchMode, Report};
+use tooltune_engine::LlamaForCausalLM;
+use tooltune_engine::assistant::{EvalSet, score};
+use tooltune_engine::decode::{GenerateConfig, generate_batch_async};
+use tooltune_workspace::protocol::{Failure, Metrics};
+
+use crate::worker::Loaded;
+use crate::yielding::yield_now;
+
+/// Failing items sent with each evaluation.
+const FAILURES_SHOWN: usize = 12;
+/// Prompts decoded together during evaluation.
+const EVAL_BATCH: usize = 8;
+/// Token budget of each answer during evaluation.
+pub const EVAL_MAX_NEW_TOKENS: usize = 64;
+
+/// Generates every held-out answer (a batch at a time, yielding between
+/// batches) and scores them.
+pub async fn evaluate(
+    m: &Loaded,
+    model: &LlamaForCausalLM,
+    set: &EvalSet,
+) -> Result<Report, String> {
+    let config = GenerateConfig::greedy(EVAL_MAX_NEW_TOKENS).with_eos(&m.stop);
+    let mut outputs = vec![String::new(); set.len()];
+    let mut order: Vec<usize> = (0..set.len()).collect();
+    order.sort_by_key(|&i| set.prompts[i].len());
+    for chunk in order.chunks(EVAL_BATCH) {
+        yield_now().await;
+        let prompts: Vec<&[u32]> = chunk.iter().map(|&i| &set.prompts[i][..]).collect();
+        let generations =
+            generate_batch_async(model, &prompts, &config, &mut vec![(); prompts.len()])
+                .await
+                .map_err(|e| e.to_string())?;
+        for (&i, g) in chunk.iter().zip(generations) {
+            let ids: Vec<u32> = g
+                .tokens
+                .into_iter()
+                .filter(|t| !m.stop.contains(t))
+                .collect();
+            outputs[i] = m.tokenizer.decode(&ids).map_err(|e| e.to_string())?;
+        }
+    }
+    // The item's gold decides how prose is read (router gold: JSON only).
+    score(set, &outputs, MatchMode::Exact).map_err(|e| e.to_string())
+}
+
+pub fn metrics(r: &Report) -> Metrics {
+    Metrics {
+        n: r.n,
+        valid_tool_call_rate: r.valid_tool_call_rate,
+        tool_name_accuracy: r.tool_name_accuracy,
+        argument_match_accuracy: r.argument_match_accuracy,
+        false_tool_call_rate: r.false_tool_call_rate,
+        call_accuracy: r.call_accuracy,
+    }
+}
+
+pub fn confusion(r: &Report) -> Vec<(String, String, usize)> {
+    let labels = &r.confusion.labels;
+    let mut out = Vec::new();
+    for (g, row) in r.confusion.matrix.iter().enumerate() {
+        for (p, &count) in row.iter().enumerate() {
+            if count > 0 {
+                out.push((labels[g].clone(), labels[p].clone(), count));
+            }
+        }
+    }
+    out
+}
+
+pub fn failures(r: &Report, set: &EvalSet) -> Vec<Failure> {
+    r.failures
+        .iter()
+        .take(FAILURES_SHOWN)
+        .map(|f| {
+            let item = set.items.iter().find(|i| i.id == f.id);
+            let request = item
+                .and_then(|i| i.history.iter().rev().find(|m| m.role == Role::User))
+                .map(|m| m.text())
+                .unwrap_or_default();
+            Failure {
+                request,
+                gold: item.map(|i| gold_text(&i.expected)).unwrap_or_default(),
+                output: f.output.clone(),
+                reason: f.reason.clone(),
+            }
+        })
+        .collect()
+}
+
+/// The gold answer in one line: `tool({...})`, several joined, or `no_tool`.
+fn gold_text(expected: &Expected) -> String {
+    match expected {
+        Expected::NoTool => "no_tool".into(),
+        Expected::AnyCall => "(any call)".into(),
+        Expected::Calls(calls) => calls
+            .iter()
+            .map(|c| match &c.arguments {
+                ExpectedArgs::Exact(a) | ExpectedArgs::Acceptable(a) => {
+                    format!("{}({})", c.name, Value::Object(a.clone()))
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
