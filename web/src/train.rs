@@ -208,6 +208,7 @@ pub async fn run(m: Rc<Loaded>, job: Job) -> Result<(), String> {
         masked.push(one);
     }
     let trained_tokens = masked.iter().map(|x| x.trained_count()).sum();
+    let example_count = masked.len();
     let catalogue = match &job.context.tools {
         Some(tools) => Some(Arc::new(
             Catalogue::from_value(&Location::whole("catalogue"), tools)
@@ -227,11 +228,11 @@ pub async fn run(m: Rc<Loaded>, job: Job) -> Result<(), String> {
     let model =
         train::prepare(m.model.clone(), &cfg.tuning, job.seed).map_err(|e| e.to_string())?;
     let pad = train::pad_id(&m.template, &m.tokenizer);
-    let mut trainer = Trainer::new(model, masked.clone(), pad, &cfg).map_err(|e| e.to_string())?;
+    let mut trainer = Trainer::new(model, masked, pad, &cfg).map_err(|e| e.to_string())?;
     emit(&Event::TrainStarted {
         id: job.id,
         total_steps: trainer.total_steps(),
-        examples: masked.len(),
+        examples: example_count,
         trained_tokens,
         test_items: set.len(),
         backend: m.backend.clone(),
@@ -297,7 +298,7 @@ pub async fn run(m: Rc<Loaded>, job: Job) -> Result<(), String> {
         config: cfg,
         context: job.context,
         output_style: job.output_style,
-        examples: masked.len(),
+        examples: example_count,
         steps,
         final_loss: trained.steps.last().map(|s| s.loss),
         stopped: error.clone(),

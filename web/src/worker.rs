@@ -210,11 +210,16 @@ fn load(
         Some((gguf, bytes)) => {
             let folder = gguf_to_hf(gguf, bytes, StoreAs::F16).map_err(|e| e.to_string())?;
             source = Some(gguf.clone());
-            converted = folder
-                .files()
-                .into_iter()
-                .map(|(n, b)| (n.to_string(), b.to_vec()))
-                .collect::<HashMap<String, Vec<u8>>>();
+            // Moved, not copied: the weights are hundreds of megabytes.
+            converted = HashMap::from([
+                ("config.json".to_string(), folder.config_json),
+                ("model.safetensors".to_string(), folder.model_safetensors),
+                ("tokenizer.json".to_string(), folder.tokenizer_json),
+                (
+                    "tokenizer_config.json".to_string(),
+                    folder.tokenizer_config_json,
+                ),
+            ]);
             &converted
         }
         None => files,
