@@ -46,3 +46,19 @@ export async function loadFixtureModel(page) {
 export function unexpected(errors) {
   return errors.filter((e) => !/404|builtin\//.test(e));
 }
+
+/** Starts watching the page's event loop: the longest gap between 5 ms ticks. */
+export async function watchEventLoop(page) {
+  await page.evaluate(() => {
+    window.__longest = 0;
+    let last = performance.now();
+    window.__watch = setInterval(() => {
+      const now = performance.now();
+      window.__longest = Math.max(window.__longest, now - last - 5);
+      last = now;
+    }, 5);
+  });
+}
+
+/** Stops watching; the longest block (ms) since [`watchEventLoop`]. */
+export const longestBlock = (page) => page.evaluate(() => { clearInterval(window.__watch); return window.__longest; });

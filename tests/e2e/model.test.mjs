@@ -11,7 +11,7 @@ import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { launch } from "./browser.mjs";
-import { open, panel, root, shoot, loadFixtureModel, fixtureModel, unexpected } from "./app.mjs";
+import { open, panel, root, shoot, loadFixtureModel, fixtureModel, unexpected, watchEventLoop, longestBlock } from "./app.mjs";
 
 let session;
 before(async () => {
@@ -66,19 +66,6 @@ test("a missing file is named before anything loads", async () => {
   await model.getByText(/Missing model\.safetensors, tokenizer\.json/).waitFor();
 });
 
-/** Starts watching the page's event loop: the longest gap between 5 ms ticks. */
-async function watchEventLoop(page) {
-  await page.evaluate(() => {
-    window.__longest = 0;
-    let last = performance.now();
-    window.__watch = setInterval(() => {
-      const now = performance.now();
-      window.__longest = Math.max(window.__longest, now - last - 5);
-      last = now;
-    }, 5);
-  });
-}
-const longestBlock = (page) => page.evaluate(() => { clearInterval(window.__watch); return window.__longest; });
 
 test("an unsupported architecture is refused with the reason", async () => {
   const { page } = session;

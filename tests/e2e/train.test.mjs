@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { launch } from "./browser.mjs";
-import { open, panel, root, shoot, loadFixtureModel, unexpected } from "./app.mjs";
+import { open, panel, root, shoot, loadFixtureModel, unexpected, watchEventLoop, longestBlock } from "./app.mjs";
 
 /** The native CLI built by the native tests (scripts/test.sh runs them first). */
 const cli = join(process.env.CARGO_TARGET_DIR ?? join(root, "target"), "release", "tooltune");
@@ -69,7 +69,16 @@ test("a run trains, charts the loss and scores the held-out rows before and afte
       assert.ok(v >= 0 && v <= 1, `row ${r}: ${cells}`);
     }
   }
-  assert.match(await train.getByTestId("confusion").textContent(), /goldpredictedcount/);
+  // The confusion matrix: a row per catalogue tool and no_tool, a column per
+  // tool, no_tool and invalid; its counts add up to the held-out rows' calls.
+  const grid = train.getByTestId("confusion");
+  const columns = await grid.locator("thead th").allTextContents();
+  const tools = JSON.parse(await page.getByLabel("Catalogue JSON").inputValue()).map((t) => t.function.name);
+  assert.deepEqual(columns.slice(1, tools.length + 3), [...tools, "no_tool", "invalid"]);
+  const golds = await grid.locator("tbody th").allTextContents();
+  assert.deepEqual(golds.slice(0, tools.length + 1), [...tools, "no_tool"]);
+  const cells = (await grid.locator("tbody td").allTextContents()).map(Number);
+  assert.ok(cells.reduce((a, b) => a + b, 0) >= Number(testRows), `${cells}`);
   await shoot(page, "Train", "train.png");
 
   // Try it now asks both models.
@@ -166,5 +175,75 @@ test("stop ends a run after its current step", async () => {
   const [, taken, total] = text.match(/step (\d+)\/(\d+)/);
   assert.ok(Number(taken) < Number(total), text);
   assert.equal(await train.getByRole("button", { name: "Train", exact: true }).isDisabled(), false);
+  assert.deepEqual(unexpected(session.errors), []);
+});
+
+test("a reload mid-training keeps the run, loads its checkpoint, and Resume goes on from it", async (t) => {
+  const { page } = session;
+  if (!bundled) {
+    t.skip("needs the built-in model bundled (dist/builtin/), which loads by itself after a reload");
+    return;
+  }
+  let train = panel(page, "Train");
+  await setNumber(train, "Epochs", 6);
+  await page.evaluate(() => localStorage.removeItem("tooltune.run")); // the last test's run
+  await watchEventLoop(page);
+  await train.getByRole("button", { name: "Train", exact: true }).click();
+  // Kept once the first epoch is scored (a checkpoint is taken at each evaluation).
+  await page.waitForFunction(() => {
+    const run = JSON.parse(localStorage.getItem("tooltune.run") ?? "null");
+    return run && run.checkpoint_step > 0 && run.evals.length >= 2;
+  }, null, { timeout: 180_000 });
+  const block = await longestBlock(page);
+  assert.ok(block < 100, `the page's event loop was blocked for ${block.toFixed(0)} ms while training`);
+  await page.reload();
+  await page.getByTestId("catalogue-status").waitFor();
+  train = panel(page, "Train");
+  const status = train.getByTestId("train-status");
+  await train.getByText(/^Interrupted at step \d+ of \d+/).waitFor({ timeout: 60_000 });
+  const [, kept, total] = (await status.innerText()).match(/^Interrupted at step (\d+) of (\d+)/);
+  const k = Number(kept);
+  assert.ok(k > 0 && k < Number(total), await status.innerText());
+  // The charts and the metrics so far, cut back to the checkpoint.
+  const caption = await train.getByTestId("loss-chart").locator("figcaption").innerText();
+  assert.match(caption, new RegExp(`at step ${k}$`));
+  assert.ok(await train.getByTestId("metrics-table").locator("tbody tr").count() >= 2);
+  // The checkpoint is the fine-tuned model.
+  await page.getByText(/^Adapter loaded \(LoRA r=16/).waitFor({ timeout: 30_000 });
+  const tryIt = panel(page, "Try it");
+  await tryIt.getByLabel("Request", { exact: true }).fill("Where is my order ORD-1234?");
+  await tryIt.getByRole("button", { name: "Ask the model" }).click();
+  await tryIt.getByTestId("tuned-try-result").waitFor({ timeout: 60_000 });
+  assert.match(await tryIt.getByTestId("tuned-answer").innerText(), new RegExp(`checkpoint of step ${k}`));
+
+  // Resume: the run goes on from step k to the end, with the run's settings.
+  await train.getByRole("button", { name: "Resume training", exact: true }).click();
+  await train.getByText(/^Done: \d+ step\(s\)/).waitFor({ timeout: 300_000 });
+  const done = await status.innerText();
+  assert.equal(Number(done.match(/^Done: (\d+) step/)[1]), Number(total), done);
+  assert.equal(await train.getByTestId("metrics-table").locator("tbody tr").count(), 7, "baseline + 6 epochs");
+
+  // Step k+1 is the unbroken run's step k+1 (same weights, batch and rate);
+  // later steps differ a little (fresh optimiser moments).
+  const dir = mkdtempSync(join(tmpdir(), "tooltune-page-resume-"));
+  const saved = [];
+  const onDownload = async (d) => { const name = d.suggestedFilename(); await d.saveAs(join(dir, name)); saved.push(name); };
+  page.on("download", onDownload);
+  await train.getByRole("button", { name: /^Download the run/ }).click();
+  for (let i = 0; i < 100 && saved.length < 6; i++) await page.waitForTimeout(100);
+  page.off("download", onDownload);
+  const steps = readFileSync(join(dir, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l)).filter((l) => l.type === "step");
+  assert.deepEqual(steps.map((s) => s.step), Array.from({ length: Number(total) }, (_, i) => i + 1));
+  const run = JSON.parse(readFileSync(join(dir, "run.json"), "utf8"));
+  const lora = run.config.tuning;
+  const out = join(dir, "native");
+  execFileSync(cli, ["train", "--model", "builtin", "--lora", "--data", join(dir, "train.jsonl"), "--out", out,
+    "--lr", String(run.config.lr), "--epochs", String(run.config.epochs), "--batch-size", String(run.config.batch_size),
+    "--seed", String(run.config.seed), "--lora-r", String(lora.r), "--lora-alpha", String(lora.lora_alpha),
+    "--lora-dropout", String(lora.lora_dropout), "--target-modules", lora.target_modules.join(",")], { stdio: "pipe" });
+  const native = readFileSync(join(out, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l)).filter((l) => l.type === "step");
+  const rel = Math.abs(native[k].loss - steps[k].loss) / Math.abs(native[k].loss);
+  assert.ok(rel < 1e-3, `step ${k + 1}: unbroken native ${native[k].loss} vs resumed page ${steps[k].loss}`);
+  assert.equal(native[k].lr, steps[k].lr);
   assert.deepEqual(unexpected(session.errors), []);
 });

@@ -6,8 +6,10 @@
 use std::sync::Arc;
 
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 use tooltune_core::Catalogue;
-use tooltune_workspace::Workspace;
+use tooltune_core::prompt::PromptContext;
+use tooltune_workspace::{OutputStyle, TrainSettings, Workspace};
 use tooltune_workspace::dataset::{Lint, lint_rows};
 use tooltune_workspace::metrics::{EvalRecord, StepRecord};
 use tooltune_workspace::protocol::{BackendChoice, Failure, MaskToken, ModelInfo};
@@ -56,7 +58,7 @@ pub enum Job<T> {
 }
 
 /// Where a training run stands.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub enum Phase {
     /// No run yet.
     #[default]
@@ -73,10 +75,14 @@ pub enum Phase {
     Done,
     /// Ended with an error (the message).
     Failed(String),
+    /// Cut short by a reload: the checkpoint's adapter is loaded and the
+    /// run can go on from it.
+    Interrupted,
 }
 
-/// A training run in the page.
-#[derive(Debug, Clone, PartialEq, Default)]
+/// A training run in the page (kept across a reload by [`crate::run_store`]).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Training {
     /// The run's request id.
     pub id: u64,
@@ -104,6 +110,16 @@ pub struct Training {
     pub error: Option<String>,
     /// Whether the user stopped it.
     pub stopped: bool,
+    /// What the run was asked: the model's name, settings, seed, prompt
+    /// and answer style (a resumed run takes them from here, not from the
+    /// workspace, which may have changed since).
+    pub model: String,
+    pub settings: TrainSettings,
+    pub seed: u64,
+    pub context: PromptContext,
+    pub output_style: OutputStyle,
+    /// Steps the last checkpoint's adapter has taken.
+    pub checkpoint_step: Option<usize>,
 }
 
 impl Training {

@@ -15,7 +15,7 @@ use tooltune_core::prompt::PromptContext;
 use tooltune_core::{Catalogue, Location};
 use tooltune_engine::LlamaForCausalLM;
 use tooltune_engine::assistant::EvalSet;
-use tooltune_engine::lora::{LoraSettings, save_peft_adapter};
+use tooltune_engine::lora::{LoraSettings, save_peft_adapter_async};
 use tooltune_engine::run::RunInfo;
 use tooltune_engine::train::{self, TrainConfig, Trainer, Tuning, batch, mask_example};
 use tooltune_workspace::protocol::{Event, ExportedFile};
@@ -103,12 +103,14 @@ pub fn tuned() -> Option<Rc<TunedRun>> {
 /// The last run's files: the adapter in PEFT's format and a `run.json` that
 /// `tooltune eval --run` and `tooltune route --run` read (beside the
 /// page's `train.jsonl` and `test.jsonl`).
-pub fn export() -> Result<Vec<ExportedFile>, String> {
+pub async fn export() -> Result<Vec<ExportedFile>, String> {
     let run = tuned().ok_or("no fine-tuned model yet: train one first")?;
     let Tuning::Lora(lora) = &run.config.tuning else {
         return Err("the page trains LoRA adapters only".into());
     };
-    let adapter = save_peft_adapter(&run.model).map_err(|e| e.to_string())?;
+    let adapter = save_peft_adapter_async(&run.model)
+        .await
+        .map_err(|e| e.to_string())?;
     let info = RunInfo {
         tooltune_version: env!("CARGO_PKG_VERSION").into(),
         model: run.base.clone().into(),
@@ -152,6 +154,24 @@ pub struct Job {
     pub test: Vec<Value>,
     pub context: PromptContext,
     pub output_style: OutputStyle,
+    /// Go on from this checkpoint: steps taken and the adapter's bytes.
+    pub resume: Option<(usize, Vec<u8>)>,
+}
+
+/// Seconds of training between two checkpoints.
+const CHECKPOINT_EVERY_MS: f64 = 3000.0;
+
+/// Sends the adapter as it is after `step` steps (see [`Event::Checkpoint`]).
+async fn checkpoint(id: u64, step: usize, model: &LlamaForCausalLM) -> Result<(), String> {
+    let bytes = save_peft_adapter_async(model)
+        .await
+        .map_err(|e| format!("checkpoint at step {step}: {e}"))?;
+    emit(&Event::Checkpoint {
+        id,
+        step,
+        adapter: ExportedFile::new("adapter_model.safetensors", &bytes),
+    });
+    Ok(())
 }
 
 /// The engine's training configuration for the page's settings.
@@ -225,10 +245,18 @@ pub async fn run(m: Rc<Loaded>, job: Job) -> Result<(), String> {
         &m.tokenizer,
     )
     .map_err(|e| e.to_string())?;
-    let model =
-        train::prepare(m.model.clone(), &cfg.tuning, job.seed).map_err(|e| e.to_string())?;
+    let model = match (&job.resume, &cfg.tuning) {
+        (Some((step, bytes)), Tuning::Lora(lora)) => {
+            train::with_adapter(m.model.clone(), lora, job.seed, bytes)
+                .map_err(|e| format!("the checkpoint of step {step}: {e}"))?
+        }
+        _ => train::prepare(m.model.clone(), &cfg.tuning, job.seed).map_err(|e| e.to_string())?,
+    };
     let pad = train::pad_id(&m.template, &m.tokenizer);
     let mut trainer = Trainer::new(model, masked, pad, &cfg).map_err(|e| e.to_string())?;
+    if let Some((step, _)) = &job.resume {
+        trainer.skip_to(*step).map_err(|e| e.to_string())?;
+    }
     emit(&Event::TrainStarted {
         id: job.id,
         total_steps: trainer.total_steps(),
@@ -254,10 +282,11 @@ pub async fn run(m: Rc<Loaded>, job: Job) -> Result<(), String> {
             Ok::<(), String>(())
         }
     };
-    if !set.is_empty() {
+    if !set.is_empty() && job.resume.is_none() {
         evaluate(m.model.clone(), 0).await?;
     }
     let mut stopped = false;
+    let mut last_checkpoint = now_ms();
     loop {
         yield_now().await;
         while PAUSE.with(|p| p.get()) == Some(job.id) && STOP.with(|s| s.get()) != Some(job.id) {
@@ -284,7 +313,12 @@ pub async fn run(m: Rc<Loaded>, job: Job) -> Result<(), String> {
             tokens_per_sec: log.tokens_per_sec,
             elapsed_s: log.elapsed_s,
         });
-        if trainer.eval_due() && !set.is_empty() {
+        let eval_due = trainer.eval_due();
+        if eval_due || trainer.is_done() || now_ms() - last_checkpoint >= CHECKPOINT_EVERY_MS {
+            checkpoint(job.id, log.step, &trainer.current()).await?;
+            last_checkpoint = now_ms();
+        }
+        if eval_due && !set.is_empty() {
             yield_now().await;
             evaluate(trainer.current(), log.step).await?;
         }

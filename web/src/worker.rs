@@ -134,7 +134,19 @@ async fn handle(request: Request, buffers: Vec<Vec<u8>>) {
             test,
             context,
             output_style,
+            resume_step,
         } => {
+            let resume = match (resume_step, buffers.into_iter().next()) {
+                (Some(step), Some(adapter)) => Some((step, adapter)),
+                (Some(_), None) => {
+                    emit(&Event::Failed {
+                        id: Some(id),
+                        message: "resuming needs the checkpoint's adapter".into(),
+                    });
+                    return;
+                }
+                (None, _) => None,
+            };
             let job = crate::train::Job {
                 id,
                 settings,
@@ -143,6 +155,7 @@ async fn handle(request: Request, buffers: Vec<Vec<u8>>) {
                 test,
                 context,
                 output_style,
+                resume,
             };
             let result = match with_model() {
                 Ok(m) => crate::train::run(m, job).await,
@@ -175,7 +188,7 @@ async fn handle(request: Request, buffers: Vec<Vec<u8>>) {
                 }),
             }
         }
-        Request::ExportRun { id } => match crate::train::export() {
+        Request::ExportRun { id } => match crate::train::export().await {
             Ok(files) => emit(&Event::RunExported { id, files }),
             Err(message) => emit(&Event::Failed {
                 id: Some(id),

@@ -336,3 +336,48 @@ fn lora_dropout_is_unbiased_and_only_acts_while_training() {
         .fold(0.0f32, f32::max);
     assert!(worst < 0.1 * scale, "mean off by {worst} (scale {scale})");
 }
+
+/// A run picked up from a checkpoint (the adapter after step k, then
+/// `Trainer::skip_to(k)`) takes step k+1 on the unbroken run's batch, from
+/// its weights, at its learning rate: the same loss. Later steps differ a
+/// little (the resumed run starts with fresh AdamW moments).
+#[test]
+fn a_resumed_run_goes_on_where_the_checkpoint_was() {
+    let cfg = config(3);
+    let Tuning::Lora(settings) = &cfg.tuning else {
+        unreachable!()
+    };
+    let data = tiny_data();
+    let model = train::prepare(load_model("llama-gqa"), &cfg.tuning, 3).expect("adapters");
+    let mut unbroken = train::Trainer::new(model, data.clone(), 0, &cfg).expect("starts");
+    let total = unbroken.total_steps();
+    assert!(total >= 4, "{total} steps");
+    let k = 3; // mid-epoch: 8 rows in batches of 4 make 2 steps an epoch
+    for _ in 0..k {
+        unbroken.step().expect("steps");
+    }
+    let checkpoint = save_peft_adapter(&unbroken.current()).expect("saves");
+    let (want, want_lr) = {
+        let log = unbroken.step().expect("steps").expect("a step is left");
+        (log.loss, log.lr)
+    };
+
+    let model = train::with_adapter(load_model("llama-gqa"), settings, 3, &checkpoint)
+        .expect("adapter");
+    let mut resumed = train::Trainer::new(model, data, 0, &cfg).expect("starts");
+    resumed.skip_to(k).expect("skips");
+    assert_eq!(resumed.steps_done(), k);
+    let log = resumed.step().expect("steps").expect("a step is left").clone();
+    assert_eq!(log.step, k + 1);
+    assert_eq!(log.lr, want_lr);
+    assert!(
+        (log.loss - want).abs() < 1e-6,
+        "resumed step {} loss {} vs unbroken {want}",
+        k + 1,
+        log.loss
+    );
+    assert_eq!(resumed.total_steps(), total);
+    while resumed.step().expect("steps").is_some() {}
+    assert_eq!(resumed.steps_done(), total);
+    assert!(resumed.skip_to(1).is_err(), "skipping after steps is refused");
+}

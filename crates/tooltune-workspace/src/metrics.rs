@@ -29,7 +29,7 @@ pub struct StepRecord {
 }
 
 /// One evaluation (the keys of the engine's `EvalLog`).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct EvalRecord {
     /// Steps taken when it ran (0: before training).
     pub step: usize,
@@ -105,9 +105,47 @@ pub fn csv(evals: &[EvalRecord]) -> String {
     out
 }
 
+/// The labels of a confusion matrix from `counts` (gold, predicted,
+/// count) over a catalogue's `tools`: the gold labels (every tool, then
+/// `no_tool`, then any other gold label) and the predicted ones (the gold
+/// labels, `invalid`, then any other predicted name), so every tool has a
+/// row and a column even when nothing landed there.
+pub fn confusion_labels(
+    tools: &[String],
+    counts: &[(String, String, usize)],
+) -> (Vec<String>, Vec<String>) {
+    let mut gold: Vec<String> = tools.to_vec();
+    gold.push("no_tool".into());
+    for (g, _, _) in counts {
+        if !gold.contains(g) {
+            gold.push(g.clone());
+        }
+    }
+    let mut predicted = gold.clone();
+    predicted.push("invalid".into());
+    for (_, p, _) in counts {
+        if !predicted.contains(p) {
+            predicted.push(p.clone());
+        }
+    }
+    (gold, predicted)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_tool_no_tool_and_invalid_get_a_place_in_the_confusion_matrix() {
+        let tools = vec!["a".to_string(), "b".to_string()];
+        let counts = vec![
+            ("a".to_string(), "made_up".to_string(), 1),
+            ("b".to_string(), "b".to_string(), 3),
+        ];
+        let (gold, predicted) = confusion_labels(&tools, &counts);
+        assert_eq!(gold, ["a", "b", "no_tool"]);
+        assert_eq!(predicted, ["a", "b", "no_tool", "invalid", "made_up"]);
+    }
 
     fn step(step: usize, loss: f32) -> StepRecord {
         StepRecord {

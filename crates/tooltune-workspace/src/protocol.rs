@@ -78,6 +78,11 @@ pub enum Request {
         context: PromptContext,
         /// How answers are written and parsed.
         output_style: OutputStyle,
+        /// Go on from a checkpoint instead of fresh adapters: the run's
+        /// adapter after this many steps (`adapter_model.safetensors`,
+        /// attached as a buffer). The baseline is not scored again.
+        #[serde(default)]
+        resume_step: Option<usize>,
     },
     /// Stop the run `id` after its current step; the adapter so far is kept.
     StopTraining {
@@ -260,6 +265,17 @@ pub enum Event {
         failures: Vec<Failure>,
         /// Seconds the evaluation took.
         seconds: f64,
+    },
+    /// The adapter after `step` steps, sent every few seconds of training,
+    /// at each evaluation and at the end: what the page keeps so that a
+    /// reload goes on from there.
+    Checkpoint {
+        /// The run's id.
+        id: u64,
+        /// Steps the adapter has taken.
+        step: usize,
+        /// `adapter_model.safetensors`.
+        adapter: ExportedFile,
     },
     /// The run has ended: finished, stopped by the user, or stopped on a
     /// non-finite loss (`error`, keeping the last good adapter).

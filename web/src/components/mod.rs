@@ -2,6 +2,7 @@
 
 mod autosave;
 mod catalogue_editor;
+mod confusion_grid;
 mod dataset_table;
 mod example_datasets;
 mod mask_view;
@@ -19,6 +20,7 @@ mod try_it;
 
 pub use autosave::Autosave;
 pub use catalogue_editor::CatalogueEditor;
+pub use confusion_grid::ConfusionGrid;
 pub use dataset_table::DatasetTable;
 pub use example_datasets::ExampleDatasets;
 pub use mask_view::MaskView;

@@ -7,6 +7,7 @@
 use leptos::prelude::*;
 use tooltune_workspace::protocol::Metrics;
 
+use crate::components::ConfusionGrid;
 use crate::state::use_app;
 
 const W: f64 = 480.0;
@@ -134,14 +135,6 @@ pub fn MetricsView() -> impl IntoView {
             .map(|(name, _, _)| view! { <th scope="col">{*name}</th> })
             .collect_view();
         let n = t.evals.last().map(|e| e.metrics.n).unwrap_or(0);
-        let confusion = t
-            .confusion
-            .iter()
-            .map(|(g, p, c)| {
-                let class = if g == p { "ok" } else { "error" };
-                view! { <tr class=class><td>{g.clone()}</td><td>{p.clone()}</td><td>{*c}</td></tr> }
-            })
-            .collect_view();
         let failures = t
             .failures
             .iter()
@@ -173,11 +166,8 @@ pub fn MetricsView() -> impl IntoView {
                 <tbody>{rows}</tbody>
             </table>
             <details class="confusion">
-                <summary>"Confusion (gold → predicted), last evaluation"</summary>
-                <table data-testid="confusion">
-                    <thead><tr><th>"gold"</th><th>"predicted"</th><th>"count"</th></tr></thead>
-                    <tbody>{confusion}</tbody>
-                </table>
+                <summary>"Confusion matrix, last evaluation"</summary>
+                <ConfusionGrid />
             </details>
             <details class="failures">
                 <summary>{format!("Failing rows, last evaluation ({})", t.failures.len())}</summary>

@@ -67,6 +67,10 @@ pub fn TrainPanel() -> impl IntoView {
                 w.output_style,
             )
         });
+        let model = match state.model.get_untracked() {
+            ModelStatus::Ready(info) => info.name,
+            _ => return,
+        };
         let id = engine::next_id();
         state.training.set(Training {
             id,
@@ -74,6 +78,11 @@ pub fn TrainPanel() -> impl IntoView {
             skipped: data.skipped.clone(),
             train_lines: data.train.clone(),
             test_lines: data.test.clone(),
+            model,
+            settings: settings.clone(),
+            seed,
+            context: context.clone(),
+            output_style,
             ..Training::default()
         });
         state.tuned_answer.set(crate::state::Job::Idle);
@@ -87,10 +96,44 @@ pub fn TrainPanel() -> impl IntoView {
                 test: data.test,
                 context,
                 output_style,
+                resume_step: None,
             },
             Vec::new(),
         );
     };
+    // After a reload: go on from the stored checkpoint, with the run's own
+    // settings and rows.
+    let resume_run = move |_| {
+        let t = state.training.get_untracked();
+        let (Some(step), Phase::Interrupted) = (t.checkpoint_step, &t.phase) else {
+            return;
+        };
+        let id = engine::next_id();
+        state.training.update(|t| {
+            t.id = id;
+            t.phase = Phase::Starting;
+        });
+        wasm_bindgen_futures::spawn_local(async move {
+            match crate::run_store::load_adapter().await {
+                Ok(adapter) => engine::send(
+                    state,
+                    &Request::Train {
+                        id,
+                        settings: t.settings,
+                        seed: t.seed,
+                        train: t.train_lines,
+                        test: t.test_lines,
+                        context: t.context,
+                        output_style: t.output_style,
+                        resume_step: Some(step),
+                    },
+                    vec![adapter],
+                ),
+                Err(e) => state.training.update(|t| t.phase = Phase::Failed(e)),
+            }
+        });
+    };
+    let interrupted = move || state.training.with(|t| t.phase == Phase::Interrupted);
     let stop = move |_| {
         let id = state.training.with_untracked(|t| t.id);
         state.training.update(|t| {
@@ -213,6 +256,12 @@ pub fn TrainPanel() -> impl IntoView {
                 )
             }
             Phase::Failed(e) => format!("Training failed: {e}"),
+            Phase::Interrupted => format!(
+                "Interrupted at step {} of {} (the page was reloaded): that step's adapter is \
+                 loaded as the fine-tuned model. Resume training to go on from it.",
+                t.checkpoint_step.unwrap_or(0),
+                t.total_steps
+            ),
         };
         let about = (t.total_steps > 0).then(|| {
             format!(
@@ -273,6 +322,9 @@ pub fn TrainPanel() -> impl IntoView {
                     {move || if paused() { "Resume" } else { "Pause" }}
                 </button>
                 <button type="button" on:click=stop disabled=move || !busy()>"Stop"</button>
+                <Show when=interrupted>
+                    <button type="button" on:click=resume_run disabled=move || !ready()>"Resume training"</button>
+                </Show>
             </div>
             <label class="file">
                 "Import a PEFT adapter (adapter_config.json + adapter_model.safetensors)"

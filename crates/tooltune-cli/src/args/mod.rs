@@ -114,6 +114,13 @@ pub struct PretrainArgs {
     /// included: more signal per example for in-context copying).
     #[arg(long, default_value = "assistant", value_parser = ["assistant", "all"])]
     pub loss: String,
+    /// Induction-drill rows added to each step's batch (random tokens said
+    /// twice, the repeat trained): they teach copying from the context.
+    #[arg(long, default_value_t = 2)]
+    pub drill_rows: usize,
+    /// Longest half of a drill row, in tokens (the shortest is a quarter).
+    #[arg(long, default_value_t = 96)]
+    pub drill_len: usize,
     /// Compute backend: cpu or wgpu.
     #[arg(long, default_value = "cpu")]
     pub backend: String,

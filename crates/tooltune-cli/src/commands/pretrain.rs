@@ -105,6 +105,20 @@ fn tokenizer_texts(
     Ok(texts)
 }
 
+/// The drills' alphabets: every ordinary token, and the ten digits.
+fn drill_alphabets(tokenizer: &Tokenizer, vocab_size: usize) -> Result<[Vec<u32>; 2]> {
+    let first = pretrain::SPECIAL_TOKENS.len() as u32;
+    let end = (vocab_size - pretrain::ADDED_TOKENS.len()) as u32;
+    let digits = (0..10)
+        .map(|d| {
+            tokenizer
+                .token_id(&d.to_string())
+                .ok_or_else(|| anyhow!("tokenizer lacks the digit {d}"))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok([(first..end).collect(), digits])
+}
+
 pub fn run(a: PretrainArgs) -> Result<ExitCode> {
     let shape = match a.shape.as_str() {
         "builtin" => Shape::BUILTIN,
@@ -195,7 +209,8 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
             "seed": a.seed, "steps": a.steps, "batch_size": a.batch_size, "lr": a.lr,
             "warmup_steps": a.warmup_steps, "weight_decay": a.weight_decay, "max_seq_len": a.max_seq_len,
             "shape": a.shape, "wordnet": wordnet.map(|p| p.display().to_string()),
-            "tokenizer_examples": a.tokenizer_examples, "loss": "assistant tokens",
+            "tokenizer_examples": a.tokenizer_examples, "loss": a.loss,
+            "drill_rows": a.drill_rows, "drill_len": a.drill_len,
             "rayon_num_threads": std::env::var("RAYON_NUM_THREADS").ok(),
         }))? + "\n"),
     )?;
@@ -207,6 +222,7 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
         );
     }
 
+    let alphabets = drill_alphabets(&tokenizer, shape.vocab_size)?;
     let autodiff = model.device().autodiff();
     device.seed(a.seed);
     let mut model = model.fork(&autodiff).train();
@@ -263,6 +279,12 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
             if fit_length(&mut m, a.max_seq_len, true).is_ok() {
                 masked.push(m);
             }
+        }
+        for k in 0..a.drill_rows {
+            let row = (step * a.drill_rows + k) as u64;
+            // One row in four from the digits, the rest from all ordinary tokens.
+            let alphabet = &alphabets[usize::from(row % 4 == 3)];
+            masked.push(pretrain::drill::induction_row(a.seed, row, a.drill_len, alphabet));
         }
         let refs: Vec<_> = masked.iter().collect();
         let batch = Batch::new(&refs, pad);

@@ -24,7 +24,7 @@ use crate::llama::LlamaForCausalLM;
 pub use dropout::{
     Dropout, derive_seed, has_lora_dropout, project, seed_lora_dropout, set_lora_dropout,
 };
-pub use peft::{load_peft_adapter, save_peft_adapter};
+pub use peft::{load_peft_adapter, save_peft_adapter, save_peft_adapter_async};
 pub use settings::{LoraSettings, parse_peft_config};
 
 /// The projections a LoRA adapter may target, in checkpoint naming.

@@ -11,6 +11,7 @@ use super::settings::adapter_err;
 use super::{LoraSettings, parse_peft_config, projections};
 use crate::error::{EngineError, Result};
 use crate::llama::{LlamaForCausalLM, read_f32};
+use crate::readback::read_f32_async;
 use crate::weights::{SafetensorsWeights, transpose};
 
 const WEIGHTS_FILE: &str = "adapter_model.safetensors";
@@ -207,29 +208,60 @@ pub fn load_peft_adapter(
 /// `adapter_model.safetensors` bytes (f32, PEFT keys and layout) of the
 /// model's adapters.
 pub fn save_peft_adapter(model: &LlamaForCausalLM) -> Result<Vec<u8>> {
-    let mut tensors: Vec<(String, Vec<usize>, Vec<u8>)> = Vec::new();
+    let factors = adapter_factors(model)?;
+    let mut tensors = Vec::with_capacity(factors.len());
+    for (key, t) in factors {
+        tensors.push((key, t.dims(), read_f32(t)?));
+    }
+    serialize_factors(tensors)
+}
+
+/// [`save_peft_adapter`] with awaited reads, as WebGPU needs (a synchronous
+/// read panics there); the same bytes on any device.
+pub async fn save_peft_adapter_async(model: &LlamaForCausalLM) -> Result<Vec<u8>> {
+    let factors = adapter_factors(model)?;
+    let mut tensors = Vec::with_capacity(factors.len());
+    for (key, t) in factors {
+        let dims = t.dims();
+        tensors.push((key, dims, read_f32_async(t).await?));
+    }
+    serialize_factors(tensors)
+}
+
+/// Every adapter factor under its PEFT key, as the model holds it
+/// (`[in, r]` and `[r, out]`).
+fn adapter_factors(model: &LlamaForCausalLM) -> Result<Vec<(String, Tensor<2>)>> {
+    let mut factors = Vec::new();
     for (path, linear) in projections(model) {
         let Some(adapter) = linear.weight.adapter() else {
             continue;
         };
         for (factor, param) in [("A", &adapter.a), ("B", &adapter.b)] {
-            let t = param.val();
-            let [rows, cols] = t.dims();
-            let data = transpose(&read_f32(t)?, rows, cols);
-            let bytes = data.iter().flat_map(|v| v.to_le_bytes()).collect();
-            tensors.push((
-                peft_key(&format!("{path}.weight"), factor),
-                vec![cols, rows],
-                bytes,
-            ));
+            factors.push((peft_key(&format!("{path}.weight"), factor), param.val()));
         }
     }
-    if tensors.is_empty() {
+    if factors.is_empty() {
         return Err(adapter_err(
             WEIGHTS_FILE,
             "the model has no LoRA adapters to save",
         ));
     }
+    Ok(factors)
+}
+
+/// The safetensors file of factors read to the host, transposed to
+/// PEFT's `[out, in]`.
+fn serialize_factors(tensors: Vec<(String, [usize; 2], Vec<f32>)>) -> Result<Vec<u8>> {
+    let tensors: Vec<(String, Vec<usize>, Vec<u8>)> = tensors
+        .into_iter()
+        .map(|(key, [rows, cols], data)| {
+            let bytes = transpose(&data, rows, cols)
+                .iter()
+                .flat_map(|v| v.to_le_bytes())
+                .collect();
+            (key, vec![cols, rows], bytes)
+        })
+        .collect();
     let mut views = Vec::with_capacity(tensors.len());
     for (key, shape, bytes) in &tensors {
         let view = TensorView::new(Dtype::F32, shape.clone(), bytes).map_err(|e| {

@@ -7,6 +7,7 @@
 //! output projections) and an f16 export ([`to_f16`]). The training loop is
 //! the engine's own [`train_step`](crate::train::step::train_step).
 
+pub mod drill;
 mod init;
 mod tokenizer;
 

@@ -43,13 +43,25 @@ pub fn prepare(model: LlamaForCausalLM, tuning: &Tuning, seed: u64) -> Result<Ll
         Tuning::Full => Ok(model),
         Tuning::Lora(settings) => {
             let bytes = fresh_adapter(&model, settings, seed)?;
-            let config = settings.to_peft_config_json(None);
-            let model = load_peft_adapter(model, &config, &bytes)?.0;
-            let mut model = set_lora_dropout(model, settings.lora_dropout);
-            model.dropout_seed = derive_seed(seed, 1);
-            Ok(model)
+            with_adapter(model, settings, seed, &bytes)
         }
     }
+}
+
+/// Readies `model` to go on training the adapter `weights`
+/// (`adapter_model.safetensors` bytes, e.g. a checkpoint) with `settings`:
+/// as [`prepare`], from those factors instead of fresh ones.
+pub fn with_adapter(
+    model: LlamaForCausalLM,
+    settings: &LoraSettings,
+    seed: u64,
+    weights: &[u8],
+) -> Result<LlamaForCausalLM> {
+    let config = settings.to_peft_config_json(None);
+    let model = load_peft_adapter(model, &config, weights)?.0;
+    let mut model = set_lora_dropout(model, settings.lora_dropout);
+    model.dropout_seed = derive_seed(seed, 1);
+    Ok(model)
 }
 
 /// `adapter_model.safetensors` bytes of a fresh adapter, initialised as PEFT

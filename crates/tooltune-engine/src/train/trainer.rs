@@ -133,6 +133,8 @@ pub struct Trainer {
     busy: Duration,
     steps: Vec<StepLog>,
     stopped: Option<EngineError>,
+    /// Steps [`Self::skip_to`] passed over.
+    skipped: usize,
 }
 
 impl Trainer {
@@ -182,7 +184,33 @@ impl Trainer {
             busy: Duration::ZERO,
             steps: Vec::new(),
             stopped: None,
+            skipped: 0,
         })
+    }
+
+    /// Moves to just after step `step` without training: the data order,
+    /// the learning-rate schedule and the step count are where an unbroken
+    /// run's would be, so a run picked up from a checkpoint of step `step`
+    /// (the model given to [`Self::new`] carrying its weights) goes on as
+    /// the run would have, but with fresh AdamW moments. Call it before
+    /// the first step.
+    pub fn skip_to(&mut self, step: usize) -> Result<()> {
+        if self.step > 0 {
+            return Err(EngineError::Input(
+                "a run can only skip ahead before its first step".into(),
+            ));
+        }
+        if step > self.total {
+            return Err(EngineError::Input(format!(
+                "cannot resume at step {step}: the run has {} steps",
+                self.total
+            )));
+        }
+        for _ in 0..step {
+            self.begin();
+        }
+        self.skipped = step;
+        Ok(())
     }
 
     /// Optimiser steps of the whole run.
@@ -190,9 +218,10 @@ impl Trainer {
         self.total
     }
 
-    /// Steps taken so far (with a finite loss).
+    /// Steps taken so far (with a finite loss), those skipped by
+    /// [`Self::skip_to`] included.
     pub fn steps_done(&self) -> usize {
-        self.steps.len()
+        self.skipped + self.steps.len()
     }
 
     /// Every step's log so far.

@@ -1,0 +1,94 @@
+//! Keeps the training run across a reload: the run (its settings, data,
+//! charts and metrics so far: [`Training`]) in `localStorage`, and its last
+//! checkpoint's adapter in the Cache API (an adapter of a real model is
+//! megabytes, past what `localStorage` holds). After a reload the page
+//! shows the run as it was, loads the checkpoint as the fine-tuned model,
+//! and offers to go on from it.
+
+use js_sys::Uint8Array;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::state::Training;
+
+/// The `localStorage` key of the run.
+const KEY: &str = "tooltune.run";
+/// The Cache API store and the key of the checkpoint's adapter.
+const CACHE: &str = "tooltune-run-v1";
+const ADAPTER_URL: &str = "/tooltune-run/adapter_model.safetensors";
+
+fn local() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+async fn cache() -> Result<web_sys::Cache, String> {
+    let caches = web_sys::window()
+        .ok_or("no window")?
+        .caches()
+        .map_err(|_| "the Cache API is not available here".to_string())?;
+    JsFuture::from(caches.open(CACHE))
+        .await
+        .map_err(|_| "the Cache API refused to open".to_string())?
+        .dyn_into()
+        .map_err(|_| "the Cache API returned no cache".to_string())
+}
+
+/// Saves the run's record (not its adapter).
+pub fn save(training: &Training) -> Result<(), String> {
+    let storage = local().ok_or("browser storage is not available")?;
+    let text = serde_json::to_string(training).map_err(|e| e.to_string())?;
+    storage
+        .set_item(KEY, &text)
+        .map_err(|_| "browser storage refused the run (full?)".to_string())
+}
+
+/// Saves the checkpoint's adapter bytes.
+pub async fn save_adapter(bytes: &[u8]) -> Result<(), String> {
+    let cache = cache().await?;
+    let mut owned = bytes.to_vec();
+    let response = web_sys::Response::new_with_opt_u8_array(Some(&mut owned))
+        .map_err(|_| "cannot wrap the adapter for the cache".to_string())?;
+    JsFuture::from(cache.put_with_str(ADAPTER_URL, &response))
+        .await
+        .map(|_| ())
+        .map_err(|_| "the Cache API refused the adapter (full?)".to_string())
+}
+
+/// The stored run, if any and readable.
+pub fn load() -> Option<Training> {
+    let text = local()?.get_item(KEY).ok().flatten()?;
+    serde_json::from_str(&text).ok()
+}
+
+/// The stored checkpoint's adapter bytes.
+pub async fn load_adapter() -> Result<Uint8Array, String> {
+    let cache = cache().await?;
+    let hit = JsFuture::from(cache.match_with_str(ADAPTER_URL))
+        .await
+        .map_err(|_| "the cache could not be read".to_string())?;
+    let response: web_sys::Response = hit
+        .dyn_into()
+        .map_err(|_| "the checkpoint's adapter is no longer in the cache".to_string())?;
+    let buffer = JsFuture::from(
+        response
+            .array_buffer()
+            .map_err(|_| "the checkpoint could not be read".to_string())?,
+    )
+    .await
+    .map_err(|_| "the checkpoint could not be read".to_string())?;
+    Ok(Uint8Array::new(&buffer))
+}
+
+/// What a reloaded page shows of a stored run: a run that was under way
+/// is interrupted, its charts cut back to its checkpoint (the steps after
+/// it are lost with the worker); `None` if it has no checkpoint to load.
+pub fn restored(mut t: Training) -> Option<Training> {
+    let step = t.checkpoint_step?;
+    if t.busy() || t.phase == crate::state::Phase::Paused {
+        t.phase = crate::state::Phase::Interrupted;
+    }
+    t.steps.retain(|s| s.step <= step);
+    t.evals.retain(|e| e.step <= step);
+    t.eval_seconds.truncate(t.evals.len());
+    Some(t)
+}
