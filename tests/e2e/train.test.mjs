@@ -247,3 +247,34 @@ test("a reload mid-training keeps the run, loads its checkpoint, and Resume goes
   assert.equal(native[k].lr, steps[k].lr);
   assert.deepEqual(unexpected(session.errors), []);
 });
+
+test("when the engine worker dies mid-run, a new one loads the model on the CPU and the run goes on", async (t) => {
+  const { page } = session;
+  if (!bundled) {
+    t.skip("needs the built-in model bundled (dist/builtin/), which the new worker loads by itself");
+    return;
+  }
+  const train = panel(page, "Train");
+  await page.evaluate(() => localStorage.removeItem("tooltune.run"));
+  await train.getByRole("button", { name: "Train", exact: true }).click();
+  await page.waitForFunction(() => {
+    const run = JSON.parse(localStorage.getItem("tooltune.run") ?? "null");
+    return run && run.checkpoint_step > 0 && run.phase === "Running";
+  }, null, { timeout: 180_000 });
+  const status = train.getByTestId("train-status");
+  const total = Number((await status.innerText()).match(/step \d+\/(\d+)/)[1]);
+  // What a lost WebGPU device does to the wasm instance: an uncaught error in the worker.
+  const workers = page.workers();
+  assert.equal(workers.length, 1, "one engine worker");
+  await workers[0].evaluate(() => setTimeout(() => { throw new Error("simulated lost device"); }, 0));
+  await page.getByText(/^The engine stopped during training \(.*simulated lost device.*\)\. It is restarting on the CPU; the run goes on from its checkpoint at step \d+\./)
+    .waitFor({ timeout: 30_000 });
+  await train.getByText(/^Done: \d+ step\(s\)/).waitFor({ timeout: 300_000 });
+  const steps = await page.evaluate(() => JSON.parse(localStorage.getItem("tooltune.run")).steps.map((s) => s.step));
+  assert.deepEqual(steps, Array.from({ length: total }, (_, i) => i + 1), "every step once, in order");
+  assert.equal(Number((await status.innerText()).match(/^Done: (\d+) step/)[1]), total);
+  const caption = await train.getByTestId("loss-chart").locator("figcaption").innerText();
+  assert.match(caption, new RegExp(`at step ${total}$`));
+  assert.match(await panel(page, "Model").innerText(), /Backend\s+CPU/);
+  assert.deepEqual(unexpected(session.errors).filter((e) => !/simulated lost device/.test(e)), []);
+});

@@ -13,6 +13,7 @@ use tooltune_workspace::protocol::{Event, Request};
 
 use tooltune_workspace::metrics::{EvalRecord, StepRecord};
 
+use crate::recovery;
 use crate::state::{Answer, AppState, Job, ModelStatus, Phase, Training};
 
 /// The app's wasm-bindgen glue, beside index.html.
@@ -27,10 +28,6 @@ thread_local! {
     static WORKER: RefCell<Option<Rc<EngineWorker>>> = const { RefCell::new(None) };
     static QUEUE: RefCell<Vec<Queued>> = const { RefCell::new(Vec::new()) };
     static NEXT_ID: Cell<u64> = const { Cell::new(1) };
-    /// Whether the stored run was looked at (on the first model load).
-    static RESTORED: Cell<bool> = const { Cell::new(false) };
-    /// Whether the user was told that runs are not kept.
-    static KEEP_WARNED: Cell<bool> = const { Cell::new(false) };
     /// When each try-it request was sent, what it asked, and whether the
     /// fine-tuned model answers it.
     static SENT: RefCell<HashMap<u64, (f64, String, bool)>> = RefCell::new(HashMap::new());
@@ -58,6 +55,11 @@ pub fn start(state: AppState) {
                 },
                 Err(e) => {
                     let message = e.to_string();
+                    WORKER.with(|w| *w.borrow_mut() = None);
+                    drop(worker);
+                    if recovery::worker_died(state, &message) {
+                        return;
+                    }
                     state.model.set(ModelStatus::Failed(message.clone()));
                     state.answer.set(Job::Failed(message.clone()));
                     state.training.update(|t| {
@@ -65,7 +67,6 @@ pub fn start(state: AppState) {
                             t.phase = Phase::Failed(message.clone());
                         }
                     });
-                    WORKER.with(|w| *w.borrow_mut() = None);
                     return;
                 }
             }
@@ -110,26 +111,36 @@ fn apply(state: AppState, event: Event) {
     match event {
         Event::Progress { stage } => state.model.set(ModelStatus::Loading(stage)),
         Event::ModelLoaded(info) => {
-            // A new base: the worker has dropped the fine-tuned model.
-            state.training.set(Training::default());
+            // A new base: the worker has dropped the fine-tuned model (a run
+            // waiting to go on after a restart keeps its charts).
+            if !recovery::resuming(state, &info.name) {
+                state.training.set(Training::default());
+            }
             state.tuned.set(None);
             state.tuned_answer.set(Job::Idle);
             let name = info.name.clone();
             state.model.set(ModelStatus::Ready(info));
-            if !RESTORED.with(|r| r.replace(true)) {
-                restore_run(state, &name);
-            }
+            recovery::model_loaded(state, &name);
         }
         Event::Checkpoint { id, step, adapter } => {
             if state.training.with_untracked(|t| t.id == id) {
                 wasm_bindgen_futures::spawn_local(async move {
-                    let Some(bytes) = adapter.bytes() else { return };
-                    let kept = crate::run_store::save_adapter(&bytes).await.and_then(|()| {
+                    // Only the current run's: once a run goes on under a new
+                    // id, its earlier checkpoints still in flight are dropped.
+                    let current = move || state.training.with_untracked(|t| t.id == id);
+                    let Some(bytes) = adapter.bytes().filter(|_| current()) else {
+                        return;
+                    };
+                    let saved = crate::run_store::save_adapter(&bytes).await;
+                    if !current() {
+                        return;
+                    }
+                    let kept = saved.and_then(|()| {
                         state.training.update(|t| t.checkpoint_step = Some(step));
                         state.training.with_untracked(crate::run_store::save)
                     });
                     if let Err(e) = kept {
-                        keep_failed(state, &e);
+                        recovery::keep_failed(state, &e);
                     }
                 });
             }
@@ -237,7 +248,7 @@ fn apply(state: AppState, event: Event) {
             t.eval_seconds.push(seconds);
             t.confusion = confusion;
             t.failures = failures;
-            persist(t);
+            recovery::persist(t);
         }),
         Event::RunExported { files, .. } => {
             crate::components::save_run(state, files);
@@ -252,7 +263,7 @@ fn apply(state: AppState, event: Event) {
                 t.phase = Phase::Done;
                 t.stopped = stopped;
                 t.error = error;
-                persist(t);
+                recovery::persist(t);
             });
             if steps > 0 {
                 state
@@ -280,62 +291,6 @@ fn apply(state: AppState, event: Event) {
             }));
         }
     }
-}
-
-/// Saves the run for a reload once it has a checkpoint (the record alone
-/// is no use without the adapter).
-fn persist(t: &Training) {
-    if t.checkpoint_step.is_some()
-        && let Err(e) = crate::run_store::save(t)
-    {
-        log(&format!("the run is not kept for a reload: {e}"));
-    }
-}
-
-/// Says once that the run cannot be kept across a reload.
-fn keep_failed(state: AppState, why: &str) {
-    if !KEEP_WARNED.with(|w| w.replace(true)) {
-        state.notice.set(Some(crate::state::Notice {
-            error: true,
-            text: format!("This run will not survive a reload: {why}"),
-        }));
-    }
-}
-
-/// After a reload: the stored run of this model, shown as it was, its
-/// checkpoint loaded as the fine-tuned model (see [`crate::run_store`]).
-fn restore_run(state: AppState, model: &str) {
-    let Some(run) = crate::run_store::load().and_then(crate::run_store::restored) else {
-        return;
-    };
-    if run.model != model {
-        return;
-    }
-    let step = run.checkpoint_step.unwrap_or(0);
-    let config = match crate::train::config(&run.settings, run.seed).tuning {
-        tooltune_engine::train::Tuning::Lora(lora) => lora.to_peft_config_json(Some(model)),
-        tooltune_engine::train::Tuning::Full => return,
-    };
-    state.training.set(run);
-    wasm_bindgen_futures::spawn_local(async move {
-        match crate::run_store::load_adapter().await {
-            Ok(adapter) => {
-                let id = next_id();
-                ADAPTER_IDS.with(|a| a.borrow_mut().insert(id));
-                send(
-                    state,
-                    &Request::LoadAdapter {
-                        id,
-                        name: format!("checkpoint of step {step}"),
-                    },
-                    vec![js_sys::Uint8Array::from(config.as_slice()), adapter],
-                );
-            }
-            Err(e) => state.training.update(|t| {
-                t.phase = Phase::Failed(format!("the run's checkpoint could not be restored: {e}"))
-            }),
-        }
-    });
 }
 
 /// Applies `f` to the training run when the event is about it (a late

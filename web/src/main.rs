@@ -16,6 +16,8 @@ mod files;
 #[cfg(target_arch = "wasm32")]
 mod state;
 #[cfg(target_arch = "wasm32")]
+mod recovery;
+#[cfg(target_arch = "wasm32")]
 mod run_store;
 #[cfg(target_arch = "wasm32")]
 mod storage;

@@ -101,38 +101,8 @@ pub fn TrainPanel() -> impl IntoView {
             Vec::new(),
         );
     };
-    // After a reload: go on from the stored checkpoint, with the run's own
-    // settings and rows.
-    let resume_run = move |_| {
-        let t = state.training.get_untracked();
-        let (Some(step), Phase::Interrupted) = (t.checkpoint_step, &t.phase) else {
-            return;
-        };
-        let id = engine::next_id();
-        state.training.update(|t| {
-            t.id = id;
-            t.phase = Phase::Starting;
-        });
-        wasm_bindgen_futures::spawn_local(async move {
-            match crate::run_store::load_adapter().await {
-                Ok(adapter) => engine::send(
-                    state,
-                    &Request::Train {
-                        id,
-                        settings: t.settings,
-                        seed: t.seed,
-                        train: t.train_lines,
-                        test: t.test_lines,
-                        context: t.context,
-                        output_style: t.output_style,
-                        resume_step: Some(step),
-                    },
-                    vec![adapter],
-                ),
-                Err(e) => state.training.update(|t| t.phase = Phase::Failed(e)),
-            }
-        });
-    };
+    // After a reload: go on from the stored checkpoint.
+    let resume_run = move |_| crate::recovery::resume(state);
     let interrupted = move || state.training.with(|t| t.phase == Phase::Interrupted);
     let stop = move |_| {
         let id = state.training.with_untracked(|t| t.id);
@@ -257,8 +227,8 @@ pub fn TrainPanel() -> impl IntoView {
             }
             Phase::Failed(e) => format!("Training failed: {e}"),
             Phase::Interrupted => format!(
-                "Interrupted at step {} of {} (the page was reloaded): that step's adapter is \
-                 loaded as the fine-tuned model. Resume training to go on from it.",
+                "Interrupted at step {} of {}: that step's adapter is kept (after a reload, \
+                 as the fine-tuned model). Resume training goes on from it.",
                 t.checkpoint_step.unwrap_or(0),
                 t.total_steps
             ),

@@ -115,8 +115,9 @@ pub struct PretrainArgs {
     #[arg(long, default_value = "assistant", value_parser = ["assistant", "all"])]
     pub loss: String,
     /// Induction-drill rows added to each step's batch (random tokens said
-    /// twice, the repeat trained): they teach copying from the context.
-    #[arg(long, default_value_t = 2)]
+    /// twice, the repeat trained), an experiment to teach copying from the
+    /// context (see MODEL.md); 0 reproduces the shipped base.
+    #[arg(long, default_value_t = 0)]
     pub drill_rows: usize,
     /// Longest half of a drill row, in tokens (the shortest is a quarter).
     #[arg(long, default_value_t = 96)]

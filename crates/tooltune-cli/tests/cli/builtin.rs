@@ -11,6 +11,16 @@ fn datasets() -> PathBuf {
 }
 
 fn pretrain(out: &Path, seed: &str, steps: &str, resume: bool) -> std::process::Output {
+    pretrain_with(out, seed, steps, resume, &[])
+}
+
+fn pretrain_with(
+    out: &Path,
+    seed: &str,
+    steps: &str,
+    resume: bool,
+    extra: &[&str],
+) -> std::process::Output {
     let mut args = vec![
         "pretrain",
         "--shape",
@@ -36,6 +46,7 @@ fn pretrain(out: &Path, seed: &str, steps: &str, resume: bool) -> std::process::
     if resume {
         args.push("--resume");
     }
+    args.extend_from_slice(extra);
     tooltune(&args)
 }
 
@@ -77,6 +88,22 @@ fn short_pretraining_is_seed_deterministic_and_resumes() {
     let o = pretrain(&a, "7", "6", true);
     assert_ne!(o.status.code(), Some(0), "{}", text(&o));
     assert!(text(&o).contains("--seed 5"), "{}", text(&o));
+}
+
+#[test]
+fn induction_drills_are_seeded_and_trained() {
+    let (plain, a, b) = (tmp("drill-plain"), tmp("drill-a"), tmp("drill-b"));
+    let drills = ["--drill-rows", "1", "--drill-len", "12"];
+    assert_eq!(pretrain(&plain, "5", "2", false).status.code(), Some(0));
+    for dir in [&a, &b] {
+        let o = pretrain_with(dir, "5", "2", false, &drills);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    }
+    assert_eq!(losses(&a), losses(&b));
+    assert_ne!(losses(&a), losses(&plain), "the drill rows are trained");
+    let settings: Value =
+        serde_json::from_slice(&std::fs::read(a.join("pretrain.json")).unwrap()).unwrap();
+    assert_eq!(settings["drill_rows"], 1);
 }
 
 #[test]
