@@ -3,13 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 use tooltune_engine::LlamaForCausalLM;
-use tooltune_engine::burn::module::Module;
-use tooltune_engine::burn::optim::AdamWConfig;
 use tooltune_engine::burn::tensor::Device;
 use tooltune_engine::decode::{GenerateConfig, generate_async};
 use tooltune_engine::lora::LoraSettings;
-use tooltune_engine::train::step::train_step_async;
-use tooltune_engine::train::{self, MaskedExample, Tuning, batch::Batch};
+use tooltune_engine::train::{self, MaskedExample, TrainConfig, Trainer, Tuning};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 
@@ -208,12 +205,14 @@ pub async fn max_logit_error(device: &Device) -> f32 {
 }
 
 /// LoRA (r = 4, alpha = 8 on q_proj and v_proj, seeded PEFT-style init)
-/// trained with AdamW for [`STEPS`] steps on next-token prediction over one
-/// fixed sequence (the first fixture prompt, every token trained); the loss
+/// trained for [`STEPS`] steps on next-token prediction over one fixed
+/// sequence (the first fixture prompt, every token trained); the loss
 /// before each step.
 ///
-/// Each step is the engine's `train::step::train_step_async` (the loss read
-/// awaited: a synchronous read panics on WebGPU).
+/// The loop is the engine's own [`Trainer`] (what `tooltune train` and the
+/// page run), one `step_async` at a time (the loss read awaited: a
+/// synchronous read panics on WebGPU): AdamW, cosine schedule from `LR`
+/// without warmup, one epoch per step.
 pub async fn lora_losses(device: &Device) -> Vec<f32> {
     let ids = expected().prompts.swap_remove(0).input_ids;
     let example = MaskedExample {
@@ -223,34 +222,34 @@ pub async fn lora_losses(device: &Device) -> Vec<f32> {
         trained: vec![true; ids.len()],
         ids,
     };
-    let batch = Batch::new(&[&example], 0);
-    let lora = Tuning::Lora(LoraSettings::new(4, 8.0, &["q_proj", "v_proj"]));
-    let model = train::prepare(load(device), &lora, SEED).expect("LoRA attaches");
-    let train_device = device.clone().autodiff();
-    let mut model = model.fork(&train_device).train();
-    let mut optim = AdamWConfig::new().init();
+    let config = TrainConfig {
+        lr: LR,
+        epochs: STEPS,
+        batch_size: 1,
+        warmup_ratio: 0.0,
+        seed: SEED,
+        tuning: Tuning::Lora(LoraSettings::new(4, 8.0, &["q_proj", "v_proj"])),
+        ..TrainConfig::default()
+    };
+    let model = train::prepare(load(device), &config.tuning, SEED).expect("LoRA attaches");
+    let mut trainer = Trainer::new(model, vec![example], 0, &config).expect("starts");
+    assert_eq!(trainer.total_steps(), STEPS);
     let mut losses = Vec::with_capacity(STEPS);
-    for step in 1..=STEPS {
+    loop {
         next_task().await;
         let start = now_ms();
-        let (next, result) = train_step_async(
-            model,
-            &mut optim,
-            std::slice::from_ref(&batch),
-            LR,
-            step,
-            &train_device,
-        )
-        .await
-        .expect("a finite step");
-        model = next;
+        let Some(log) = trainer.step_async().await.expect("a step") else {
+            break;
+        };
         say(format!(
-            "  step {step}: loss {:.5} ({:.0} ms)",
-            result.loss,
+            "  step {}: loss {:.5} ({:.0} ms)",
+            log.step,
+            log.loss,
             now_ms() - start
         ));
-        losses.push(result.loss);
+        losses.push(log.loss);
     }
+    assert!(trainer.stopped().is_none(), "a non-finite loss");
     losses
 }
 
