@@ -289,10 +289,8 @@ fn place(
         if with_desc {
             schema["description"] = json!(a.about);
         }
-        if !required {
-            if let (values::Kind::Int(lo, hi), true) = (a.kind, rng.chance(0.5)) {
-                schema["default"] = json!((lo + hi) / 2);
-            }
+        if !required && let (values::Kind::Int(lo, hi), true) = (a.kind, rng.chance(0.5)) {
+            schema["default"] = json!((lo + hi) / 2);
         }
         props.insert(pname.clone(), schema);
     }

@@ -136,7 +136,7 @@ impl<'a> Phraser<'a> {
         // since the call copies them.
         let mode = rng.below(20);
         let (verb, object) = (case(verb, mode), case(object, mode));
-        let frame = case(*rng.pick(FRAMES), mode);
+        let frame = case(rng.pick::<&str>(FRAMES), mode);
         let args_first = !args.is_empty() && rng.chance(0.15);
         let core = if args_first {
             format!("{args}: {verb} {object}")

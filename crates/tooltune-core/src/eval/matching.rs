@@ -23,15 +23,15 @@ pub enum Mismatch {
     #[error("argument `{key}`: got {got}, expected {want}")]
     Value {
         key: String,
-        got: Value,
-        want: Value,
+        got: Box<Value>,
+        want: Box<Value>,
     },
     /// A value outside BFCL's acceptable list.
     #[error("argument `{key}`: got {got}, acceptable {acceptable}")]
     NotAcceptable {
         key: String,
-        got: Value,
-        acceptable: Value,
+        got: Box<Value>,
+        acceptable: Box<Value>,
     },
     /// A different number of calls.
     #[error("{got} call(s), expected {want}")]
@@ -58,8 +58,8 @@ pub fn args_match(
                     Some(w) if !leaf_eq(v, w, mode) => {
                         return Err(Mismatch::Value {
                             key: k.clone(),
-                            got: v.clone(),
-                            want: w.clone(),
+                            got: Box::new(v.clone()),
+                            want: Box::new(w.clone()),
                         });
                     }
                     Some(_) => {}
@@ -87,8 +87,8 @@ fn acceptable_match(
             let shown: Vec<&Value> = options.iter().filter(|o| !is_optional_mark(o)).collect();
             return Err(Mismatch::NotAcceptable {
                 key: k.clone(),
-                got: v.clone(),
-                acceptable: Value::from(shown.into_iter().cloned().collect::<Vec<_>>()),
+                got: Box::new(v.clone()),
+                acceptable: Box::new(Value::from(shown.into_iter().cloned().collect::<Vec<_>>())),
             });
         }
     }
