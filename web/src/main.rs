@@ -14,11 +14,11 @@ mod engine;
 #[cfg(target_arch = "wasm32")]
 mod files;
 #[cfg(target_arch = "wasm32")]
-mod state;
-#[cfg(target_arch = "wasm32")]
 mod recovery;
 #[cfg(target_arch = "wasm32")]
 mod run_store;
+#[cfg(target_arch = "wasm32")]
+mod state;
 #[cfg(target_arch = "wasm32")]
 mod storage;
 #[cfg(target_arch = "wasm32")]

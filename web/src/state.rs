@@ -9,10 +9,10 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use tooltune_core::Catalogue;
 use tooltune_core::prompt::PromptContext;
-use tooltune_workspace::{OutputStyle, TrainSettings, Workspace};
 use tooltune_workspace::dataset::{Lint, lint_rows};
 use tooltune_workspace::metrics::{EvalRecord, StepRecord};
 use tooltune_workspace::protocol::{BackendChoice, Failure, MaskToken, ModelInfo};
+use tooltune_workspace::{OutputStyle, TrainSettings, Workspace};
 
 /// Where the model stands.
 #[derive(Debug, Clone, PartialEq)]

@@ -362,12 +362,16 @@ fn a_resumed_run_goes_on_where_the_checkpoint_was() {
         (log.loss, log.lr)
     };
 
-    let model = train::with_adapter(load_model("llama-gqa"), settings, 3, &checkpoint)
-        .expect("adapter");
+    let model =
+        train::with_adapter(load_model("llama-gqa"), settings, 3, &checkpoint).expect("adapter");
     let mut resumed = train::Trainer::new(model, data, 0, &cfg).expect("starts");
     resumed.skip_to(k).expect("skips");
     assert_eq!(resumed.steps_done(), k);
-    let log = resumed.step().expect("steps").expect("a step is left").clone();
+    let log = resumed
+        .step()
+        .expect("steps")
+        .expect("a step is left")
+        .clone();
     assert_eq!(log.step, k + 1);
     assert_eq!(log.lr, want_lr);
     assert!(
@@ -379,5 +383,8 @@ fn a_resumed_run_goes_on_where_the_checkpoint_was() {
     assert_eq!(resumed.total_steps(), total);
     while resumed.step().expect("steps").is_some() {}
     assert_eq!(resumed.steps_done(), total);
-    assert!(resumed.skip_to(1).is_err(), "skipping after steps is refused");
+    assert!(
+        resumed.skip_to(1).is_err(),
+        "skipping after steps is refused"
+    );
 }

@@ -284,7 +284,12 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
             let row = (step * a.drill_rows + k) as u64;
             // One row in four from the digits, the rest from all ordinary tokens.
             let alphabet = &alphabets[usize::from(row % 4 == 3)];
-            masked.push(pretrain::drill::induction_row(a.seed, row, a.drill_len, alphabet));
+            masked.push(pretrain::drill::induction_row(
+                a.seed,
+                row,
+                a.drill_len,
+                alphabet,
+            ));
         }
         let refs: Vec<_> = masked.iter().collect();
         let batch = Batch::new(&refs, pad);
