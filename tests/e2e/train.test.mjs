@@ -32,6 +32,33 @@ after(async () => {
   await session?.browser.close();
 });
 
+/** Clicks "Download the run" and saves the files into a new folder; returns it and the names saved. */
+async function downloadRun(page, prefix) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const saved = [];
+  const onDownload = async (d) => { const name = d.suggestedFilename(); await d.saveAs(join(dir, name)); saved.push(name); };
+  page.on("download", onDownload);
+  await panel(page, "Train").getByRole("button", { name: /^Download the run/ }).click();
+  for (let i = 0; i < 100 && saved.length < 6; i++) await page.waitForTimeout(100);
+  page.off("download", onDownload);
+  return { dir, saved };
+}
+
+/** The lines of a metrics.jsonl. */
+const metricsLines = (file) => readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+
+/** Trains natively with the exported run's data, settings and seed; returns the folder and its step lines. */
+function trainNatively(dir) {
+  const run = JSON.parse(readFileSync(join(dir, "run.json"), "utf8"));
+  const lora = run.config.tuning;
+  const out = join(dir, "native");
+  execFileSync(cli, ["train", "--model", "builtin", "--lora", "--data", join(dir, "train.jsonl"), "--out", out,
+    "--lr", String(run.config.lr), "--epochs", String(run.config.epochs), "--batch-size", String(run.config.batch_size),
+    "--seed", String(run.config.seed), "--lora-r", String(lora.r), "--lora-alpha", String(lora.lora_alpha),
+    "--lora-dropout", String(lora.lora_dropout), "--target-modules", lora.target_modules.join(",")], { stdio: "pipe" });
+  return { out, steps: metricsLines(join(out, "metrics.jsonl")).filter((l) => l.type === "step") };
+}
+
 async function setNumber(train, label, value) {
   const input = train.getByLabel(label, { exact: true });
   await input.fill(String(value));
@@ -101,17 +128,11 @@ test("the run downloads as a folder the CLI evaluates, and the CLI trains the sa
     return;
   }
   assert.ok(existsSync(cli), `${cli} is missing: build the CLI first (cargo build --release -p tooltune-cli)`);
-  const dir = mkdtempSync(join(tmpdir(), "tooltune-page-run-"));
   const names = ["adapter_config.json", "adapter_model.safetensors", "run.json", "train.jsonl", "test.jsonl", "metrics.jsonl"];
-  const saved = [];
-  const onDownload = async (d) => { const name = d.suggestedFilename(); await d.saveAs(join(dir, name)); saved.push(name); };
-  page.on("download", onDownload);
-  await panel(page, "Train").getByRole("button", { name: /^Download the run/ }).click();
-  for (let i = 0; i < 100 && saved.length < names.length; i++) await page.waitForTimeout(100);
-  page.off("download", onDownload);
+  const { dir, saved } = await downloadRun(page, "tooltune-page-run-");
   assert.deepEqual([...saved].sort(), [...names].sort());
 
-  const pageLines = readFileSync(join(dir, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  const pageLines = metricsLines(join(dir, "metrics.jsonl"));
   const pageSteps = pageLines.filter((l) => l.type === "step");
   const pageEvals = pageLines.filter((l) => l.type === "eval");
   assert.equal(pageEvals[0].step, 0);
@@ -125,14 +146,7 @@ test("the run downloads as a folder the CLI evaluates, and the CLI trains the sa
   }
 
   // The same data, settings and seed trained natively: the same loss curve.
-  const run = JSON.parse(readFileSync(join(dir, "run.json"), "utf8"));
-  const lora = run.config.tuning;
-  const out = join(dir, "native");
-  execFileSync(cli, ["train", "--model", "builtin", "--lora", "--data", join(dir, "train.jsonl"), "--out", out,
-    "--lr", String(run.config.lr), "--epochs", String(run.config.epochs), "--batch-size", String(run.config.batch_size),
-    "--seed", String(run.config.seed), "--lora-r", String(lora.r), "--lora-alpha", String(lora.lora_alpha),
-    "--lora-dropout", String(lora.lora_dropout), "--target-modules", lora.target_modules.join(",")], { stdio: "pipe" });
-  const native = readFileSync(join(out, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l)).filter((l) => l.type === "step");
+  const { out, steps: native } = trainNatively(dir);
   assert.equal(native.length, pageSteps.length);
   for (let i = 0; i < native.length; i++) {
     assert.equal(native[i].lr, pageSteps[i].lr, `step ${i + 1} lr`);
@@ -225,23 +239,10 @@ test("a reload mid-training keeps the run, loads its checkpoint, and Resume goes
 
   // Step k+1 is the unbroken run's step k+1 (same weights, batch and rate);
   // later steps differ a little (fresh optimiser moments).
-  const dir = mkdtempSync(join(tmpdir(), "tooltune-page-resume-"));
-  const saved = [];
-  const onDownload = async (d) => { const name = d.suggestedFilename(); await d.saveAs(join(dir, name)); saved.push(name); };
-  page.on("download", onDownload);
-  await train.getByRole("button", { name: /^Download the run/ }).click();
-  for (let i = 0; i < 100 && saved.length < 6; i++) await page.waitForTimeout(100);
-  page.off("download", onDownload);
-  const steps = readFileSync(join(dir, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l)).filter((l) => l.type === "step");
+  const { dir } = await downloadRun(page, "tooltune-page-resume-");
+  const steps = metricsLines(join(dir, "metrics.jsonl")).filter((l) => l.type === "step");
   assert.deepEqual(steps.map((s) => s.step), Array.from({ length: Number(total) }, (_, i) => i + 1));
-  const run = JSON.parse(readFileSync(join(dir, "run.json"), "utf8"));
-  const lora = run.config.tuning;
-  const out = join(dir, "native");
-  execFileSync(cli, ["train", "--model", "builtin", "--lora", "--data", join(dir, "train.jsonl"), "--out", out,
-    "--lr", String(run.config.lr), "--epochs", String(run.config.epochs), "--batch-size", String(run.config.batch_size),
-    "--seed", String(run.config.seed), "--lora-r", String(lora.r), "--lora-alpha", String(lora.lora_alpha),
-    "--lora-dropout", String(lora.lora_dropout), "--target-modules", lora.target_modules.join(",")], { stdio: "pipe" });
-  const native = readFileSync(join(out, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l)).filter((l) => l.type === "step");
+  const { steps: native } = trainNatively(dir);
   const rel = Math.abs(native[k].loss - steps[k].loss) / Math.abs(native[k].loss);
   assert.ok(rel < 1e-3, `step ${k + 1}: unbroken native ${native[k].loss} vs resumed page ${steps[k].loss}`);
   assert.equal(native[k].lr, steps[k].lr);
