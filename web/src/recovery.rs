@@ -111,9 +111,7 @@ pub fn resume(state: AppState) {
     state.training.update(|t| {
         t.id = id;
         t.phase = Phase::Starting;
-        t.steps.retain(|s| s.step <= step);
-        t.evals.retain(|e| e.step <= step);
-        t.eval_seconds.truncate(t.evals.len());
+        t.cut_back_to(step);
     });
     wasm_bindgen_futures::spawn_local(async move {
         match crate::run_store::load_adapter().await {

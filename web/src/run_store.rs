@@ -87,8 +87,6 @@ pub fn restored(mut t: Training) -> Option<Training> {
     if t.busy() || t.phase == crate::state::Phase::Paused {
         t.phase = crate::state::Phase::Interrupted;
     }
-    t.steps.retain(|s| s.step <= step);
-    t.evals.retain(|e| e.step <= step);
-    t.eval_seconds.truncate(t.evals.len());
+    t.cut_back_to(step);
     Some(t)
 }

@@ -123,6 +123,14 @@ pub struct Training {
 }
 
 impl Training {
+    /// Drops the steps and evaluations after `step` (a run going on from
+    /// its checkpoint of that step).
+    pub fn cut_back_to(&mut self, step: usize) {
+        self.steps.retain(|s| s.step <= step);
+        self.evals.retain(|e| e.step <= step);
+        self.eval_seconds.truncate(self.evals.len());
+    }
+
     /// Whether a run is under way.
     pub fn busy(&self) -> bool {
         matches!(
