@@ -1,6 +1,7 @@
 // Page helpers shared by the specs: open the app, find panels, load the
 // fixture model through the file picker as a person would, keep screenshots.
-import { mkdirSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
@@ -39,7 +40,7 @@ export async function loadFixtureModel(page) {
   await model.getByLabel(/Model files/).setInputFiles(fixtureFiles);
   await assert.doesNotReject(model.getByTestId("picked-summary").getByText(/4 file\(s\)/).waitFor());
   await model.getByRole("button", { name: "Load picked files" }).click();
-  await model.getByText(/^Ready: /).waitFor({ timeout: 60_000 });
+  await model.getByText(/^Ready: model files from disk /).waitFor({ timeout: 60_000 });
 }
 
 /** Console errors other than the expected 404 of the (not yet bundled) built-in model. */
@@ -62,3 +63,18 @@ export async function watchEventLoop(page) {
 
 /** Stops watching; the longest block (ms) since [`watchEventLoop`]. */
 export const longestBlock = (page) => page.evaluate(() => { clearInterval(window.__watch); return window.__longest; });
+
+/** Clicks "Download the run" and saves the files into a new folder; returns it and the names saved. */
+export async function downloadRun(page, prefix) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const saved = [];
+  const onDownload = async (d) => { const name = d.suggestedFilename(); await d.saveAs(join(dir, name)); saved.push(name); };
+  page.on("download", onDownload);
+  await panel(page, "Train").getByRole("button", { name: /^Download the run/ }).click();
+  for (let i = 0; i < 100 && saved.length < 6; i++) await page.waitForTimeout(100);
+  page.off("download", onDownload);
+  return { dir, saved };
+}
+
+/** The lines of a metrics.jsonl. */
+export const metricsLines = (file) => readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l));

@@ -181,3 +181,26 @@ test("a GGUF file loads on its own (the tiny fixture; SmolLM2 Q4_1 when fetched)
   await shoot(page, "Try it", "try-it-smollm2.png");
   assert.deepEqual(unexpected(session.errors), []);
 });
+
+test("a model picked while the built-in one is still on its way stays the loaded model", async () => {
+  const own = await launch();
+  try {
+    const { page } = own;
+    // Holds the built-in model's files until the picked folder has loaded.
+    let release;
+    const held = new Promise((r) => { release = r; });
+    let asked = 0;
+    await page.route(/\/builtin\//, async (route) => { asked++; await held; await route.continue(); });
+    await open(page);
+    await loadFixtureModel(page);
+    assert.ok(asked > 0, "the page asked for the built-in model first");
+    release();
+    // The built-in fetch finishes (or 404s) now; give it time to reach the worker and back.
+    await page.waitForTimeout(3_000);
+    const model = panel(page, "Model");
+    assert.match(await model.getByTestId("model-status").innerText(), /^Ready: model files from disk /);
+    assert.deepEqual(unexpected(own.errors), []);
+  } finally {
+    await own.browser.close();
+  }
+});

@@ -6,11 +6,10 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { launch } from "./browser.mjs";
-import { open, panel, root, shoot, loadFixtureModel, unexpected, watchEventLoop, longestBlock } from "./app.mjs";
+import { open, panel, root, shoot, loadFixtureModel, unexpected, watchEventLoop, longestBlock, downloadRun, metricsLines } from "./app.mjs";
 
 /** The native CLI built by the native tests (scripts/test.sh runs them first). */
 const cli = join(process.env.CARGO_TARGET_DIR ?? join(root, "target"), "release", "tooltune");
@@ -31,21 +30,6 @@ before(async () => {
 after(async () => {
   await session?.browser.close();
 });
-
-/** Clicks "Download the run" and saves the files into a new folder; returns it and the names saved. */
-async function downloadRun(page, prefix) {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  const saved = [];
-  const onDownload = async (d) => { const name = d.suggestedFilename(); await d.saveAs(join(dir, name)); saved.push(name); };
-  page.on("download", onDownload);
-  await panel(page, "Train").getByRole("button", { name: /^Download the run/ }).click();
-  for (let i = 0; i < 100 && saved.length < 6; i++) await page.waitForTimeout(100);
-  page.off("download", onDownload);
-  return { dir, saved };
-}
-
-/** The lines of a metrics.jsonl. */
-const metricsLines = (file) => readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l));
 
 /** Trains natively with the exported run's data, settings and seed; returns the folder and its step lines. */
 function trainNatively(dir) {

@@ -4,7 +4,7 @@
 //! page's thread only renders and posts.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 
 use leptos::prelude::*;
@@ -31,6 +31,57 @@ thread_local! {
     /// When each try-it request was sent, what it asked, and whether the
     /// fine-tuned model answers it.
     static SENT: RefCell<HashMap<u64, (f64, String, bool)>> = RefCell::new(HashMap::new());
+    /// The newest model load started (by the page opening or the user).
+    static NEWEST_LOAD: Cell<u64> = const { Cell::new(0) };
+    /// The loads sent to the worker and not yet answered, oldest first: the
+    /// worker answers them in order.
+    static LOADS_SENT: RefCell<VecDeque<u64>> = const { RefCell::new(VecDeque::new()) };
+}
+
+/// Starts a model load: from now on only this load's answer counts, so a
+/// slower earlier one (the built-in model still loading when the user picks
+/// files) can neither say "Ready" nor replace the user's choice.
+pub fn begin_load() -> u64 {
+    NEWEST_LOAD.with(|n| {
+        n.set(n.get() + 1);
+        n.get()
+    })
+}
+
+/// Whether `load` is still the newest load.
+pub fn is_newest(load: u64) -> bool {
+    NEWEST_LOAD.with(|n| n.get() == load)
+}
+
+/// Sends a [`Request::LoadModel`] of the load `load`, unless a newer load
+/// started meanwhile (then it is dropped and `false` returned).
+pub fn send_load(
+    state: AppState,
+    load: u64,
+    request: &Request,
+    buffers: Vec<js_sys::Uint8Array>,
+) -> bool {
+    if !is_newest(load) {
+        return false;
+    }
+    LOADS_SENT.with(|l| l.borrow_mut().push_back(load));
+    send(state, request, buffers);
+    true
+}
+
+/// Whether the worker's load answer now arriving (progress, loaded or
+/// failed) belongs to a load a newer one replaced; `answered` takes it off
+/// the list.
+fn stale_load(answered: bool) -> bool {
+    let front = LOADS_SENT.with(|l| {
+        let mut l = l.borrow_mut();
+        if answered {
+            l.pop_front()
+        } else {
+            l.front().copied()
+        }
+    });
+    front.is_some_and(|load| !is_newest(load))
 }
 
 /// Starts the worker and the loop that applies its events to `state`.
@@ -44,6 +95,8 @@ pub fn start(state: AppState) {
             }
         };
         WORKER.with(|w| *w.borrow_mut() = Some(worker.clone()));
+        // A new worker answers nothing the old one was sent.
+        LOADS_SENT.with(|l| l.borrow_mut().clear());
         for (text, buffers) in QUEUE.with(|q| std::mem::take(&mut *q.borrow_mut())) {
             post(&worker, &text, &buffers, state);
         }
@@ -109,6 +162,9 @@ fn post(worker: &EngineWorker, text: &str, buffers: &[js_sys::Uint8Array], state
 
 fn apply(state: AppState, event: Event) {
     match event {
+        Event::Progress { .. } | Event::ModelLoaded(_)
+            if stale_load(matches!(event, Event::ModelLoaded(_))) => {}
+        Event::Failed { id: None, .. } if stale_load(true) => {}
         Event::Progress { stage } => state.model.set(ModelStatus::Loading(stage)),
         Event::ModelLoaded(info) => {
             // A new base: the worker has dropped the fine-tuned model (a run

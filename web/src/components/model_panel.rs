@@ -16,30 +16,31 @@ const BUILTIN: &str = "./builtin/";
 
 /// Fetches a folder and sends it to the worker.
 fn load_from_url(state: AppState, name: String, base: String) {
+    let load = engine::begin_load();
     state
         .model
         .set(ModelStatus::Loading(format!("fetching {name}")));
+    // Only the newest load shows its progress and outcome.
+    let show = move |status: ModelStatus| {
+        if engine::is_newest(load) {
+            state.model.set(status);
+        }
+    };
     wasm_bindgen_futures::spawn_local(async move {
-        let fetched = files::fetch_model(&base, move |line| {
-            state.model.set(ModelStatus::Loading(line))
-        })
-        .await;
+        let fetched = files::fetch_model(&base, move |line| show(ModelStatus::Loading(line))).await;
         match fetched {
             Ok((names, bytes)) => {
-                state.model.set(ModelStatus::Loading(format!(
+                show(ModelStatus::Loading(format!(
                     "loading {name} in the engine worker"
                 )));
-                engine::send(
-                    state,
-                    &Request::LoadModel {
-                        name,
-                        files: names,
-                        backend: state.backend.get_untracked(),
-                    },
-                    bytes,
-                );
+                let request = Request::LoadModel {
+                    name,
+                    files: names,
+                    backend: state.backend.get_untracked(),
+                };
+                engine::send_load(state, load, &request, bytes);
             }
-            Err(e) => state.model.set(ModelStatus::Failed(e)),
+            Err(e) => show(ModelStatus::Failed(e)),
         }
     });
 }
@@ -94,11 +95,16 @@ pub fn ModelPanel() -> impl IntoView {
             )));
             return;
         }
+        let load = engine::begin_load();
         state
             .model
             .set(ModelStatus::Loading("reading the picked files".into()));
         wasm_bindgen_futures::spawn_local(async move {
-            match files::read_files(&chosen).await {
+            let read = files::read_files(&chosen).await;
+            if !engine::is_newest(load) {
+                return;
+            }
+            match read {
                 Ok(bytes) => {
                     let name = match names.iter().find(|n| files::is_gguf(n)) {
                         Some(g) => g.clone(),
@@ -110,15 +116,12 @@ pub fn ModelPanel() -> impl IntoView {
                     state
                         .model
                         .set(ModelStatus::Loading("loading in the engine worker".into()));
-                    engine::send(
-                        state,
-                        &Request::LoadModel {
-                            name,
-                            files: names,
-                            backend: state.backend.get_untracked(),
-                        },
-                        bytes,
-                    );
+                    let request = Request::LoadModel {
+                        name,
+                        files: names,
+                        backend: state.backend.get_untracked(),
+                    };
+                    engine::send_load(state, load, &request, bytes);
                 }
                 Err(e) => state.model.set(ModelStatus::Failed(e)),
             }
