@@ -7,14 +7,18 @@
 # Sets up what it needs, idempotently: wasm32 target, wasm-bindgen CLI,
 # chromium and chromedriver.
 #   scripts/test-browser-engine.sh          CPU fallback and WebGPU
-#   scripts/test-browser-engine.sh --cpu    CPU fallback only (smaller, faster build)
+#   scripts/test-browser-engine.sh --cpu    CPU fallback only (smaller build)
+# The default build selects the web app too (-p tooltune-web) in the release
+# profile: the dependencies' features then unify as the web build's do, and
+# this reuses the web app's compiled Burn, cubecl and wgpu (seconds, not a
+# second 5-minute compile of them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-features=(--features wgpu)
+build=(--release -p tooltune-web -p tooltune-engine-browser)
 case "${1:-}" in
   "") ;;
-  --cpu) features=() ;;
+  --cpu) build=(-p tooltune-engine-browser) ;;
   *) echo "test-browser-engine.sh: unknown argument '$1' (expected: --cpu)" >&2; exit 2 ;;
 esac
 
@@ -37,7 +41,6 @@ export WASM_BINDGEN_TEST_TIMEOUT=180
 export CARGO_PROFILE_TEST_DEBUG=false CARGO_PROFILE_DEV_DEBUG=false
 start=$(date +%s)
 
-cargo test -j "${JOBS:-2}" --target wasm32-unknown-unknown -p tooltune-engine-browser \
-  ${features[@]+"${features[@]}"} --test browser -- --nocapture
+cargo test -j "${JOBS:-2}" --target wasm32-unknown-unknown "${build[@]}" --test browser -- --nocapture
 
 echo "test-browser-engine.sh: browser tests passed in $(( $(date +%s) - start ))s"
