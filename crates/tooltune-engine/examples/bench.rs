@@ -252,6 +252,7 @@ fn run_train(
             len: seq,
             positions,
             targets,
+            prefix: 0,
         }
     };
     let (mut losses, mut times) = (Vec::new(), Vec::new());

@@ -111,27 +111,7 @@ impl Attention {
         cache: Option<&mut LayerCache>,
     ) -> Tensor<3> {
         let [batch, seq_len, _] = x.dims();
-        let heads = |t: Tensor<3>, n: usize| {
-            t.reshape([batch, seq_len, n, self.head_dim])
-                .swap_dims(1, 2)
-        };
-        let drop = |i: u64| {
-            Dropout::new(
-                self.lora_dropout,
-                self.dropout_seed,
-                self.dropout_first_row,
-                i,
-            )
-        };
-        let q = apply_rotary(
-            heads(project(&self.q_proj, x.clone(), drop(0)), self.n_heads),
-            rope,
-        );
-        let k = apply_rotary(
-            heads(project(&self.k_proj, x.clone(), drop(1)), self.n_kv_heads),
-            rope,
-        );
-        let v = heads(project(&self.v_proj, x, drop(2)), self.n_kv_heads);
+        let (q, k, v) = self.qkv(x, rope);
         let (k, v, padding) = match cache {
             Some(cache) => {
                 let (k, v) = cache.append(k, v);
@@ -146,7 +126,7 @@ impl Attention {
         } else if let Some(bias) = padding {
             self.attend_biased(q, k, v, bias)
         } else if autodiff && k.dims()[2] == seq_len {
-            self.attend_causal_blocks(q, k, v)
+            self.attend_causal_blocks(q, k, v, 0)
         } else {
             let (k, v) = (self.repeat_kv(k), self.repeat_kv(v));
             // Causal masking is aligned bottom-right, so queries at the end
@@ -158,10 +138,81 @@ impl Attention {
             };
             attention(q, k, v, None, None, options)
         };
+        self.output(out, batch, seq_len)
+    }
+
+    /// Attention of a batch whose rows all open with the same `prefix`
+    /// (`[1, P, d_model]`, positions `0..P`), followed by each row's own
+    /// `suffix` (`[rows, S, d_model]`, positions `P..P+S`): the prefix's
+    /// queries, keys and values are computed once, and every suffix
+    /// position attends to the prefix and to its own row up to itself,
+    /// exactly as in the unshared `[rows, P+S]` batch. Returns the
+    /// prefix's output (when `prefix_out`; the last layer does not need it)
+    /// and the suffixes'.
+    pub fn forward_shared(
+        &self,
+        prefix: Tensor<3>,
+        suffix: Tensor<3>,
+        rope_prefix: &RopeTables,
+        rope_suffix: &RopeTables,
+        prefix_out: bool,
+    ) -> (Option<Tensor<3>>, Tensor<3>) {
+        let [rows, s, _] = suffix.dims();
+        let p = prefix.dims()[1];
+        let (qp, kp, vp) = self.qkv(prefix, rope_prefix);
+        let (qs, ks, vs) = self.qkv(suffix, rope_suffix);
+        let out_prefix = prefix_out.then(|| {
+            let out = self.attend_causal_blocks(qp, kp.clone(), vp.clone(), 0);
+            self.output(out, 1, p)
+        });
+        let shape = [rows, self.n_kv_heads, p, self.head_dim];
+        let k = Tensor::cat(vec![kp.expand(shape), ks], 2);
+        let v = Tensor::cat(vec![vp.expand(shape), vs], 2);
+        let out = self.attend_causal_blocks(qs, k, v, p);
+        (out_prefix, self.output(out, rows, s))
+    }
+
+    /// Queries, keys (both rotated) and values, `[batch, heads, seq, head_dim]`.
+    fn qkv(&self, x: Tensor<3>, rope: &RopeTables) -> (Tensor<4>, Tensor<4>, Tensor<4>) {
+        let [batch, seq_len, _] = x.dims();
+        let heads = |t: Tensor<3>, n: usize| {
+            t.reshape([batch, seq_len, n, self.head_dim])
+                .swap_dims(1, 2)
+        };
+        let q = apply_rotary(
+            heads(
+                project(&self.q_proj, x.clone(), self.dropout(0)),
+                self.n_heads,
+            ),
+            rope,
+        );
+        let k = apply_rotary(
+            heads(
+                project(&self.k_proj, x.clone(), self.dropout(1)),
+                self.n_kv_heads,
+            ),
+            rope,
+        );
+        let v = heads(project(&self.v_proj, x, self.dropout(2)), self.n_kv_heads);
+        (q, k, v)
+    }
+
+    /// The heads' outputs `[batch, heads, seq, head_dim]` merged and projected.
+    fn output(&self, out: Tensor<4>, batch: usize, seq_len: usize) -> Tensor<3> {
         let out = out
             .swap_dims(1, 2)
             .reshape([batch, seq_len, self.n_heads * self.head_dim]);
-        project(&self.o_proj, out, drop(3))
+        project(&self.o_proj, out, self.dropout(3))
+    }
+
+    /// The LoRA dropout of projection `i` (q, k, v, o).
+    fn dropout(&self, i: u64) -> Dropout {
+        Dropout::new(
+            self.lora_dropout,
+            self.dropout_seed,
+            self.dropout_first_row,
+            i,
+        )
     }
 
     /// One new position attending over every cached one (decoding), with no
@@ -226,12 +277,21 @@ impl Attention {
     /// row (37.5 % fewer scores, exps and their backward with 4 blocks), the
     /// scale is applied to `q` (`head_dim` wide) rather than the scores, and
     /// grouped heads share their key/value head by reshape (no `repeat_kv`
-    /// copies, nor the sum over copies in backward).
+    /// copies, nor the sum over copies in backward). With an `offset`, the
+    /// queries are positions `offset..offset+seq` and the keys begin with
+    /// `offset` earlier ones (a shared prefix) that every query sees.
     ///
     /// # Shapes
-    /// - q: `[batch, n_heads, seq, head_dim]`; k, v: `[batch, n_kv_heads, seq, head_dim]`
+    /// - q: `[batch, n_heads, seq, head_dim]`
+    /// - k, v: `[batch, n_kv_heads, offset + seq, head_dim]`
     /// - output: `[batch, n_heads, seq, head_dim]`
-    fn attend_causal_blocks(&self, q: Tensor<4>, k: Tensor<4>, v: Tensor<4>) -> Tensor<4> {
+    fn attend_causal_blocks(
+        &self,
+        q: Tensor<4>,
+        k: Tensor<4>,
+        v: Tensor<4>,
+        offset: usize,
+    ) -> Tensor<4> {
         let [batch, heads, seq, dim] = q.dims();
         let (kv, group) = (self.n_kv_heads, heads / self.n_kv_heads);
         let device = q.device();
@@ -246,17 +306,18 @@ impl Attention {
                 .clone()
                 .narrow(2, start, len)
                 .reshape([batch, kv, group * len, dim]);
-            let scores = qb.matmul(k.clone().narrow(2, 0, end).swap_dims(2, 3));
+            let keys = offset + end;
+            let scores = qb.matmul(k.clone().narrow(2, 0, keys).swap_dims(2, 3));
             let bias: Vec<f32> = (0..group * len)
                 .flat_map(|r| {
-                    let pos = start + r % len;
-                    (0..end).map(move |c| if c > pos { f32::NEG_INFINITY } else { 0.0 })
+                    let pos = offset + start + r % len;
+                    (0..keys).map(move |c| if c > pos { f32::NEG_INFINITY } else { 0.0 })
                 })
                 .collect();
             let bias =
-                Tensor::<4>::from_data(TensorData::new(bias, [1, 1, group * len, end]), &device);
+                Tensor::<4>::from_data(TensorData::new(bias, [1, 1, group * len, keys]), &device);
             let probs = softmax(scores + bias, 3);
-            let out = probs.matmul(v.clone().narrow(2, 0, end));
+            let out = probs.matmul(v.clone().narrow(2, 0, keys));
             outs.push(out.reshape([batch, heads, len, dim]));
         }
         Tensor::cat(outs, 2)

@@ -70,4 +70,31 @@ impl DecoderLayer {
             .forward(self.post_attention_layernorm.forward(x.clone()));
         x + h
     }
+
+    /// The layer on a shared prefix and the rows' suffixes (see
+    /// [`Attention::forward_shared`]); the prefix's own output only when
+    /// `prefix_out` (the next layer needs it, the last does not).
+    pub fn forward_shared(
+        &self,
+        prefix: Tensor<3>,
+        suffix: Tensor<3>,
+        rope_prefix: &RopeTables,
+        rope_suffix: &RopeTables,
+        prefix_out: bool,
+    ) -> (Option<Tensor<3>>, Tensor<3>) {
+        let (hp, hs) = self.self_attn.forward_shared(
+            self.input_layernorm.forward(prefix.clone()),
+            self.input_layernorm.forward(suffix.clone()),
+            rope_prefix,
+            rope_suffix,
+            prefix_out,
+        );
+        let mlp = |x: Tensor<3>| {
+            let h = self
+                .mlp
+                .forward(self.post_attention_layernorm.forward(x.clone()));
+            x + h
+        };
+        (hp.map(|h| mlp(prefix + h)), mlp(suffix + hs))
+    }
 }

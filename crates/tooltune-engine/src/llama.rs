@@ -210,6 +210,33 @@ impl LlamaForCausalLM {
         self.hidden(input_ids, None)
     }
 
+    /// Final hidden states of the rows' suffixes `[rows, S, d_model]`, for a
+    /// batch whose rows all open with `prefix_ids` (`[1, P]`) and go on
+    /// with `suffix_ids` (`[rows, S]`): the prefix runs once, and each
+    /// suffix attends to it. Equal to the matching positions of
+    /// [`forward_hidden`](Self::forward_hidden) on the `[rows, P + S]`
+    /// batch, gradients included, for a fraction of the work when the
+    /// prefix is long (a system prompt and a catalogue).
+    pub fn forward_hidden_shared(
+        &self,
+        prefix_ids: Tensor<2, Int>,
+        suffix_ids: Tensor<2, Int>,
+    ) -> Tensor<3> {
+        let (p, s) = (prefix_ids.dims()[1], suffix_ids.dims()[1]);
+        let device = self.device();
+        let rope_prefix = self.rope.tables(0, p, &device);
+        let rope_suffix = self.rope.tables(p, s, &device);
+        let mut prefix = Some(self.model.embed_tokens.forward(prefix_ids));
+        let mut x = self.model.embed_tokens.forward(suffix_ids);
+        let last = self.model.layers.len().saturating_sub(1);
+        for (i, layer) in self.model.layers.iter().enumerate() {
+            let Some(px) = prefix.take() else { break };
+            let (next, out) = layer.forward_shared(px, x, &rope_prefix, &rope_suffix, i < last);
+            (prefix, x) = (next, out);
+        }
+        self.model.norm.forward(x)
+    }
+
     /// Applies the vocabulary head (tied or not) to hidden states.
     pub fn head<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
         match &self.lm_head {

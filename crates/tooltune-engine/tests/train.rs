@@ -155,6 +155,8 @@ fn grad_accum_gives_the_unsplit_first_loss() {
 struct BaseWeights {
     path: Vec<String>,
     values: Vec<(String, Vec<f32>)>,
+    /// Only the adapter factors instead.
+    adapters: bool,
 }
 
 impl ModuleVisitor for BaseWeights {
@@ -168,7 +170,7 @@ impl ModuleVisitor for BaseWeights {
 
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
         let key = self.path.join(".");
-        if !key.contains(".lora.") {
+        if key.contains(".lora.") == self.adapters {
             let data = param.base().into_data();
             self.values
                 .push((key, data.try_to_vec::<f32>().expect("f32")));
@@ -178,6 +180,15 @@ impl ModuleVisitor for BaseWeights {
 
 fn base_weights(model: &tooltune_engine::LlamaForCausalLM) -> Vec<(String, Vec<f32>)> {
     let mut v = BaseWeights::default();
+    model.visit(&mut v);
+    v.values
+}
+
+fn adapter_weights(model: &tooltune_engine::LlamaForCausalLM) -> Vec<(String, Vec<f32>)> {
+    let mut v = BaseWeights {
+        adapters: true,
+        ..Default::default()
+    };
     model.visit(&mut v);
     v.values
 }
@@ -387,4 +398,134 @@ fn a_resumed_run_goes_on_where_the_checkpoint_was() {
         resumed.skip_to(1).is_err(),
         "skipping after steps is refused"
     );
+}
+
+/// Rows that open with the same long system prompt, then differ.
+fn rows_with_a_system_prompt() -> Vec<MaskedExample> {
+    let system =
+        "You route requests to tools. Answer with one JSON call, or no_tool when none fits.";
+    let jsonl: String = [("Weather in Oslo?", "Oslo"), ("Is it raining in Lima now?", "Lima"), ("Kyiv", "Kyiv")]
+        .iter()
+        .map(|(ask, city)| {
+            serde_json::json!({"messages": [
+                {"role": "system", "content": system},
+                {"role": "user", "content": ask},
+                {"role": "assistant", "content": format!("{{\"tool\": \"get_weather\", \"arguments\": {{\"city\": \"{city}\"}}}}")},
+            ]})
+            .to_string()
+                + "\n"
+        })
+        .collect();
+    let tok = tokenizer("llama-gqa");
+    read_jsonl(&jsonl)
+        .iter()
+        .map(|e| mask_example(&ChatTemplate::builtin(), &tok, e).expect("masks"))
+        .collect()
+}
+
+/// One plain SGD step (lr 1) from the batch's loss: the weights move by
+/// minus the gradient, so equal weights after it mean equal gradients.
+fn after_one_sgd_step(
+    model: &tooltune_engine::LlamaForCausalLM,
+    batch: &train::batch::Batch,
+) -> (f32, tooltune_engine::LlamaForCausalLM) {
+    use tooltune_engine::burn::optim::{GradientsParams, SgdConfig};
+    let device = model.device();
+    let loss = train::step::masked_loss(model, batch, &device);
+    let value = tooltune_engine::llama::read_f32(loss.clone()).expect("read")[0];
+    let grads = GradientsParams::from_grads(loss.backward(), model);
+    (
+        value,
+        SgdConfig::new().init().step(1.0, model.clone(), grads),
+    )
+}
+
+/// The largest difference between two models' weights, and how many of
+/// the tensors moved from `before` (had a gradient).
+fn max_weight_diff(
+    a: &[(String, Vec<f32>)],
+    b: &[(String, Vec<f32>)],
+    before: &[(String, Vec<f32>)],
+) -> (f32, usize) {
+    assert_eq!(a.len(), b.len());
+    let (mut worst, mut moved) = (0.0f32, 0);
+    for ((a, b), w) in a.iter().zip(b).zip(before) {
+        moved += usize::from(a.1.iter().zip(&w.1).any(|(x, y)| x != y));
+        worst = worst.max(
+            a.1.iter()
+                .zip(&b.1)
+                .map(|(x, y)| (x - y).abs())
+                .fold(0.0, f32::max),
+        );
+    }
+    (worst, moved)
+}
+
+#[test]
+fn a_shared_prefix_gives_the_unshared_loss_and_gradients() {
+    let data = rows_with_a_system_prompt();
+    let batch = train::batch::Batch::new(&data.iter().collect::<Vec<_>>(), 0);
+    assert!(
+        batch.prefix >= 20,
+        "shared prefix of {} tokens",
+        batch.prefix
+    );
+    // Every weight trained (full fine-tune), so every gradient is compared.
+    let model = load_model("llama-gqa").train();
+    let (shared, after_shared) = after_one_sgd_step(&model, &batch);
+    let (plain, after_plain) = after_one_sgd_step(&model, &batch.clone().unshared());
+    eprintln!(
+        "prefix {} of {} tokens: loss shared {shared} vs unshared {plain}",
+        batch.prefix, batch.len
+    );
+    assert!((shared - plain).abs() < 1e-5, "loss {shared} vs {plain}");
+    let before = base_weights(&model);
+    let (worst, moved) = max_weight_diff(
+        &base_weights(&after_shared),
+        &base_weights(&after_plain),
+        &before,
+    );
+    eprintln!(
+        "max |gradient difference| over {} tensors ({moved} moved): {worst:.3e}",
+        before.len()
+    );
+    assert_eq!(moved, before.len(), "every weight has a gradient");
+    assert!(worst < 1e-5, "gradients differ by {worst:.3e}");
+
+    // The same with LoRA on every projection (adapter gradients).
+    let lora = LoraSettings::new(
+        4,
+        8.0,
+        &[
+            "q_proj",
+            "k_proj",
+            "v_proj",
+            "o_proj",
+            "gate_proj",
+            "up_proj",
+            "down_proj",
+        ],
+    );
+    let model = train::prepare(load_model("llama-gqa"), &Tuning::Lora(lora), 3)
+        .expect("adapters")
+        .train();
+    let (shared, after_shared) = after_one_sgd_step(&model, &batch);
+    let (plain, after_plain) = after_one_sgd_step(&model, &batch.clone().unshared());
+    assert!(
+        (shared - plain).abs() < 1e-5,
+        "LoRA loss {shared} vs {plain}"
+    );
+    let before = adapter_weights(&model);
+    let (worst, moved) = max_weight_diff(
+        &adapter_weights(&after_shared),
+        &adapter_weights(&after_plain),
+        &before,
+    );
+    eprintln!(
+        "LoRA: max |adapter gradient difference| over {} tensors ({moved} moved): {worst:.3e}",
+        before.len()
+    );
+    // A fresh adapter's B is zero, so only B has a gradient in the first step.
+    assert_eq!(moved * 2, before.len(), "every B factor has a gradient");
+    assert!(worst < 1e-5, "adapter gradients differ by {worst:.3e}");
 }

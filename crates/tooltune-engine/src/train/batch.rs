@@ -7,6 +7,14 @@
 //! and positions start at 0 in every row; pad positions are never targets.
 //! Order is a seeded Fisher–Yates shuffle per epoch (SplitMix64), so the
 //! same seed gives the same batches.
+//!
+//! Tool-calling rows open alike (system prompt and catalogue, often hundreds
+//! of tokens) and differ only after. A batch records how many leading
+//! input tokens all its rows share, before any trained one
+//! ([`Batch::prefix`]): the model can run them once for the whole batch and
+//! let every row attend to them (`LlamaForCausalLM::forward_hidden_shared`),
+//! with the same loss and gradients, since a causal prefix never sees what
+//! follows it.
 
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
@@ -26,7 +34,13 @@ pub struct Batch {
     pub positions: Vec<i64>,
     /// The trained next tokens, one per position.
     pub targets: Vec<i64>,
+    /// Leading input tokens every row has alike, none of them a trained
+    /// position: 0 for a single row or when the rows differ at once.
+    pub prefix: usize,
 }
+
+/// Shorter shared prefixes are not worth a second attention path.
+const MIN_SHARED_PREFIX: usize = 4;
 
 impl Batch {
     /// Pads `examples` (already within the length limit) into one batch.
@@ -48,13 +62,57 @@ impl Batch {
                 }
             }
         }
+        let prefix = shared_prefix(examples, len, &positions);
         Self {
             inputs,
             rows: examples.len(),
             len,
             positions,
             targets,
+            prefix,
         }
+    }
+
+    /// The same batch with nothing shared: each row runs its whole input.
+    pub fn unshared(mut self) -> Self {
+        self.prefix = 0;
+        self
+    }
+
+    /// `(prefix [1, P], suffixes [rows, len - P], positions [n], targets
+    /// [n])` on `device`, positions counted in the suffixes (`row * (len -
+    /// P) + t - P`), for [`Batch::prefix`] `P > 0`.
+    pub fn shared_tensors(
+        &self,
+        device: &Device,
+    ) -> (
+        Tensor<2, Int>,
+        Tensor<2, Int>,
+        Tensor<1, Int>,
+        Tensor<1, Int>,
+    ) {
+        let (p, len) = (self.prefix, self.len);
+        let rest = len - p;
+        let suffixes: Vec<i64> = self
+            .inputs
+            .chunks(len)
+            .flat_map(|row| row[p..].iter().copied())
+            .collect();
+        let positions: Vec<i64> = self
+            .positions
+            .iter()
+            .map(|&f| {
+                let (row, t) = (f as usize / len, f as usize % len);
+                (row * rest + t - p) as i64
+            })
+            .collect();
+        let n = positions.len();
+        (
+            Tensor::from_data(TensorData::new(self.inputs[..p].to_vec(), [1, p]), device),
+            Tensor::from_data(TensorData::new(suffixes, [self.rows, rest]), device),
+            Tensor::from_data(TensorData::new(positions, [n]), device),
+            Tensor::from_data(TensorData::new(self.targets.clone(), [n]), device),
+        )
     }
 
     /// Splits the rows into at most `n` consecutive groups of near-equal
@@ -82,6 +140,8 @@ impl Batch {
                 len: self.len,
                 positions,
                 targets,
+                // Rows of a subset share at least what the set shares.
+                prefix: if rows > 1 { self.prefix } else { 0 },
             });
             start += rows;
         }
@@ -105,6 +165,32 @@ impl Batch {
             Tensor::from_data(TensorData::new(self.targets.clone(), [n]), device),
         )
     }
+}
+
+/// How many leading input tokens all `examples` share, stopping before the
+/// first trained position (flat `positions` of a batch `len` wide) and
+/// leaving every row at least one token of its own.
+fn shared_prefix(examples: &[&MaskedExample], len: usize, positions: &[i64]) -> usize {
+    let [first, rest @ ..] = examples else {
+        return 0;
+    };
+    if rest.is_empty() {
+        return 0;
+    }
+    let inputs = |e: &MaskedExample| e.ids.len().saturating_sub(1);
+    let shortest = examples.iter().map(|e| inputs(e)).min().unwrap_or(0);
+    let first_trained = positions
+        .iter()
+        .map(|&f| f as usize % len.max(1))
+        .min()
+        .unwrap_or(0);
+    let mut p = 0;
+    while p < shortest.saturating_sub(1).min(first_trained)
+        && rest.iter().all(|e| e.ids[p] == first.ids[p])
+    {
+        p += 1;
+    }
+    if p < MIN_SHARED_PREFIX { 0 } else { p }
 }
 
 /// Applies the length limit: truncates (`truncate`) or fails naming the
@@ -212,6 +298,31 @@ mod tests {
             (vec![0], vec![2])
         );
         assert_eq!(batch.split_rows(1), vec![batch.clone()]);
+    }
+
+    #[test]
+    fn the_shared_prefix_stops_before_a_difference_and_a_trained_token() {
+        let f = false;
+        let a = ex(&[1, 2, 3, 4, 5, 6, 7, 8], &[f, f, f, f, f, f, true, true]);
+        let b = ex(&[1, 2, 3, 4, 5, 9, 9], &[f, f, f, f, f, f, true]);
+        let batch = Batch::new(&[&a, &b], 0);
+        assert_eq!(batch.prefix, 5);
+        let (prefix, suffixes, positions, targets) = batch.shared_tensors(&Device::default());
+        let ints = |t: Tensor<2, Int>| t.into_data().convert::<i64>().to_vec::<i64>().unwrap();
+        assert_eq!(ints(prefix), vec![1, 2, 3, 4, 5]);
+        assert_eq!(ints(suffixes), vec![6, 7, 9, 0]);
+        let flat = |t: Tensor<1, Int>| t.into_data().convert::<i64>().to_vec::<i64>().unwrap();
+        assert_eq!(flat(positions), vec![0, 1, 2]);
+        assert_eq!(flat(targets), vec![7, 8, 9]);
+        // A trained token inside the common part ends the prefix there.
+        let c = ex(&[1, 2, 3, 4, 5, 6, 7], &[f, f, f, f, f, true, true]);
+        assert_eq!(Batch::new(&[&a, &c], 0).prefix, 4);
+        // Too short to share, a single row, or the rows of a one-row shard.
+        let d = ex(&[1, 2, 7, 7, 7, 7, 7], &[f, f, f, f, f, f, true]);
+        assert_eq!(Batch::new(&[&a, &d], 0).prefix, 0);
+        assert_eq!(Batch::new(&[&a], 0).prefix, 0);
+        assert!(batch.split_rows(2).iter().all(|s| s.prefix == 0));
+        assert_eq!(Batch::new(&[&a, &b, &b], 0).split_rows(2)[0].prefix, 5);
     }
 
     #[test]

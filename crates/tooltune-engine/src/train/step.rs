@@ -20,13 +20,24 @@ use crate::llama::{LlamaForCausalLM, read_f32};
 use crate::lora::{derive_seed, has_lora_dropout, seed_lora_dropout};
 use crate::readback::read_f32_async;
 
-/// Mean cross-entropy of the batch's trained next tokens.
+/// Mean cross-entropy of the batch's trained next tokens. A batch whose
+/// rows share a prefix ([`Batch::prefix`]) runs it once, unless LoRA
+/// dropout is on (its masks differ per row, so the rows' prefixes do too).
 ///
 /// # Shapes
 /// - output: `[1]`
 pub fn masked_loss(model: &LlamaForCausalLM, batch: &Batch, device: &Device) -> Tensor<1> {
-    let (inputs, positions, targets) = batch.tensors(device);
-    let hidden = model.forward_hidden(inputs);
+    let (hidden, positions, targets) = if batch.prefix > 0 && !has_lora_dropout(model) {
+        let (prefix, suffixes, positions, targets) = batch.shared_tensors(device);
+        (
+            model.forward_hidden_shared(prefix, suffixes),
+            positions,
+            targets,
+        )
+    } else {
+        let (inputs, positions, targets) = batch.tensors(device);
+        (model.forward_hidden(inputs), positions, targets)
+    };
     let [rows, len, width] = hidden.dims();
     let picked = hidden.reshape([rows * len, width]).select(0, positions);
     let logits = model.head(picked);
