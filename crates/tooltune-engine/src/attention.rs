@@ -12,7 +12,7 @@ use burn::tensor::ops::AttentionModuleOptions;
 use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::cache::LayerCache;
-use crate::lora::{Dropout, project};
+use crate::lora::{Dropout, SHARED_PREFIX_ROW, project};
 use crate::rope::{RopeTables, apply_rotary};
 
 /// Query row blocks of [`Attention::attend_causal_blocks`]; more blocks
@@ -111,7 +111,7 @@ impl Attention {
         cache: Option<&mut LayerCache>,
     ) -> Tensor<3> {
         let [batch, seq_len, _] = x.dims();
-        let (q, k, v) = self.qkv(x, rope);
+        let (q, k, v) = self.qkv(x, rope, self.dropout_first_row);
         let (k, v, padding) = match cache {
             Some(cache) => {
                 let (k, v) = cache.append(k, v);
@@ -138,7 +138,7 @@ impl Attention {
             };
             attention(q, k, v, None, None, options)
         };
-        self.output(out, batch, seq_len)
+        self.output(out, batch, seq_len, self.dropout_first_row)
     }
 
     /// Attention of a batch whose rows all open with the same `prefix`
@@ -148,7 +148,9 @@ impl Attention {
     /// position attends to the prefix and to its own row up to itself,
     /// exactly as in the unshared `[rows, P+S]` batch. Returns the
     /// prefix's output (when `prefix_out`; the last layer does not need it)
-    /// and the suffixes'.
+    /// and the suffixes'. Under LoRA dropout the prefix has one mask for the
+    /// whole batch ([`SHARED_PREFIX_ROW`]'s), where unshared rows would each
+    /// draw their own.
     pub fn forward_shared(
         &self,
         prefix: Tensor<3>,
@@ -159,21 +161,30 @@ impl Attention {
     ) -> (Option<Tensor<3>>, Tensor<3>) {
         let [rows, s, _] = suffix.dims();
         let p = prefix.dims()[1];
-        let (qp, kp, vp) = self.qkv(prefix, rope_prefix);
-        let (qs, ks, vs) = self.qkv(suffix, rope_suffix);
+        let (qp, kp, vp) = self.qkv(prefix, rope_prefix, SHARED_PREFIX_ROW);
+        let (qs, ks, vs) = self.qkv(suffix, rope_suffix, self.dropout_first_row);
         let out_prefix = prefix_out.then(|| {
             let out = self.attend_causal_blocks(qp, kp.clone(), vp.clone(), 0);
-            self.output(out, 1, p)
+            self.output(out, 1, p, SHARED_PREFIX_ROW)
         });
         let shape = [rows, self.n_kv_heads, p, self.head_dim];
         let k = Tensor::cat(vec![kp.expand(shape), ks], 2);
         let v = Tensor::cat(vec![vp.expand(shape), vs], 2);
         let out = self.attend_causal_blocks(qs, k, v, p);
-        (out_prefix, self.output(out, rows, s))
+        (
+            out_prefix,
+            self.output(out, rows, s, self.dropout_first_row),
+        )
     }
 
-    /// Queries, keys (both rotated) and values, `[batch, heads, seq, head_dim]`.
-    fn qkv(&self, x: Tensor<3>, rope: &RopeTables) -> (Tensor<4>, Tensor<4>, Tensor<4>) {
+    /// Queries, keys (both rotated) and values, `[batch, heads, seq,
+    /// head_dim]`, of rows whose dropout masks are rows `first_row..`'s.
+    fn qkv(
+        &self,
+        x: Tensor<3>,
+        rope: &RopeTables,
+        first_row: u64,
+    ) -> (Tensor<4>, Tensor<4>, Tensor<4>) {
         let [batch, seq_len, _] = x.dims();
         let heads = |t: Tensor<3>, n: usize| {
             t.reshape([batch, seq_len, n, self.head_dim])
@@ -181,38 +192,36 @@ impl Attention {
         };
         let q = apply_rotary(
             heads(
-                project(&self.q_proj, x.clone(), self.dropout(0)),
+                project(&self.q_proj, x.clone(), self.dropout(0, first_row)),
                 self.n_heads,
             ),
             rope,
         );
         let k = apply_rotary(
             heads(
-                project(&self.k_proj, x.clone(), self.dropout(1)),
+                project(&self.k_proj, x.clone(), self.dropout(1, first_row)),
                 self.n_kv_heads,
             ),
             rope,
         );
-        let v = heads(project(&self.v_proj, x, self.dropout(2)), self.n_kv_heads);
+        let v = heads(
+            project(&self.v_proj, x, self.dropout(2, first_row)),
+            self.n_kv_heads,
+        );
         (q, k, v)
     }
 
     /// The heads' outputs `[batch, heads, seq, head_dim]` merged and projected.
-    fn output(&self, out: Tensor<4>, batch: usize, seq_len: usize) -> Tensor<3> {
+    fn output(&self, out: Tensor<4>, batch: usize, seq_len: usize, first_row: u64) -> Tensor<3> {
         let out = out
             .swap_dims(1, 2)
             .reshape([batch, seq_len, self.n_heads * self.head_dim]);
-        project(&self.o_proj, out, self.dropout(3))
+        project(&self.o_proj, out, self.dropout(3, first_row))
     }
 
-    /// The LoRA dropout of projection `i` (q, k, v, o).
-    fn dropout(&self, i: u64) -> Dropout {
-        Dropout::new(
-            self.lora_dropout,
-            self.dropout_seed,
-            self.dropout_first_row,
-            i,
-        )
+    /// The LoRA dropout of projection `i` (q, k, v, o) for rows `first_row..`.
+    fn dropout(&self, i: u64, first_row: u64) -> Dropout {
+        Dropout::new(self.lora_dropout, self.dropout_seed, first_row, i)
     }
 
     /// One new position attending over every cached one (decoding), with no

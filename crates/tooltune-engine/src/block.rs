@@ -7,6 +7,7 @@ use burn::tensor::{Device, Tensor};
 
 use crate::attention::{Attention, AttentionConfig};
 use crate::cache::LayerCache;
+use crate::lora::SHARED_PREFIX_ROW;
 use crate::mlp::{Mlp, MlpConfig};
 use crate::norm::{RmsNorm, RmsNormConfig};
 use crate::rope::RopeTables;
@@ -89,12 +90,15 @@ impl DecoderLayer {
             rope_suffix,
             prefix_out,
         );
-        let mlp = |x: Tensor<3>| {
+        let mlp = |x: Tensor<3>, first_row: u64| {
             let h = self
                 .mlp
-                .forward(self.post_attention_layernorm.forward(x.clone()));
+                .forward_from_row(self.post_attention_layernorm.forward(x.clone()), first_row);
             x + h
         };
-        (hp.map(|h| mlp(prefix + h)), mlp(suffix + hs))
+        (
+            hp.map(|h| mlp(prefix + h, SHARED_PREFIX_ROW)),
+            mlp(suffix + hs, self.mlp.dropout_first_row),
+        )
     }
 }

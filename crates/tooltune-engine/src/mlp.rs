@@ -71,14 +71,13 @@ pub struct Mlp {
 impl Mlp {
     /// Applies the block.
     pub fn forward<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
-        let drop = |i: u64| {
-            Dropout::new(
-                self.lora_dropout,
-                self.dropout_seed,
-                self.dropout_first_row,
-                i,
-            )
-        };
+        self.forward_from_row(x, self.dropout_first_row)
+    }
+
+    /// Applies the block to rows whose LoRA dropout masks are those of rows
+    /// `first_row..` of the micro-batch.
+    pub fn forward_from_row<const D: usize>(&self, x: Tensor<D>, first_row: u64) -> Tensor<D> {
+        let drop = |i: u64| Dropout::new(self.lora_dropout, self.dropout_seed, first_row, i);
         let gate = silu(project(&self.gate_proj, x.clone(), drop(0)));
         let up = project(&self.up_proj, x, drop(1));
         project(&self.down_proj, gate.mul(up), drop(2))

@@ -27,6 +27,11 @@ use burn::tensor::{Tensor, TensorData};
 use crate::llama::LlamaForCausalLM;
 use crate::train::batch::SplitMix64;
 
+/// The row whose masks a batch's shared prefix gets (run once for all the
+/// batch's rows, see `train::batch`): one no real row has, the same
+/// however the batch is split into shards.
+pub const SHARED_PREFIX_ROW: u64 = u64::MAX / 2;
+
 /// The dropout of one projection's adapter input in one forward pass.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Dropout {

@@ -22,7 +22,8 @@ use crate::error::Result;
 use crate::llama::LlamaForCausalLM;
 
 pub use dropout::{
-    Dropout, derive_seed, has_lora_dropout, project, seed_lora_dropout, set_lora_dropout,
+    Dropout, SHARED_PREFIX_ROW, derive_seed, has_lora_dropout, project, seed_lora_dropout,
+    set_lora_dropout,
 };
 pub use peft::{load_peft_adapter, save_peft_adapter, save_peft_adapter_async};
 pub use settings::{LoraSettings, parse_peft_config};

@@ -35,7 +35,7 @@ pub struct Batch {
     /// The trained next tokens, one per position.
     pub targets: Vec<i64>,
     /// Leading input tokens every row has alike, none of them a trained
-    /// position: 0 for a single row or when the rows differ at once.
+    /// position: 0 for a batch of one row or when the rows differ at once.
     pub prefix: usize,
 }
 
@@ -140,8 +140,10 @@ impl Batch {
                 len: self.len,
                 positions,
                 targets,
-                // Rows of a subset share at least what the set shares.
-                prefix: if rows > 1 { self.prefix } else { 0 },
+                // Rows of a subset share at least what the set shares; a
+                // one-row shard keeps it too, so that under LoRA dropout
+                // the prefix has the same mask however the rows are split.
+                prefix: self.prefix,
             });
             start += rows;
         }
@@ -317,11 +319,11 @@ mod tests {
         // A trained token inside the common part ends the prefix there.
         let c = ex(&[1, 2, 3, 4, 5, 6, 7], &[f, f, f, f, f, true, true]);
         assert_eq!(Batch::new(&[&a, &c], 0).prefix, 4);
-        // Too short to share, a single row, or the rows of a one-row shard.
+        // Too short to share, or a single row (a shard of one keeps its batch's).
         let d = ex(&[1, 2, 7, 7, 7, 7, 7], &[f, f, f, f, f, f, true]);
         assert_eq!(Batch::new(&[&a, &d], 0).prefix, 0);
         assert_eq!(Batch::new(&[&a], 0).prefix, 0);
-        assert!(batch.split_rows(2).iter().all(|s| s.prefix == 0));
+        assert!(batch.split_rows(2).iter().all(|s| s.prefix == 5));
         assert_eq!(Batch::new(&[&a, &b, &b], 0).split_rows(2)[0].prefix, 5);
     }
 

@@ -21,13 +21,13 @@ use crate::lora::{derive_seed, has_lora_dropout, seed_lora_dropout};
 use crate::readback::read_f32_async;
 
 /// Mean cross-entropy of the batch's trained next tokens. A batch whose
-/// rows share a prefix ([`Batch::prefix`]) runs it once, unless LoRA
-/// dropout is on (its masks differ per row, so the rows' prefixes do too).
+/// rows share a prefix ([`Batch::prefix`]) runs it once (under LoRA dropout
+/// with one mask for the prefix, see `Attention::forward_shared`).
 ///
 /// # Shapes
 /// - output: `[1]`
 pub fn masked_loss(model: &LlamaForCausalLM, batch: &Batch, device: &Device) -> Tensor<1> {
-    let (hidden, positions, targets) = if batch.prefix > 0 && !has_lora_dropout(model) {
+    let (hidden, positions, targets) = if batch.prefix > 0 {
         let (prefix, suffixes, positions, targets) = batch.shared_tensors(device);
         (
             model.forward_hidden_shared(prefix, suffixes),
