@@ -4,7 +4,7 @@ training throughput on real tool-calling rows, exactly the tokens the engine
 trains (its --rows-out file: each row's input_ids and which tokens are trained).
 
 Workload, as the engine's: the model folder loaded by transformers in float32,
-PEFT LoRA r 16, alpha 32, dropout 0 on q_proj, v_proj; AdamW lr 2e-4 (weight
+PEFT LoRA r 16, alpha 32, dropout 0 on q_proj, v_proj (--target-modules); AdamW lr 2e-4 (weight
 decay 0.01, eps 1e-8) on the adapters; the rows in file order, --batch per step,
 padded on the right with an attention mask, labels -100 on untrained tokens;
 --warmup untimed steps, then --steps timed ones. tokens_per_s counts each row's
@@ -38,6 +38,7 @@ def main():
     ap.add_argument("--steps", type=int, default=4)
     ap.add_argument("--warmup", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--target-modules", default="q_proj,v_proj")
     a = ap.parse_args()
 
     import torch
@@ -51,7 +52,7 @@ def main():
     if len(rows) < need:
         raise SystemExit(f"{a.rows}: {len(rows)} rows, {need} needed")
     model = AutoModelForCausalLM.from_pretrained(a.model, dtype=torch.float32)
-    config = LoraConfig(r=16, lora_alpha=32, lora_dropout=0.0, target_modules=["q_proj", "v_proj"],
+    config = LoraConfig(r=16, lora_alpha=32, lora_dropout=0.0, target_modules=a.target_modules.split(","),
                         task_type="CAUSAL_LM")
     model = get_peft_model(model, config)
     model.train()
@@ -84,7 +85,7 @@ def main():
             counted += sum(len(r["input_ids"]) - 1 for r in chunk)
     print(json.dumps({
         "engine": f"pytorch {torch.__version__} + peft", "cpu": cpu_model(), "threads": a.threads,
-        "batch": a.batch, "steps": a.steps, "warmup": a.warmup,
+        "target_modules": a.target_modules.split(","), "batch": a.batch, "steps": a.steps, "warmup": a.warmup,
         "tokens_per_s": round(counted / sum(times), 2),
         "step_ms_median": round(1e3 * statistics.median(times), 2),
         "first_loss": losses[0],

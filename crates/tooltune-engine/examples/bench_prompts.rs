@@ -12,7 +12,8 @@
 //! last; padding excluded), the same count the peer uses.
 //!
 //! `cargo run --release -p tooltune-engine --example bench_prompts -- --model DIR --data FILE.jsonl
-//!  [--batch 8] [--steps 4] [--warmup 1] [--rounds 2] [--rows-out rows.jsonl]`
+//!  [--batch 8] [--steps 4] [--warmup 1] [--rounds 2] [--rows-out rows.jsonl]
+//!  [--target-modules q_proj,v_proj]`
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -34,6 +35,7 @@ struct Args {
     warmup: usize,
     rounds: usize,
     rows_out: Option<PathBuf>,
+    targets: Vec<String>,
 }
 
 fn usage(msg: &str) -> ! {
@@ -54,6 +56,7 @@ fn parse_args() -> Args {
         warmup: 1,
         rounds: 2,
         rows_out: None,
+        targets: vec!["q_proj".into(), "v_proj".into()],
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -72,6 +75,7 @@ fn parse_args() -> Args {
             "--warmup" => args.warmup = num(),
             "--rounds" => args.rounds = num().max(1),
             "--rows-out" => args.rows_out = Some(v.clone().into()),
+            "--target-modules" => args.targets = v.split(',').map(str::to_string).collect(),
             other => usage(&format!("unknown argument `{other}`")),
         }
     }
@@ -98,7 +102,8 @@ fn run(
     tokens: &[usize],
     args: &Args,
 ) -> tooltune_engine::Result<(f64, f64, f32)> {
-    let settings = LoraSettings::new(16, 32.0, &["q_proj", "v_proj"]);
+    let targets: Vec<&str> = args.targets.iter().map(String::as_str).collect();
+    let settings = LoraSettings::new(16, 32.0, &targets);
     let model = prepare(base.clone(), &Tuning::Lora(settings), 0)?;
     let ad = model.device().autodiff();
     let mut model = model.fork(&ad).train();
@@ -202,6 +207,7 @@ fn main() -> tooltune_engine::Result<()> {
         "data": name,
         "cpu": cpu_model(),
         "threads": rayon_threads(),
+        "target_modules": args.targets,
         "batch": args.batch, "steps": args.steps, "warmup": args.warmup, "rounds": args.rounds,
         "tokens_per_step": tokens, "shared_prefix_per_step": prefixes,
         "shared_tokens_per_s": round2(tps(0)), "unshared_tokens_per_s": round2(tps(1)),
