@@ -4,7 +4,7 @@
 //! page's thread only renders and posts.
 
 use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use leptos::prelude::*;
@@ -31,21 +31,21 @@ thread_local! {
     /// When each try-it request was sent, what it asked, and whether the
     /// fine-tuned model answers it.
     static SENT: RefCell<HashMap<u64, (f64, String, bool)>> = RefCell::new(HashMap::new());
-    /// The newest model load started (by the page opening or the user).
+    /// The model loads started (by the page opening or the user) and not yet
+    /// answered; the newest of them is the one that counts.
+    static LOADS: RefCell<HashSet<u64>> = RefCell::new(HashSet::new());
     static NEWEST_LOAD: Cell<u64> = const { Cell::new(0) };
-    /// The loads sent to the worker and not yet answered, oldest first: the
-    /// worker answers them in order.
-    static LOADS_SENT: RefCell<VecDeque<u64>> = const { RefCell::new(VecDeque::new()) };
 }
 
-/// Starts a model load: from now on only this load's answer counts, so a
-/// slower earlier one (the built-in model still loading when the user picks
-/// files) can neither say "Ready" nor replace the user's choice.
+/// Starts a model load and returns its request id: from now on only this
+/// load's answer counts, so a slower earlier one (the built-in model still
+/// loading when the user picks files) can neither say "Ready" nor replace
+/// the user's choice.
 pub fn begin_load() -> u64 {
-    NEWEST_LOAD.with(|n| {
-        n.set(n.get() + 1);
-        n.get()
-    })
+    let id = next_id();
+    LOADS.with(|l| l.borrow_mut().insert(id));
+    NEWEST_LOAD.with(|n| n.set(id));
+    id
 }
 
 /// Whether `load` is still the newest load.
@@ -53,35 +53,21 @@ pub fn is_newest(load: u64) -> bool {
     NEWEST_LOAD.with(|n| n.get() == load)
 }
 
-/// Sends a [`Request::LoadModel`] of the load `load`, unless a newer load
-/// started meanwhile (then it is dropped and `false` returned).
-pub fn send_load(
-    state: AppState,
-    load: u64,
-    request: &Request,
-    buffers: Vec<js_sys::Uint8Array>,
-) -> bool {
-    if !is_newest(load) {
-        return false;
+/// Sends a [`Request::LoadModel`], unless a newer load started meanwhile.
+pub fn send_load(state: AppState, request: &Request, buffers: Vec<js_sys::Uint8Array>) {
+    if let Request::LoadModel { id, .. } = request
+        && !is_newest(*id)
+    {
+        return;
     }
-    LOADS_SENT.with(|l| l.borrow_mut().push_back(load));
     send(state, request, buffers);
-    true
 }
 
-/// Whether the worker's load answer now arriving (progress, loaded or
-/// failed) belongs to a load a newer one replaced; `answered` takes it off
-/// the list.
-fn stale_load(answered: bool) -> bool {
-    let front = LOADS_SENT.with(|l| {
-        let mut l = l.borrow_mut();
-        if answered {
-            l.pop_front()
-        } else {
-            l.front().copied()
-        }
-    });
-    front.is_some_and(|load| !is_newest(load))
+/// Whether `id` is a model load's (taking it off the list), and the newest.
+fn answered_load(id: u64) -> Option<bool> {
+    LOADS
+        .with(|l| l.borrow_mut().remove(&id))
+        .then(|| is_newest(id))
 }
 
 /// Starts the worker and the loop that applies its events to `state`.
@@ -95,8 +81,6 @@ pub fn start(state: AppState) {
             }
         };
         WORKER.with(|w| *w.borrow_mut() = Some(worker.clone()));
-        // A new worker answers nothing the old one was sent.
-        LOADS_SENT.with(|l| l.borrow_mut().clear());
         for (text, buffers) in QUEUE.with(|q| std::mem::take(&mut *q.borrow_mut())) {
             post(&worker, &text, &buffers, state);
         }
@@ -162,11 +146,9 @@ fn post(worker: &EngineWorker, text: &str, buffers: &[js_sys::Uint8Array], state
 
 fn apply(state: AppState, event: Event) {
     match event {
-        Event::Progress { .. } | Event::ModelLoaded(_)
-            if stale_load(matches!(event, Event::ModelLoaded(_))) => {}
-        Event::Failed { id: None, .. } if stale_load(true) => {}
         Event::Progress { stage } => state.model.set(ModelStatus::Loading(stage)),
-        Event::ModelLoaded(info) => {
+        Event::ModelLoaded { id, .. } if answered_load(id) == Some(false) => {}
+        Event::ModelLoaded { info, .. } => {
             // A new base: the worker has dropped the fine-tuned model (a run
             // waiting to go on after a restart keeps its charts).
             if !recovery::resuming(state, &info.name) {
@@ -233,7 +215,11 @@ fn apply(state: AppState, event: Event) {
             id: Some(id),
             message,
         } => {
-            if let Some((_, _, tuned)) = SENT.with(|s| s.borrow_mut().remove(&id)) {
+            if let Some(newest) = answered_load(id) {
+                if newest {
+                    state.model.set(ModelStatus::Failed(message));
+                }
+            } else if let Some((_, _, tuned)) = SENT.with(|s| s.borrow_mut().remove(&id)) {
                 let slot = if tuned {
                     state.tuned_answer
                 } else {

@@ -41,6 +41,8 @@ pub(crate) struct Loaded {
 
 thread_local! {
     static MODEL: RefCell<Option<Rc<Loaded>>> = const { RefCell::new(None) };
+    /// The id of the newest model load asked for.
+    static NEWEST_LOAD: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
 /// The worker's entry: serves requests until the page terminates it.
@@ -73,19 +75,29 @@ pub(crate) fn now_ms() -> f64 {
 async fn handle(request: Request, buffers: Vec<Vec<u8>>) {
     match request {
         Request::LoadModel {
+            id,
             name,
             files,
             backend,
         } => {
+            NEWEST_LOAD.with(|n| n.set(id));
             let files: HashMap<String, Vec<u8>> = files.into_iter().zip(buffers).collect();
             let chosen = crate::backend::choose(backend).await;
+            // A newer load arrived while this one waited for its backend: it
+            // decides the model (loads may finish out of order otherwise).
+            if NEWEST_LOAD.with(|n| n.get()) != id {
+                return;
+            }
             match chosen.and_then(|(device, label)| load(&name, &files, device, label)) {
                 Ok((loaded, info)) => {
                     MODEL.with(|m| *m.borrow_mut() = Some(Rc::new(loaded)));
                     crate::train::forget_tuned();
-                    emit(&Event::ModelLoaded(info));
+                    emit(&Event::ModelLoaded { id, info });
                 }
-                Err(message) => emit(&Event::Failed { id: None, message }),
+                Err(message) => emit(&Event::Failed {
+                    id: Some(id),
+                    message,
+                }),
             }
         }
         Request::Mask { id, example } => match with_model().and_then(|m| mask(&m, example)) {

@@ -21,7 +21,12 @@ pub enum Request {
     /// `tokenizer.json` and optionally `tokenizer_config.json`, whose bytes
     /// are attached in the order of `files`. Answered by
     /// [`Event::ModelLoaded`] (after [`Event::Progress`]) or [`Event::Failed`].
+    /// A load that a newer one overtakes while it waits (for the WebGPU
+    /// adapter) is answered by nothing: the newer load decides the model.
     LoadModel {
+        /// Echoed in the answer.
+        #[serde(default)]
+        id: u64,
         /// Shown to the user (folder name, URL, "built-in").
         name: String,
         /// File names of the attached buffers.
@@ -197,7 +202,13 @@ pub enum Event {
         stage: String,
     },
     /// The model is loaded and ready.
-    ModelLoaded(ModelInfo),
+    ModelLoaded {
+        /// The load request's id.
+        #[serde(default)]
+        id: u64,
+        /// What was loaded.
+        info: ModelInfo,
+    },
     /// One example's tokens and mask.
     Masked {
         /// The request's id.

@@ -34,11 +34,12 @@ fn load_from_url(state: AppState, name: String, base: String) {
                     "loading {name} in the engine worker"
                 )));
                 let request = Request::LoadModel {
+                    id: load,
                     name,
                     files: names,
                     backend: state.backend.get_untracked(),
                 };
-                engine::send_load(state, load, &request, bytes);
+                engine::send_load(state, &request, bytes);
             }
             Err(e) => show(ModelStatus::Failed(e)),
         }
@@ -117,11 +118,12 @@ pub fn ModelPanel() -> impl IntoView {
                         .model
                         .set(ModelStatus::Loading("loading in the engine worker".into()));
                     let request = Request::LoadModel {
+                        id: load,
                         name,
                         files: names,
                         backend: state.backend.get_untracked(),
                     };
-                    engine::send_load(state, load, &request, bytes);
+                    engine::send_load(state, &request, bytes);
                 }
                 Err(e) => state.model.set(ModelStatus::Failed(e)),
             }
