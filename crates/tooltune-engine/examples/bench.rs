@@ -28,6 +28,8 @@
 //!
 //! `cargo run --release -p tooltune-engine --example bench -- --model tiny [--infer] [--steps 10]`
 
+mod common;
+
 use std::time::Instant;
 
 use burn::module::Module;
@@ -39,6 +41,8 @@ use tooltune_engine::lora::{LoraSettings, projections};
 use tooltune_engine::train::batch::{Batch, SplitMix64};
 use tooltune_engine::train::step::train_step;
 use tooltune_engine::train::{Tuning, prepare};
+
+use common::{cpu_model, matmul_isa, median, peak_rss_mb, round2, threads};
 
 struct Args {
     model: String,
@@ -112,73 +116,6 @@ fn shape(name: &str) -> Option<(LlamaConfig, usize, usize)> {
         eos_token_ids: vec![1],
     };
     Some((config, batch, 256))
-}
-
-fn threads() -> usize {
-    std::env::var("RAYON_NUM_THREADS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .filter(|&n| n > 0)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-}
-
-/// The CPU's model name (`/proc/cpuinfo`), or `unknown`.
-fn cpu_model() -> String {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split_once(':'))
-                .map(|(_, v)| v.trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown".into())
-}
-
-/// The instruction set of the f32 matmul kernels gemm picks at run time:
-/// gemm takes its AVX-512 kernels when built with `x86-v4` (this crate's
-/// feature of that name, on by default with `cpu`) and the CPU has
-/// AVX-512F, its AVX2 + FMA kernels otherwise.
-fn matmul_isa() -> &'static str {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if cfg!(feature = "x86-v4") && std::arch::is_x86_feature_detected!("avx512f") {
-            return "avx512";
-        }
-        if std::arch::is_x86_feature_detected!("fma") {
-            return "avx2";
-        }
-        "scalar"
-    }
-    #[cfg(target_arch = "aarch64")]
-    {
-        "neon"
-    }
-    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
-    {
-        "scalar"
-    }
-}
-
-fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[(v.len() - 1) / 2]
-}
-
-fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
 }
 
 fn main() -> tooltune_engine::Result<()> {

@@ -15,6 +15,8 @@
 //!  [--batch 8] [--steps 4] [--warmup 1] [--rounds 2] [--rows-out rows.jsonl]
 //!  [--target-modules q_proj,v_proj]`
 
+mod common;
+
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -26,6 +28,8 @@ use tooltune_engine::train::batch::Batch;
 use tooltune_engine::train::step::train_step;
 use tooltune_engine::train::{MaskedExample, Tuning, mask_example, pad_id, prepare};
 use tooltune_engine::{ChatTemplate, LlamaForCausalLM, Tokenizer};
+
+use common::{cpu_model, matmul_isa, median, peak_rss_mb, round2, threads};
 
 struct Args {
     model: PathBuf,
@@ -87,11 +91,6 @@ fn parse_args() -> Args {
 
 fn read(path: PathBuf) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| usage(&format!("{}: {e}", path.display())))
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
 }
 
 /// Trains `steps` timed steps (after `warmup`) on `batches` from a fresh
@@ -206,7 +205,7 @@ fn main() -> tooltune_engine::Result<()> {
         "model": args.model.file_name().map(|n| n.to_string_lossy().into_owned()),
         "data": name,
         "cpu": cpu_model(),
-        "threads": rayon_threads(),
+        "threads": threads(), "isa": matmul_isa(),
         "target_modules": args.targets,
         "batch": args.batch, "steps": args.steps, "warmup": args.warmup, "rounds": args.rounds,
         "tokens_per_step": tokens, "shared_prefix_per_step": prefixes,
@@ -214,33 +213,9 @@ fn main() -> tooltune_engine::Result<()> {
         "shared_step_ms_median": round2(1e3 * step(0)), "unshared_step_ms_median": round2(1e3 * step(1)),
         "shared_over_unshared": round2(tps(0) / tps(1)),
         "first_loss_shared": losses[0], "first_loss_unshared": losses[1],
+        "peak_rss_mb": round2(peak_rss_mb()),
         "rounds_tokens_per_s": figures.iter().map(|f| f.iter().map(|x| round2(x.0)).collect::<Vec<_>>()).collect::<Vec<_>>(),
     });
     println!("{line}");
     Ok(())
-}
-
-fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
-}
-
-fn rayon_threads() -> usize {
-    std::env::var("RAYON_NUM_THREADS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .filter(|&n| n > 0)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-}
-
-/// The CPU's model name (`/proc/cpuinfo`), or `unknown`.
-fn cpu_model() -> String {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split(':').nth(1))
-                .map(|m| m.trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown".into())
 }

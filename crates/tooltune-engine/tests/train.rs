@@ -442,11 +442,7 @@ fn after_one_sgd_step(
 
 /// The largest difference between two models' weights, and how many of
 /// the tensors moved from `before` (had a gradient).
-fn max_weight_diff(
-    a: &[(String, Vec<f32>)],
-    b: &[(String, Vec<f32>)],
-    before: &[(String, Vec<f32>)],
-) -> (f32, usize) {
+fn max_weight_diff(a: &Weights, b: &Weights, before: &Weights) -> (f32, usize) {
     assert_eq!(a.len(), b.len());
     let (mut worst, mut moved) = (0.0f32, 0);
     for ((a, b), w) in a.iter().zip(b).zip(before) {
@@ -472,60 +468,42 @@ fn a_shared_prefix_gives_the_unshared_loss_and_gradients() {
     );
     // Every weight trained (full fine-tune), so every gradient is compared.
     let model = load_model("llama-gqa").train();
-    let (shared, after_shared) = after_one_sgd_step(&model, &batch);
-    let (plain, after_plain) = after_one_sgd_step(&model, &batch.clone().unshared());
-    eprintln!(
-        "prefix {} of {} tokens: loss shared {shared} vs unshared {plain}",
-        batch.prefix, batch.len
-    );
-    assert!((shared - plain).abs() < 1e-5, "loss {shared} vs {plain}");
-    let before = base_weights(&model);
-    let (worst, moved) = max_weight_diff(
-        &base_weights(&after_shared),
-        &base_weights(&after_plain),
-        &before,
-    );
-    eprintln!(
-        "max |gradient difference| over {} tensors ({moved} moved): {worst:.3e}",
-        before.len()
-    );
-    assert_eq!(moved, before.len(), "every weight has a gradient");
+    let (worst, moved, tensors) = shared_vs_unshared(&model, &batch, base_weights);
+    assert_eq!(moved, tensors, "every weight has a gradient");
     assert!(worst < 1e-5, "gradients differ by {worst:.3e}");
 
     // The same with LoRA on every projection (adapter gradients).
-    let lora = LoraSettings::new(
-        4,
-        8.0,
-        &[
-            "q_proj",
-            "k_proj",
-            "v_proj",
-            "o_proj",
-            "gate_proj",
-            "up_proj",
-            "down_proj",
-        ],
-    );
+    let lora = LoraSettings::new(4, 8.0, &tooltune_engine::lora::PROJECTIONS);
     let model = train::prepare(load_model("llama-gqa"), &Tuning::Lora(lora), 3)
         .expect("adapters")
         .train();
-    let (shared, after_shared) = after_one_sgd_step(&model, &batch);
-    let (plain, after_plain) = after_one_sgd_step(&model, &batch.clone().unshared());
-    assert!(
-        (shared - plain).abs() < 1e-5,
-        "LoRA loss {shared} vs {plain}"
-    );
-    let before = adapter_weights(&model);
-    let (worst, moved) = max_weight_diff(
-        &adapter_weights(&after_shared),
-        &adapter_weights(&after_plain),
-        &before,
-    );
+    let (worst, moved, tensors) = shared_vs_unshared(&model, &batch, adapter_weights);
+    // A fresh adapter's B is zero, so only B has a gradient in the first step.
+    assert_eq!(moved * 2, tensors, "every B factor has a gradient");
+    assert!(worst < 1e-5, "adapter gradients differ by {worst:.3e}");
+}
+
+type Weights = Vec<(String, Vec<f32>)>;
+
+/// One SGD step on `batch` shared and unshared: asserts equal losses and
+/// returns the largest difference of the stepped `weights`, how many of
+/// them moved, and how many there are.
+fn shared_vs_unshared(
+    model: &tooltune_engine::LlamaForCausalLM,
+    batch: &train::batch::Batch,
+    weights: fn(&tooltune_engine::LlamaForCausalLM) -> Weights,
+) -> (f32, usize, usize) {
+    let (shared, after_shared) = after_one_sgd_step(model, batch);
+    let (plain, after_plain) = after_one_sgd_step(model, &batch.clone().unshared());
+    assert!((shared - plain).abs() < 1e-5, "loss {shared} vs {plain}");
+    let before = weights(model);
+    let (worst, moved) = max_weight_diff(&weights(&after_shared), &weights(&after_plain), &before);
     eprintln!(
-        "LoRA: max |adapter gradient difference| over {} tensors ({moved} moved): {worst:.3e}",
+        "prefix {} of {} tokens: loss {shared} vs {plain}; max |gradient difference| over {} \
+         tensors ({moved} moved): {worst:.3e}",
+        batch.prefix,
+        batch.len,
         before.len()
     );
-    // A fresh adapter's B is zero, so only B has a gradient in the first step.
-    assert_eq!(moved * 2, before.len(), "every B factor has a gradient");
-    assert!(worst < 1e-5, "adapter gradients differ by {worst:.3e}");
+    (worst, moved, before.len())
 }

@@ -302,6 +302,13 @@ mod tests {
         assert_eq!(batch.split_rows(1), vec![batch.clone()]);
     }
 
+    fn ints<const D: usize>(t: Tensor<D, Int>) -> Vec<i64> {
+        t.into_data()
+            .convert::<i64>()
+            .try_to_vec::<i64>()
+            .expect("integers")
+    }
+
     #[test]
     fn the_shared_prefix_stops_before_a_difference_and_a_trained_token() {
         let f = false;
@@ -310,12 +317,10 @@ mod tests {
         let batch = Batch::new(&[&a, &b], 0);
         assert_eq!(batch.prefix, 5);
         let (prefix, suffixes, positions, targets) = batch.shared_tensors(&Device::default());
-        let ints = |t: Tensor<2, Int>| t.into_data().convert::<i64>().to_vec::<i64>().unwrap();
         assert_eq!(ints(prefix), vec![1, 2, 3, 4, 5]);
         assert_eq!(ints(suffixes), vec![6, 7, 9, 0]);
-        let flat = |t: Tensor<1, Int>| t.into_data().convert::<i64>().to_vec::<i64>().unwrap();
-        assert_eq!(flat(positions), vec![0, 1, 2]);
-        assert_eq!(flat(targets), vec![7, 8, 9]);
+        assert_eq!(ints(positions), vec![0, 1, 2]);
+        assert_eq!(ints(targets), vec![7, 8, 9]);
         // A trained token inside the common part ends the prefix there.
         let c = ex(&[1, 2, 3, 4, 5, 6, 7], &[f, f, f, f, f, true, true]);
         assert_eq!(Batch::new(&[&a, &c], 0).prefix, 4);
