@@ -22,7 +22,23 @@ async function loadOn(page, backend) {
   return panel(page, "Model").getByTestId("model-backend").innerText();
 }
 
-/** Starts a run on the loaded model, reads the first step's loss, stops it. */
+/** Polls `read` every 50 ms until `done(value)`, for at most `ms`. */
+async function until(read, done, ms, what) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}; last: ${value}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * Starts a run on the loaded model, stops it after its first step, and reads
+ * step 1's loss from the exported run. A fast run can pass step 1, or even
+ * end, between two looks at the status line, so this waits for any step (or
+ * the end) of this run, never for step 1's own line.
+ */
 async function firstStepLoss(page) {
   const train = panel(page, "Train");
   for (const [label, value] of [["Epochs", "1"], ["Held-out fraction", "0"]]) {
@@ -30,11 +46,14 @@ async function firstStepLoss(page) {
     await input.fill(value);
     await input.press("Enter");
   }
+  const status = train.getByTestId("train-status");
+  const before = await status.innerText();
   await train.getByRole("button", { name: "Train", exact: true }).click();
-  await train.getByText(/^step 1\/\d+ · epoch 1 · loss /).waitFor({ timeout: 300_000 });
-  await train.getByRole("button", { name: "Stop", exact: true }).click();
-  await train.getByText(/^(Stopped|Done): \d+ step\(s\)/).waitFor({ timeout: 300_000 });
-  // Step 1's own line (the status may have moved on when it is read).
+  const stepped = /^(step \d+\/\d+ · epoch \d+ · loss |Stopped: |Done: )/;
+  await until(() => status.innerText(), (t) => t !== before && stepped.test(t), 300_000, "this run's first step");
+  const stop = train.getByRole("button", { name: "Stop", exact: true });
+  if (await stop.isEnabled()) await stop.click({ timeout: 5_000 }).catch(() => {}); // the run may end first
+  await until(() => status.innerText(), (t) => /^(Stopped|Done): \d+ step\(s\)/.test(t), 300_000, "the run to end");
   const { dir } = await downloadRun(page, "tooltune-webgpu-run-");
   return metricsLines(join(dir, "metrics.jsonl")).find((l) => l.type === "step" && l.step === 1).loss;
 }
