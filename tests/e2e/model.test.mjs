@@ -7,11 +7,14 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { existsSync } from "node:fs";
-import { homedir } from "node:os";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { launch } from "./browser.mjs";
 import { open, panel, root, shoot, loadFixtureModel, fixtureModel, unexpected, watchEventLoop, longestBlock } from "./app.mjs";
+
+const cli = join(process.env.CARGO_TARGET_DIR ?? join(root, "target"), "release", "tooltune");
 
 let session;
 before(async () => {
@@ -177,8 +180,30 @@ test("a GGUF file loads on its own (the tiny fixture; SmolLM2 Q4_1 when fetched)
   await tryIt.getByLabel("Request", { exact: true }).fill("What is the capital of France?");
   await tryIt.getByRole("button", { name: "Ask the model" }).click();
   await tryIt.getByTestId("raw-output").waitFor({ timeout: 120_000 });
-  assert.match(await tryIt.getByTestId("raw-output").innerText(), /Paris/);
+  const pageOutput = await tryIt.getByTestId("raw-output").innerText();
+  assert.match(pageOutput, /Paris/);
   await shoot(page, "Try it", "try-it-smollm2.png");
+
+  // The native engine, given the same GGUF file, system prompt, catalogue and
+  // token budget, writes the same greedy tokens.
+  const ws = await page.evaluate(() => JSON.parse(JSON.parse(localStorage.getItem("tooltune.workspace")).workspace));
+  assert.equal(ws.output_style, "tool_calls");
+  const dir = mkdtempSync(join(tmpdir(), "tooltune-smollm2-route-"));
+  writeFileSync(join(dir, "tools.json"), ws.catalogue);
+  const budget = await tryIt.getByLabel("Max new tokens").inputValue();
+  assert.ok(existsSync(cli), `${cli} is missing: build the CLI first (cargo build --release -p tooltune-cli)`);
+  // (exit 1 only says the output is not a valid call; the JSON is printed either way)
+  const routed = spawnSync(cli, ["route", "--model", smollm2, "--tools", join(dir, "tools.json"),
+    "--system", ws.system_prompt, "--max-new-tokens", budget, "--json", "What is the capital of France?"],
+  { encoding: "utf8" });
+  assert.ok(routed.status === 0 || routed.status === 1, routed.stderr);
+  const native = JSON.parse(routed.stdout.trim());
+  const latency = await tryIt.getByTestId("latency").innerText();
+  const [, promptTokens, newTokens] = latency.match(/(\d+) prompt tokens, (\d+) new tokens/);
+  console.log(`SmolLM2 greedy: page ${JSON.stringify(pageOutput)} (${newTokens} tokens), native ${JSON.stringify(native.output)} (${native.new_ids.length} tokens)`);
+  assert.equal(Number(promptTokens), native.prompt_tokens);
+  assert.equal(Number(newTokens), native.new_ids.length);
+  assert.equal(pageOutput, native.output);
   assert.deepEqual(unexpected(session.errors), []);
 });
 

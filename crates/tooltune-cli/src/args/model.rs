@@ -115,15 +115,32 @@ pub struct GenerateArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("answerer").required(true).args(["run", "model"]))]
 pub struct RouteArgs {
     /// A training run folder (from `tooltune train`).
     #[arg(long)]
-    pub run: PathBuf,
+    pub run: Option<PathBuf>,
+    /// A bare model instead of a run (a folder, a .gguf file, `builtin` or
+    /// `smollm2`): it answers zero-shot, as the page's try-it box does before
+    /// any training.
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// With --model: the catalogue shown in the prompt (OpenAI tools, bare
+    /// functions or BFCL functions); the call is validated against it.
+    #[arg(long)]
+    pub tools: Option<PathBuf>,
+    /// With --model: the system prompt.
+    #[arg(long)]
+    pub system: Option<String>,
     /// The request to route.
     pub request: String,
     /// The most tokens to generate.
     #[arg(long, default_value_t = 128)]
     pub max_new_tokens: usize,
+    /// Print {"output", "new_ids", "prompt_tokens", "verdict", "routed"} as JSON
+    /// (the raw output and its token ids too, whatever the verdict).
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -1,32 +1,114 @@
 //! `tooltune route --run RUN_DIR "request"`: generate the routed call for one
 //! request and print it, validated against the run's catalogue — the same
 //! "parse, validate, show" step as the page's try-it box
-//! (`tooltune_workspace::verdict`).
+//! (`tooltune_workspace::verdict`). With `--model M [--tools T] [--system S]`
+//! instead of a run, the bare model answers, as try-it does before training.
 
 use anyhow::{Result, bail};
 use serde_json::{Value, json};
 use std::process::ExitCode;
-use tooltune_engine::assistant::complete;
+use std::sync::Arc;
+use tooltune_core::Catalogue;
+use tooltune_core::parse::Mode;
+use tooltune_core::prompt::PromptContext;
+use tooltune_engine::assistant::{complete, prompt_ids, stop_ids};
+use tooltune_engine::{LlamaForCausalLM, Tokenizer};
 use tooltune_workspace::verdict::{Verdict, verdict};
 
 use crate::args::RouteArgs;
-use crate::{io, run_dir};
+use crate::{io, model, run_dir};
+
+/// What a request is answered with: a model, its text side and the context
+/// its prompt is built from.
+struct Router {
+    model: LlamaForCausalLM,
+    tokenizer: Tokenizer,
+    prompt: Vec<u32>,
+    stop: Vec<u32>,
+    catalogue: Option<Arc<Catalogue>>,
+    mode: Mode,
+}
 
 pub fn run(a: RouteArgs) -> Result<ExitCode> {
     if a.request.trim().is_empty() {
         bail!("the request is empty");
     }
-    let run = run_dir::load(&a.run)?;
-    let catalogue = run_dir::run_catalogue(&run.info, &a.run)?;
-    let prompt = run.request_prompt(&a.request)?;
-    let (_, output) = complete(
-        &run.model,
-        &run.tokenizer,
-        &prompt,
-        &run.stop,
-        a.max_new_tokens,
+    let r = match (&a.run, &a.model) {
+        (Some(_), _) if a.tools.is_some() || a.system.is_some() => {
+            bail!(
+                "--tools and --system go with --model: a run has its own catalogue and system prompt"
+            )
+        }
+        (Some(dir), _) => from_run(dir, &a.request)?,
+        (None, Some(m)) => from_model(m, &a)?,
+        (None, None) => bail!("give --run RUN_DIR or --model MODEL"),
+    };
+    let (new_ids, output) = complete(&r.model, &r.tokenizer, &r.prompt, &r.stop, a.max_new_tokens)?;
+    let checked = verdict(&output, r.catalogue.as_deref(), r.mode);
+    if a.json {
+        let mut report = serde_json::to_value(&checked)?;
+        if let Value::Object(map) = &mut report {
+            map.insert("output".into(), json!(output));
+            map.insert("new_ids".into(), json!(new_ids));
+            map.insert("prompt_tokens".into(), json!(r.prompt.len()));
+        }
+        io::print(&(report.to_string() + "\n"))?;
+        let invalid = matches!(checked, Verdict::Invalid { .. });
+        return Ok(if invalid {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        });
+    }
+    print_verdict(checked, output)
+}
+
+fn from_run(dir: &std::path::Path, request: &str) -> Result<Router> {
+    let run = run_dir::load(dir)?;
+    let catalogue = run_dir::run_catalogue(&run.info, dir)?;
+    let prompt = run.request_prompt(request)?;
+    let mode = run.info.mode();
+    Ok(Router {
+        model: run.model,
+        tokenizer: run.tokenizer,
+        prompt,
+        stop: run.stop,
+        catalogue,
+        mode,
+    })
+}
+
+/// A bare model: the catalogue in the prompt (the page's tool-call style).
+fn from_model(dir: &std::path::Path, a: &RouteArgs) -> Result<Router> {
+    let catalogue = a.tools.as_deref().map(io::catalogue).transpose()?;
+    let context = PromptContext {
+        system: a.system.clone().filter(|s| !s.trim().is_empty()),
+        tools: catalogue.as_ref().map(|c| Value::Array(c.to_openai())),
+        tools_in_prompt: true,
+    };
+    let text = model::load_text(dir)?;
+    let device = tooltune_engine::backend_device("cpu").map_err(|e| anyhow::anyhow!(e))?;
+    let model = model::load_model(dir, None, &device)?;
+    let stop = stop_ids(&model, &text.tokenizer, &text.template);
+    let prompt = prompt_ids(
+        &text.template,
+        &text.tokenizer,
+        &context.request(&a.request),
     )?;
-    let calls = match verdict(&output, catalogue.as_deref(), run.info.mode()) {
+    Ok(Router {
+        model,
+        tokenizer: text.tokenizer,
+        prompt,
+        stop,
+        catalogue,
+        mode: Mode::Chat,
+    })
+}
+
+/// The routed call (or calls) as one JSON line; an invalid output is printed
+/// raw with the reason on stderr, and exit code 1.
+fn print_verdict(checked: Verdict, output: String) -> Result<ExitCode> {
+    let calls = match checked {
         Verdict::Invalid { reason } => {
             eprintln!("invalid output: {reason}");
             io::print(&(output + "\n"))?;
@@ -38,7 +120,7 @@ pub fn run(a: RouteArgs) -> Result<ExitCode> {
             return Ok(ExitCode::SUCCESS);
         }
         Verdict::Unchecked { calls } => {
-            eprintln!("note: the run has no tool catalogue, so the call was not validated");
+            eprintln!("note: no tool catalogue, so the call was not validated");
             calls
         }
         Verdict::Call { calls } => calls,

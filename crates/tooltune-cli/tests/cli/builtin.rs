@@ -236,3 +236,68 @@ fn shipped_datasets_are_lint_clean() {
         }
     }
 }
+
+#[test]
+fn route_with_a_bare_model_answers_as_zero_shot_eval_does() {
+    // The same request, system prompt and catalogue through `eval --model`
+    // (one gold line) and `route --model`: route's verdict is valid exactly
+    // when the evaluator's is, and its JSON carries the raw output and ids.
+    let tools = datasets().join("support/tools.json");
+    let system = "You route customer-support requests to tools. If no tool fits, answer directly.";
+    let request = "Where is my order ORD-4321?";
+    let catalogue: Value = serde_json::from_slice(&std::fs::read(&tools).unwrap()).unwrap();
+    let line = serde_json::json!({
+        "messages": [
+            {"role": "system", "content": system},
+            {"role": "user", "content": request},
+            {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function",
+                "function": {"name": "track_order", "arguments": "{\"order_id\": \"ORD-4321\"}"}}]},
+        ],
+        "tools": catalogue,
+    });
+    let one = tmp("route-bare-one.jsonl");
+    std::fs::write(&one, line.to_string() + "\n").unwrap();
+    let o = tooltune(&["eval", "--model", "builtin", "--data", s(&one), "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let report: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let valid = report["valid_tool_call_rate"] == 1.0;
+
+    let args = [
+        "route",
+        "--model",
+        "builtin",
+        "--tools",
+        s(&tools),
+        "--system",
+        system,
+        "--json",
+        request,
+    ];
+    let o = tooltune(&args);
+    let routed: Value =
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&o)));
+    eprintln!("route --model: {routed} (eval says valid: {valid})");
+    assert_eq!(routed["verdict"] != "invalid", valid, "{routed}");
+    assert_eq!(
+        o.status.code(),
+        Some(if valid { 0 } else { 1 }),
+        "{}",
+        text(&o)
+    );
+    assert!(routed["output"].is_string(), "{routed}");
+    let ids = routed["new_ids"].as_array().unwrap();
+    assert!(!ids.is_empty() && ids.len() <= 128, "{routed}");
+    assert!(routed["prompt_tokens"].as_u64().unwrap() > 0, "{routed}");
+
+    // Neither a run nor a model, or a catalogue without a model: clear errors.
+    let o = tooltune(&["route", request]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("--run") && text(&o).contains("--model"),
+        "{}",
+        text(&o)
+    );
+    let o = tooltune(&["route", "--run", "x", "--tools", s(&tools), request]);
+    assert!(!o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("--model"), "{}", text(&o));
+}
