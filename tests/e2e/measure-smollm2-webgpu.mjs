@@ -2,7 +2,7 @@
 // Chromium's software adapter, SwiftShader): the first steps' tokens/s and the
 // browser's peak memory (the resident set of all its processes, sampled).
 // Not a test: a measurement, run by hand (it takes minutes):
-//   node tests/e2e/measure-smollm2-webgpu.mjs [steps=2] [batch=2]
+//   [BACKEND=webgpu|cpu] node tests/e2e/measure-smollm2-webgpu.mjs [steps=2] [batch=2]
 // with the app served on $URL (default http://127.0.0.1:8080/) and the GGUF
 // fetched (bash scripts/setup.sh smollm2).
 import { execFileSync } from "node:child_process";
@@ -29,7 +29,7 @@ try {
   const { page } = session;
   await open(page);
   const model = panel(page, "Model");
-  await model.getByLabel("Backend").selectOption("webgpu");
+  await model.getByLabel("Backend").selectOption(process.env.BACKEND ?? "webgpu");
   await model.getByLabel(/Model files/).setInputFiles([gguf]);
   await model.getByRole("button", { name: "Load picked files" }).click();
   await model.getByText(/^Ready: SmolLM2/).waitFor({ timeout: 600_000 });
