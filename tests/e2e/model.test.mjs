@@ -7,10 +7,11 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { createReadStream, existsSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
+import { createServer } from "node:http";
 import { launch } from "./browser.mjs";
 import { open, panel, root, shoot, loadFixtureModel, fixtureModel, unexpected, watchEventLoop, longestBlock } from "./app.mjs";
 
@@ -161,19 +162,49 @@ test("a GGUF file loads on its own (the tiny fixture; SmolLM2 Q4_1 when fetched)
   const { page } = session;
   const model = panel(page, "Model");
   const tiny = join(root, "tests", "fixtures", "gguf", "tiny-llama", "model.gguf");
+  const smollm2 = join(process.env.TOOLTUNE_CACHE ?? join(homedir(), ".cache", "tooltune"), "smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf");
   await model.getByLabel(/Model files/).setInputFiles([tiny]);
   assert.match(await model.getByTestId("picked-summary").innerText(), /^GGUF file model\.gguf, /);
   await model.getByRole("button", { name: "Load picked files" }).click();
   await model.getByText(/^Ready: model\.gguf/).waitFor({ timeout: 60_000 });
   assert.match(await model.getByRole("status").innerText(), /GGUF \(model\.gguf\), dequantised/);
 
-  const smollm2 = join(process.env.TOOLTUNE_CACHE ?? join(homedir(), ".cache", "tooltune"), "smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf");
+  // A GGUF file by URL (its query string is not part of its name), served by
+  // the test itself and kept in the Cache API; a missing one is named.
+  await page.route("**/models/gguf/*", async (route) => {
+    const name = new URL(route.request().url()).pathname.split("/").pop();
+    if (name === "tiny.gguf") await route.fulfill({ path: tiny });
+    else await route.fulfill({ status: 404, body: "" });
+  });
+  await model.getByLabel("Model folder URL").fill(new URL("models/gguf/tiny.gguf?v=1", page.url()).href);
+  await model.getByRole("button", { name: "Load from URL" }).click();
+  await model.getByText(/^Ready: tiny\.gguf/).waitFor({ timeout: 60_000 });
+  const cached = await page.evaluate(async () => {
+    const cache = await caches.open("tooltune-models-v1");
+    return (await cache.keys()).map((r) => r.url).filter((u) => u.includes("/models/gguf/"));
+  });
+  assert.equal(cached.length, 1);
+  assert.match(cached[0], /\/models\/gguf\/tiny\.gguf\?v=1$/);
+  await model.getByLabel("Model folder URL").fill(new URL("models/gguf/missing.gguf", page.url()).href);
+  await model.getByRole("button", { name: "Load from URL" }).click();
+  await model.getByRole("alert").getByText(/models\/gguf\/missing\.gguf: HTTP 404/).waitFor({ timeout: 30_000 });
+
   if (!existsSync(smollm2)) {
     t.diagnostic("SmolLM2 not fetched (bash scripts/fetch-smollm2.sh): the real model was not loaded");
     return;
   }
-  await model.getByLabel(/Model files/).setInputFiles([smollm2]);
-  await model.getByRole("button", { name: "Load picked files" }).click();
+  // SmolLM2 by URL, from a file server on this machine (the weights are never
+  // committed; 93 MB is too big for Playwright's routing).
+  const server = createServer((req, res) => {
+    res.setHeader("Access-Control-Allow-Origin", "*");
+    if (req.url !== "/SmolLM2-135M-Instruct.Q4_1.gguf") { res.writeHead(404).end(); return; }
+    res.writeHead(200, { "Content-Type": "application/octet-stream", "Content-Length": statSync(smollm2).size });
+    createReadStream(smollm2).pipe(res);
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  t.after(() => server.close());
+  await model.getByLabel("Model folder URL").fill(`http://127.0.0.1:${server.address().port}/SmolLM2-135M-Instruct.Q4_1.gguf`);
+  await model.getByRole("button", { name: "Load from URL" }).click();
   await model.getByText(/^Ready: SmolLM2-135M-Instruct\.Q4_1\.gguf/).waitFor({ timeout: 120_000 });
   assert.equal(await model.getByTestId("model-params").innerText(), "134,515,008");
   const tryIt = panel(page, "Try it");
@@ -187,14 +218,13 @@ test("a GGUF file loads on its own (the tiny fixture; SmolLM2 Q4_1 when fetched)
   // The native engine, given the same GGUF file, system prompt, catalogue and
   // token budget, writes the same greedy tokens.
   const ws = await page.evaluate(() => JSON.parse(JSON.parse(localStorage.getItem("tooltune.workspace")).workspace));
-  assert.equal(ws.output_style, "tool_calls");
   const dir = mkdtempSync(join(tmpdir(), "tooltune-smollm2-route-"));
   writeFileSync(join(dir, "tools.json"), ws.catalogue);
   const budget = await tryIt.getByLabel("Max new tokens").inputValue();
   assert.ok(existsSync(cli), `${cli} is missing: build the CLI first (cargo build --release -p tooltune-cli)`);
   // (exit 1 only says the output is not a valid call; the JSON is printed either way)
   const routed = spawnSync(cli, ["route", "--model", smollm2, "--tools", join(dir, "tools.json"),
-    "--system", ws.system_prompt, "--max-new-tokens", budget, "--json", "What is the capital of France?"],
+    "--system", ws.system_prompt, "--style", ws.output_style === "router" ? "router" : "tool-calls", "--max-new-tokens", budget, "--json", "What is the capital of France?"],
   { encoding: "utf8" });
   assert.ok(routed.status === 0 || routed.status === 1, routed.stderr);
   const native = JSON.parse(routed.stdout.trim());

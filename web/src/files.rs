@@ -53,9 +53,28 @@ pub async fn read_files(files: &[(String, f64, web_sys::File)]) -> Result<Vec<Ui
     Ok(out)
 }
 
-/// Fetches a model folder's files from `base` (ending in `/`), through the
-/// Cache API; `progress` is told each file. Missing optional files are
-/// skipped; a missing required one is an error naming its URL.
+/// Whether a URL names a GGUF file (its path, without query or fragment).
+pub fn is_gguf_url(url: &str) -> bool {
+    is_gguf(url_path(url))
+}
+
+fn url_path(url: &str) -> &str {
+    url.split(['?', '#']).next().unwrap_or(url)
+}
+
+/// The file name a URL ends with (`model.gguf` of `https://h/m/model.gguf?x`).
+pub fn url_file_name(url: &str) -> String {
+    url_path(url)
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Fetches a model from `base` through the Cache API: a GGUF file when
+/// `base` names one, otherwise a folder's files (`base` ending in `/`).
+/// `progress` is told each file. Missing optional files are skipped; a
+/// missing required one is an error naming its URL.
 pub async fn fetch_model(
     base: &str,
     progress: impl Fn(String),
@@ -68,47 +87,74 @@ pub async fn fetch_model(
             .and_then(|c| c.dyn_into().ok()),
         Err(_) => None,
     };
+    if is_gguf_url(base) {
+        let name = url_file_name(base);
+        progress(format!("fetching {name}"));
+        return match fetch_one(&window, cache.as_ref(), base).await? {
+            Fetched::Bytes(bytes) => Ok((vec![name], vec![bytes])),
+            Fetched::Status(status) => Err(format!("fetching {base}: HTTP {status}")),
+        };
+    }
     let mut names = Vec::new();
     let mut bytes = Vec::new();
     for (i, name) in MODEL_FILES.iter().enumerate() {
         let url = format!("{base}{name}");
         progress(format!("fetching {name} ({}/{})", i + 1, MODEL_FILES.len()));
-        let mut response: Option<web_sys::Response> = None;
-        if let Some(cache) = &cache {
-            let hit = JsFuture::from(cache.match_with_str(&url)).await.ok();
-            response = hit.and_then(|r| r.dyn_into().ok());
-        }
-        let cached = response.is_some();
-        let response = match response {
-            Some(r) => r,
-            None => JsFuture::from(window.fetch_with_str(&url))
-                .await
-                .map_err(|e| format!("fetching {url}: {}", describe(&e)))?
-                .dyn_into::<web_sys::Response>()
-                .map_err(|_| format!("fetching {url}: not a response"))?,
-        };
-        if !response.ok() {
-            if REQUIRED.contains(name) {
-                return Err(format!("fetching {url}: HTTP {}", response.status()));
+        match fetch_one(&window, cache.as_ref(), &url).await? {
+            Fetched::Bytes(b) => {
+                names.push(name.to_string());
+                bytes.push(b);
             }
-            continue;
+            Fetched::Status(_) if !REQUIRED.contains(name) => {}
+            Fetched::Status(status) => return Err(format!("fetching {url}: HTTP {status}")),
         }
-        if !cached && let Some(cache) = &cache {
-            if let Ok(copy) = response.clone() {
-                let _ = JsFuture::from(cache.put_with_str(&url, &copy)).await;
-            }
-        }
-        let buffer = JsFuture::from(
-            response
-                .array_buffer()
-                .map_err(|e| format!("reading {url}: {}", describe(&e)))?,
-        )
-        .await
-        .map_err(|e| format!("reading {url}: {}", describe(&e)))?;
-        names.push(name.to_string());
-        bytes.push(Uint8Array::new(&buffer));
     }
     Ok((names, bytes))
+}
+
+/// What the server answered for one file.
+enum Fetched {
+    Bytes(Uint8Array),
+    /// An error status (404, …).
+    Status(u16),
+}
+
+/// One file through the cache; `Err` when the fetch itself fails.
+async fn fetch_one(
+    window: &web_sys::Window,
+    cache: Option<&web_sys::Cache>,
+    url: &str,
+) -> Result<Fetched, String> {
+    let mut response: Option<web_sys::Response> = None;
+    if let Some(cache) = cache {
+        let hit = JsFuture::from(cache.match_with_str(url)).await.ok();
+        response = hit.and_then(|r| r.dyn_into().ok());
+    }
+    let cached = response.is_some();
+    let response = match response {
+        Some(r) => r,
+        None => JsFuture::from(window.fetch_with_str(url))
+            .await
+            .map_err(|e| format!("fetching {url}: {}", describe(&e)))?
+            .dyn_into::<web_sys::Response>()
+            .map_err(|_| format!("fetching {url}: not a response"))?,
+    };
+    if !response.ok() {
+        return Ok(Fetched::Status(response.status()));
+    }
+    if !cached && let Some(cache) = cache {
+        if let Ok(copy) = response.clone() {
+            let _ = JsFuture::from(cache.put_with_str(url, &copy)).await;
+        }
+    }
+    let buffer = JsFuture::from(
+        response
+            .array_buffer()
+            .map_err(|e| format!("reading {url}: {}", describe(&e)))?,
+    )
+    .await
+    .map_err(|e| format!("reading {url}: {}", describe(&e)))?;
+    Ok(Fetched::Bytes(Uint8Array::new(&buffer)))
 }
 
 /// Offers `text` as a download named `name`.

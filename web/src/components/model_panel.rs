@@ -54,6 +54,9 @@ fn mb(bytes: f64) -> String {
 pub fn load_initial(state: AppState) {
     match state.ws.with_untracked(|w| w.model.clone()) {
         ModelRef::Builtin => load_from_url(state, "built-in model".into(), BUILTIN.into()),
+        ModelRef::Url { url } if files::is_gguf_url(&url) => {
+            load_from_url(state, files::url_file_name(&url), url)
+        }
         ModelRef::Url { url } => load_from_url(state, url.clone(), url),
         ModelRef::Local { name } => state.model.set(ModelStatus::Failed(format!(
             "This workspace used model files from disk ({name}): pick them again below."
@@ -134,13 +137,19 @@ pub fn ModelPanel() -> impl IntoView {
         if base.is_empty() {
             return;
         }
-        if !base.ends_with('/') {
-            base.push('/');
-        }
+        // A folder's URL gets its slash; a GGUF file's is the file.
+        let name = if files::is_gguf_url(&base) {
+            files::url_file_name(&base)
+        } else {
+            if !base.ends_with('/') {
+                base.push('/');
+            }
+            base.clone()
+        };
         state
             .ws
             .update(|w| w.model = ModelRef::Url { url: base.clone() });
-        load_from_url(state, base.clone(), base);
+        load_from_url(state, name, base);
     };
     let load_builtin = move |_| {
         state.ws.update(|w| w.model = ModelRef::Builtin);
@@ -248,10 +257,10 @@ pub fn ModelPanel() -> impl IntoView {
                     <button on:click=load_picked disabled=move || picked.with(|p| p.is_empty())>"Load picked files"</button>
                 </div>
                 <label>
-                    "Model folder URL"
+                    "Model folder URL, or a .gguf file's"
                     <input
                         type="url"
-                        placeholder="https://example.org/models/my-model/"
+                        placeholder="https://example.org/models/my-model/ or …/model.gguf"
                         prop:value=move || url.get()
                         on:input=move |ev| url.set(event_target_value(&ev))
                     />

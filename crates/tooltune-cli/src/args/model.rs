@@ -132,6 +132,11 @@ pub struct RouteArgs {
     /// With --model: the system prompt.
     #[arg(long)]
     pub system: Option<String>,
+    /// With --model: the output style, as the page's: `tool-calls` (the
+    /// catalogue in the prompt, the template's tool calls or prose) or `router`
+    /// (no catalogue in the prompt, one router JSON object as the answer).
+    #[arg(long, default_value = "tool-calls", value_parser = ["tool-calls", "router"])]
+    pub style: String,
     /// The request to route.
     pub request: String,
     /// The most tokens to generate.

@@ -13,6 +13,7 @@ use tooltune_core::parse::Mode;
 use tooltune_core::prompt::PromptContext;
 use tooltune_engine::assistant::{complete, prompt_ids, stop_ids};
 use tooltune_engine::{LlamaForCausalLM, Tokenizer};
+use tooltune_workspace::OutputStyle;
 use tooltune_workspace::verdict::{Verdict, verdict};
 
 use crate::args::RouteArgs;
@@ -78,13 +79,18 @@ fn from_run(dir: &std::path::Path, request: &str) -> Result<Router> {
     })
 }
 
-/// A bare model: the catalogue in the prompt (the page's tool-call style).
+/// A bare model, prompted as the page's try-it box prompts it in `--style`.
 fn from_model(dir: &std::path::Path, a: &RouteArgs) -> Result<Router> {
+    let style = if a.style == "router" {
+        OutputStyle::Router
+    } else {
+        OutputStyle::ToolCalls
+    };
     let catalogue = a.tools.as_deref().map(io::catalogue).transpose()?;
     let context = PromptContext {
         system: a.system.clone().filter(|s| !s.trim().is_empty()),
         tools: catalogue.as_ref().map(|c| Value::Array(c.to_openai())),
-        tools_in_prompt: true,
+        tools_in_prompt: style.tools_in_prompt(),
     };
     let text = model::load_text(dir)?;
     let device = tooltune_engine::backend_device("cpu").map_err(|e| anyhow::anyhow!(e))?;
@@ -101,7 +107,7 @@ fn from_model(dir: &std::path::Path, a: &RouteArgs) -> Result<Router> {
         prompt,
         stop,
         catalogue,
-        mode: Mode::Chat,
+        mode: style.mode(),
     })
 }
 

@@ -289,6 +289,17 @@ fn route_with_a_bare_model_answers_as_zero_shot_eval_does() {
     assert!(!ids.is_empty() && ids.len() <= 128, "{routed}");
     assert!(routed["prompt_tokens"].as_u64().unwrap() > 0, "{routed}");
 
+    // Router style: the catalogue is not in the prompt (it only validates).
+    let mut router = args.to_vec();
+    router.splice(7..7, ["--style", "router"]);
+    let o = tooltune(&router);
+    let short: Value =
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&o)));
+    assert!(
+        short["prompt_tokens"].as_u64() < routed["prompt_tokens"].as_u64(),
+        "{short}"
+    );
+
     // Neither a run nor a model, or a catalogue without a model: clear errors.
     let o = tooltune(&["route", request]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
