@@ -137,6 +137,9 @@ pub struct RouteArgs {
     /// (no catalogue in the prompt, one router JSON object as the answer).
     #[arg(long, default_value = "tool-calls", value_parser = ["tool-calls", "router"])]
     pub style: String,
+    /// With --model: compute backend, cpu or wgpu (a run uses the one in its run.json).
+    #[arg(long, default_value = "cpu")]
+    pub backend: String,
     /// The request to route.
     pub request: String,
     /// The most tokens to generate.

@@ -35,10 +35,13 @@ pub fn run(a: RouteArgs) -> Result<ExitCode> {
         bail!("the request is empty");
     }
     let r = match (&a.run, &a.model) {
-        (Some(_), _) if a.tools.is_some() || a.system.is_some() => {
-            bail!(
-                "--tools and --system go with --model: a run has its own catalogue and system prompt"
-            )
+        (Some(_), _)
+            if a.tools.is_some()
+                || a.system.is_some()
+                || a.style != "tool-calls"
+                || a.backend != "cpu" =>
+        {
+            bail!("--tools, --system, --style and --backend go with --model: a run has its own")
         }
         (Some(dir), _) => from_run(dir, &a.request)?,
         (None, Some(m)) => from_model(m, &a)?,
@@ -93,7 +96,7 @@ fn from_model(dir: &std::path::Path, a: &RouteArgs) -> Result<Router> {
         tools_in_prompt: style.tools_in_prompt(),
     };
     let text = model::load_text(dir)?;
-    let device = tooltune_engine::backend_device("cpu").map_err(|e| anyhow::anyhow!(e))?;
+    let device = tooltune_engine::backend_device(&a.backend).map_err(|e| anyhow::anyhow!(e))?;
     let model = model::load_model(dir, None, &device)?;
     let stop = stop_ids(&model, &text.tokenizer, &text.template);
     let prompt = prompt_ids(
