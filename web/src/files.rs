@@ -62,8 +62,18 @@ fn url_path(url: &str) -> &str {
     url.split(['?', '#']).next().unwrap_or(url)
 }
 
+/// What a model fetched from `url` is called: a GGUF file by its file name,
+/// a folder by its URL.
+pub fn url_model_name(url: &str) -> String {
+    if is_gguf_url(url) {
+        url_file_name(url)
+    } else {
+        url.to_string()
+    }
+}
+
 /// The file name a URL ends with (`model.gguf` of `https://h/m/model.gguf?x`).
-pub fn url_file_name(url: &str) -> String {
+fn url_file_name(url: &str) -> String {
     url_path(url)
         .rsplit('/')
         .next()

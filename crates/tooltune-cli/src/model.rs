@@ -84,6 +84,25 @@ fn gguf_folder(path: &Path) -> Result<Rc<HfFolder>> {
     Ok(folder)
 }
 
+/// A bare model (no adapter) ready to generate: weights, text side, and the
+/// ids that end its turn.
+pub struct Bare {
+    pub model: LlamaForCausalLM,
+    pub text: Text,
+    pub stop: Vec<u32>,
+}
+
+/// Loads the bare model of `dir` (a folder, a .gguf file or `builtin`) on
+/// `backend` (`cpu` or `wgpu`): what zero-shot `eval --model` and `route
+/// --model` answer with.
+pub fn load_bare(dir: &Path, backend: &str) -> Result<Bare> {
+    let device = tooltune_engine::backend_device(backend).map_err(|e| anyhow::anyhow!(e))?;
+    let text = load_text(dir)?;
+    let model = load_model(dir, None, &device)?;
+    let stop = tooltune_engine::assistant::stop_ids(&model, &text.tokenizer, &text.template);
+    Ok(Bare { model, text, stop })
+}
+
 /// Reads `tokenizer.json` and (if present) `tokenizer_config.json`; `builtin`
 /// gives the built-in model's.
 pub fn load_text(dir: &Path) -> Result<Text> {

@@ -54,10 +54,7 @@ fn mb(bytes: f64) -> String {
 pub fn load_initial(state: AppState) {
     match state.ws.with_untracked(|w| w.model.clone()) {
         ModelRef::Builtin => load_from_url(state, "built-in model".into(), BUILTIN.into()),
-        ModelRef::Url { url } if files::is_gguf_url(&url) => {
-            load_from_url(state, files::url_file_name(&url), url)
-        }
-        ModelRef::Url { url } => load_from_url(state, url.clone(), url),
+        ModelRef::Url { url } => load_from_url(state, files::url_model_name(&url), url),
         ModelRef::Local { name } => state.model.set(ModelStatus::Failed(format!(
             "This workspace used model files from disk ({name}): pick them again below."
         ))),
@@ -138,18 +135,13 @@ pub fn ModelPanel() -> impl IntoView {
             return;
         }
         // A folder's URL gets its slash; a GGUF file's is the file.
-        let name = if files::is_gguf_url(&base) {
-            files::url_file_name(&base)
-        } else {
-            if !base.ends_with('/') {
-                base.push('/');
-            }
-            base.clone()
-        };
+        if !files::is_gguf_url(&base) && !base.ends_with('/') {
+            base.push('/');
+        }
         state
             .ws
             .update(|w| w.model = ModelRef::Url { url: base.clone() });
-        load_from_url(state, name, base);
+        load_from_url(state, files::url_model_name(&base), base);
     };
     let load_builtin = move |_| {
         state.ws.update(|w| w.model = ModelRef::Builtin);

@@ -36,10 +36,11 @@ pub fn run(run: &Path, data: &Path, a: &EvalArgs) -> Result<ExitCode> {
 /// lines carry their catalogues (or `--tools` gives one).
 pub fn run_base(dir: &Path, data: &Path, a: &EvalArgs) -> Result<ExitCode> {
     let mode: MatchMode = a.match_mode.parse()?;
-    let device = tooltune_engine::backend_device(&a.backend).map_err(|e| anyhow::anyhow!(e))?;
-    let text = model::load_text(dir)?;
-    let base = model::load_model(dir, None, &device)?;
-    let stop = tooltune_engine::assistant::stop_ids(&base, &text.tokenizer, &text.template);
+    let model::Bare {
+        model: base,
+        text,
+        stop,
+    } = model::load_bare(dir, &a.backend)?;
     let examples = io::examples(data)?;
     let tools = a.tools.as_deref().map(io::catalogue).transpose()?;
     // Each line's own system prompt and catalogue (or `--tools`).

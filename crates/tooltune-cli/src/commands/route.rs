@@ -11,7 +11,7 @@ use std::sync::Arc;
 use tooltune_core::Catalogue;
 use tooltune_core::parse::Mode;
 use tooltune_core::prompt::PromptContext;
-use tooltune_engine::assistant::{complete, prompt_ids, stop_ids};
+use tooltune_engine::assistant::{complete, prompt_ids};
 use tooltune_engine::{LlamaForCausalLM, Tokenizer};
 use tooltune_workspace::OutputStyle;
 use tooltune_workspace::verdict::{Verdict, verdict};
@@ -95,10 +95,7 @@ fn from_model(dir: &std::path::Path, a: &RouteArgs) -> Result<Router> {
         tools: catalogue.as_ref().map(|c| Value::Array(c.to_openai())),
         tools_in_prompt: style.tools_in_prompt(),
     };
-    let text = model::load_text(dir)?;
-    let device = tooltune_engine::backend_device(&a.backend).map_err(|e| anyhow::anyhow!(e))?;
-    let model = model::load_model(dir, None, &device)?;
-    let stop = stop_ids(&model, &text.tokenizer, &text.template);
+    let model::Bare { model, text, stop } = model::load_bare(dir, &a.backend)?;
     let prompt = prompt_ids(
         &text.template,
         &text.tokenizer,

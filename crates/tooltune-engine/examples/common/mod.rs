@@ -12,15 +12,15 @@ pub fn threads() -> usize {
 
 /// The CPU's model name (`/proc/cpuinfo`), or `unknown`.
 pub fn cpu_model() -> String {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split_once(':'))
-                .map(|(_, v)| v.trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown".into())
+    proc_field("/proc/cpuinfo", "model name").unwrap_or_else(|| "unknown".into())
+}
+
+/// The value after `key` and its `:` on the first line of `file` that
+/// starts with `key`, trimmed.
+fn proc_field(file: &str, key: &str) -> Option<String> {
+    let text = std::fs::read_to_string(file).ok()?;
+    let line = text.lines().find(|l| l.starts_with(key))?;
+    Some(line.split_once(':')?.1.trim().to_string())
 }
 
 /// The instruction set of the f32 matmul kernels gemm picks at run time:
@@ -48,15 +48,10 @@ pub fn matmul_isa() -> &'static str {
     }
 }
 
+/// This process's peak resident set (`VmHWM`), in MiB; 0 when unknown.
 pub fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
+    proc_field("/proc/self/status", "VmHWM")
+        .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
