@@ -1,15 +1,24 @@
 """Writes the example datasets that ship with tooltune (CLI and web app):
 customer support (the lesson's catalogue), a public library and a vet clinic.
 Each: tools.json, train.jsonl, test.jsonl (OpenAI chat JSONL, each line with
-its own `tools`), about 15 % no-tool, test phrasings disjoint from training
-phrasings. The built-in model's pretraining corpus has none of these tools.
+its own `tools`). No-tool rows: 18 % of training (chit-chat, questions no tool
+answers, requests for tools the catalogue lacks, underspecified requests),
+15 % of tests. Test phrasings are disjoint from training phrasings; training
+requests vary in casing, punctuation, greetings and courtesies. The built-in
+model's pretraining corpus has none of these tools.
 
-Deterministic (seed 11). Run: python3 datasets/make.py
+Deterministic: one seeded generator per dataset and split, so adding training
+phrasings never changes a test split. Run: python3 datasets/make.py
+(N_TRAIN=300 OUT=/tmp/d for bigger training splits elsewhere).
 """
 import json, os, random
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-rng = random.Random(11)
+OUT = os.environ.get("OUT", HERE)
+N_TRAIN = int(os.environ.get("N_TRAIN", "120"))
+# One generator per (dataset, split), so adding training phrasings never moves a
+# test split's values; `rows` reseeds it.
+rng = random.Random()
 
 
 def fn(name, desc, props, required):
@@ -57,12 +66,21 @@ SUPPORT = {
     "tools": SUPPORT_TOOLS, "system": SUPPORT_SYSTEM,
     "tasks": [
         ("track_order", ["Where's my order {o}?", "Track {o} please", "Status of {o}?", "has {o} shipped yet",
-                         "can you check on order {o}", "any news on {o}?"],
+                         "can you check on order {o}", "any news on {o}?",
+                         "what's happening with order {o}", "I ordered {o} last week, has it been sent?", "tracking for {o}",
+                         "{o} status please", "is my package {o} on its way", "check the shipping of {o}", "did {o} ship",
+                         "I can't find my parcel {o}", "order number {o}, where is it now?", "{o}: is it delivered?"],
          ["I'm still waiting for {o}, where is it?", "{o} - what's the delivery status", "Could you look up the package {o} for me?",
           "when will {o} arrive"], support_track),
-        ("request_refund", ["Order {o} {why}, I want a refund.", "refund {o} please, it {why}", "I'd like my money back for {o}: it {why}"],
+        ("request_refund", ["Order {o} {why}, I want a refund.", "refund {o} please, it {why}", "I'd like my money back for {o}: it {why}",
+                          "{o} {why}. I want my money back", "I want a refund for order {o} because it {why}",
+                          "please refund order {o}; it {why}", "the item in {o} {why}, refund please",
+                          "money back for {o}, it {why}", "refund request: {o} {why}"],
          ["My order {o} {why}. Refund it.", "Please give me a refund on {o} because it {why}"], support_refund),
-        ("escalate", ["I need a human agent about a {r}", "escalate this please: {r}", "let me talk to a person, {r}"],
+        ("escalate", ["I need a human agent about a {r}", "escalate this please: {r}", "let me talk to a person, {r}",
+                      "I want to speak to a manager about a {r}", "transfer me to a human, {r}",
+                      "can a person help me? it's about a {r}", "connect me with an agent: {r}",
+                      "{r} - I need a real human", "put me through to staff about a {r}"],
          ["Get me a real person, it's a {r}", "Hand me over to support staff: {r}"], support_escalate),
     ],
     "no_tool": {
@@ -70,7 +88,23 @@ SUPPORT = {
                   ("I want a refund.", "I can help with that: which order, and what went wrong?"),
                   ("What's your refund policy?", "Refunds are accepted within 30 days of delivery."),
                   ("Can you book me a flight to Rome?", "Sorry, I can only help with orders, refunds and hand-offs to an agent."),
-                  ("thanks a lot", "You're welcome!"), ("Where is my order?", "Sure — what's the order number?")],
+                  ("thanks a lot", "You're welcome!"), ("Where is my order?", "Sure — what's the order number?"),
+                  ("Hello there", "Hi! How can I help with your order?"), ("good afternoon", "Good afternoon! What can I do for you?"),
+                  ("Do you deliver to Germany?", "Yes, we deliver across Europe."),
+                  ("My package is late", "Sorry about that — what's the order number?"),
+                  ("Can you write me a poem?", "Sorry, I can only help with orders, refunds and hand-offs to an agent."),
+                  ("Book a table for two tonight", "Sorry, I can only help with orders, refunds and hand-offs to an agent."),
+                  ("How long does shipping take?", "Standard shipping takes 3 to 5 days."),
+                  ("I'd like to return something", "Happy to help: which order is it, and what's wrong with it?"),
+                  ("I want to talk to someone", "Sure — what is it about?"), ("bye", "Goodbye!"),
+                  ("Buy me a new phone", "Sorry, I can only help with orders, refunds and hand-offs to an agent."),
+                  ("I need help", "Of course — what is it about?"),
+                  ("can I get my money back?", "Yes — which order is it, and what went wrong with it?"),
+                  ("refund please", "Sure — which order, and what went wrong?"),
+                  ("Which countries do you deliver to?", "We deliver across Europe and North America."),
+                  ("Is delivery free?", "Delivery is free on orders over 50 dollars."),
+                  ("Order new shoes for me", "Sorry, I can only help with orders, refunds and hand-offs to an agent."),
+                  ("What's the weather like today?", "Sorry, I can only help with orders, refunds and hand-offs to an agent.")],
         "test": [("Good evening", "Good evening! What can I do for you?"),
                  ("Do you ship to Canada?", "Yes, we ship to Canada."),
                  ("I need my money back", "Which order is it, and what went wrong with it?"),
@@ -120,19 +154,39 @@ LIBRARY = {
     ],
     "system": "You are the city library's assistant.",
     "tasks": [
-        ("search_catalogue", ["do you have {t}?", "search for {t}", "is {t} in the catalogue", "look up the book {t}"],
+        ("search_catalogue", ["do you have {t}?", "search for {t}", "is {t} in the catalogue", "look up the book {t}",
+                               "can I borrow {t}?", "have you got {t} on the shelves", "check if you own {t}",
+                               "{t} - do you stock it?", "search the catalogue: {t}", "any copies of {t} available?"],
          ["I'm looking for a copy of {t}", "find {t} in your collection"], lib_search),
-        ("renew_loans", ["renew my books on card {c} for {w} weeks", "extend loans for {c} by {w} weeks", "card {c}: renew everything for {w} weeks"],
+        ("renew_loans", ["renew my books on card {c} for {w} weeks", "extend loans for {c} by {w} weeks", "card {c}: renew everything for {w} weeks",
+                          "renew all loans on {c}, {w} weeks please", "my card is {c}, extend everything {w} weeks",
+                          "{w} weeks extra for the books on {c}", "can you renew card {c} for {w} more weeks?"],
          ["Please keep my loans ({c}) another {w} weeks", "{w} more weeks on all books for card {c}"], lib_renew),
-        ("place_hold", ["reserve {t} for card {c} at the {b} branch", "hold {t} at {b}, my card is {c}", "put {t} on hold for {c}, pickup {b}"],
+        ("place_hold", ["reserve {t} for card {c} at the {b} branch", "hold {t} at {b}, my card is {c}", "put {t} on hold for {c}, pickup {b}",
+                         "reserve {t} at {b}. card: {c}", "please hold {t} for me at the {b} branch ({c})",
+                         "card {c} wants {t} held at {b}", "I'll collect {t} at {b}; reserve it on {c}"],
          ["Can I pick up {t} at {b}? card {c}", "I'd like {t} set aside at the {b} library, card {c}"], lib_reserve),
-        ("pay_fine", ["pay {a} dollars of fines on card {c}", "settle my fine of {a} for {c}", "card {c} pay fine {a}"],
+        ("pay_fine", ["pay {a} dollars of fines on card {c}", "settle my fine of {a} for {c}", "card {c} pay fine {a}",
+                      "pay the {a} fine on {c}", "I want to pay {a} in fines, card {c}",
+                      "{c}: settle {a} of overdue fines", "charge {a} to clear the fine on card {c}"],
          ["I owe {a} on card {c}, pay it", "clear the {a} overdue charge on {c}"], lib_fine),
     ],
     "no_tool": {
         "train": [("hello", "Hello! Looking for a book?"), ("what are your opening hours?", "We are open 9 to 6, Monday to Saturday."),
                   ("renew my books", "Sure — what's your card number?"), ("can you fix my bike?", "Sorry, I can only help with library services."),
-                  ("thank you", "You're welcome!")],
+                  ("thank you", "You're welcome!"),
+                  ("good afternoon", "Good afternoon! Looking for a book?"), ("when do you close today?", "We close at 6 pm today."),
+                  ("I'd like to pay a fine", "Sure — what's your card number, and how much is it?"),
+                  ("can you recommend a restaurant?", "Sorry, I can only help with library services."),
+                  ("do you have wifi?", "Yes, free wifi is available in every branch."), ("bye", "Goodbye!"),
+                  ("do you have a good book for me?", "Sure — which title are you looking for?"),
+                  ("put a book on hold for me", "Which book, which branch, and what's your card number?"),
+                  ("find me a hotel", "Sorry, I can only help with library services."),
+                  ("are you open on public holidays?", "We are closed on public holidays."),
+                  ("I want to pay my fines", "Sure — what's your card number, and how much is it?"),
+                  ("hold a book please", "Which book, which branch, and what's your card number?"),
+                  ("order a pizza for me", "Sorry, I can only help with library services."),
+                  ("good evening", "Good evening! Looking for a book?")],
         "test": [("hey there", "Hi! How can I help you today?"), ("Is the library open on Sunday?", "We are closed on Sundays."),
                  ("I want to reserve a book", "Which book, which branch, and what's your card number?"), ("book me a taxi", "Sorry, I can only help with library services.")],
     },
@@ -176,35 +230,75 @@ VET = {
     ],
     "system": "You are the front desk of Green Paws veterinary clinic.",
     "tasks": [
-        ("book_checkup", ["book a checkup for my {s} {p} on {d}", "{p} the {s} needs a vet visit on {d}", "schedule {p} ({s}) for {d}"],
+        ("book_checkup", ["book a checkup for my {s} {p} on {d}", "{p} the {s} needs a vet visit on {d}", "schedule {p} ({s}) for {d}",
+                         "I'd like a checkup on {d} for {p}, my {s}", "book {p} the {s} in for {d}",
+                         "vet visit for my {s} {p}, date {d}", "{d}: checkup for {p} ({s})"],
          ["Can my {s} {p} see the vet on {d}?", "appointment on {d} for {p}, a {s}"], vet_book),
-        ("refill_prescription", ["refill {r}", "I need a refill of prescription {r}", "please renew {r}"],
+        ("refill_prescription", ["refill {r}", "I need a refill of prescription {r}", "please renew {r}",
+                                    "refill prescription {r} please", "{r} needs a refill", "can I get {r} refilled",
+                                    "new batch of {r} please"],
          ["{r} is running out, refill it", "Could you refill the meds on {r}?"], vet_refill),
-        ("send_records", ["email {p}'s records to {e}", "send the medical file of {p} to {e}", "{e} needs {p}'s records"],
+        ("send_records", ["email {p}'s records to {e}", "send the medical file of {p} to {e}", "{e} needs {p}'s records",
+                            "please email the records of {p} to {e}", "send {p}'s file to {e}",
+                            "records for {p} to {e}, thanks", "can you send {p}'s history to {e}?"],
          ["Forward {p}'s health records to {e} please", "mail the records for {p} to {e}"], vet_records),
-        ("vaccination_status", ["which shots is my {s} {p} due for", "check vaccines for {p} the {s}", "is {p} ({s}) up to date on vaccinations"],
+        ("vaccination_status", ["which shots is my {s} {p} due for", "check vaccines for {p} the {s}", "is {p} ({s}) up to date on vaccinations",
+                                   "what vaccines does {p} my {s} need", "vaccine status for {p} ({s})",
+                                   "has my {s} {p} had all the shots", "{p} is a {s}: any vaccinations due?"],
          ["Does {p}, my {s}, need any vaccines?", "vaccination check for my {s} {p}"], vet_vaccine),
     ],
     "no_tool": {
         "train": [("hi", "Hello! How can we help your pet today?"), ("what do you charge for a checkup?", "A standard checkup costs 45 dollars."),
                   ("book a checkup", "Of course — what's your pet's name and species, and which date?"),
-                  ("can you groom my horse?", "Sorry, we only handle clinic appointments, prescriptions and records."), ("thanks!", "You're welcome!")],
+                  ("can you groom my horse?", "Sorry, we only handle clinic appointments, prescriptions and records."), ("thanks!", "You're welcome!"),
+                  ("hello there", "Hello! How can we help your pet today?"), ("are you open on Saturdays?", "Yes, 9 am to 1 pm on Saturdays."),
+                  ("I want to send my pet's records", "Of course — which pet, and to which e-mail address?"),
+                  ("can you fix my car?", "Sorry, we only handle clinic appointments, prescriptions and records."),
+                  ("how much is a vaccination?", "Vaccinations start at 30 dollars."), ("bye", "Goodbye!"),
+                  ("refill my pet's medicine", "Sure — what's the prescription number?"),
+                  ("which vaccines are due?", "For which pet, and what species is it?"),
+                  ("walk my dog tomorrow", "Sorry, we only handle clinic appointments, prescriptions and records."),
+                  ("do you see hamsters?", "We treat dogs, cats, rabbits and parrots."),
+                  ("I'd like to book an appointment", "Of course — what's your pet's name and species, and which date?"),
+                  ("can I get a refill?", "Sure — what's the prescription number?"),
+                  ("buy cat litter for me", "Sorry, we only handle clinic appointments, prescriptions and records."),
+                  ("good evening", "Good evening! How can we help your pet today?")],
         "test": [("good morning!", "Good morning! What can we do for you?"), ("Do you treat snakes?", "We treat dogs, cats, rabbits and parrots."),
                  ("I need a refill", "Sure — what's the prescription number?"), ("order dog food for me", "Sorry, we only handle clinic appointments, prescriptions and records.")],
     },
 }
 
 
-def rows(spec, split, n):
+# Training requests as people type them: casing, punctuation, a greeting or a
+# courtesy around the request (on the template, so slot values keep their case). Test requests are left as their templates write them.
+OPENERS = ["hi, ", "hello! ", "hey - ", "good morning, ", "quick one: "]
+CLOSERS = [" thanks", " please", " thank you!", " asap", " cheers"]
+
+
+def vary(text):
+    if rng.random() < 0.25:
+        text = text.lower()
+    if rng.random() < 0.2:
+        text = text.rstrip("?.!")
+    if rng.random() < 0.15:
+        text = rng.choice(OPENERS) + text[0].lower() + text[1:]
+    if rng.random() < 0.15:
+        text = text + rng.choice(CLOSERS)
+    return text
+
+
+def rows(spec, split, n, seed):
+    rng.seed(seed)
     out, seen = [], set()
-    n_no = round(n * 0.15)
+    n_no = round(n * (0.18 if split == "train" else 0.15))
     no = spec["no_tool"][split]
     i = 0
     while len(out) < n - n_no:
         tool, train_t, test_t, draw = spec["tasks"][i % len(spec["tasks"])]
         i += 1
         slots, args = draw()
-        text = rng.choice(train_t if split == "train" else test_t).format(**slots)
+        template = rng.choice(train_t if split == "train" else test_t)
+        text = (vary(template) if split == "train" else template).format(**slots)
         msgs = [{"role": "system", "content": spec["system"]}, {"role": "user", "content": text},
                 {"role": "assistant", "tool_calls": [call(1, tool, args)]}]
         key = json.dumps(msgs)
@@ -222,12 +316,13 @@ def rows(spec, split, n):
     return out
 
 
-for name, spec, n_train, n_test in [("support", SUPPORT, 120, 60), ("library", LIBRARY, 120, 60), ("vet", VET, 120, 60)]:
-    d = os.path.join(HERE, name)
+for name, spec in [("support", SUPPORT), ("library", LIBRARY), ("vet", VET)]:
+    n_train, n_test = N_TRAIN, 60
+    d = os.path.join(OUT, name)
     os.makedirs(d, exist_ok=True)
     json.dump(spec["tools"], open(os.path.join(d, "tools.json"), "w"), indent=2)
     for split, n in [("train", n_train), ("test", n_test)]:
         with open(os.path.join(d, f"{split}.jsonl"), "w") as f:
-            for r in rows(spec, split, n):
+            for r in rows(spec, split, n, f"{name}/{split}/11"):
                 f.write(json.dumps(r) + "\n")
-print("wrote datasets/{support,library,vet}/{tools.json,train.jsonl,test.jsonl}")
+print(f"wrote {OUT}/{{support,library,vet}}/{{tools.json,train.jsonl,test.jsonl}}")
