@@ -64,14 +64,14 @@ export async function watchEventLoop(page) {
 /** Stops watching; the longest block (ms) since [`watchEventLoop`]. */
 export const longestBlock = (page) => page.evaluate(() => { clearInterval(window.__watch); return window.__longest; });
 
-/** Clicks "Download the run" and saves the files into a new folder; returns it and the names saved. */
-export async function downloadRun(page, prefix) {
+/** Clicks "Download the run" and saves the `count` files into a new folder; returns it and the names saved. */
+export async function downloadRun(page, prefix, count = 6) {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   const saved = [];
   const onDownload = async (d) => { const name = d.suggestedFilename(); await d.saveAs(join(dir, name)); saved.push(name); };
   page.on("download", onDownload);
   await panel(page, "Train").getByRole("button", { name: /^Download the run/ }).click();
-  for (let i = 0; i < 100 && saved.length < 6; i++) await page.waitForTimeout(100);
+  for (let i = 0; i < 100 && saved.length < count; i++) await page.waitForTimeout(100);
   page.off("download", onDownload);
   return { dir, saved };
 }

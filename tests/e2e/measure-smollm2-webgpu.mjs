@@ -1,8 +1,8 @@
-// Measures a SmolLM2-135M-Instruct LoRA fine-tune in the page on WebGPU (here
+// Measures a SmolLM2-135M-Instruct fine-tune (LoRA, or METHOD=full) in the page on WebGPU (here
 // Chromium's software adapter, SwiftShader): the first steps' tokens/s and the
 // browser's peak memory (the resident set of all its processes, sampled).
 // Not a test: a measurement, run by hand (it takes minutes):
-//   [BACKEND=webgpu|cpu] node tests/e2e/measure-smollm2-webgpu.mjs [steps=2] [batch=2]
+//   [BACKEND=webgpu|cpu] [METHOD=lora|full] node tests/e2e/measure-smollm2-webgpu.mjs [steps=2] [batch=2]
 // with the app served on $URL (default http://127.0.0.1:8080/) and the GGUF
 // fetched (bash scripts/setup.sh smollm2).
 import { execFileSync } from "node:child_process";
@@ -36,6 +36,7 @@ try {
   const backend = await model.getByTestId("model-backend").innerText();
   const loaded = browserRssMb(marker);
   const train = panel(page, "Train");
+  await train.getByLabel("Method").selectOption(process.env.METHOD ?? "lora");
   for (const [label, value] of [["Epochs", "1"], ["Held-out fraction", "0"], ["Batch size", batch]]) {
     const input = train.getByLabel(label, { exact: true });
     await input.fill(value);
@@ -54,7 +55,7 @@ try {
   const wall = (Date.now() - t0) / 1000;
   await train.getByRole("button", { name: "Stop", exact: true }).click().catch(() => {});
   console.log(JSON.stringify({
-    backend, batch: Number(batch), status: text, wall_s: wall,
+    backend, method: process.env.METHOD ?? "lora", batch: Number(batch), status: text, wall_s: wall,
     about: await train.getByTestId("train-about").innerText().catch(() => ""),
     rss_after_load_mb: Math.round(loaded), rss_peak_mb: Math.round(peak),
   }, null, 1));

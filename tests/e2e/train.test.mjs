@@ -264,3 +264,73 @@ test("when the engine worker dies mid-run, a new one loads the model on the CPU 
   assert.match(await panel(page, "Model").innerText(), /Backend\s+CPU/);
   assert.deepEqual(unexpected(session.errors).filter((e) => !/simulated lost device/.test(e)), []);
 });
+
+test("a full fine-tune trains every weight, goes on from its checkpoint after a lost engine, exports a run the CLI scores, and comes back after a reload", async (t) => {
+  const { page } = session;
+  if (!bundled) {
+    t.skip("needs the built-in model bundled (dist/builtin/)");
+    return;
+  }
+  const train = panel(page, "Train");
+  await train.getByLabel("Method").selectOption("full");
+  assert.equal(await train.getByLabel("LoRA rank", { exact: true }).isDisabled(), true, "LoRA settings are off for a full fine-tune");
+  await setNumber(train, "Epochs", 3);
+  await page.evaluate(() => localStorage.removeItem("tooltune.run"));
+  await train.getByRole("button", { name: "Train", exact: true }).click();
+  // The first evaluation takes a checkpoint: every weight, kept in the Cache API.
+  await page.waitForFunction(() => {
+    const run = JSON.parse(localStorage.getItem("tooltune.run") ?? "null");
+    return run && run.checkpoint_step > 0 && run.phase === "Running";
+  }, null, { timeout: 180_000 });
+  const kept = await page.evaluate(async () => {
+    const run = JSON.parse(localStorage.getItem("tooltune.run"));
+    const cache = await caches.open("tooltune-run-v1");
+    const keys = await cache.keys();
+    const bytes = keys.length ? (await (await cache.match(keys[0])).arrayBuffer()).byteLength : 0;
+    return { step: run.checkpoint_step, bytes, method: run.settings.method };
+  });
+  assert.equal(kept.method, "full");
+  assert.ok(kept.bytes > 4_000_000 * 4, `the checkpoint holds every weight (${kept.bytes} bytes)`);
+  await page.workers()[0].evaluate(() => setTimeout(() => { throw new Error("simulated lost device"); }, 0));
+  await page.getByText(/^The engine stopped during training .* the run goes on from its checkpoint at step \d+\./).waitFor({ timeout: 30_000 });
+  await train.getByText(/^Done: \d+ step\(s\)/).waitFor({ timeout: 300_000 });
+
+  const { dir, saved } = await downloadRun(page, "tooltune-page-full-", 5);
+  assert.deepEqual([...saved].sort(), ["metrics.jsonl", "model.safetensors", "run.json", "test.jsonl", "train.jsonl"]);
+  const run = JSON.parse(readFileSync(join(dir, "run.json"), "utf8"));
+  assert.deepEqual(run.config.tuning, { kind: "full" });
+  const pageLines = metricsLines(join(dir, "metrics.jsonl"));
+  const pageSteps = pageLines.filter((l) => l.type === "step");
+  const pageEvals = pageLines.filter((l) => l.type === "eval");
+  // `tooltune eval --run` scores the exported weights natively as the page did after its last step.
+  const report = JSON.parse(execFileSync(cli, ["eval", "--run", dir, "--data", join(dir, "test.jsonl"), "--json"], { encoding: "utf8" }));
+  const last = pageEvals[pageEvals.length - 1];
+  for (const key of ["valid_tool_call_rate", "tool_name_accuracy", "argument_match_accuracy", "false_tool_call_rate", "call_accuracy"]) {
+    assert.ok(Math.abs(report[key] - last[key]) < 1e-9, `${key}: CLI ${report[key]} vs page ${last[key]}`);
+  }
+  // `tooltune train --full` on the same rows, settings and seed: the same losses up to the checkpoint
+  // (after it the resumed run starts with fresh AdamW moments).
+  const out = join(dir, "native");
+  execFileSync(cli, ["train", "--model", "builtin", "--full", "--data", join(dir, "train.jsonl"), "--out", out,
+    "--lr", String(run.config.lr), "--epochs", String(run.config.epochs), "--batch-size", String(run.config.batch_size),
+    "--seed", String(run.config.seed)], { stdio: "pipe" });
+  const native = metricsLines(join(out, "metrics.jsonl")).filter((l) => l.type === "step");
+  assert.equal(native.length, pageSteps.length);
+  for (let i = 0; i < kept.step; i++) {
+    const rel = Math.abs(native[i].loss - pageSteps[i].loss) / Math.abs(native[i].loss);
+    assert.ok(rel < 1e-3, `step ${i + 1}: native ${native[i].loss} vs page ${pageSteps[i].loss}`);
+  }
+  console.log(`full fine-tune, page vs native losses to the checkpoint (step ${kept.step}): ${pageSteps.slice(0, kept.step).map((s, i) => `${s.loss.toFixed(5)}/${native[i].loss.toFixed(5)}`).join(" ")}`);
+
+  // A reload brings the run back with its last checkpoint (every weight) as the fine-tuned model.
+  await page.reload();
+  await panel(page, "Model").getByText(/^Ready: built-in model/).waitFor({ timeout: 60_000 });
+  await page.getByText(/^Weights loaded \(a full fine-tune: every weight\)/).waitFor({ timeout: 30_000 });
+  const tryIt = panel(page, "Try it");
+  await tryIt.getByLabel("Request", { exact: true }).fill("Where is my order ORD-1234?");
+  await tryIt.getByRole("button", { name: "Ask the model" }).click();
+  await tryIt.getByTestId("tuned-try-result").waitFor({ timeout: 60_000 });
+  assert.match(await tryIt.getByTestId("tuned-answer").innerText(), new RegExp(`checkpoint of step ${pageSteps.length}`));
+  await panel(page, "Train").getByLabel("Method").selectOption("lora");
+  assert.deepEqual(unexpected(session.errors).filter((e) => !/simulated lost device/.test(e)), []);
+});

@@ -160,13 +160,13 @@ fn apply(state: AppState, event: Event) {
             state.model.set(ModelStatus::Ready(info));
             recovery::model_loaded(state, &name);
         }
-        Event::Checkpoint { id, step, adapter } => {
+        Event::Checkpoint { id, step, weights } => {
             if state.training.with_untracked(|t| t.id == id) {
                 wasm_bindgen_futures::spawn_local(async move {
                     // Only the current run's: once a run goes on under a new
                     // id, its earlier checkpoints still in flight are dropped.
                     let current = move || state.training.with_untracked(|t| t.id == id);
-                    let Some(bytes) = adapter.bytes().filter(|_| current()) else {
+                    let Some(bytes) = weights.bytes().filter(|_| current()) else {
                         return;
                     };
                     let saved = crate::run_store::save_adapter(&bytes).await;
@@ -308,9 +308,13 @@ fn apply(state: AppState, event: Event) {
                 recovery::persist(t);
             });
             if steps > 0 {
+                let method = match state.training.with_untracked(|t| t.settings.method) {
+                    tooltune_workspace::TrainMethod::Lora => "LoRA",
+                    tooltune_workspace::TrainMethod::Full => "full fine-tune",
+                };
                 state
                     .tuned
-                    .set(Some(format!("LoRA trained here ({steps} steps)")));
+                    .set(Some(format!("{method} trained here ({steps} steps)")));
             }
         }
         Event::TrainPaused { id, paused } => training(state, id, |t| {
@@ -322,13 +326,19 @@ fn apply(state: AppState, event: Event) {
                 };
             }
         }),
-        Event::AdapterLoaded { name, summary, .. } => {
+        Event::AdapterLoaded {
+            name,
+            summary,
+            full,
+            ..
+        } => {
             state.tuned.set(Some(format!("{name}: {summary}")));
             state.tuned_answer.set(Job::Idle);
+            let what = if full { "Weights" } else { "Adapter" };
             state.notice.set(Some(crate::state::Notice {
                 error: false,
                 text: format!(
-                    "Adapter loaded ({summary}): try it now answers with the base and the fine-tuned model."
+                    "{what} loaded ({summary}): try it now answers with the base and the fine-tuned model."
                 ),
             }));
         }

@@ -74,24 +74,26 @@ pub fn model_loaded(state: AppState, model: &str) {
         return;
     }
     let step = run.checkpoint_step.unwrap_or(0);
+    // An adapter goes with its config; a full fine-tune's weights alone.
     let config = match crate::train::config(&run.settings, run.seed).tuning {
-        Tuning::Lora(lora) => lora.to_peft_config_json(Some(model)),
-        Tuning::Full => return,
+        Tuning::Lora(lora) => Some(lora.to_peft_config_json(Some(model))),
+        Tuning::Full => None,
     };
     state.training.set(run);
     wasm_bindgen_futures::spawn_local(async move {
         match crate::run_store::load_adapter().await {
-            Ok(adapter) => {
+            Ok(weights) => {
                 let id = engine::next_id();
                 ADAPTER_IDS.with(|a| a.borrow_mut().insert(id));
-                engine::send(
-                    state,
-                    &Request::LoadAdapter {
-                        id,
-                        name: format!("checkpoint of step {step}"),
-                    },
-                    vec![js_sys::Uint8Array::from(config.as_slice()), adapter],
-                );
+                let name = format!("checkpoint of step {step}");
+                let (request, buffers) = match config {
+                    Some(config) => (
+                        Request::LoadAdapter { id, name },
+                        vec![js_sys::Uint8Array::from(config.as_slice()), weights],
+                    ),
+                    None => (Request::LoadWeights { id, name }, vec![weights]),
+                };
+                engine::send(state, &request, buffers);
             }
             Err(e) => state.training.update(|t| {
                 t.phase = Phase::Failed(format!("the run's checkpoint could not be restored: {e}"))

@@ -18,6 +18,7 @@ use tooltune_engine::assistant::EvalSet;
 use tooltune_engine::lora::{LoraSettings, save_peft_adapter_async};
 use tooltune_engine::run::RunInfo;
 use tooltune_engine::train::{self, TrainConfig, Trainer, Tuning, batch, mask_example};
+use tooltune_workspace::TrainMethod;
 use tooltune_workspace::protocol::{Event, ExportedFile};
 use tooltune_workspace::{OutputStyle, TrainSettings};
 
@@ -77,22 +78,34 @@ pub fn load_adapter(
         settings.lora_alpha,
         settings.target_modules.join(", ")
     );
+    tune(m, model, Tuning::Lora(settings), 0);
+    Ok(summary)
+}
+
+/// Makes a full fine-tune's weights (`model.safetensors` bytes, e.g. a run's
+/// checkpoint) the fine-tuned model. Returns a summary for the user.
+pub fn load_weights(m: &Loaded, name: &str, weights: &[u8]) -> Result<String, String> {
+    let model = train::with_weights(&m.model, weights).map_err(|e| format!("{name}: {e}"))?;
+    tune(m, model, Tuning::Full, 0);
+    Ok("a full fine-tune: every weight".into())
+}
+
+fn tune(m: &Loaded, model: LlamaForCausalLM, tuning: Tuning, steps: usize) {
     let run = TunedRun {
         model,
         base: m.name.clone(),
         config: TrainConfig {
-            tuning: Tuning::Lora(settings),
+            tuning,
             ..TrainConfig::default()
         },
         context: PromptContext::default(),
         output_style: OutputStyle::default(),
         examples: 0,
-        steps: 0,
+        steps,
         final_loss: None,
         stopped: None,
     };
     TUNED.with(|t| *t.borrow_mut() = Some(Rc::new(run)));
-    Ok(summary)
 }
 
 /// The fine-tuned model, once a run has made one (for try-it).
@@ -105,12 +118,27 @@ pub fn tuned() -> Option<Rc<TunedRun>> {
 /// page's `train.jsonl` and `test.jsonl`).
 pub async fn export() -> Result<Vec<ExportedFile>, String> {
     let run = tuned().ok_or("no fine-tuned model yet: train one first")?;
-    let Tuning::Lora(lora) = &run.config.tuning else {
-        return Err("the page trains LoRA adapters only".into());
+    let mut files = match &run.config.tuning {
+        Tuning::Lora(lora) => vec![
+            ExportedFile::new(
+                "adapter_config.json",
+                &lora.to_peft_config_json(Some(&run.base)),
+            ),
+            ExportedFile::new(
+                "adapter_model.safetensors",
+                &save_peft_adapter_async(&run.model)
+                    .await
+                    .map_err(|e| e.to_string())?,
+            ),
+        ],
+        Tuning::Full => vec![ExportedFile::new(
+            "model.safetensors",
+            &run.model
+                .to_safetensors_async()
+                .await
+                .map_err(|e| e.to_string())?,
+        )],
     };
-    let adapter = save_peft_adapter_async(&run.model)
-        .await
-        .map_err(|e| e.to_string())?;
     let info = RunInfo {
         tooltune_version: env!("CARGO_PKG_VERSION").into(),
         model: run.base.clone().into(),
@@ -127,17 +155,11 @@ pub async fn export() -> Result<Vec<ExportedFile>, String> {
         final_loss: run.final_loss,
         stopped: run.stopped.clone(),
     };
-    Ok(vec![
-        ExportedFile::new(
-            "adapter_config.json",
-            &lora.to_peft_config_json(Some(&run.base)),
-        ),
-        ExportedFile::new("adapter_model.safetensors", &adapter),
-        ExportedFile::new(
-            "run.json",
-            (serde_json::to_string_pretty(&info).unwrap_or_default() + "\n").as_bytes(),
-        ),
-    ])
+    files.push(ExportedFile::new(
+        "run.json",
+        (serde_json::to_string_pretty(&info).unwrap_or_default() + "\n").as_bytes(),
+    ));
+    Ok(files)
 }
 
 /// Forgets the fine-tuned model (a new base was loaded).
@@ -154,22 +176,41 @@ pub struct Job {
     pub test: Vec<Value>,
     pub context: PromptContext,
     pub output_style: OutputStyle,
-    /// Go on from this checkpoint: steps taken and the adapter's bytes.
+    /// Go on from this checkpoint: steps taken and its bytes (the adapter,
+    /// or every weight for a full fine-tune).
     pub resume: Option<(usize, Vec<u8>)>,
 }
 
-/// Seconds of training between two checkpoints.
-const CHECKPOINT_EVERY_MS: f64 = 3000.0;
+/// Milliseconds of training between two checkpoints: an adapter is small;
+/// every weight of a full fine-tune is the whole model.
+fn checkpoint_every_ms(tuning: &Tuning) -> f64 {
+    match tuning {
+        Tuning::Lora(_) => 3_000.0,
+        Tuning::Full => 30_000.0,
+    }
+}
 
-/// Sends the adapter as it is after `step` steps (see [`Event::Checkpoint`]).
-async fn checkpoint(id: u64, step: usize, model: &LlamaForCausalLM) -> Result<(), String> {
-    let bytes = save_peft_adapter_async(model)
+/// Sends the adapter (or, for a full fine-tune, every weight) as it is
+/// after `step` steps (see [`Event::Checkpoint`]).
+async fn checkpoint(
+    id: u64,
+    step: usize,
+    model: &LlamaForCausalLM,
+    tuning: &Tuning,
+) -> Result<(), String> {
+    let bytes = train::checkpoint_bytes(model, tuning)
         .await
         .map_err(|e| format!("checkpoint at step {step}: {e}"))?;
     emit(&Event::Checkpoint {
         id,
         step,
-        adapter: ExportedFile::new("adapter_model.safetensors", &bytes),
+        weights: ExportedFile::new(
+            match tuning {
+                Tuning::Lora(_) => "adapter_model.safetensors",
+                Tuning::Full => "model.safetensors",
+            },
+            &bytes,
+        ),
     });
     Ok(())
 }
@@ -183,10 +224,13 @@ pub fn config(settings: &TrainSettings, seed: u64) -> TrainConfig {
         batch_size: settings.batch_size,
         seed,
         truncate: true,
-        tuning: Tuning::Lora(
-            LoraSettings::new(settings.lora_r, settings.lora_alpha, &targets)
-                .with_dropout(settings.lora_dropout),
-        ),
+        tuning: match settings.method {
+            TrainMethod::Lora => Tuning::Lora(
+                LoraSettings::new(settings.lora_r, settings.lora_alpha, &targets)
+                    .with_dropout(settings.lora_dropout),
+            ),
+            TrainMethod::Full => Tuning::Full,
+        },
         eval_max_new_tokens: EVAL_MAX_NEW_TOKENS,
         ..TrainConfig::default()
     }
@@ -245,12 +289,14 @@ pub async fn run(m: Rc<Loaded>, job: Job) -> Result<(), String> {
         &m.tokenizer,
     )
     .map_err(|e| e.to_string())?;
-    let model = match (&job.resume, &cfg.tuning) {
-        (Some((step, bytes)), Tuning::Lora(lora)) => {
-            train::with_adapter(m.model.clone(), lora, job.seed, bytes)
+    let model = match &job.resume {
+        Some((step, bytes)) => {
+            train::from_checkpoint(m.model.clone(), &cfg.tuning, job.seed, bytes)
                 .map_err(|e| format!("the checkpoint of step {step}: {e}"))?
         }
-        _ => train::prepare(m.model.clone(), &cfg.tuning, job.seed).map_err(|e| e.to_string())?,
+        None => {
+            train::prepare(m.model.clone(), &cfg.tuning, job.seed).map_err(|e| e.to_string())?
+        }
     };
     let pad = train::pad_id(&m.template, &m.tokenizer);
     let mut trainer = Trainer::new(model, masked, pad, &cfg).map_err(|e| e.to_string())?;
@@ -314,8 +360,11 @@ pub async fn run(m: Rc<Loaded>, job: Job) -> Result<(), String> {
             elapsed_s: log.elapsed_s,
         });
         let eval_due = trainer.eval_due();
-        if eval_due || trainer.is_done() || now_ms() - last_checkpoint >= CHECKPOINT_EVERY_MS {
-            checkpoint(job.id, log.step, &trainer.current()).await?;
+        if eval_due
+            || trainer.is_done()
+            || now_ms() - last_checkpoint >= checkpoint_every_ms(&cfg.tuning)
+        {
+            checkpoint(job.id, log.step, &trainer.current(), &cfg.tuning).await?;
             last_checkpoint = now_ms();
         }
         if eval_due && !set.is_empty() {

@@ -193,7 +193,33 @@ async fn handle(request: Request, buffers: Vec<Vec<u8>>) {
                 (Err(e), _) => Err(e),
             };
             match result {
-                Ok(summary) => emit(&Event::AdapterLoaded { id, name, summary }),
+                Ok(summary) => emit(&Event::AdapterLoaded {
+                    id,
+                    name,
+                    summary,
+                    full: false,
+                }),
+                Err(message) => emit(&Event::Failed {
+                    id: Some(id),
+                    message,
+                }),
+            }
+        }
+        Request::LoadWeights { id, name } => {
+            let result = match (with_model(), buffers.as_slice()) {
+                (Ok(m), [weights]) => crate::train::load_weights(&m, &name, weights),
+                (Ok(_), _) => Err(format!(
+                    "{name}: a full fine-tune needs its model.safetensors"
+                )),
+                (Err(e), _) => Err(e),
+            };
+            match result {
+                Ok(summary) => emit(&Event::AdapterLoaded {
+                    id,
+                    name,
+                    summary,
+                    full: true,
+                }),
                 Err(message) => emit(&Event::Failed {
                     id: Some(id),
                     message,

@@ -400,6 +400,73 @@ fn a_resumed_run_goes_on_where_the_checkpoint_was() {
     );
 }
 
+/// Polls a future that never waits (reads on the CPU backend are ready at
+/// once) to its end.
+fn ready<F: std::future::Future>(f: F) -> F::Output {
+    let mut f = std::pin::pin!(f);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    loop {
+        if let std::task::Poll::Ready(out) = f.as_mut().poll(&mut cx) {
+            return out;
+        }
+    }
+}
+
+/// A full fine-tune's checkpoint (every weight, as the page keeps it, read
+/// with awaited reads) is the model's `model.safetensors`, and a run goes on
+/// from it as from an adapter: step k+1 has the unbroken run's loss.
+#[test]
+fn a_full_fine_tune_resumes_from_its_weights() {
+    let cfg = TrainConfig {
+        tuning: Tuning::Full,
+        ..config(3)
+    };
+    let data = tiny_data();
+    let model = train::prepare(load_model("llama-gqa"), &cfg.tuning, 3).expect("full");
+    let mut unbroken = train::Trainer::new(model, data.clone(), 0, &cfg).expect("starts");
+    let k = 3;
+    for _ in 0..k {
+        unbroken.step().expect("steps");
+    }
+    let checkpoint =
+        ready(train::checkpoint_bytes(&unbroken.current(), &cfg.tuning)).expect("saves");
+    assert_eq!(
+        checkpoint,
+        unbroken.current().to_safetensors().expect("saves"),
+        "awaited and blocking reads write the same bytes"
+    );
+    let want = unbroken
+        .step()
+        .expect("steps")
+        .expect("a step is left")
+        .loss;
+
+    let model = train::from_checkpoint(load_model("llama-gqa"), &cfg.tuning, 3, &checkpoint)
+        .expect("weights");
+    let mut resumed = train::Trainer::new(model, data, 0, &cfg).expect("starts");
+    resumed.skip_to(k).expect("skips");
+    let log = resumed
+        .step()
+        .expect("steps")
+        .expect("a step is left")
+        .clone();
+    assert_eq!(log.step, k + 1);
+    assert!(
+        (log.loss - want).abs() < 1e-6,
+        "resumed step {} loss {} vs unbroken {want}",
+        k + 1,
+        log.loss
+    );
+    assert!(
+        train::with_weights(
+            &load_model("llama-gqa"),
+            &checkpoint[..checkpoint.len() / 2]
+        )
+        .is_err(),
+        "a truncated checkpoint is refused"
+    );
+}
+
 /// Rows that open with the same long system prompt, then differ.
 fn rows_with_a_system_prompt() -> Vec<MaskedExample> {
     let system =

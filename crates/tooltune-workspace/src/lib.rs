@@ -29,4 +29,6 @@ mod workspace;
 
 pub use dataset::Row;
 pub use error::{Result, WorkspaceError};
-pub use workspace::{CURRENT_VERSION, ModelRef, OutputStyle, TrainSettings, ViewFlags, Workspace};
+pub use workspace::{
+    CURRENT_VERSION, ModelRef, OutputStyle, TrainMethod, TrainSettings, ViewFlags, Workspace,
+};

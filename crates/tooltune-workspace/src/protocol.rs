@@ -112,6 +112,15 @@ pub enum Request {
         /// Shown to the user.
         name: String,
     },
+    /// A full fine-tune's `model.safetensors` (attached as one buffer) for
+    /// the loaded model's architecture: it becomes the fine-tuned model.
+    /// Answered by [`Event::AdapterLoaded`].
+    LoadWeights {
+        /// Echoed in the answer.
+        id: u64,
+        /// Shown to the user.
+        name: String,
+    },
     /// The last run's files: the adapter in PEFT's format and `run.json`.
     /// Answered by [`Event::RunExported`].
     ExportRun {
@@ -277,16 +286,17 @@ pub enum Event {
         /// Seconds the evaluation took.
         seconds: f64,
     },
-    /// The adapter after `step` steps, sent every few seconds of training,
-    /// at each evaluation and at the end: what the page keeps so that a
-    /// reload goes on from there.
+    /// The run's trained weights after `step` steps, sent every few seconds
+    /// of training, at each evaluation and at the end: what the page keeps
+    /// so that a reload goes on from there.
     Checkpoint {
         /// The run's id.
         id: u64,
-        /// Steps the adapter has taken.
+        /// Steps taken.
         step: usize,
-        /// `adapter_model.safetensors`.
-        adapter: ExportedFile,
+        /// `adapter_model.safetensors` for LoRA; `model.safetensors` (every
+        /// weight) for a full fine-tune.
+        weights: ExportedFile,
     },
     /// The run has ended: finished, stopped by the user, or stopped on a
     /// non-finite loss (`error`, keeping the last good adapter).
@@ -307,14 +317,19 @@ pub enum Event {
         /// Whether it is paused now.
         paused: bool,
     },
-    /// An imported adapter is attached (see [`Request::LoadAdapter`]).
+    /// An adapter is attached, or a full fine-tune's weights loaded (see
+    /// [`Request::LoadAdapter`], [`Request::LoadWeights`]).
     AdapterLoaded {
         /// The request's id.
         id: u64,
         /// What was loaded.
         name: String,
-        /// LoRA rank, alpha and the adapted modules, in words.
+        /// LoRA rank, alpha and the adapted modules, in words; or what the
+        /// full fine-tune's weights are.
         summary: String,
+        /// Every weight (a full fine-tune), not an adapter.
+        #[serde(default)]
+        full: bool,
     },
     /// The last run's files (see [`Request::ExportRun`]).
     RunExported {

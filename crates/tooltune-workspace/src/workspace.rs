@@ -127,11 +127,25 @@ pub enum ModelRef {
     },
 }
 
+/// What a run trains: LoRA adapters on a frozen base, or every weight
+/// (`tooltune train --full`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TrainMethod {
+    /// LoRA adapters (rank, alpha, dropout and target modules apply).
+    #[default]
+    Lora,
+    /// Every weight; the LoRA settings are ignored.
+    Full,
+}
+
 /// Training settings, with the CLI's defaults (the tool-use lesson's TRL +
 /// PEFT settings).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct TrainSettings {
+    /// LoRA adapters (the default) or a full fine-tune.
+    pub method: TrainMethod,
     /// LoRA rank.
     pub lora_r: usize,
     /// LoRA alpha.
@@ -153,6 +167,7 @@ pub struct TrainSettings {
 impl Default for TrainSettings {
     fn default() -> Self {
         Self {
+            method: TrainMethod::Lora,
             lora_r: 16,
             lora_alpha: 32.0,
             lora_dropout: 0.05,
@@ -297,6 +312,27 @@ mod tests {
         assert_eq!(ws.seed, 7);
         assert_eq!(ws.train, TrainSettings::builtin());
         assert_eq!(ws.model, ModelRef::Builtin);
+    }
+
+    #[test]
+    fn the_training_method_defaults_to_lora_and_round_trips() {
+        let older = Workspace::from_json(r#"{"version": 1, "train": {"lr": 0.001}}"#).unwrap();
+        assert_eq!(
+            older.train.method,
+            TrainMethod::Lora,
+            "a state saved before the method existed"
+        );
+        let mut ws = Workspace::default();
+        ws.train.method = TrainMethod::Full;
+        assert!(
+            ws.to_json().contains(r#""method":"full""#),
+            "{}",
+            ws.to_json()
+        );
+        assert_eq!(Workspace::from_json(&ws.to_json()).unwrap(), ws);
+        let bad =
+            Workspace::from_json(r#"{"version": 1, "train": {"method": "qlora"}}"#).unwrap_err();
+        assert!(bad.to_string().contains("qlora"), "{bad}");
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Export a training run: `metrics.jsonl` (the lines `tooltune train`
 //! writes) and `metrics.csv` from the page, and — from the worker — the
 //! adapter in PEFT's format (`adapter_config.json`,
-//! `adapter_model.safetensors`) and `run.json`, with the run's
+//! `adapter_model.safetensors`), or a full fine-tune's `model.safetensors`,
+//! and `run.json`, with the run's
 //! `train.jsonl` and `test.jsonl`: put the files in one folder and
 //! `tooltune eval --run FOLDER --data FOLDER/test.jsonl` scores it natively,
 //! `tooltune route --run FOLDER "..."` routes with it, and PEFT loads the
@@ -98,7 +99,7 @@ pub fn TrainExport() -> impl IntoView {
                 "Download metrics (JSONL + CSV)"
             </button>
             <button type="button" on:click=save_run disabled=move || !finished()>
-                "Download the run (adapter, run.json, data)"
+                "Download the run (weights, run.json, data)"
             </button>
         </div>
     }

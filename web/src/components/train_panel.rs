@@ -1,5 +1,5 @@
-//! Train: LoRA settings (kept in the workspace, so a share link carries
-//! them), start and stop, progress with tokens/s and ETA, and the run's
+//! Train: the method (LoRA adapters or a full fine-tune) and its settings
+//! (kept in the workspace, so a share link carries them), start and stop, progress with tokens/s and ETA, and the run's
 //! charts ([`super::train_charts`]). The rows are split as `tooltune split`
 //! splits them (`tooltune_workspace::training`); the worker trains with the
 //! engine's own loop and scores the held-out rows before training and after
@@ -7,23 +7,26 @@
 
 use leptos::prelude::*;
 use tooltune_engine::lora::PROJECTIONS;
-use tooltune_workspace::TrainSettings;
 use tooltune_workspace::protocol::Request;
 use tooltune_workspace::training::training_data;
+use tooltune_workspace::{TrainMethod, TrainSettings};
 
 use crate::components::{LossChart, MetricsView, TrainExport};
 use crate::engine;
 use crate::state::{ModelStatus, Notice, Phase, Training, use_app};
 
-/// A number field bound to one training setting.
+/// A number field bound to one training setting; a LoRA-only one is
+/// disabled while the method is a full fine-tune.
 #[component]
 fn NumberSetting(
     label: &'static str,
     step: &'static str,
     get: fn(&TrainSettings) -> f64,
     set: fn(&mut TrainSettings, f64),
+    #[prop(optional)] lora_only: bool,
 ) -> impl IntoView {
     let state = use_app();
+    let off = move || lora_only && full(state.ws.with(|w| w.train.method));
     view! {
         <label class="control">
             {label}
@@ -31,6 +34,7 @@ fn NumberSetting(
                 type="number"
                 step=step
                 min="0"
+                disabled=off
                 prop:value=move || state.ws.with(|w| get(&w.train).to_string())
                 on:change=move |ev| {
                     if let Ok(v) = event_target_value(&ev).trim().parse::<f64>() {
@@ -40,6 +44,34 @@ fn NumberSetting(
                     }
                 }
             />
+        </label>
+    }
+}
+
+fn full(method: TrainMethod) -> bool {
+    method == TrainMethod::Full
+}
+
+/// The method picker: LoRA adapters, or every weight.
+#[component]
+fn MethodSetting() -> impl IntoView {
+    let state = use_app();
+    view! {
+        <label class="control">
+            "Method"
+            <select
+                prop:value=move || if full(state.ws.with(|w| w.train.method)) { "full" } else { "lora" }
+                on:change=move |ev| {
+                    let method = match event_target_value(&ev).as_str() {
+                        "full" => TrainMethod::Full,
+                        _ => TrainMethod::Lora,
+                    };
+                    state.ws.update(|w| w.train.method = method);
+                }
+            >
+                <option value="lora">"LoRA adapters"</option>
+                <option value="full">"Full fine-tune (every weight)"</option>
+            </select>
         </label>
     }
 }
@@ -179,6 +211,7 @@ pub fn TrainPanel() -> impl IntoView {
                         <input
                             type="checkbox"
                             prop:checked=on
+                            disabled=move || full(state.ws.with(|w| w.train.method))
                             on:change=move |ev| {
                                 let checked = event_target_checked(&ev);
                                 state.ws.update(|w| {
@@ -227,7 +260,7 @@ pub fn TrainPanel() -> impl IntoView {
             }
             Phase::Failed(e) => format!("Training failed: {e}"),
             Phase::Interrupted => format!(
-                "Interrupted at step {} of {}: that step's adapter is kept (after a reload, \
+                "Interrupted at step {} of {}: that step's weights are kept (after a reload, \
                  as the fine-tuned model). Resume training goes on from it.",
                 t.checkpoint_step.unwrap_or(0),
                 t.total_steps
@@ -240,7 +273,7 @@ pub fn TrainPanel() -> impl IntoView {
             )
         });
         let error = t.error.clone().map(|e| {
-            view! { <p class="error" role="alert">{format!("{e}: the last good adapter is kept.")}</p> }
+            view! { <p class="error" role="alert">{format!("{e}: the last good weights are kept.")}</p> }
         });
         let skipped = (!t.skipped.is_empty()).then(|| {
             let rows: Vec<String> = t.skipped.iter().map(|(r, why)| format!("row {r}: {why}")).collect();
@@ -262,13 +295,14 @@ pub fn TrainPanel() -> impl IntoView {
         <section class="panel" aria-labelledby="train-title" data-panel="train">
             <h2 id="train-title">"Train"</h2>
             <fieldset class="settings" disabled=busy>
-                <legend>"LoRA fine-tune"</legend>
+                <legend>"Fine-tune"</legend>
+                <MethodSetting />
                 <NumberSetting label="Learning rate" step="0.0001" get=|t| t.lr set=|t, v| t.lr = v />
                 <NumberSetting label="Epochs" step="1" get=|t| t.epochs as f64 set=|t, v| t.epochs = (v as usize).max(1) />
                 <NumberSetting label="Batch size" step="1" get=|t| t.batch_size as f64 set=|t, v| t.batch_size = (v as usize).max(1) />
-                <NumberSetting label="LoRA rank" step="1" get=|t| t.lora_r as f64 set=|t, v| t.lora_r = (v as usize).max(1) />
-                <NumberSetting label="LoRA alpha" step="1" get=|t| t.lora_alpha set=|t, v| t.lora_alpha = v />
-                <NumberSetting label="LoRA dropout" step="0.01" get=|t| t.lora_dropout set=|t, v| t.lora_dropout = v.min(0.9) />
+                <NumberSetting label="LoRA rank" step="1" get=|t| t.lora_r as f64 set=|t, v| t.lora_r = (v as usize).max(1) lora_only=true />
+                <NumberSetting label="LoRA alpha" step="1" get=|t| t.lora_alpha set=|t, v| t.lora_alpha = v lora_only=true />
+                <NumberSetting label="LoRA dropout" step="0.01" get=|t| t.lora_dropout set=|t, v| t.lora_dropout = v.min(0.9) lora_only=true />
                 <NumberSetting label="Held-out fraction" step="0.05" get=|t| t.test_fraction set=|t, v| t.test_fraction = v.min(0.9) />
                 <label class="control">
                     "Seed"

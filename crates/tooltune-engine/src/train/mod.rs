@@ -48,6 +48,39 @@ pub fn prepare(model: LlamaForCausalLM, tuning: &Tuning, seed: u64) -> Result<Ll
     }
 }
 
+/// What a run's checkpoint holds after some steps: the adapter
+/// (`adapter_model.safetensors` bytes) for LoRA, every weight
+/// (`model.safetensors` bytes, f32) for a full fine-tune. Awaited reads, so
+/// it works on WebGPU too.
+pub async fn checkpoint_bytes(model: &LlamaForCausalLM, tuning: &Tuning) -> Result<Vec<u8>> {
+    match tuning {
+        Tuning::Lora(_) => crate::lora::save_peft_adapter_async(model).await,
+        Tuning::Full => model.to_safetensors_async().await,
+    }
+}
+
+/// Readies `base` to go on training from a [`checkpoint_bytes`] checkpoint:
+/// the adapter attached for LoRA, the checkpoint's weights for a full
+/// fine-tune.
+pub fn from_checkpoint(
+    base: LlamaForCausalLM,
+    tuning: &Tuning,
+    seed: u64,
+    bytes: &[u8],
+) -> Result<LlamaForCausalLM> {
+    match tuning {
+        Tuning::Lora(settings) => with_adapter(base, settings, seed, bytes),
+        Tuning::Full => with_weights(&base, bytes),
+    }
+}
+
+/// `base`'s architecture with the weights of a `model.safetensors` (bytes),
+/// e.g. a full fine-tune's checkpoint or export.
+pub fn with_weights(base: &LlamaForCausalLM, bytes: &[u8]) -> Result<LlamaForCausalLM> {
+    let weights = crate::weights::SafetensorsWeights::from_named_bytes("model.safetensors", bytes)?;
+    LlamaForCausalLM::from_safetensors(&base.config, &weights, &base.device())
+}
+
 /// Readies `model` to go on training the adapter `weights`
 /// (`adapter_model.safetensors` bytes, e.g. a checkpoint) with `settings`:
 /// as [`prepare`], from those factors instead of fresh ones.

@@ -7,16 +7,27 @@ use safetensors::Dtype;
 use super::{is_linear_weight, transpose};
 use crate::error::{EngineError, Result};
 use crate::llama::{LlamaForCausalLM, read_f32};
+use crate::readback::read_f32_async;
 
-/// Collects every float parameter in checkpoint layout.
+const FILE: &str = "model.safetensors";
+
+/// One parameter to write: its checkpoint key and the model's tensor,
+/// flattened, with the model's shape.
+struct Pending {
+    key: String,
+    shape: Vec<usize>,
+    values: Tensor<1>,
+}
+
+/// Collects every float parameter under its checkpoint key.
 #[derive(Default)]
-struct Saver {
+struct Collector {
     path: Vec<String>,
-    tensors: Vec<(String, Vec<usize>, Vec<u8>)>,
+    pending: Vec<Pending>,
     error: Option<EngineError>,
 }
 
-impl ModuleVisitor for Saver {
+impl ModuleVisitor for Collector {
     fn enter_module(&mut self, name: &str, _container_type: &str) {
         self.path.push(name.to_string());
     }
@@ -37,22 +48,9 @@ impl ModuleVisitor for Saver {
             return;
         }
         let t = param.val();
-        let mut shape = t.dims().to_vec();
-        let data = match read_f32(t) {
-            Ok(d) => d,
-            Err(e) => {
-                self.error = Some(e);
-                return;
-            }
-        };
-        let data = if is_linear_weight(&key) && D == 2 {
-            shape.reverse();
-            transpose(&data, shape[1], shape[0])
-        } else {
-            data
-        };
-        let bytes = data.iter().flat_map(|v| v.to_le_bytes()).collect();
-        self.tensors.push((key, shape, bytes));
+        let shape = t.dims().to_vec();
+        let values = t.reshape([shape.iter().product::<usize>()]);
+        self.pending.push(Pending { key, shape, values });
     }
 }
 
@@ -62,30 +60,65 @@ impl LlamaForCausalLM {
     /// `from_pretrained` with the matching `config.json`. Models with LoRA
     /// adapters must be merged first.
     pub fn to_safetensors(&self) -> Result<Vec<u8>> {
-        const FILE: &str = "model.safetensors";
-        let mut saver = Saver::default();
-        self.visit(&mut saver);
-        if let Some(e) = saver.error {
-            return Err(e);
+        let mut read = Vec::new();
+        for p in self.pending_params()? {
+            let data = read_f32(p.values)?;
+            read.push((p.key, p.shape, data));
         }
-        let err = |e: safetensors::SafeTensorError| EngineError::Safetensors {
-            file: FILE.into(),
-            message: e.to_string(),
-        };
-        let mut views = Vec::with_capacity(saver.tensors.len());
-        for (key, shape, bytes) in &saver.tensors {
-            views.push((
-                key.clone(),
-                safetensors::tensor::TensorView::new(Dtype::F32, shape.clone(), bytes)
-                    .map_err(err)?,
-            ));
-        }
-        // transformers wants `format: pt`; the map type is safetensors' own
-        // (hashbrown without its `std` feature), hence the inferred default.
-        let mut metadata = Default::default();
-        safetensors_metadata(&mut metadata);
-        safetensors::serialize(views, Some(metadata)).map_err(err)
+        serialize(read)
     }
+
+    /// [`LlamaForCausalLM::to_safetensors`] with awaited reads, as WebGPU
+    /// needs (a synchronous read panics there); the same bytes on any device.
+    pub async fn to_safetensors_async(&self) -> Result<Vec<u8>> {
+        let mut read = Vec::new();
+        for p in self.pending_params()? {
+            let data = read_f32_async(p.values).await?;
+            read.push((p.key, p.shape, data));
+        }
+        serialize(read)
+    }
+
+    fn pending_params(&self) -> Result<Vec<Pending>> {
+        let mut collector = Collector::default();
+        self.visit(&mut collector);
+        match collector.error {
+            Some(e) => Err(e),
+            None => Ok(collector.pending),
+        }
+    }
+}
+
+/// The parameters read to the host, linear weights transposed to the
+/// checkpoint's `[out, in]`, as safetensors bytes.
+fn serialize(read: Vec<(String, Vec<usize>, Vec<f32>)>) -> Result<Vec<u8>> {
+    let err = |e: safetensors::SafeTensorError| EngineError::Safetensors {
+        file: FILE.into(),
+        message: e.to_string(),
+    };
+    let mut tensors = Vec::with_capacity(read.len());
+    for (key, mut shape, data) in read {
+        let data = if is_linear_weight(&key) && shape.len() == 2 {
+            shape.reverse();
+            transpose(&data, shape[1], shape[0])
+        } else {
+            data
+        };
+        let bytes: Vec<u8> = data.iter().flat_map(|v| v.to_le_bytes()).collect();
+        tensors.push((key, shape, bytes));
+    }
+    let mut views = Vec::with_capacity(tensors.len());
+    for (key, shape, bytes) in &tensors {
+        views.push((
+            key.clone(),
+            safetensors::tensor::TensorView::new(Dtype::F32, shape.clone(), bytes).map_err(err)?,
+        ));
+    }
+    // transformers wants `format: pt`; the map type is safetensors' own
+    // (hashbrown without its `std` feature), hence the inferred default.
+    let mut metadata = Default::default();
+    safetensors_metadata(&mut metadata);
+    safetensors::serialize(views, Some(metadata)).map_err(err)
 }
 
 pub(super) fn safetensors_metadata<M: Extend<(String, String)>>(metadata: &mut M) {
