@@ -78,7 +78,7 @@ pub fn load_adapter(
         settings.lora_alpha,
         settings.target_modules.join(", ")
     );
-    tune(m, model, Tuning::Lora(settings), 0);
+    tune(m, model, Tuning::Lora(settings));
     Ok(summary)
 }
 
@@ -86,11 +86,13 @@ pub fn load_adapter(
 /// checkpoint) the fine-tuned model. Returns a summary for the user.
 pub fn load_weights(m: &Loaded, name: &str, weights: &[u8]) -> Result<String, String> {
     let model = train::with_weights(&m.model, weights).map_err(|e| format!("{name}: {e}"))?;
-    tune(m, model, Tuning::Full, 0);
+    tune(m, model, Tuning::Full);
     Ok("a full fine-tune: every weight".into())
 }
 
-fn tune(m: &Loaded, model: LlamaForCausalLM, tuning: Tuning, steps: usize) {
+/// Makes `model` the fine-tuned model try-it answers with (an imported or
+/// restored one: no run statistics).
+fn tune(m: &Loaded, model: LlamaForCausalLM, tuning: Tuning) {
     let run = TunedRun {
         model,
         base: m.name.clone(),
@@ -101,7 +103,7 @@ fn tune(m: &Loaded, model: LlamaForCausalLM, tuning: Tuning, steps: usize) {
         context: PromptContext::default(),
         output_style: OutputStyle::default(),
         examples: 0,
-        steps,
+        steps: 0,
         final_loss: None,
         stopped: None,
     };

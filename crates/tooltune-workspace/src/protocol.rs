@@ -121,7 +121,8 @@ pub enum Request {
         /// Shown to the user.
         name: String,
     },
-    /// The last run's files: the adapter in PEFT's format and `run.json`.
+    /// The last run's files: the adapter in PEFT's format (or a full
+    /// fine-tune's `model.safetensors`) and `run.json`.
     /// Answered by [`Event::RunExported`].
     ExportRun {
         /// Echoed in the answer.
