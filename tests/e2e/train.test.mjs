@@ -294,6 +294,7 @@ test("a full fine-tune trains every weight, goes on from its checkpoint after a 
   await page.workers()[0].evaluate(() => setTimeout(() => { throw new Error("simulated lost device"); }, 0));
   await page.getByText(/^The engine stopped during training .* the run goes on from its checkpoint at step \d+\./).waitFor({ timeout: 30_000 });
   await train.getByText(/^Done: \d+ step\(s\)/).waitFor({ timeout: 300_000 });
+  await shoot(page, "Train", "train-full.png");
 
   const { dir, saved } = await downloadRun(page, "tooltune-page-full-", 5);
   assert.deepEqual([...saved].sort(), ["metrics.jsonl", "model.safetensors", "run.json", "test.jsonl", "train.jsonl"]);

@@ -192,18 +192,7 @@ async fn handle(request: Request, buffers: Vec<Vec<u8>>) {
                 )),
                 (Err(e), _) => Err(e),
             };
-            match result {
-                Ok(summary) => emit(&Event::AdapterLoaded {
-                    id,
-                    name,
-                    summary,
-                    full: false,
-                }),
-                Err(message) => emit(&Event::Failed {
-                    id: Some(id),
-                    message,
-                }),
-            }
+            answer_load(id, name, result, false);
         }
         Request::LoadWeights { id, name } => {
             let result = match (with_model(), buffers.as_slice()) {
@@ -213,18 +202,7 @@ async fn handle(request: Request, buffers: Vec<Vec<u8>>) {
                 )),
                 (Err(e), _) => Err(e),
             };
-            match result {
-                Ok(summary) => emit(&Event::AdapterLoaded {
-                    id,
-                    name,
-                    summary,
-                    full: true,
-                }),
-                Err(message) => emit(&Event::Failed {
-                    id: Some(id),
-                    message,
-                }),
-            }
+            answer_load(id, name, result, true);
         }
         Request::ExportRun { id } => match crate::train::export().await {
             Ok(files) => emit(&Event::RunExported { id, files }),
@@ -233,6 +211,23 @@ async fn handle(request: Request, buffers: Vec<Vec<u8>>) {
                 message,
             }),
         },
+    }
+}
+
+/// Answers a [`Request::LoadAdapter`] or [`Request::LoadWeights`]: what was
+/// loaded (`full`: every weight), or why not.
+fn answer_load(id: u64, name: String, result: Result<String, String>, full: bool) {
+    match result {
+        Ok(summary) => emit(&Event::AdapterLoaded {
+            id,
+            name,
+            summary,
+            full,
+        }),
+        Err(message) => emit(&Event::Failed {
+            id: Some(id),
+            message,
+        }),
     }
 }
 
