@@ -119,6 +119,10 @@ pub struct PretrainArgs {
     /// context (see MODEL.md); 0 reproduces the shipped base.
     #[arg(long, default_value_t = 0)]
     pub drill_rows: usize,
+    /// Initial weights: `copy-circuit` writes a hand-built induction (copy)
+    /// circuit into layers 0 and 1 (MODEL.md); `random` draws them all.
+    #[arg(long, default_value = "copy-circuit", value_parser = ["copy-circuit", "random"])]
+    pub init: String,
     /// Longest half of a drill row, in tokens (the shortest is a quarter).
     #[arg(long, default_value_t = 96)]
     pub drill_len: usize,

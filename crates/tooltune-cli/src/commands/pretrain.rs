@@ -188,7 +188,11 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
     let config_json = shape.config_json(eos, pad);
     let config = LlamaConfig::from_hf_json(config_json.as_bytes())?;
     let weights = if weights.is_empty() {
-        pretrain::init_safetensors(&config, a.seed)?
+        let init = match a.init.as_str() {
+            "random" => pretrain::Init::Random,
+            _ => pretrain::Init::CopyCircuit,
+        };
+        pretrain::init_safetensors(&config, a.seed, init)?
     } else {
         weights
     };
@@ -210,7 +214,7 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
             "warmup_steps": a.warmup_steps, "weight_decay": a.weight_decay, "max_seq_len": a.max_seq_len,
             "shape": a.shape, "wordnet": wordnet.map(|p| p.display().to_string()),
             "tokenizer_examples": a.tokenizer_examples, "loss": a.loss,
-            "drill_rows": a.drill_rows, "drill_len": a.drill_len,
+            "drill_rows": a.drill_rows, "drill_len": a.drill_len, "init": a.init,
             "rayon_num_threads": std::env::var("RAYON_NUM_THREADS").ok(),
         }))? + "\n"),
     )?;

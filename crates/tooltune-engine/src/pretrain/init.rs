@@ -9,6 +9,8 @@ use crate::config::LlamaConfig;
 use crate::error::{EngineError, Result};
 use crate::train::batch::SplitMix64;
 
+use super::circuit::{self, Tensor};
+
 const STD: f64 = 0.02;
 
 fn st_err(file: &str) -> impl Fn(safetensors::SafeTensorError) -> EngineError + '_ {
@@ -18,10 +20,22 @@ fn st_err(file: &str) -> impl Fn(safetensors::SafeTensorError) -> EngineError + 
     }
 }
 
+/// How the initial weights are drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Init {
+    /// transformers' `_init_weights`, nothing else.
+    Random,
+    /// The same, with a hand-built copy (induction) circuit in layers 0 and 1
+    /// (see `circuit.rs`).
+    #[default]
+    CopyCircuit,
+}
+
 /// `model.safetensors` (f32, Hugging Face keys, `[out, in]` linear weights)
 /// of a freshly initialised model: N(0, 0.02) everywhere, residual output
-/// projections (`o_proj`, `down_proj`) N(0, 0.02 / sqrt(2 L)), norms 1.
-pub fn init_safetensors(config: &LlamaConfig, seed: u64) -> Result<Vec<u8>> {
+/// projections (`o_proj`, `down_proj`) N(0, 0.02 / sqrt(2 L)), norms 1; with
+/// [`Init::CopyCircuit`], the circuit written over that.
+pub fn init_safetensors(config: &LlamaConfig, seed: u64, init: Init) -> Result<Vec<u8>> {
     let mut rng = SplitMix64::new(seed);
     let (h, i, v) = (
         config.hidden_size,
@@ -31,16 +45,17 @@ pub fn init_safetensors(config: &LlamaConfig, seed: u64) -> Result<Vec<u8>> {
     let q = config.num_attention_heads * config.head_dim;
     let kv = config.num_key_value_heads * config.head_dim;
     let residual = STD / (2.0 * config.num_hidden_layers as f64).sqrt();
-    let mut tensors: Vec<(String, Vec<usize>, Vec<u8>)> = Vec::new();
+    let mut tensors: Vec<Tensor> = Vec::new();
     let mut normal = |name: String, shape: Vec<usize>, std: f64| {
         let n: usize = shape.iter().product();
-        let mut bytes = Vec::with_capacity(n * 4);
-        for _ in 0..n {
-            let (u1, u2) = (rng.next_f64().max(1e-300), rng.next_f64());
-            let z = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
-            bytes.extend(((z * std) as f32).to_le_bytes());
-        }
-        (name, shape, bytes)
+        let data = (0..n)
+            .map(|_| {
+                let (u1, u2) = (rng.next_f64().max(1e-300), rng.next_f64());
+                let z = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
+                (z * std) as f32
+            })
+            .collect();
+        Tensor { name, shape, data }
     };
     tensors.push(normal("model.embed_tokens.weight".into(), vec![v, h], STD));
     for l in 0..config.num_hidden_layers {
@@ -76,17 +91,37 @@ pub fn init_safetensors(config: &LlamaConfig, seed: u64) -> Result<Vec<u8>> {
     if !config.tie_word_embeddings {
         tensors.push(normal("lm_head.weight".into(), vec![v, h], STD));
     }
-    let ones = |n: usize| {
-        (0..n)
-            .flat_map(|_| 1.0f32.to_le_bytes())
-            .collect::<Vec<u8>>()
+    let ones = |name: String| Tensor {
+        name,
+        shape: vec![h],
+        data: vec![1.0; h],
     };
     for l in 0..config.num_hidden_layers {
         for norm in ["input_layernorm", "post_attention_layernorm"] {
-            tensors.push((format!("model.layers.{l}.{norm}.weight"), vec![h], ones(h)));
+            tensors.push(ones(format!("model.layers.{l}.{norm}.weight")));
         }
     }
-    tensors.push(("model.norm.weight".into(), vec![h], ones(h)));
+    tensors.push(ones("model.norm.weight".into()));
+    if init == Init::CopyCircuit {
+        if let Some(why) = circuit::unsupported(config) {
+            return Err(EngineError::Config {
+                file: "config.json".into(),
+                key: "hidden_size".into(),
+                message: format!("the copy circuit needs {why}"),
+            });
+        }
+        circuit::write(&mut tensors, config, &mut rng);
+    }
+    let tensors: Vec<(String, Vec<usize>, Vec<u8>)> = tensors
+        .into_iter()
+        .map(|t| {
+            (
+                t.name,
+                t.shape,
+                t.data.iter().flat_map(|x| x.to_le_bytes()).collect(),
+            )
+        })
+        .collect();
     serialize(&tensors, Dtype::F32, "initial weights")
 }
 

@@ -7,11 +7,12 @@
 //! output projections) and an f16 export ([`to_f16`]). The training loop is
 //! the engine's own [`train_step`](crate::train::step::train_step).
 
+mod circuit;
 pub mod drill;
 mod init;
 mod tokenizer;
 
-pub use init::{init_safetensors, to_f16};
+pub use init::{Init, init_safetensors, to_f16};
 pub use tokenizer::{ADDED_TOKENS, SPECIAL_TOKENS, train_tokenizer};
 
 use serde_json::json;
@@ -34,6 +35,9 @@ pub struct Shape {
     pub heads: usize,
     /// Longest context.
     pub max_positions: usize,
+    /// RoPE base. 1e6: the slow pairs stay nearly position-free over the
+    /// context, which the copy circuit's matching uses.
+    pub rope_theta: u32,
 }
 
 impl Shape {
@@ -46,6 +50,7 @@ impl Shape {
         layers: 4,
         heads: 4,
         max_positions: 1024,
+        rope_theta: 1_000_000,
     };
 
     /// A tiny shape for tests.
@@ -56,6 +61,7 @@ impl Shape {
         layers: 2,
         heads: 2,
         max_positions: 512,
+        rope_theta: 1_000_000,
     };
 
     /// Hugging Face `config.json` for this shape; `eos`/`pad` are token ids.
@@ -73,7 +79,7 @@ impl Shape {
             "hidden_act": "silu",
             "max_position_embeddings": self.max_positions,
             "rms_norm_eps": 1e-5,
-            "rope_theta": 10000.0,
+            "rope_theta": self.rope_theta as f64,
             "tie_word_embeddings": true,
             "attention_bias": false,
             "mlp_bias": false,
@@ -204,9 +210,9 @@ mod tests {
     fn initial_weights_are_seeded_and_load() {
         let shape = Shape::TEST;
         let config = LlamaConfig::from_hf_json(shape.config_json(2, 0).as_bytes()).unwrap();
-        let a = init_safetensors(&config, 1).unwrap();
-        assert_eq!(a, init_safetensors(&config, 1).unwrap());
-        assert_ne!(a, init_safetensors(&config, 2).unwrap());
+        let a = init_safetensors(&config, 1, Init::Random).unwrap();
+        assert_eq!(a, init_safetensors(&config, 1, Init::Random).unwrap());
+        assert_ne!(a, init_safetensors(&config, 2, Init::Random).unwrap());
         let device = crate::default_device();
         let model = crate::LlamaForCausalLM::from_safetensors(
             &config,
