@@ -1,0 +1,50 @@
+// Measures the built-in model's fine-tune in the page: the bundled support
+// example (120 rows; the page holds out a fraction), a full fine-tune with the
+// CLI's built-in defaults (lr 2e-3, 3 epochs, batch 8) on the chosen backend,
+// the wall time from Train to Done, and the held-out metrics before training
+// and after each epoch. Writes a screenshot of the Train panel.
+// Not a test: a measurement, run by hand (about a minute here):
+//   [BACKEND=cpu|webgpu|auto] [EXAMPLE=support] node tests/e2e/measure-builtin.mjs [screenshot.png]
+// with the app served on $URL (default http://127.0.0.1:8080/).
+import { launch } from "./browser.mjs";
+import { open, panel } from "./app.mjs";
+
+const shot = process.argv[2];
+const session = await launch();
+try {
+  const { page } = session;
+  await page.setViewportSize({ width: 1400, height: 900 });
+  await open(page);
+  const model = panel(page, "Model");
+  await model.getByLabel("Backend").selectOption(process.env.BACKEND ?? "cpu");
+  await page.getByText(/^Ready: built-in model/).waitFor({ timeout: 120_000 });
+  await page.getByLabel("Example dataset").selectOption(process.env.EXAMPLE ?? "support");
+  await page.getByRole("button", { name: "Load example" }).click();
+  await page.getByText(/^Loaded \d+ rows? from/).first().waitFor({ timeout: 30_000 }).catch(() => {});
+  const train = panel(page, "Train");
+  await train.getByLabel("Method").selectOption("full");
+  for (const [label, value] of [["Learning rate", "0.002"], ["Epochs", "3"], ["Batch size", "8"]]) {
+    const input = train.getByLabel(label, { exact: true });
+    await input.fill(value);
+    await input.press("Enter");
+  }
+  const t0 = Date.now();
+  await train.getByRole("button", { name: "Train", exact: true }).click();
+  await train.getByText(/^(Done|Stopped|Training failed)/).waitFor({ timeout: 1_800_000 });
+  const wall = (Date.now() - t0) / 1000;
+  const head = await train.getByTestId("metrics-table").locator("thead th").allInnerTexts();
+  const rows = [];
+  for (const row of await train.getByTestId("metrics-table").locator("tbody tr").all()) {
+    rows.push([await row.locator("th").innerText(), ...(await row.locator("td").allInnerTexts())]);
+  }
+  if (shot) await train.screenshot({ path: shot });
+  console.log(JSON.stringify({
+    example: process.env.EXAMPLE ?? "support", wall_s: wall,
+    status: await train.getByTestId("train-status").innerText(),
+    about: await train.getByTestId("train-about").innerText(),
+    backend: await model.getByTestId("model-backend").innerText().catch(() => ""),
+    metrics: { columns: head, rows },
+  }, null, 1));
+} finally {
+  await session.browser.close();
+}
