@@ -4,7 +4,8 @@
 //! a byte-level BPE tokenizer trained on the corpus ([`train_tokenizer`]),
 //! seeded host-side initial weights ([`init_safetensors`], as transformers'
 //! `_init_weights`: N(0, 0.02), norms 1, GPT-2's 1/sqrt(2L) on the residual
-//! output projections) and an f16 export ([`to_f16`]). The training loop is
+//! output projections; by default with a hand-built copy circuit written over
+//! layers 0 and 1, see `circuit.rs`) and an f16 export ([`to_f16`]). The training loop is
 //! the engine's own [`train_step`](crate::train::step::train_step).
 
 mod circuit;
