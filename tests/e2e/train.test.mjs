@@ -26,6 +26,10 @@ before(async () => {
   } else {
     await loadFixtureModel(page);
   }
+  // These runs are LoRA runs (adapter export, PEFT import, adapter
+  // checkpoints); the built-in model's default, a full fine-tune, has its own
+  // test below.
+  await panel(page, "Train").getByLabel("Method").selectOption("lora");
 });
 after(async () => {
   await session?.browser.close();
