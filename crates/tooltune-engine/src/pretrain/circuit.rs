@@ -30,10 +30,10 @@
 //! two) back into `[0, t)`, where the tied output embedding reads it out.
 //! The final norm's gain starts at 0.1 to keep the read-out's logits near 10.
 
-use std::f64::consts::TAU;
-
+use super::init::standard_normal as normal;
 use crate::config::LlamaConfig;
 use crate::train::batch::SplitMix64;
+use crate::weights::HostTensor;
 
 /// Attention logit scale of the positional heads (per RoPE pair).
 const POSITION: f64 = 10.0;
@@ -45,13 +45,6 @@ const COPY: f64 = 3.0;
 const READ_OUT: f32 = 0.1;
 /// Fast RoPE pairs used by the positional heads.
 const FAST_PAIRS: usize = 3;
-
-/// A named f32 tensor, row-major `[out, in]` for linear weights.
-pub(crate) struct Tensor {
-    pub name: String,
-    pub shape: Vec<usize>,
-    pub data: Vec<f32>,
-}
 
 /// Why a shape can't hold the circuit.
 pub(crate) fn unsupported(config: &LlamaConfig) -> Option<String> {
@@ -72,11 +65,6 @@ pub(crate) fn unsupported(config: &LlamaConfig) -> Option<String> {
     None
 }
 
-fn normal(rng: &mut SplitMix64) -> f64 {
-    let (u1, u2) = (rng.next_f64().max(1e-300), rng.next_f64());
-    (-2.0 * u1.ln()).sqrt() * (TAU * u2).cos()
-}
-
 /// Rows of a random orthonormal `n × n` basis (Gram–Schmidt).
 fn orthonormal(n: usize, rng: &mut SplitMix64) -> Vec<Vec<f64>> {
     let mut rows: Vec<Vec<f64>> = Vec::with_capacity(n);
@@ -94,24 +82,25 @@ fn orthonormal(n: usize, rng: &mut SplitMix64) -> Vec<Vec<f64>> {
     rows
 }
 
-fn get<'a>(tensors: &'a mut [Tensor], name: &str) -> &'a mut Tensor {
+fn get<'a>(tensors: &'a mut [(String, HostTensor)], name: &str) -> &'a mut HostTensor {
     tensors
         .iter_mut()
-        .find(|t| t.name == name)
+        .find(|(n, _)| n == name)
+        .map(|(_, t)| t)
         .unwrap_or_else(|| panic!("init has no {name}"))
 }
 
-fn set(t: &mut Tensor, row: usize, col: usize, v: f64) {
+fn set(t: &mut HostTensor, row: usize, col: usize, v: f64) {
     let cols = t.shape[1];
     t.data[row * cols + col] = v as f32;
 }
 
-fn zero_rows(t: &mut Tensor, rows: std::ops::Range<usize>) {
+fn zero_rows(t: &mut HostTensor, rows: std::ops::Range<usize>) {
     let cols = t.shape[1];
     t.data[rows.start * cols..rows.end * cols].fill(0.0);
 }
 
-fn zero_cols(t: &mut Tensor, cols: std::ops::Range<usize>) {
+fn zero_cols(t: &mut HostTensor, cols: std::ops::Range<usize>) {
     let n = t.shape[1];
     for row in t.data.chunks_mut(n) {
         row[cols.clone()].fill(0.0);
@@ -120,7 +109,11 @@ fn zero_cols(t: &mut Tensor, cols: std::ops::Range<usize>) {
 
 /// Writes the circuit into freshly initialised `tensors`; the caller checked
 /// [`unsupported`].
-pub(crate) fn write(tensors: &mut [Tensor], config: &LlamaConfig, rng: &mut SplitMix64) {
+pub(crate) fn write(
+    tensors: &mut [(String, HostTensor)],
+    config: &LlamaConfig,
+    rng: &mut SplitMix64,
+) {
     let (d, hd) = (config.hidden_size, config.head_dim);
     let (t, r, half) = (d / 2, hd / 4, hd / 2);
     let (prev, prev2, constant) = (t, t + r, d - 1);

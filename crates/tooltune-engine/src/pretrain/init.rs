@@ -9,7 +9,8 @@ use crate::config::LlamaConfig;
 use crate::error::{EngineError, Result};
 use crate::train::batch::SplitMix64;
 
-use super::circuit::{self, Tensor};
+use super::circuit;
+use crate::weights::HostTensor;
 
 const STD: f64 = 0.02;
 
@@ -20,14 +21,19 @@ fn st_err(file: &str) -> impl Fn(safetensors::SafeTensorError) -> EngineError + 
     }
 }
 
+/// A standard normal draw (Box–Muller).
+pub(super) fn standard_normal(rng: &mut SplitMix64) -> f64 {
+    let (u1, u2) = (rng.next_f64().max(1e-300), rng.next_f64());
+    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+}
+
 /// How the initial weights are drawn.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Init {
     /// transformers' `_init_weights`, nothing else.
     Random,
     /// The same, with a hand-built copy (induction) circuit in layers 0 and 1
     /// (see `circuit.rs`).
-    #[default]
     CopyCircuit,
 }
 
@@ -45,17 +51,13 @@ pub fn init_safetensors(config: &LlamaConfig, seed: u64, init: Init) -> Result<V
     let q = config.num_attention_heads * config.head_dim;
     let kv = config.num_key_value_heads * config.head_dim;
     let residual = STD / (2.0 * config.num_hidden_layers as f64).sqrt();
-    let mut tensors: Vec<Tensor> = Vec::new();
+    let mut tensors: Vec<(String, HostTensor)> = Vec::new();
     let mut normal = |name: String, shape: Vec<usize>, std: f64| {
         let n: usize = shape.iter().product();
         let data = (0..n)
-            .map(|_| {
-                let (u1, u2) = (rng.next_f64().max(1e-300), rng.next_f64());
-                let z = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
-                (z * std) as f32
-            })
+            .map(|_| (standard_normal(&mut rng) * std) as f32)
             .collect();
-        Tensor { name, shape, data }
+        (name, HostTensor { shape, data })
     };
     tensors.push(normal("model.embed_tokens.weight".into(), vec![v, h], STD));
     for l in 0..config.num_hidden_layers {
@@ -91,10 +93,12 @@ pub fn init_safetensors(config: &LlamaConfig, seed: u64, init: Init) -> Result<V
     if !config.tie_word_embeddings {
         tensors.push(normal("lm_head.weight".into(), vec![v, h], STD));
     }
-    let ones = |name: String| Tensor {
-        name,
-        shape: vec![h],
-        data: vec![1.0; h],
+    let ones = |name: String| {
+        let t = HostTensor {
+            shape: vec![h],
+            data: vec![1.0; h],
+        };
+        (name, t)
     };
     for l in 0..config.num_hidden_layers {
         for norm in ["input_layernorm", "post_attention_layernorm"] {
@@ -114,12 +118,9 @@ pub fn init_safetensors(config: &LlamaConfig, seed: u64, init: Init) -> Result<V
     }
     let tensors: Vec<(String, Vec<usize>, Vec<u8>)> = tensors
         .into_iter()
-        .map(|t| {
-            (
-                t.name,
-                t.shape,
-                t.data.iter().flat_map(|x| x.to_le_bytes()).collect(),
-            )
+        .map(|(name, t)| {
+            let bytes = t.data.iter().flat_map(|x| x.to_le_bytes()).collect();
+            (name, t.shape, bytes)
         })
         .collect();
     serialize(&tensors, Dtype::F32, "initial weights")
