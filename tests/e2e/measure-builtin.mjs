@@ -1,10 +1,11 @@
 // Measures the built-in model's fine-tune in the page: the bundled support
-// example (120 rows; the page holds out a fraction), a full fine-tune with the
-// CLI's built-in defaults (lr 2e-3, 3 epochs, batch 8) on the chosen backend,
-// the wall time from Train to Done, and the held-out metrics before training
-// and after each epoch. Writes a screenshot of the Train panel.
-// Not a test: a measurement, run by hand (about a minute here):
-//   [BACKEND=cpu|webgpu|auto] [EXAMPLE=support] node tests/e2e/measure-builtin.mjs [screenshot.png]
+// example (120 rows; the page holds out a fraction), the page's defaults for
+// the built-in model (a full fine-tune at 2e-3, 10 epochs of batch 8, as the
+// CLI's; EPOCHS overrides) on the chosen backend, the wall time from Train to
+// Done, and the held-out metrics before training and after each epoch. Writes
+// a screenshot of the Train panel.
+// Not a test: a measurement, run by hand (about two minutes here):
+//   [BACKEND=cpu|webgpu|auto] [EXAMPLE=support] [EPOCHS=N] node tests/e2e/measure-builtin.mjs [screenshot.png]
 // with the app served on $URL (default http://127.0.0.1:8080/).
 import { launch } from "./browser.mjs";
 import { open, panel } from "./app.mjs";
@@ -22,11 +23,14 @@ try {
   await page.getByRole("button", { name: "Load example" }).click();
   await page.getByText(/^Loaded \d+ rows? from/).first().waitFor({ timeout: 30_000 }).catch(() => {});
   const train = panel(page, "Train");
-  await train.getByLabel("Method").selectOption("full");
-  for (const [label, value] of [["Learning rate", "0.002"], ["Epochs", "3"], ["Batch size", "8"]]) {
-    const input = train.getByLabel(label, { exact: true });
-    await input.fill(value);
+  if (process.env.EPOCHS) {
+    const input = train.getByLabel("Epochs", { exact: true });
+    await input.fill(process.env.EPOCHS);
     await input.press("Enter");
+  }
+  const settings = { method: await train.getByLabel("Method").inputValue() };
+  for (const label of ["Learning rate", "Epochs", "Batch size"]) {
+    settings[label] = await train.getByLabel(label, { exact: true }).inputValue();
   }
   const t0 = Date.now();
   await train.getByRole("button", { name: "Train", exact: true }).click();
@@ -39,7 +43,7 @@ try {
   }
   if (shot) await train.screenshot({ path: shot });
   console.log(JSON.stringify({
-    example: process.env.EXAMPLE ?? "support", wall_s: wall,
+    example: process.env.EXAMPLE ?? "support", settings, wall_s: wall,
     status: await train.getByTestId("train-status").innerText(),
     about: await train.getByTestId("train-about").innerText(),
     backend: await model.getByTestId("model-backend").innerText().catch(() => ""),

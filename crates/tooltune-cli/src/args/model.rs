@@ -35,9 +35,10 @@ pub struct TrainArgs {
     /// Peak learning rate [default: 2e-4, the lesson's; with --model builtin: 2e-3].
     #[arg(long)]
     pub lr: Option<f64>,
-    /// Passes over the data.
-    #[arg(long, default_value_t = 3)]
-    pub epochs: usize,
+    /// Passes over the data [default: 3; with --model builtin: 10, fewer above
+    /// 120 examples so that a run is about 1,200 example passes].
+    #[arg(long)]
+    pub epochs: Option<usize>,
     /// Examples per micro-batch.
     #[arg(long, default_value_t = 8)]
     pub batch_size: usize,

@@ -13,14 +13,16 @@ use crate::args::TrainArgs;
 use crate::run_dir::run_catalogue;
 use crate::{io, model};
 use tooltune_engine::run::RunInfo;
+use tooltune_workspace::TrainSettings;
 
 /// Defaults for the built-in model, where the lesson's (LoRA r=16 on q,v at
-/// 2e-4, tuned for 0.5-1.5 B models) barely move a 4.5 M-parameter model: a
-/// full fine-tune at 2e-3 (measured in MODEL.md); with `--lora`, LoRA on all
-/// seven projections at 2e-3.
+/// 2e-4 for 3 epochs, tuned for 0.5-1.5 B models) barely move a
+/// 4.5 M-parameter model: a full fine-tune at 2e-3 for about 1,200 example
+/// passes, at most 10 epochs (`TrainSettings::builtin_epochs`, measured in
+/// MODEL.md); with `--lora`, LoRA on all seven projections at 2e-3.
 const BUILTIN_LR: f64 = 2e-3;
 
-fn config(a: &TrainArgs) -> Result<TrainConfig> {
+fn config(a: &TrainArgs, rows: usize) -> Result<TrainConfig> {
     let builtin = model::is_builtin(&a.model.model);
     let targets: Vec<&str> = match &a.target_modules {
         Some(t) => t.iter().map(|s| s.trim()).collect(),
@@ -29,7 +31,11 @@ fn config(a: &TrainArgs) -> Result<TrainConfig> {
     };
     let c = TrainConfig {
         lr: a.lr.unwrap_or(if builtin { BUILTIN_LR } else { 2e-4 }),
-        epochs: a.epochs,
+        epochs: a.epochs.unwrap_or(if builtin {
+            TrainSettings::builtin_epochs(rows)
+        } else {
+            3
+        }),
         batch_size: a.batch_size,
         grad_accum: a.grad_accum,
         max_seq_len: a.max_seq_len,
@@ -80,9 +86,9 @@ fn describe(
 }
 
 pub fn run(a: TrainArgs) -> Result<ExitCode> {
-    let cfg = config(&a)?;
-    let device = tooltune_engine::backend_device(&a.model.backend).map_err(|e| anyhow!(e))?;
     let examples = io::examples(&a.data)?;
+    let cfg = config(&a, examples.len())?;
+    let device = tooltune_engine::backend_device(&a.model.backend).map_err(|e| anyhow!(e))?;
     let text = model::load_text(&a.model.model)?;
     let mut masked = Vec::with_capacity(examples.len());
     for ex in &examples {

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# The built-in model's default fine-tune: how long it takes and what it scores.
+#
+#   scripts/bench-builtin.sh [--threads N] [--seeds "0 1 2"] [--model builtin|DIR]
+#
+# For each example dataset (support, library, vet; 120 training rows each) and
+# each seed, it runs `tooltune train --model M --data datasets/D/train.jsonl`
+# with the built-in model's defaults (no other flag but --seed), then
+# `tooltune eval --run RUN --data datasets/D/test.jsonl --json`. Then, for the
+# issue's "≤ 60 s for ≤ 300 examples", one default run on 300 rows (support +
+# library + the first 60 of vet: three catalogues, each line with its own
+# tools). It prints a table (seconds, epochs, steps, valid, tool-name,
+# argument-match, call accuracy, false call) and the mean per dataset, and
+# appends JSON lines naming the CPU model, the threads and the 1-minute load
+# average to target/bench/builtin-<date>.jsonl. Release build of tooltune-cli.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+threads=2 seeds="0 1 2" model=builtin
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --threads) threads="$2"; shift ;;
+    --seeds) seeds="$2"; shift ;;
+    --model) model="$2"; shift ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
+cargo build --release -q -p tooltune-cli
+bin="$CARGO_TARGET_DIR/release/tooltune"
+work="$CARGO_TARGET_DIR/bench/builtin-runs"
+out="$CARGO_TARGET_DIR/bench/builtin-$(date -u +%F).jsonl"
+mkdir -p "$work"
+cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
+echo "CPU: $cpu; $threads threads; model $model" >&2
+
+# run NAME TRAIN [TEST] [SEED]: one default fine-tune (and its evaluation), one JSON line.
+run() {
+  local name=$1 train=$2 test=${3:-} seed=${4:-0} dir="$work/$1"
+  rm -rf "$dir"
+  local load; load=$(cut -d' ' -f1 /proc/loadavg)
+  local t0; t0=$(date +%s.%N)
+  RAYON_NUM_THREADS=$threads "$bin" train --model "$model" --data "$train" --out "$dir" --seed "$seed" 2>/dev/null
+  local t1; t1=$(date +%s.%N)
+  local metrics='{}'
+  if [ -n "$test" ]; then
+    metrics=$(RAYON_NUM_THREADS=$threads "$bin" eval --run "$dir" --data "$test" --json 2>/dev/null)
+  fi
+  python3 - "$name" "$seed" "$t0" "$t1" "$load" "$cpu" "$threads" "$dir/run.json" "$metrics" <<'EOF' | tee -a "$out"
+import json, sys
+name, seed, t0, t1, load, cpu, threads, run, metrics = sys.argv[1:]
+r = json.load(open(run))
+m = json.loads(metrics)
+keys = ["valid_tool_call_rate", "tool_name_accuracy", "argument_match_accuracy", "call_accuracy", "false_tool_call_rate"]
+print(json.dumps({"bench": "builtin-finetune", "run": name, "seed": int(seed), "cpu": cpu,
+                  "threads": int(threads), "load_1m": float(load), "examples": r["examples"],
+                  "epochs": r["config"]["epochs"], "steps": r["steps"],
+                  "seconds": round(float(t1) - float(t0), 1), **{k: m[k] for k in keys if k in m}}))
+EOF
+}
+
+for d in support library vet; do
+  for s in $seeds; do
+    run "$d-$s" "datasets/$d/train.jsonl" "datasets/$d/test.jsonl" "$s"
+  done
+done
+mix="$work/mix300.jsonl"
+{ cat datasets/support/train.jsonl datasets/library/train.jsonl; head -60 datasets/vet/train.jsonl; } > "$mix"
+run mix300 "$mix"
+
+python3 - "$out" <<'EOF'
+import json, sys, statistics as st
+rows = [json.loads(l) for l in open(sys.argv[1])]
+keys = ["valid_tool_call_rate", "tool_name_accuracy", "argument_match_accuracy", "call_accuracy", "false_tool_call_rate"]
+last = {}  # the latest line of each run (the file gathers a day's runs)
+for r in rows:
+    last[r["run"]] = r
+print(f"\n{'run':<12}{'rows':>5}{'ep':>4}{'steps':>6}{'s':>7}  valid  tool   arg    call   false")
+for r in last.values():
+    print(f"{r['run']:<12}{r['examples']:>5}{r['epochs']:>4}{r['steps']:>6}{r['seconds']:>7}  "
+          + "  ".join(f"{r[k]:.3f}" if k in r else "  -  " for k in keys))
+for d in ["support", "library", "vet"]:
+    rs = [r for n, r in last.items() if n.startswith(d + "-")]
+    if rs:
+        print(f"mean {d:<8}" + " " * 22 + "  ".join(f"{st.mean(r[k] for r in rs):.3f}" for k in keys))
+EOF
