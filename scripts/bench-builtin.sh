@@ -7,9 +7,9 @@
 # each seed, it runs `tooltune train --model M --data datasets/D/train.jsonl`
 # with the built-in model's defaults (no other flag but --seed), then
 # `tooltune eval --run RUN --data datasets/D/test.jsonl --json`. Then, for the
-# issue's "≤ 60 s for ≤ 300 examples", one default run on 300 rows (support +
-# library + the first 60 of vet: three catalogues, each line with its own
-# tools). It prints a table (seconds, epochs, steps, valid, tool-name,
+# issue's "≤ 60 s for ≤ 300 examples", one default run (seed 0) per dataset on
+# 300 training rows (`N_TRAIN=300 python3 datasets/make.py`, the same
+# generator; its test split is the shipped one). It prints a table (seconds, epochs, steps, valid, tool-name,
 # argument-match, call accuracy, false call) and the mean per dataset, and
 # appends JSON lines naming the CPU model, the threads and the 1-minute load
 # average to target/bench/builtin-<date>.jsonl. Release build of tooltune-cli.
@@ -67,9 +67,10 @@ for d in support library vet; do
     run "$d-$s" "datasets/$d/train.jsonl" "datasets/$d/test.jsonl" "$s"
   done
 done
-mix="$work/mix300.jsonl"
-{ cat datasets/support/train.jsonl datasets/library/train.jsonl; head -60 datasets/vet/train.jsonl; } > "$mix"
-run mix300 "$mix"
+N_TRAIN=300 OUT="$work/n300" python3 datasets/make.py >/dev/null
+for d in support library vet; do
+  run "$d-300rows" "$work/n300/$d/train.jsonl" "datasets/$d/test.jsonl" 0
+done
 
 python3 - "$out" <<'EOF'
 import json, sys, statistics as st
@@ -78,12 +79,12 @@ keys = ["valid_tool_call_rate", "tool_name_accuracy", "argument_match_accuracy",
 last = {}  # the latest line of each run (the file gathers a day's runs)
 for r in rows:
     last[r["run"]] = r
-print(f"\n{'run':<12}{'rows':>5}{'ep':>4}{'steps':>6}{'s':>7}  valid  tool   arg    call   false")
+print(f"\n{'run':<16}{'rows':>5}{'ep':>4}{'steps':>6}{'s':>7}  valid  tool   arg    call   false")
 for r in last.values():
-    print(f"{r['run']:<12}{r['examples']:>5}{r['epochs']:>4}{r['steps']:>6}{r['seconds']:>7}  "
+    print(f"{r['run']:<16}{r['examples']:>5}{r['epochs']:>4}{r['steps']:>6}{r['seconds']:>7}  "
           + "  ".join(f"{r[k]:.3f}" if k in r else "  -  " for k in keys))
 for d in ["support", "library", "vet"]:
-    rs = [r for n, r in last.items() if n.startswith(d + "-")]
+    rs = [r for n, r in last.items() if n.startswith(d + "-") and n[len(d) + 1:].isdigit()]
     if rs:
-        print(f"mean {d:<8}" + " " * 22 + "  ".join(f"{st.mean(r[k] for r in rs):.3f}" for k in keys))
+        print(f"mean {d:<12}" + " " * 22 + "  ".join(f"{st.mean(r[k] for r in rs):.3f}" for k in keys))
 EOF

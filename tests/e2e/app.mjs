@@ -62,6 +62,13 @@ export async function watchEventLoop(page) {
 }
 
 /** Stops watching; the longest block (ms) since [`watchEventLoop`]. */
+// Waits until the run saved in localStorage has a checkpoint and, with
+// `evals`, at least that many scored evaluations, or else is still running.
+export const waitForCheckpoint = (page, evals = 0) => page.waitForFunction((evals) => {
+  const run = JSON.parse(localStorage.getItem("tooltune.run") ?? "null");
+  return run && run.checkpoint_step > 0 && (evals ? run.evals.length >= evals : run.phase === "Running");
+}, evals, { timeout: 180_000 });
+
 export const longestBlock = (page) => page.evaluate(() => { clearInterval(window.__watch); return window.__longest; });
 
 /** Clicks "Download the run" and saves the `count` files into a new folder; returns it and the names saved. */

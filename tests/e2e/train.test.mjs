@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { launch } from "./browser.mjs";
-import { open, panel, root, shoot, loadFixtureModel, unexpected, watchEventLoop, longestBlock, downloadRun, metricsLines } from "./app.mjs";
+import { open, panel, root, shoot, loadFixtureModel, unexpected, watchEventLoop, longestBlock, waitForCheckpoint, downloadRun, metricsLines } from "./app.mjs";
 
 /** The native CLI built by the native tests (scripts/test.sh runs them first). */
 const cli = join(process.env.CARGO_TARGET_DIR ?? join(root, "target"), "release", "tooltune");
@@ -192,10 +192,7 @@ test("a reload mid-training keeps the run, loads its checkpoint, and Resume goes
   await watchEventLoop(page);
   await train.getByRole("button", { name: "Train", exact: true }).click();
   // Kept once the first epoch is scored (a checkpoint is taken at each evaluation).
-  await page.waitForFunction(() => {
-    const run = JSON.parse(localStorage.getItem("tooltune.run") ?? "null");
-    return run && run.checkpoint_step > 0 && run.evals.length >= 2;
-  }, null, { timeout: 180_000 });
+  await waitForCheckpoint(page, 2);
   const block = await longestBlock(page);
   assert.ok(block < 100, `the page's event loop was blocked for ${block.toFixed(0)} ms while training`);
   await page.reload();
@@ -247,10 +244,7 @@ test("when the engine worker dies mid-run, a new one loads the model on the CPU 
   await setNumber(train, "Epochs", 3);
   await page.evaluate(() => localStorage.removeItem("tooltune.run"));
   await train.getByRole("button", { name: "Train", exact: true }).click();
-  await page.waitForFunction(() => {
-    const run = JSON.parse(localStorage.getItem("tooltune.run") ?? "null");
-    return run && run.checkpoint_step > 0 && run.phase === "Running";
-  }, null, { timeout: 180_000 });
+  await waitForCheckpoint(page);
   const status = train.getByTestId("train-status");
   const total = Number((await status.innerText()).match(/step \d+\/(\d+)/)[1]);
   // What a lost WebGPU device does to the wasm instance: an uncaught error in the worker.
@@ -282,10 +276,7 @@ test("a full fine-tune trains every weight, goes on from its checkpoint after a 
   await page.evaluate(() => localStorage.removeItem("tooltune.run"));
   await train.getByRole("button", { name: "Train", exact: true }).click();
   // The first evaluation takes a checkpoint: every weight, kept in the Cache API.
-  await page.waitForFunction(() => {
-    const run = JSON.parse(localStorage.getItem("tooltune.run") ?? "null");
-    return run && run.checkpoint_step > 0 && run.phase === "Running";
-  }, null, { timeout: 180_000 });
+  await waitForCheckpoint(page);
   const kept = await page.evaluate(async () => {
     const run = JSON.parse(localStorage.getItem("tooltune.run"));
     const cache = await caches.open("tooltune-run-v1");

@@ -1,15 +1,19 @@
 //! The built-in model's tokenizer: a byte-level BPE (GPT-2's byte alphabet,
 //! so any text encodes) trained with Hugging Face `tokenizers` on corpus
 //! text. Digits are split one by one before BPE (as Qwen2 and Llama 3 do),
-//! so a number in a request and the same number in a call are the same
-//! tokens, which a small model copies more easily.
+//! and every space is a token of its own (no `Ġword` tokens), so a word or a
+//! number in a request and the same word in a call are the same tokens:
+//! `put Emma` and `"Emma"` both end in `Em`, `ma`, where GPT-2's rule gives
+//! `ĠE m ma` and `E m ma`. A small model copies same tokens far more easily
+//! than it learns a `Ġword` → `word` map for every word (MODEL.md).
 
 use tokenizers::decoders::byte_level::ByteLevel as ByteLevelDecoder;
 use tokenizers::models::bpe::{BPE, BpeTrainerBuilder};
 use tokenizers::pre_tokenizers::byte_level::ByteLevel;
 use tokenizers::pre_tokenizers::digits::Digits;
 use tokenizers::pre_tokenizers::sequence::Sequence;
-use tokenizers::{AddedToken, PreTokenizerWrapper, TokenizerBuilder};
+use tokenizers::pre_tokenizers::split::Split;
+use tokenizers::{AddedToken, PreTokenizerWrapper, SplitDelimiterBehavior, TokenizerBuilder};
 
 use crate::error::{EngineError, Result};
 
@@ -31,8 +35,10 @@ pub fn train_tokenizer<S: AsRef<str> + Send>(
     vocab_size: usize,
 ) -> Result<Vec<u8>> {
     let err = |e: tokenizers::Error| EngineError::Tokenizer(format!("training the tokenizer: {e}"));
+    let spaces = Split::new(" ", SplitDelimiterBehavior::Isolated, false).map_err(err)?;
     let pre = Sequence::new(vec![
         PreTokenizerWrapper::Digits(Digits::new(true)),
+        PreTokenizerWrapper::Split(spaces),
         PreTokenizerWrapper::ByteLevel(ByteLevel::new(false, true, true)),
     ]);
     let mut tokenizer = TokenizerBuilder::new()
