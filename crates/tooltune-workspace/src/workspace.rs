@@ -184,11 +184,12 @@ impl Default for TrainSettings {
 impl TrainSettings {
     /// Defaults for the built-in model (the page's default model), as the
     /// CLI's `train --model builtin` picks them: a full fine-tune at 2e-3
-    /// for 10 epochs on the example datasets ([`Self::builtin_epochs`]; on
-    /// the shipped examples a full fine-tune gets about twice LoRA's call
-    /// accuracy, and 10 epochs about twice 3 epochs', MODEL.md). Switched to LoRA, the adapters go on all seven projections
-    /// at the same rate (`--lora`): the lesson's settings (tuned for
-    /// 0.5-1.5 B models) barely move a 4.5 M-parameter model.
+    /// for 10 epochs, [`Self::builtin_epochs`] of the 120-row example
+    /// datasets (on them a full fine-tune gets about twice LoRA's call
+    /// accuracy, and 10 epochs about twice 3 epochs', MODEL.md). Switched to
+    /// LoRA, the adapters go on all seven projections at the same rate
+    /// (`--lora`): the lesson's settings (tuned for 0.5-1.5 B models) barely
+    /// move a 4.5 M-parameter model.
     pub fn builtin() -> Self {
         Self {
             method: TrainMethod::Full,

@@ -204,9 +204,15 @@ mod tests {
         }
         let enc = tok.encode("ORD-48213").unwrap();
         assert!(enc.ids.len() >= 5, "digits are split one by one");
-        let after = |prefix: &str, word: &str| tok.encode(&format!("{prefix}{word}")).unwrap().ids[1..].to_vec();
+        let after = |prefix: &str, word: &str| {
+            tok.encode(&format!("{prefix}{word}")).unwrap().ids[1..].to_vec()
+        };
         for word in ["request_refund", "Emma", "Moby"] {
-            assert_eq!(after(" ", word), after("\"", word), "{word} after a space and a quote");
+            assert_eq!(
+                after(" ", word),
+                after("\"", word),
+                "{word} after a space and a quote"
+            );
         }
         assert_eq!(tok.decode(&tok.encode(&text).unwrap().ids).unwrap(), text);
     }
