@@ -1,7 +1,8 @@
 // Measures the built-in model's fine-tune in the page: the bundled support
 // example (120 rows; the page holds out a fraction), the page's defaults for
-// the built-in model (a full fine-tune at 2e-3, 10 epochs of batch 8, as the
-// CLI's; EPOCHS overrides) on the chosen backend, the wall time from Train to
+// the built-in model (a full fine-tune at 2e-3, batch 8, automatic epochs:
+// about 1,200 example passes, 10 epochs of these rows, as the CLI's; EPOCHS
+// fixes them) on the chosen backend, the wall time from Train to
 // Done, and the held-out metrics before training and after each epoch. Writes
 // a screenshot of the Train panel.
 // Not a test: a measurement, run by hand (about two minutes here):

@@ -57,7 +57,14 @@ async function setNumber(train, label, value) {
 test("a run trains, charts the loss and scores the held-out rows before and after each epoch", async () => {
   const { page } = session;
   const train = panel(page, "Train");
+  // A new workspace's epochs follow its rows (the built-in model's rule, as
+  // `tooltune train --model builtin` picks them): 1,200 example passes of
+  // the 28 training rows is more than the cap of 10.
+  const auto = train.getByLabel("Auto epochs");
+  assert.equal(await auto.isChecked(), true);
+  assert.equal(await train.getByLabel("Epochs", { exact: true }).inputValue(), "10");
   await setNumber(train, "Epochs", 2);
+  assert.equal(await auto.isChecked(), false, "a typed number fixes the epochs");
   await train.getByRole("button", { name: "Train", exact: true }).click();
   const status = train.getByTestId("train-status");
   await train.getByText(/^Done: \d+ step\(s\)/).waitFor({ timeout: 300_000 });

@@ -75,7 +75,7 @@ pub fn model_loaded(state: AppState, model: &str) {
     }
     let step = run.checkpoint_step.unwrap_or(0);
     // An adapter goes with its config; a full fine-tune's weights alone.
-    let config = match crate::train::config(&run.settings, run.seed).tuning {
+    let config = match crate::train::tuning(&run.settings) {
         Tuning::Lora(lora) => Some(lora.to_peft_config_json(Some(model))),
         Tuning::Full => None,
     };

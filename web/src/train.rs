@@ -217,24 +217,30 @@ async fn checkpoint(
     Ok(())
 }
 
-/// The engine's training configuration for the page's settings.
-pub fn config(settings: &TrainSettings, seed: u64) -> TrainConfig {
-    let targets: Vec<&str> = settings.target_modules.iter().map(String::as_str).collect();
+/// The engine's training configuration for the page's settings and
+/// `rows` training rows (automatic epochs follow them).
+pub fn config(settings: &TrainSettings, seed: u64, rows: usize) -> TrainConfig {
     TrainConfig {
         lr: settings.lr,
-        epochs: settings.epochs,
+        epochs: settings.epochs_for(rows),
         batch_size: settings.batch_size,
         seed,
         truncate: true,
-        tuning: match settings.method {
-            TrainMethod::Lora => Tuning::Lora(
-                LoraSettings::new(settings.lora_r, settings.lora_alpha, &targets)
-                    .with_dropout(settings.lora_dropout),
-            ),
-            TrainMethod::Full => Tuning::Full,
-        },
+        tuning: tuning(settings),
         eval_max_new_tokens: EVAL_MAX_NEW_TOKENS,
         ..TrainConfig::default()
+    }
+}
+
+/// What the page's settings train: LoRA adapters or every weight.
+pub fn tuning(settings: &TrainSettings) -> Tuning {
+    let targets: Vec<&str> = settings.target_modules.iter().map(String::as_str).collect();
+    match settings.method {
+        TrainMethod::Lora => Tuning::Lora(
+            LoraSettings::new(settings.lora_r, settings.lora_alpha, &targets)
+                .with_dropout(settings.lora_dropout),
+        ),
+        TrainMethod::Full => Tuning::Full,
     }
 }
 
@@ -260,7 +266,7 @@ fn examples(what: &str, lines: Vec<Value>) -> Result<Vec<Example>, String> {
 pub async fn run(m: Rc<Loaded>, job: Job) -> Result<(), String> {
     STOP.with(|s| s.set(None));
     PAUSE.with(|p| p.set(None));
-    let cfg = config(&job.settings, job.seed);
+    let cfg = config(&job.settings, job.seed, job.train.len());
     cfg.check().map_err(|e| e.to_string())?;
     let train_examples = examples("training row", job.train)?;
     let test_examples = examples("held-out row", job.test)?;

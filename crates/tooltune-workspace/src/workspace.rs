@@ -157,8 +157,13 @@ pub struct TrainSettings {
     pub target_modules: Vec<String>,
     /// Peak learning rate.
     pub lr: f64,
-    /// Passes over the data.
+    /// Passes over the data (when `auto_epochs` is off).
     pub epochs: usize,
+    /// Epochs chosen from the number of training rows at the start of a run
+    /// ([`Self::builtin_epochs`], the built-in model's rule, as `tooltune
+    /// train --model builtin` without `--epochs`). Off in states saved
+    /// before it existed, which keep their `epochs`.
+    pub auto_epochs: bool,
     /// Examples per step.
     pub batch_size: usize,
     /// Fraction of rows held out for evaluation.
@@ -175,6 +180,7 @@ impl Default for TrainSettings {
             target_modules: vec!["q_proj".into(), "v_proj".into()],
             lr: 2e-4,
             epochs: 3,
+            auto_epochs: false,
             batch_size: 8,
             test_fraction: 0.2,
         }
@@ -195,6 +201,7 @@ impl TrainSettings {
             method: TrainMethod::Full,
             lr: 2e-3,
             epochs: Self::builtin_epochs(120),
+            auto_epochs: true,
             target_modules: [
                 "q_proj",
                 "k_proj",
@@ -216,6 +223,16 @@ impl TrainSettings {
     /// default run under a minute on two cores (MODEL.md).
     pub fn builtin_epochs(rows: usize) -> usize {
         1200usize.div_ceil(rows.max(1)).clamp(1, 10)
+    }
+
+    /// The epochs a run on `rows` training rows takes: `epochs`, or with
+    /// `auto_epochs` [`Self::builtin_epochs`] of `rows`.
+    pub fn epochs_for(&self, rows: usize) -> usize {
+        if self.auto_epochs {
+            Self::builtin_epochs(rows)
+        } else {
+            self.epochs
+        }
     }
 }
 
@@ -356,8 +373,14 @@ mod tests {
         assert_eq!(Workspace::default().train.epochs, 10);
         let older = Workspace::from_json(r#"{"version": 1, "train": {"lr": 0.001}}"#).unwrap();
         assert_eq!(older.train.epochs, 3, "a state saved before the change");
+        assert_eq!(older.train.epochs_for(300), 3, "fixed epochs stay fixed");
         let epochs = [1, 96, 120, 121, 200, 300, 1200, 5000].map(TrainSettings::builtin_epochs);
         assert_eq!(epochs, [10, 10, 10, 10, 6, 4, 1, 1]);
+        // The page's default follows the rows, as the CLI's does.
+        let auto = Workspace::default().train;
+        assert_eq!([96, 300].map(|rows| auto.epochs_for(rows)), [10, 4]);
+        let restored = Workspace::from_json(&Workspace::default().to_json()).unwrap();
+        assert!(restored.train.auto_epochs);
     }
 
     #[test]

@@ -16,6 +16,7 @@ mod tool_list;
 mod train_charts;
 mod train_export;
 mod train_panel;
+mod train_settings;
 mod try_it;
 
 pub use autosave::Autosave;
@@ -34,4 +35,5 @@ pub use tool_list::ToolList;
 pub use train_charts::{LossChart, MetricsView};
 pub use train_export::{TrainExport, save_run};
 pub use train_panel::TrainPanel;
+pub use train_settings::TrainSettingsForm;
 pub use try_it::TryIt;

@@ -1,80 +1,18 @@
 //! Train: the method (LoRA adapters or a full fine-tune) and its settings
-//! (kept in the workspace, so a share link carries them), start and stop, progress with tokens/s and ETA, and the run's
+//! ([`super::train_settings`], kept in the workspace, so a share link
+//! carries them), start and stop, progress with tokens/s and ETA, and the run's
 //! charts ([`super::train_charts`]). The rows are split as `tooltune split`
 //! splits them (`tooltune_workspace::training`); the worker trains with the
 //! engine's own loop and scores the held-out rows before training and after
 //! each epoch.
 
 use leptos::prelude::*;
-use tooltune_engine::lora::PROJECTIONS;
 use tooltune_workspace::protocol::Request;
 use tooltune_workspace::training::training_data;
-use tooltune_workspace::{TrainMethod, TrainSettings};
 
-use crate::components::{LossChart, MetricsView, TrainExport};
+use crate::components::{LossChart, MetricsView, TrainExport, TrainSettingsForm};
 use crate::engine;
 use crate::state::{ModelStatus, Notice, Phase, Training, use_app};
-
-/// A number field bound to one training setting; a LoRA-only one is
-/// disabled while the method is a full fine-tune.
-#[component]
-fn NumberSetting(
-    label: &'static str,
-    step: &'static str,
-    get: fn(&TrainSettings) -> f64,
-    set: fn(&mut TrainSettings, f64),
-    #[prop(optional)] lora_only: bool,
-) -> impl IntoView {
-    let state = use_app();
-    let off = move || lora_only && full(state.ws.with(|w| w.train.method));
-    view! {
-        <label class="control">
-            {label}
-            <input
-                type="number"
-                step=step
-                min="0"
-                disabled=off
-                prop:value=move || state.ws.with(|w| get(&w.train).to_string())
-                on:change=move |ev| {
-                    if let Ok(v) = event_target_value(&ev).trim().parse::<f64>() {
-                        if v.is_finite() && v >= 0.0 {
-                            state.ws.update(|w| set(&mut w.train, v));
-                        }
-                    }
-                }
-            />
-        </label>
-    }
-}
-
-fn full(method: TrainMethod) -> bool {
-    method == TrainMethod::Full
-}
-
-/// The method picker: LoRA adapters, or every weight.
-#[component]
-fn MethodSetting() -> impl IntoView {
-    let state = use_app();
-    view! {
-        <label class="control">
-            "Method"
-            <select
-                prop:value=move || if full(state.ws.with(|w| w.train.method)) { "full" } else { "lora" }
-                on:change=move |ev| {
-                    let method = match event_target_value(&ev).as_str() {
-                        "full" => TrainMethod::Full,
-                        _ => TrainMethod::Lora,
-                    };
-                    state.ws.update(|w| w.train.method = method);
-                }
-            >
-                <option value="lora">"LoRA adapters"</option>
-                <option value="full">"Full fine-tune (every weight)"</option>
-            </select>
-        </label>
-    }
-}
 
 /// The Train panel.
 #[component]
@@ -200,36 +138,6 @@ pub fn TrainPanel() -> impl IntoView {
             }
         });
     };
-    let targets =
-        move || {
-            PROJECTIONS
-            .iter()
-            .map(|&p| {
-                let on = move || state.ws.with(|w| w.train.target_modules.iter().any(|t| t == p));
-                view! {
-                    <label class="check">
-                        <input
-                            type="checkbox"
-                            prop:checked=on
-                            disabled=move || full(state.ws.with(|w| w.train.method))
-                            on:change=move |ev| {
-                                let checked = event_target_checked(&ev);
-                                state.ws.update(|w| {
-                                    let t = &mut w.train.target_modules;
-                                    t.retain(|x| x != p);
-                                    if checked {
-                                        t.push(p.to_string());
-                                        t.sort_by_key(|x| PROJECTIONS.iter().position(|q| q == x));
-                                    }
-                                });
-                            }
-                        />
-                        {p}
-                    </label>
-                }
-            })
-            .collect_view()
-        };
     let status = move || {
         let t = state.training.get();
         let last = t.steps.last().copied();
@@ -294,32 +202,7 @@ pub fn TrainPanel() -> impl IntoView {
     view! {
         <section class="panel" aria-labelledby="train-title" data-panel="train">
             <h2 id="train-title">"Train"</h2>
-            <fieldset class="settings" disabled=busy>
-                <legend>"Fine-tune"</legend>
-                <MethodSetting />
-                <NumberSetting label="Learning rate" step="0.0001" get=|t| t.lr set=|t, v| t.lr = v />
-                <NumberSetting label="Epochs" step="1" get=|t| t.epochs as f64 set=|t, v| t.epochs = (v as usize).max(1) />
-                <NumberSetting label="Batch size" step="1" get=|t| t.batch_size as f64 set=|t, v| t.batch_size = (v as usize).max(1) />
-                <NumberSetting label="LoRA rank" step="1" get=|t| t.lora_r as f64 set=|t, v| t.lora_r = (v as usize).max(1) lora_only=true />
-                <NumberSetting label="LoRA alpha" step="1" get=|t| t.lora_alpha set=|t, v| t.lora_alpha = v lora_only=true />
-                <NumberSetting label="LoRA dropout" step="0.01" get=|t| t.lora_dropout set=|t, v| t.lora_dropout = v.min(0.9) lora_only=true />
-                <NumberSetting label="Held-out fraction" step="0.05" get=|t| t.test_fraction set=|t, v| t.test_fraction = v.min(0.9) />
-                <label class="control">
-                    "Seed"
-                    <input
-                        type="number"
-                        min="0"
-                        step="1"
-                        prop:value=move || state.ws.with(|w| w.seed.to_string())
-                        on:change=move |ev| {
-                            if let Ok(v) = event_target_value(&ev).trim().parse::<u64>() {
-                                state.ws.update(|w| w.seed = v);
-                            }
-                        }
-                    />
-                </label>
-                <div class="targets" role="group" aria-label="Target modules">{targets}</div>
-            </fieldset>
+            <TrainSettingsForm busy=Signal::derive(busy) />
             <div class="buttons">
                 <button type="button" on:click=start disabled=move || busy() || !ready()>"Train"</button>
                 <button type="button" on:click=pause disabled=move || !state.training.with(|t| matches!(t.phase, Phase::Running | Phase::Paused))>

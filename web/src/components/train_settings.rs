@@ -1,0 +1,189 @@
+//! The Train panel's settings: method, learning rate, epochs (a number or
+//! automatic), batch size, LoRA's settings and target modules, held-out
+//! fraction and seed, all bound to the workspace.
+
+use leptos::prelude::*;
+use tooltune_engine::lora::PROJECTIONS;
+use tooltune_workspace::{TrainMethod, TrainSettings};
+
+use crate::state::use_app;
+
+/// The settings fieldset, disabled while `busy` (a run is going).
+#[component]
+pub fn TrainSettingsForm(busy: Signal<bool>) -> impl IntoView {
+    let state = use_app();
+    let targets =
+        move || {
+            PROJECTIONS
+            .iter()
+            .map(|&p| {
+                let on = move || state.ws.with(|w| w.train.target_modules.iter().any(|t| t == p));
+                view! {
+                    <label class="check">
+                        <input
+                            type="checkbox"
+                            prop:checked=on
+                            disabled=move || full(state.ws.with(|w| w.train.method))
+                            on:change=move |ev| {
+                                let checked = event_target_checked(&ev);
+                                state.ws.update(|w| {
+                                    let t = &mut w.train.target_modules;
+                                    t.retain(|x| x != p);
+                                    if checked {
+                                        t.push(p.to_string());
+                                        t.sort_by_key(|x| PROJECTIONS.iter().position(|q| q == x));
+                                    }
+                                });
+                            }
+                        />
+                        {p}
+                    </label>
+                }
+            })
+            .collect_view()
+        };
+    view! {
+        <fieldset class="settings" disabled=move || busy.get()>
+            <legend>"Fine-tune"</legend>
+            <MethodSetting />
+            <NumberSetting label="Learning rate" step="0.0001" get=|t| t.lr set=|t, v| t.lr = v />
+            <EpochsSetting />
+            <NumberSetting label="Batch size" step="1" get=|t| t.batch_size as f64 set=|t, v| t.batch_size = (v as usize).max(1) />
+            <NumberSetting label="LoRA rank" step="1" get=|t| t.lora_r as f64 set=|t, v| t.lora_r = (v as usize).max(1) lora_only=true />
+            <NumberSetting label="LoRA alpha" step="1" get=|t| t.lora_alpha set=|t, v| t.lora_alpha = v lora_only=true />
+            <NumberSetting label="LoRA dropout" step="0.01" get=|t| t.lora_dropout set=|t, v| t.lora_dropout = v.min(0.9) lora_only=true />
+            <NumberSetting label="Held-out fraction" step="0.05" get=|t| t.test_fraction set=|t, v| t.test_fraction = v.min(0.9) />
+            <label class="control">
+                "Seed"
+                <input
+                    type="number"
+                    min="0"
+                    step="1"
+                    prop:value=move || state.ws.with(|w| w.seed.to_string())
+                    on:change=move |ev| {
+                        if let Ok(v) = event_target_value(&ev).trim().parse::<u64>() {
+                            state.ws.update(|w| w.seed = v);
+                        }
+                    }
+                />
+            </label>
+            <div class="targets" role="group" aria-label="Target modules">{targets}</div>
+        </fieldset>
+    }
+}
+
+/// A number field bound to one training setting; a LoRA-only one is
+/// disabled while the method is a full fine-tune.
+#[component]
+fn NumberSetting(
+    label: &'static str,
+    step: &'static str,
+    get: fn(&TrainSettings) -> f64,
+    set: fn(&mut TrainSettings, f64),
+    #[prop(optional)] lora_only: bool,
+) -> impl IntoView {
+    let state = use_app();
+    let off = move || lora_only && full(state.ws.with(|w| w.train.method));
+    view! {
+        <label class="control">
+            {label}
+            <input
+                type="number"
+                step=step
+                min="0"
+                disabled=off
+                prop:value=move || state.ws.with(|w| get(&w.train).to_string())
+                on:change=move |ev| {
+                    if let Ok(v) = event_target_value(&ev).trim().parse::<f64>() {
+                        if v.is_finite() && v >= 0.0 {
+                            state.ws.update(|w| set(&mut w.train, v));
+                        }
+                    }
+                }
+            />
+        </label>
+    }
+}
+
+/// Epochs: a number, or automatic (the built-in model's rule on the
+/// training rows, as the CLI's default). Typing a number fixes it.
+#[component]
+fn EpochsSetting() -> impl IntoView {
+    let state = use_app();
+    let auto = move || state.ws.with(|w| w.train.auto_epochs);
+    // The rows a run would train on: the dataset less the held-out share
+    // (the stratified split may move one or two rows).
+    let rows = move || {
+        state.ws.with(|w| {
+            let n = w.dataset.len();
+            let held = (n as f64 * w.train.test_fraction.clamp(0.0, 0.9)).round() as usize;
+            n.saturating_sub(held.max(usize::from(n >= 2 && w.train.test_fraction > 0.0)))
+        })
+    };
+    view! {
+        <label class="control">
+            "Epochs"
+            <input
+                type="number"
+                step="1"
+                min="1"
+                prop:value=move || state.ws.with(|w| w.train.epochs_for(rows()).to_string())
+                on:change=move |ev| {
+                    if let Ok(v) = event_target_value(&ev).trim().parse::<f64>() {
+                        if v.is_finite() && v >= 1.0 {
+                            state.ws.update(|w| {
+                                w.train.epochs = v as usize;
+                                w.train.auto_epochs = false;
+                            });
+                        }
+                    }
+                }
+            />
+        </label>
+        <label class="check" title="About 1,200 example passes, at most 10 epochs: the built-in model's default, as tooltune train's">
+            <input
+                type="checkbox"
+                prop:checked=auto
+                on:change=move |ev| {
+                    let on = event_target_checked(&ev);
+                    state.ws.update(|w| {
+                        if !on {
+                            w.train.epochs = w.train.epochs_for(rows());
+                        }
+                        w.train.auto_epochs = on;
+                    });
+                }
+            />
+            "Auto epochs"
+        </label>
+    }
+}
+
+fn full(method: TrainMethod) -> bool {
+    method == TrainMethod::Full
+}
+
+/// The method picker: LoRA adapters, or every weight.
+#[component]
+fn MethodSetting() -> impl IntoView {
+    let state = use_app();
+    view! {
+        <label class="control">
+            "Method"
+            <select
+                prop:value=move || if full(state.ws.with(|w| w.train.method)) { "full" } else { "lora" }
+                on:change=move |ev| {
+                    let method = match event_target_value(&ev).as_str() {
+                        "full" => TrainMethod::Full,
+                        _ => TrainMethod::Lora,
+                    };
+                    state.ws.update(|w| w.train.method = method);
+                }
+            >
+                <option value="lora">"LoRA adapters"</option>
+                <option value="full">"Full fine-tune (every weight)"</option>
+            </select>
+        </label>
+    }
+}
+
