@@ -186,4 +186,3 @@ fn MethodSetting() -> impl IntoView {
         </label>
     }
 }
-
