@@ -6,7 +6,9 @@ other sections. Names are grouped by their first path segment
 (`burn_flex::ops::...` -> burn_flex; `<T as serde::Deserialize>::...` ->
 the trait's crate when the type's is unknown).
 
-    python3 scripts/wasm-size.py dist/tooltune_web_bg.wasm [--top 20]
+    python3 scripts/wasm-size.py target/wasm32-unknown-unknown/wasm-release/tooltune-web.wasm [--top 20]
+
+(cargo's output: the size-tuned dist/ file has no names left to read)
 """
 import argparse
 import re
@@ -95,6 +97,13 @@ def crate_of(name):
     implementing type's for `<T as Trait>::f` (the trait's when the type is
     a bare generic parameter)."""
     name = re.sub(r"\[[0-9a-f]{16}\]", "", name)
+    m = re.match(r"_ZN(\d+)", name)
+    if m:  # legacy mangling, as cargo's own output has it
+        start = m.end()
+        seg = name[start:start + int(m.group(1))]
+        seg = seg.replace("_$LT$", "<").replace("$LT$", "<").replace("$u20$", " ")
+        seg = seg.replace("..", "::").replace("$RF$", "&")
+        name = seg if "::" in seg else seg + "::"
     path = r"[&\s(\[]*(?:dyn |mut |const )*([A-Za-z_][A-Za-z0-9_]*)::"
     m = re.match(r"<(.+?) as ([A-Za-z_][A-Za-z0-9_]*)::", name)
     if m:
@@ -157,6 +166,10 @@ def main():
         else:
             parts[SECTION.get(sid, str(sid))] += size
     code = sum(bodies)
+    if not names:
+        sys.exit(f"{a.wasm}: no function names (wasm-bindgen --remove-name-section drops them): "
+                 "read cargo's own output instead, e.g. "
+                 "target/wasm32-unknown-unknown/wasm-release/tooltune-web.wasm")
     by_crate = Counter()
     for k, n in enumerate(bodies):
         by_crate[crate_of(names.get(imports + k, ""))] += n
