@@ -131,7 +131,7 @@ FAMILIES = [
 
 def family(crate):
     for name, prefixes in FAMILIES:
-        if any(crate == p or crate.startswith(p + "_") or crate.startswith(p) for p in prefixes):
+        if crate.startswith(prefixes):
             return name
     return "other"
 
