@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
-# Builds the web app into dist/: wasm (size-tuned profile) + wasm-bindgen glue + index.html.
+# Builds the web app into dist/: two wasm modules (size-tuned profile), the
+# page's (web) and the engine worker's (web/worker), each with its
+# wasm-bindgen glue, + index.html and the worker's bootstrap.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 profile="${PROFILE:-wasm-release}"
-cargo build -p tooltune-web --target wasm32-unknown-unknown --profile "$profile"
+cargo build -p tooltune-web -p tooltune-web-worker --target wasm32-unknown-unknown --profile "$profile"
 rm -rf dist && mkdir -p dist
 # The size-tuned build people download drops the function-name section:
 # 26 % of the wasm, 1.1 MB of 5.0 MB gzip (scripts/wasm-size.py, 2 December).
 # Test builds keep it, so a panic's stack names its functions.
 strip=()
 if [ "$profile" = wasm-release ]; then strip=(--remove-name-section); fi
-wasm-bindgen --target web --no-typescript "${strip[@]}" --out-name tooltune_web --out-dir dist \
-  "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/$profile/tooltune-web.wasm"
-cp index.html dist/
+out="${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/$profile"
+wasm-bindgen --target web --no-typescript "${strip[@]}" --out-name tooltune_web --out-dir dist "$out/tooltune-web.wasm"
+wasm-bindgen --target web --no-typescript "${strip[@]}" --out-name tooltune_web_worker --out-dir dist \
+  "$out/tooltune_web_worker.wasm"
+cp index.html web/worker.js dist/
 # The example datasets, one click away in the dataset panel.
 for d in datasets/*/; do
   mkdir -p "dist/$d"

@@ -8,14 +8,14 @@
 # chromium and chromedriver.
 #   scripts/test-browser-engine.sh          CPU fallback and WebGPU
 #   scripts/test-browser-engine.sh --cpu    CPU fallback only (smaller build)
-# The default build selects the web app too (-p tooltune-web) in the release
-# profile: the dependencies' features then unify as the web build's do, and
+# The default build selects the web app too (-p tooltune-web
+# -p tooltune-web-worker) in the release profile: the dependencies' features then unify as the web build's do, and
 # this reuses the web app's compiled Burn, cubecl and wgpu (seconds, not a
 # second 5-minute compile of them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-build=(--release -p tooltune-web -p tooltune-engine-browser)
+build=(--release -p tooltune-web -p tooltune-web-worker -p tooltune-engine-browser)
 case "${1:-}" in
   "") ;;
   --cpu) build=(-p tooltune-engine-browser) ;;

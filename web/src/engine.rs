@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use leptos::prelude::*;
-use tooltune_engine_browser::EngineWorker;
+use tooltune_worker::EngineWorker;
 use tooltune_workspace::protocol::{Event, Request};
 
 use tooltune_workspace::metrics::{EvalRecord, StepRecord};
@@ -16,8 +16,12 @@ use tooltune_workspace::metrics::{EvalRecord, StepRecord};
 use crate::recovery;
 use crate::state::{Answer, AppState, Job, ModelStatus, Phase, Training};
 
-/// The app's wasm-bindgen glue, beside index.html.
-const GLUE: &str = "./tooltune_web.js";
+/// The engine worker's bootstrap, beside index.html (web/worker.js): it
+/// loads the worker's own wasm module (web/worker). Started once the page
+/// has rendered: started with the page, its download and compile slowed the
+/// page's first render on two cores and brought the model no sooner
+/// (README, "Page speed").
+const WORKER_SCRIPT: &str = "./worker.js";
 
 /// A request waiting for the worker to start.
 type Queued = (String, Vec<js_sys::Uint8Array>);
@@ -73,7 +77,7 @@ fn answered_load(id: u64) -> Option<bool> {
 /// Starts the worker and the loop that applies its events to `state`.
 pub fn start(state: AppState) {
     wasm_bindgen_futures::spawn_local(async move {
-        let worker = match EngineWorker::spawn(GLUE, crate::worker::ENTRY).await {
+        let worker = match EngineWorker::start(WORKER_SCRIPT).await {
             Ok(w) => Rc::new(w),
             Err(e) => {
                 state.model.set(ModelStatus::Failed(e.to_string()));

@@ -105,17 +105,22 @@ pub async fn fetch_model(
             Fetched::Status(status) => Err(format!("fetching {base}: HTTP {status}")),
         };
     }
+    // All files at once (index.html has started the built-in model's already).
+    progress(format!("fetching {}", MODEL_FILES.join(", ")));
+    let fetches = MODEL_FILES.iter().map(|name| {
+        let url = format!("{base}{name}");
+        let (window, cache) = (&window, cache.as_ref());
+        async move { (*name, fetch_one(window, cache, &url).await, url) }
+    });
     let mut names = Vec::new();
     let mut bytes = Vec::new();
-    for (i, name) in MODEL_FILES.iter().enumerate() {
-        let url = format!("{base}{name}");
-        progress(format!("fetching {name} ({}/{})", i + 1, MODEL_FILES.len()));
-        match fetch_one(&window, cache.as_ref(), &url).await? {
+    for (name, fetched, url) in futures::future::join_all(fetches).await {
+        match fetched? {
             Fetched::Bytes(b) => {
                 names.push(name.to_string());
                 bytes.push(b);
             }
-            Fetched::Status(_) if !REQUIRED.contains(name) => {}
+            Fetched::Status(_) if !REQUIRED.contains(&name) => {}
             Fetched::Status(status) => return Err(format!("fetching {url}: HTTP {status}")),
         }
     }
@@ -154,7 +159,12 @@ async fn fetch_one(
     }
     if !cached && let Some(cache) = cache {
         if let Ok(copy) = response.clone() {
-            let _ = JsFuture::from(cache.put_with_str(url, &copy)).await;
+            // Stored meanwhile: the model need not wait for the disk.
+            let stored = JsFuture::from(cache.put_with_str(url, &copy));
+            wasm_bindgen_futures::spawn_local(async move {
+                // A full disk only means no offline copy.
+                let _ = stored.await;
+            });
         }
     }
     let buffer = JsFuture::from(

@@ -8,7 +8,6 @@
 use std::cell::Cell;
 
 use leptos::prelude::*;
-use tooltune_engine::train::Tuning;
 use tooltune_workspace::protocol::{BackendChoice, Request};
 
 use crate::engine::{self, ADAPTER_IDS};
@@ -74,11 +73,7 @@ pub fn model_loaded(state: AppState, model: &str) {
         return;
     }
     let step = run.checkpoint_step.unwrap_or(0);
-    // An adapter goes with its config; a full fine-tune's weights alone.
-    let config = match crate::train::tuning(&run.settings) {
-        Tuning::Lora(lora) => Some(lora.to_peft_config_json(Some(model))),
-        Tuning::Full => None,
-    };
+    let settings = run.settings.clone();
     state.training.set(run);
     wasm_bindgen_futures::spawn_local(async move {
         match crate::run_store::load_adapter().await {
@@ -86,14 +81,8 @@ pub fn model_loaded(state: AppState, model: &str) {
                 let id = engine::next_id();
                 ADAPTER_IDS.with(|a| a.borrow_mut().insert(id));
                 let name = format!("checkpoint of step {step}");
-                let (request, buffers) = match config {
-                    Some(config) => (
-                        Request::LoadAdapter { id, name },
-                        vec![js_sys::Uint8Array::from(config.as_slice()), weights],
-                    ),
-                    None => (Request::LoadWeights { id, name }, vec![weights]),
-                };
-                engine::send(state, &request, buffers);
+                let request = Request::LoadCheckpoint { id, name, settings };
+                engine::send(state, &request, vec![weights]);
             }
             Err(e) => state.training.update(|t| {
                 t.phase = Phase::Failed(format!("the run's checkpoint could not be restored: {e}"))

@@ -7,12 +7,13 @@
 //!   call from JavaScript into the module reruns ~4,900 of cubecl's
 //!   constructors, which made each WebGPU tensor operation cost milliseconds
 //!   of the caller's thread (see `ctors.rs`).
-//! - [`EngineWorker`] runs the engine in a dedicated Web Worker that
-//!   instantiates the page's own compiled module, behind string messages
-//!   (JSON of `tooltune_workspace::protocol`'s enums in the app) with
-//!   optional byte buffers beside them (a model's files), so training and
-//!   decoding never run on the page's thread ([`worker::serve`],
-//!   [`worker::serve_with_buffers`] and [`worker::post`] are the worker's side).
+//! - [`EngineWorker`] (from `tooltune-worker`, which links no engine) runs
+//!   the engine in a dedicated Web Worker, behind string messages (JSON of
+//!   `tooltune_workspace::protocol`'s enums in the app) with optional byte
+//!   buffers beside them (a model's files), so training and decoding never
+//!   run on the page's thread ([`worker::serve`],
+//!   [`worker::serve_with_buffers`] and [`worker::post`] are the worker's
+//!   side; here they run [`init`] first).
 //! - [`webgpu`] (feature `wgpu`) is the instance's WebGPU device, initialised
 //!   once: WebGPU works on the page and in dedicated workers alike.
 //!

@@ -30,5 +30,6 @@ mod workspace;
 pub use dataset::Row;
 pub use error::{Result, WorkspaceError};
 pub use workspace::{
-    CURRENT_VERSION, ModelRef, OutputStyle, TrainMethod, TrainSettings, ViewFlags, Workspace,
+    CURRENT_VERSION, ModelRef, OutputStyle, PROJECTIONS, TrainMethod, TrainSettings, ViewFlags,
+    Workspace,
 };

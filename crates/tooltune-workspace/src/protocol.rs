@@ -121,6 +121,18 @@ pub enum Request {
         /// Shown to the user.
         name: String,
     },
+    /// A training run's checkpoint (attached as one buffer: the adapter's
+    /// `adapter_model.safetensors`, or a full fine-tune's
+    /// `model.safetensors`), restored after a reload: `settings` say which,
+    /// and give the adapter's config. Answered by [`Event::AdapterLoaded`].
+    LoadCheckpoint {
+        /// Echoed in the answer.
+        id: u64,
+        /// Shown to the user.
+        name: String,
+        /// The run's settings.
+        settings: TrainSettings,
+    },
     /// The last run's files: the adapter in PEFT's format (or a full
     /// fine-tune's `model.safetensors`) and `run.json`.
     /// Answered by [`Event::RunExported`].

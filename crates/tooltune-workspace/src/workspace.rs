@@ -139,6 +139,19 @@ pub enum TrainMethod {
     Full,
 }
 
+/// The projections a LoRA adapter may target, in checkpoint naming: the
+/// engine's `tooltune_engine::lora::PROJECTIONS` (a CLI test checks they
+/// agree), here for the page, whose module links no engine.
+pub const PROJECTIONS: [&str; 7] = [
+    "q_proj",
+    "k_proj",
+    "v_proj",
+    "o_proj",
+    "gate_proj",
+    "up_proj",
+    "down_proj",
+];
+
 /// Training settings, with the CLI's defaults (the tool-use lesson's TRL +
 /// PEFT settings).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -202,17 +215,7 @@ impl TrainSettings {
             lr: 2e-3,
             epochs: Self::builtin_epochs(120),
             auto_epochs: true,
-            target_modules: [
-                "q_proj",
-                "k_proj",
-                "v_proj",
-                "o_proj",
-                "gate_proj",
-                "up_proj",
-                "down_proj",
-            ]
-            .map(String::from)
-            .to_vec(),
+            target_modules: PROJECTIONS.map(String::from).to_vec(),
             ..Self::default()
         }
     }

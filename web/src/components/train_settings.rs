@@ -3,8 +3,7 @@
 //! fraction and seed, all bound to the workspace.
 
 use leptos::prelude::*;
-use tooltune_engine::lora::PROJECTIONS;
-use tooltune_workspace::{TrainMethod, TrainSettings};
+use tooltune_workspace::{PROJECTIONS, TrainMethod, TrainSettings};
 
 use crate::state::use_app;
 

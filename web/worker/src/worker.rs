@@ -1,5 +1,4 @@
-//! The engine worker: this module's second instance, in a dedicated Web
-//! Worker, holding the model and answering the page's
+//! The engine worker's requests: in a dedicated Web Worker, holding the model and answering the page's
 //! [`Request`]s with [`Event`]s (JSON strings; a model's files arrive as
 //! byte buffers beside [`Request::LoadModel`]). Everything model-related —
 //! load, tokenise, mask, generate — runs here, never on the page's thread.
@@ -15,6 +14,7 @@ use tooltune_core::prompt::PromptContext;
 use tooltune_engine::burn::module::Module;
 use tooltune_engine::burn::tensor::Device;
 use tooltune_engine::decode::{GenerateConfig, generate_async};
+use tooltune_engine::train::Tuning;
 use tooltune_engine::train::mask::mask_example;
 use tooltune_engine::weights::gguf::{StoreAs, gguf_to_hf};
 use tooltune_engine::{
@@ -23,9 +23,6 @@ use tooltune_engine::{
 use tooltune_engine_browser::worker::{post, serve_with_buffers};
 use tooltune_workspace::protocol::{Event, MaskToken, ModelInfo, Request};
 use wasm_bindgen::prelude::*;
-
-/// The exported function the page's [`crate::engine::Engine`] names.
-pub const ENTRY: &str = "tooltune_engine_worker";
 
 /// A loaded model and its text side.
 pub(crate) struct Loaded {
@@ -45,7 +42,8 @@ thread_local! {
     static NEWEST_LOAD: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
-/// The worker's entry: serves requests until the page terminates it.
+/// The worker's entry, called by its bootstrap (`web/worker.js`): serves
+/// requests until the page terminates it.
 #[wasm_bindgen]
 pub fn tooltune_engine_worker() {
     serve_with_buffers(|text, buffers| {
@@ -203,6 +201,22 @@ async fn handle(request: Request, buffers: Vec<Vec<u8>>) {
                 (Err(e), _) => Err(e),
             };
             answer_load(id, name, result, true);
+        }
+        Request::LoadCheckpoint { id, name, settings } => {
+            // An adapter goes with its config; a full fine-tune's weights alone.
+            let full = matches!(crate::train::tuning(&settings), Tuning::Full);
+            let result = match (with_model(), buffers.as_slice()) {
+                (Ok(m), [weights]) => match crate::train::tuning(&settings) {
+                    Tuning::Lora(lora) => {
+                        let config = lora.to_peft_config_json(Some(&m.name));
+                        crate::train::load_adapter(&m, &name, &config, weights)
+                    }
+                    Tuning::Full => crate::train::load_weights(&m, &name, weights),
+                },
+                (Ok(_), _) => Err(format!("{name}: a checkpoint is one safetensors file")),
+                (Err(e), _) => Err(e),
+            };
+            answer_load(id, name, result, full);
         }
         Request::ExportRun { id } => match crate::train::export().await {
             Ok(files) => emit(&Event::RunExported { id, files }),
