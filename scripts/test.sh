@@ -27,6 +27,13 @@ else
 fi
 stamp "native tests"
 
+# The page's module links no engine (the engine worker is a module of its own):
+# a dependency on it would put Burn and cubecl back into the page's download.
+if cargo tree -p tooltune-web --target wasm32-unknown-unknown -e normal --prefix none \
+  | grep -qE '^(tooltune-engine|burn|cubecl)'; then
+  echo "test.sh: the page's module (web) depends on the engine; see DEVELOPERS.md" >&2
+  exit 1
+fi
 # The same wasm build serves the browser tests (release profile, no size tuning).
 PROFILE=release bash scripts/build-web.sh
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
