@@ -4,6 +4,7 @@
 
 mod check;
 mod normalise;
+mod schemas;
 mod validate;
 
 pub use check::Problem;
@@ -23,7 +24,7 @@ pub struct Tool {
     pub description: String,
     /// The normalised JSON Schema of the arguments object.
     pub parameters: Value,
-    validator: jsonschema::Validator,
+    validator: schemas::Compiled,
 }
 
 /// A checked tool catalogue.
@@ -70,8 +71,9 @@ impl Catalogue {
             }
         };
         let mut problems = Vec::new();
-        let mut catalogue = Catalogue::default();
         let mut seen = std::collections::HashSet::<String>::new();
+        // Declarations to compile, each with where its problem would go.
+        let mut accepted = Vec::new();
         for (i, entry) in entries.iter().enumerate() {
             let path = format!("{prefix}[{i}]");
             let before = problems.len();
@@ -86,7 +88,14 @@ impl Catalogue {
                 continue;
             }
             let Some(decl) = decl else { continue };
-            match jsonschema::validator_for(&decl.parameters) {
+            accepted.push((problems.len(), decl));
+        }
+        let schemas: Vec<&Value> = accepted.iter().map(|(_, d)| &d.parameters).collect();
+        let compiled = schemas::compile_all(&schemas);
+        let mut catalogue = Catalogue::default();
+        let mut failed = Vec::new();
+        for ((at_problem, decl), compiled) in accepted.into_iter().zip(compiled) {
+            match compiled {
                 Ok(validator) => {
                     catalogue
                         .by_name
@@ -98,12 +107,20 @@ impl Catalogue {
                         validator,
                     });
                 }
-                Err(e) => problems.push(Problem::new(
-                    Some(&decl.name),
-                    format!("{}.parameters", decl.path),
-                    format!("not a valid JSON Schema: {e}"),
+                Err(e) => failed.push((
+                    at_problem,
+                    Problem::new(
+                        Some(&decl.name),
+                        format!("{}.parameters", decl.path),
+                        format!("not a valid JSON Schema: {e}"),
+                    ),
                 )),
             }
+        }
+        // Each in its entry's place among the other problems (last first, so
+        // the earlier places stay where they were).
+        for (at_problem, problem) in failed.into_iter().rev() {
+            problems.insert(at_problem, problem);
         }
         if problems.is_empty() {
             Ok(catalogue)
@@ -154,6 +171,6 @@ impl Tool {
         &self,
         arguments: &Map<String, Value>,
     ) -> std::result::Result<(), Vec<Violation>> {
-        validate::check(&self.validator, arguments)
+        validate::check(self.validator.validator(), arguments)
     }
 }
