@@ -21,5 +21,19 @@ pub mod parse;
 pub mod prompt;
 
 pub use call::{Target, ToolCall};
+
+/// The projections of a Llama-family layer a LoRA adapter may target, in
+/// checkpoint naming: the engine's `lora::PROJECTIONS` and the page's
+/// choices (`tooltune_workspace::PROJECTIONS`), here because both sides
+/// depend on this crate and the page's module links no engine.
+pub const LORA_PROJECTIONS: [&str; 7] = [
+    "q_proj",
+    "k_proj",
+    "v_proj",
+    "o_proj",
+    "gate_proj",
+    "up_proj",
+    "down_proj",
+];
 pub use catalogue::Catalogue;
 pub use error::{Error, Location, Result};

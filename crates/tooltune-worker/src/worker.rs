@@ -140,10 +140,7 @@ impl EngineWorker {
     /// web`), resolved against the page's address (`wasm-bindgen-test.js`
     /// under wasm-bindgen-test-runner).
     pub async fn spawn(glue: &str, entry: &str) -> Result<Self> {
-        let start_error = |message: String| WorkerError::Start {
-            entry: entry.to_string(),
-            message,
-        };
+        let start_error = start_error(entry);
         let glue = page_url(glue).map_err(|e| start_error(describe(&e)))?;
         let options = Object::new();
         set(&options, "type", &"text/javascript".into());
@@ -175,10 +172,7 @@ impl EngineWorker {
     /// then, and answers `{tooltune: 'hello'}` with `{tooltune: 'ready'}`, or
     /// `{tooltune: 'failed', message}` when the module did not start.
     pub async fn start(script: &str) -> Result<Self> {
-        let start_error = |message: String| WorkerError::Start {
-            entry: script.to_string(),
-            message,
-        };
+        let start_error = start_error(script);
         let url = page_url(script).map_err(|e| start_error(describe(&e)))?;
         let options = Object::new();
         set(&options, "type", &"module".into());
@@ -239,10 +233,7 @@ impl EngineWorker {
 
     /// Posts the control message `first` and waits for `ready`.
     async fn handshake(&self, first: &Object, entry: &str) -> Result<()> {
-        let start_error = |message: String| WorkerError::Start {
-            entry: entry.to_string(),
-            message,
-        };
+        let start_error = start_error(entry);
         self.worker
             .post_message(first)
             .map_err(|e| start_error(describe(&e)))?;
@@ -359,6 +350,14 @@ pub fn serve_with_buffers(mut handler: impl FnMut(String, Vec<Vec<u8>>) + 'stati
 /// Worker side: posts a message to the page (its [`EngineWorker::recv`]).
 pub fn post(message: &str) -> Result<()> {
     post_to_parent(&message.into()).map_err(|e| WorkerError::Post(describe(&e)))
+}
+
+/// Makes `WorkerError::Start` errors for the worker started as `entry`.
+fn start_error(entry: &str) -> impl Fn(String) -> WorkerError + '_ {
+    move |message| WorkerError::Start {
+        entry: entry.to_string(),
+        message,
+    }
 }
 
 /// `relative` resolved against the page's address.

@@ -139,18 +139,8 @@ pub enum TrainMethod {
     Full,
 }
 
-/// The projections a LoRA adapter may target, in checkpoint naming: the
-/// engine's `tooltune_engine::lora::PROJECTIONS` (a CLI test checks they
-/// agree), here for the page, whose module links no engine.
-pub const PROJECTIONS: [&str; 7] = [
-    "q_proj",
-    "k_proj",
-    "v_proj",
-    "o_proj",
-    "gate_proj",
-    "up_proj",
-    "down_proj",
-];
+/// The projections a LoRA adapter may target (`tooltune_core::LORA_PROJECTIONS`).
+pub const PROJECTIONS: [&str; 7] = tooltune_core::LORA_PROJECTIONS;
 
 /// Training settings, with the CLI's defaults (the tool-use lesson's TRL +
 /// PEFT settings).

@@ -204,9 +204,10 @@ async fn handle(request: Request, buffers: Vec<Vec<u8>>) {
         }
         Request::LoadCheckpoint { id, name, settings } => {
             // An adapter goes with its config; a full fine-tune's weights alone.
-            let full = matches!(crate::train::tuning(&settings), Tuning::Full);
+            let tuning = crate::train::tuning(&settings);
+            let full = matches!(tuning, Tuning::Full);
             let result = match (with_model(), buffers.as_slice()) {
-                (Ok(m), [weights]) => match crate::train::tuning(&settings) {
+                (Ok(m), [weights]) => match tuning {
                     Tuning::Lora(lora) => {
                         let config = lora.to_peft_config_json(Some(&m.name));
                         crate::train::load_adapter(&m, &name, &config, weights)

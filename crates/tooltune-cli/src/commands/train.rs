@@ -218,16 +218,3 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
     );
     Ok(ExitCode::SUCCESS)
 }
-
-#[cfg(test)]
-mod tests {
-    /// The page offers the workspace's list (its module links no engine);
-    /// the engine accepts its own.
-    #[test]
-    fn the_page_offers_the_projections_the_engine_accepts() {
-        assert_eq!(
-            tooltune_workspace::PROJECTIONS,
-            tooltune_engine::lora::PROJECTIONS
-        );
-    }
-}

@@ -149,7 +149,11 @@ mod tests {
             let own = jsonschema::validator_for(schema).expect("a valid schema");
             let shared = shared.validator();
             for instance in instances() {
-                assert_eq!(verdicts(shared, &instance), verdicts(&own, &instance), "{schema} on {instance}");
+                assert_eq!(
+                    verdicts(shared, &instance),
+                    verdicts(&own, &instance),
+                    "{schema} on {instance}"
+                );
             }
         }
     }
@@ -173,7 +177,9 @@ mod tests {
         let compiled = compile_all(&[&fine, &invalid]);
         assert!(compiled[0].is_ok());
         let ours = compiled[1].as_ref().map(|_| ()).map_err(|e| e.to_string());
-        let alone = jsonschema::validator_for(&invalid).map(|_| ()).map_err(|e| e.to_string());
+        let alone = jsonschema::validator_for(&invalid)
+            .map(|_| ())
+            .map_err(|e| e.to_string());
         assert_eq!(ours, alone);
         assert!(ours.is_err());
     }

@@ -29,15 +29,7 @@ pub use peft::{load_peft_adapter, save_peft_adapter, save_peft_adapter_async};
 pub use settings::{LoraSettings, parse_peft_config};
 
 /// The projections a LoRA adapter may target, in checkpoint naming.
-pub const PROJECTIONS: [&str; 7] = [
-    "q_proj",
-    "k_proj",
-    "v_proj",
-    "o_proj",
-    "gate_proj",
-    "up_proj",
-    "down_proj",
-];
+pub const PROJECTIONS: [&str; 7] = tooltune_core::LORA_PROJECTIONS;
 
 /// Attaches fresh trainable adapters (Burn's `Lora`: `a ~ N(0, 1/r)`,
 /// `b = 0`, so the output is unchanged at first) to the targeted projections
