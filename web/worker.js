@@ -2,12 +2,15 @@
 // imports the engine's own wasm module (web/worker), calls its entry, and
 // keeps the page's messages until then.
 // It answers the page's {tooltune: 'hello'} with 'ready', or 'failed' and why.
+// Its performance marks are read by tests/e2e/phases.mjs.
 const early = [];
 self.onmessage = (event) => early.push(event);
 let failed = null;
 try {
   const engine = await import("./tooltune_web_worker.js");
+  performance.mark("tooltune-worker-imported");
   await engine.default();
+  performance.mark("tooltune-worker-compiled");
   engine.tooltune_engine_worker();
 } catch (error) {
   failed = String((error && error.stack) || error);
