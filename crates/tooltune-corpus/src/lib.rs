@@ -216,45 +216,8 @@ const SYLLABLES: &[&str] = &[
     "hu", "wex",
 ];
 
-/// A made-up word of `syllables` syllables, never the same syllable twice in
-/// a row: a word like `tintin` would teach that a token may follow itself,
-/// and the model's copying then loops (`tintintin…`).
 fn nonce(rng: &mut Rng, syllables: usize) -> String {
-    let mut word = String::new();
-    let mut last = usize::MAX;
-    for _ in 0..syllables {
-        let mut i = rng.below(SYLLABLES.len());
-        if i == last {
-            i = (i + 1) % SYLLABLES.len();
-        }
-        word.push_str(SYLLABLES[i]);
-        last = i;
-    }
-    word
-}
-
-/// A parameter's name. Half the time the table's name; otherwise a made-up
-/// word beside it or (where a description says what the parameter is) a
-/// wholly made-up word. Keys drawn from a table alone are memorised, and a
-/// model that memorised them writes its usual key for an attribute instead
-/// of the catalogue's (`path_name` for `pet_name`); so the key, like the
-/// tool's name, must be copied from the catalogue line.
-fn param_name(base: &str, with_desc: bool, rng: &mut Rng) -> String {
-    let last = base.rsplit('_').next().unwrap_or(base);
-    match rng.below(20) {
-        0..=9 => base.to_string(),
-        10..=13 => format!("{base}_{}", nonce(rng, 1)),
-        14..=16 => {
-            let n = rng.range(1, 2) as usize;
-            format!("{}_{base}", nonce(rng, n))
-        }
-        17 | 18 => format!("{}_{last}", nonce(rng, 2)),
-        _ if with_desc => {
-            let n = rng.range(2, 3) as usize;
-            nonce(rng, n)
-        }
-        _ => base.to_string(),
-    }
+    (0..syllables).map(|_| *rng.pick(SYLLABLES)).collect()
 }
 
 impl Naming {
@@ -308,8 +271,10 @@ fn place(
         .chain(spec.opt.iter().map(|k| (k, false)));
     for (key, required) in keys {
         let a = attr(key);
-        let base = *rng.pick(a.names);
-        let mut pname = param_name(base, with_desc, rng);
+        let mut pname = rng.pick(a.names).to_string();
+        if rng.chance(0.15) {
+            pname = format!("{pname}_{}", nonce(rng, 1));
+        }
         if params.iter().any(|(n, _, _)| *n == pname) {
             pname = a.key.to_string();
         }
