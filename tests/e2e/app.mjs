@@ -24,6 +24,29 @@ export async function open(page, address = url) {
   await page.getByTestId("catalogue-status").waitFor();
 }
 
+/**
+ * Records, on the page's own clock, when the app first rendered (its
+ * catalogue status) and when "Ready: built-in model" first entered the DOM.
+ * Timing by Playwright's waitFor would add its polling (up to 500 ms between
+ * checks). Call before `page.goto`; read with `milestones(page)`.
+ */
+export async function watchMilestones(page) {
+  await page.addInitScript(() => {
+    window.__milestones = {};
+    const seen = window.__milestones;
+    new MutationObserver(() => {
+      const t = performance.now();
+      if (seen.interactive === undefined && document.querySelector('[data-testid="catalogue-status"]')) seen.interactive = t;
+      if (seen.builtin_ready === undefined && document.body?.textContent.includes("Ready: built-in model")) seen.builtin_ready = t;
+    }).observe(document, { subtree: true, childList: true, characterData: true });
+  });
+}
+
+/** The times `watchMilestones` recorded (milliseconds after navigation start). */
+export async function milestones(page) {
+  return page.evaluate(() => window.__milestones);
+}
+
 /** A panel by its heading (a region labelled by its h2). */
 export function panel(page, name) {
   return page.getByRole("region", { name, exact: true });

@@ -4,6 +4,7 @@
 // (milliseconds after navigation). Serve each build (its dist/) on a port.
 //   node compare.mjs ROUNDS [MBIT] URL...     MBIT: throttle the page's network
 import { launch } from "./browser.mjs";
+import { watchMilestones, milestones } from "./app.mjs";
 
 const rounds = Number(process.argv[2]);
 const rest = process.argv.slice(3);
@@ -23,11 +24,12 @@ for (let r = 0; r < rounds; r++) {
       const bytes = mbit * 125_000;
       await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 20, downloadThroughput: bytes, uploadThroughput: bytes });
     }
+    await watchMilestones(page);
     await page.goto(url);
-    await page.getByTestId("catalogue-status").waitFor({ timeout: 120_000 });
-    results[url].interactive_ms.push(Math.round(await page.evaluate(() => performance.now())));
     await page.getByText(/^Ready: built-in model/).waitFor({ timeout: 120_000 });
-    results[url].builtin_ready_ms.push(Math.round(await page.evaluate(() => performance.now())));
+    const seen = await milestones(page);
+    results[url].interactive_ms.push(Math.round(seen.interactive));
+    results[url].builtin_ready_ms.push(Math.round(seen.builtin_ready));
     await browser.close();
   }
 }

@@ -6,22 +6,30 @@
 // ready; medians at the end.
 //   URL=http://127.0.0.1:8080/ node phases.mjs [rounds]
 import { launch } from "./browser.mjs";
-import { url } from "./app.mjs";
+import { url, watchMilestones, milestones } from "./app.mjs";
 
 const rounds = Number(process.argv[2] ?? 5);
 const rows = [];
 for (let r = 0; r < rounds; r++) {
   const { browser, page } = await launch();
   const workerSeen = page.waitForEvent("worker");
+  // The page's long tasks (> 50 ms on its main thread), to see what the
+  // page itself does while the worker loads.
+  await page.addInitScript(() => {
+    window.__longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__longTasks.push([Math.round(e.startTime), Math.round(e.duration)]);
+    }).observe({ type: "longtask", buffered: true });
+  });
+  await watchMilestones(page);
   await page.goto(url);
-  await page.getByTestId("catalogue-status").waitFor();
-  const interactive = await page.evaluate(() => performance.now());
   await page.getByText(/^Ready: built-in model/).waitFor({ timeout: 60_000 });
-  const ready = await page.evaluate(() => performance.now());
+  const { interactive, builtin_ready: ready } = await milestones(page);
   const worker = await workerSeen;
   const pageSide = await page.evaluate(() => ({
     origin: performance.timeOrigin,
     resources: performance.getEntriesByType("resource").map((e) => ({ name: e.name, start: e.startTime, end: e.responseEnd })),
+    longTasks: window.__longTasks,
   }));
   const workerSide = await worker.evaluate(() => ({
     origin: performance.timeOrigin,
@@ -48,8 +56,15 @@ for (let r = 0; r < rounds; r++) {
     worker_module_fetched: (() => { const v = end(workerSide.resources, /_bg\.wasm$/); return v === null ? null : v + Math.round(shift); })(),
     worker_imported: mark("tooltune-worker-imported"),
     worker_compiled: mark("tooltune-worker-compiled"),
+    load_requested: mark("tooltune-load-requested"),
+    backend_chosen: mark("tooltune-backend-chosen"),
+    safetensors_read: mark("tooltune-safetensors-read"),
+    model_built: mark("tooltune-model-built"),
+    tokenizer_built: mark("tooltune-tokenizer-built"),
+    model_loaded: mark("tooltune-model-loaded"),
     ready: Math.round(ready),
   };
+  console.error("page long tasks [start, ms]:", JSON.stringify(pageSide.longTasks));
   rows.push(row);
   console.error(JSON.stringify(row));
 }

@@ -70,6 +70,19 @@ pub(crate) fn now_ms() -> f64 {
     js_sys::Date::now()
 }
 
+/// A `performance.mark` in the worker's timeline (`tests/e2e/phases.mjs`
+/// reads them); nothing where the browser has no Performance API.
+fn mark(name: &str) {
+    let performance = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("performance"));
+    if let Ok(performance) = performance {
+        if let Ok(f) = js_sys::Reflect::get(&performance, &JsValue::from_str("mark")) {
+            if let Ok(f) = f.dyn_into::<js_sys::Function>() {
+                let _ = f.call1(&performance, &JsValue::from_str(name));
+            }
+        }
+    }
+}
+
 async fn handle(request: Request, buffers: Vec<Vec<u8>>) {
     match request {
         Request::LoadModel {
@@ -79,8 +92,10 @@ async fn handle(request: Request, buffers: Vec<Vec<u8>>) {
             backend,
         } => {
             NEWEST_LOAD.with(|n| n.set(id));
+            mark("tooltune-load-requested");
             let files: HashMap<String, Vec<u8>> = files.into_iter().zip(buffers).collect();
             let chosen = crate::backend::choose(backend).await;
+            mark("tooltune-backend-chosen");
             // A newer load arrived while this one waited for its backend: it
             // decides the model (loads may finish out of order otherwise).
             if NEWEST_LOAD.with(|n| n.get()) != id {
@@ -88,6 +103,7 @@ async fn handle(request: Request, buffers: Vec<Vec<u8>>) {
             }
             match chosen.and_then(|(device, label)| load(&name, &files, device, label)) {
                 Ok((loaded, info)) => {
+                    mark("tooltune-model-loaded");
                     MODEL.with(|m| *m.borrow_mut() = Some(Rc::new(loaded)));
                     crate::train::forget_tuned();
                     emit(&Event::ModelLoaded { id, info });
@@ -321,9 +337,12 @@ fn load(
     let config: LlamaConfig = hf.into_config().map_err(|e| err("config.json", e))?;
     let weights = SafetensorsWeights::from_named_bytes("model.safetensors", weights_bytes)
         .map_err(|e| err("model.safetensors", e))?;
+    mark("tooltune-safetensors-read");
     let model = LlamaForCausalLM::from_safetensors(&config, &weights, &device)
         .map_err(|e| err("model.safetensors", e))?;
+    mark("tooltune-model-built");
     let tokenizer = Tokenizer::from_bytes(tokenizer_bytes).map_err(|e| err("tokenizer.json", e))?;
+    mark("tooltune-tokenizer-built");
     let (template, template_source) = match files.get("tokenizer_config.json") {
         Some(bytes) => match ChatTemplate::from_tokenizer_config(bytes) {
             Ok(t) if t.is_builtin() => (
