@@ -109,9 +109,20 @@ test("an example dataset loads in one click; Undo brings the previous work back"
   const before = await page.getByLabel("Request of row 1", { exact: true }).inputValue();
   await dataset.getByLabel("Example dataset").selectOption("vet");
   await dataset.getByRole("button", { name: "Load example" }).click();
-  await page.getByTestId("notice").getByText("Loaded the vet example: its catalogue and 120 rows.").waitFor();
+  await page.getByTestId("notice").getByText("Loaded the vet example: its catalogue, 120 training rows and 60 test rows (held out for evaluation).").waitFor();
   assert.match(await page.getByTestId("catalogue-status").innerText(), /book_checkup/);
-  assert.match(await page.getByTestId("no-tool-share").innerText(), /of 120 rows\), inside the 10–20 % band\. Lint: 0 error\(s\)/);
+  assert.match(await page.getByTestId("no-tool-share").innerText(), /of 180 rows\), inside the 10–20 % band\. Lint: 0 error\(s\)/);
+  // The example's test.jsonl rows come in marked: the Train panel holds out
+  // exactly them, as `tooltune eval --data datasets/vet/test.jsonl` scores them.
+  assert.match(await dataset.getByTestId("test-rows").innerText(), /^60 of 180 rows are test rows/);
+  assert.equal(await page.getByLabel("Row 120 is a test row", { exact: true }).isChecked(), false);
+  assert.equal(await page.getByLabel("Row 121 is a test row", { exact: true }).isChecked(), true);
+  assert.equal(await page.getByLabel("Held-out fraction").isDisabled(), true);
+  await page.getByLabel("Row 121 is a test row", { exact: true }).uncheck();
+  assert.match(await dataset.getByTestId("test-rows").innerText(), /^59 of 180 rows/);
+  await dataset.getByRole("button", { name: "Unmark all" }).click();
+  await dataset.getByTestId("test-rows").waitFor({ state: "detached" });
+  assert.equal(await page.getByLabel("Held-out fraction").isDisabled(), false);
   await page.getByTestId("notice").getByRole("button", { name: "Undo" }).click();
   assert.equal(await page.getByLabel("Request of row 1", { exact: true }).inputValue(), before);
   assert.doesNotMatch(await page.getByTestId("catalogue-status").innerText(), /book_checkup/);

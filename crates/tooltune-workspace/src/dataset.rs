@@ -23,6 +23,12 @@ pub struct Row {
     pub request: String,
     /// The gold answer, router JSON text.
     pub gold: String,
+    /// A test row: always held out for evaluation, never trained on (an
+    /// example's `test.jsonl`, or a row the person marked). When any row is
+    /// one, the held-out rows are exactly these; otherwise a seeded share
+    /// of the rows is held out (`training::training_data`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub held_out: bool,
 }
 
 impl Row {
@@ -31,6 +37,7 @@ impl Row {
         Row {
             request: request.into(),
             gold: json!({"tool": tool, "arguments": arguments}).to_string(),
+            held_out: false,
         }
     }
 
@@ -129,6 +136,7 @@ pub fn import(source: &str, bytes: &[u8]) -> Result<Imported> {
         out.rows.push(Row {
             request: user.text(),
             gold,
+            held_out: false,
         });
     }
     Ok(out)
@@ -331,6 +339,22 @@ mod tests {
 
     const TOOLS: &str = include_str!("../../../tests/fixtures/support/tools.json");
     const DATA: &str = include_str!("../../../tests/fixtures/support/train.jsonl");
+
+    #[test]
+    fn the_test_mark_is_written_only_when_set() {
+        let mut row = Row::call(
+            "Where is ORD-1",
+            "track_order",
+            json!({"order_id": "ORD-1"}),
+        );
+        let plain = serde_json::to_string(&row).unwrap();
+        assert!(!plain.contains("held_out"), "{plain}");
+        assert_eq!(serde_json::from_str::<Row>(&plain).unwrap(), row);
+        row.held_out = true;
+        let marked = serde_json::to_string(&row).unwrap();
+        assert!(marked.contains(r#""held_out":true"#), "{marked}");
+        assert_eq!(serde_json::from_str::<Row>(&marked).unwrap(), row);
+    }
 
     fn catalogue() -> Arc<Catalogue> {
         Arc::new(Catalogue::from_bytes("tools.json", TOOLS.as_bytes()).unwrap())

@@ -148,6 +148,7 @@ pub fn expand(template: &Template) -> Result<Vec<Row>> {
         rows.push(Row {
             request,
             gold: gold.to_string(),
+            held_out: false,
         });
     }
     Ok(rows)

@@ -2,7 +2,10 @@
 //! chat line the CLI would read (in the output style's format), split
 //! stratified by label with the workspace's seed — `tooltune split`'s split
 //! (`tooltune_core::dataset::split`), so the page and the CLI hold out the
-//! same rows of the same exported file.
+//! same rows of the same exported file. Rows marked as test rows
+//! ([`crate::dataset::Row::held_out`], e.g. an example's `test.jsonl`) are
+//! the held-out set instead, as `tooltune train --data TRAIN` then `tooltune
+//! eval --data TEST` use two files.
 
 use serde_json::Value;
 use tooltune_core::Catalogue;
@@ -62,10 +65,20 @@ pub fn training_data(ws: &Workspace, catalogue: Option<&Catalogue>) -> TrainingD
             Err(e) => out.skipped.push((rows[k], e.to_string())),
         }
     }
-    let fraction = ws.train.test_fraction.clamp(0.0, 0.9);
-    let mut split = dataset::split::split(&examples, fraction, ws.seed);
-    if split.test.is_empty() && fraction > 0.0 && split.train.len() >= 2 {
-        split.test.push(split.train.remove(split.train.len() - 1));
+    let is_test = |i: usize| ws.dataset[rows[kept[i]] - 1].held_out;
+    let mut split;
+    if (0..examples.len()).any(is_test) {
+        // The marked rows are the test set, in table order; the rest train
+        // (exact duplicates dropped as the seeded split drops them).
+        split = dataset::split::split(&examples, 0.0, ws.seed);
+        let (test, train) = split.train.iter().partition(|&&i| is_test(i));
+        (split.test, split.train) = (test, train);
+    } else {
+        let fraction = ws.train.test_fraction.clamp(0.0, 0.9);
+        split = dataset::split::split(&examples, fraction, ws.seed);
+        if split.test.is_empty() && fraction > 0.0 && split.train.len() >= 2 {
+            split.test.push(split.train.remove(split.train.len() - 1));
+        }
     }
     for (dropped, first) in &split.duplicates {
         out.skipped.push((
@@ -107,6 +120,35 @@ mod tests {
             ..ws.clone()
         };
         assert_ne!(a.test, training_data(&other, Some(&catalogue)).test);
+    }
+
+    #[test]
+    fn marked_test_rows_are_the_held_out_set_in_table_order() {
+        let mut ws = Workspace::default();
+        ws.dataset.truncate(10);
+        for i in [2, 5, 9] {
+            ws.dataset[i].held_out = true;
+        }
+        let a = training_data(&ws, None);
+        assert!(a.skipped.is_empty(), "{:?}", a.skipped);
+        let request = |l: &Value| l["messages"][1]["content"].clone();
+        let want: Vec<Value> = [2, 5, 9]
+            .iter()
+            .map(|&i| Value::String(ws.dataset[i].request.clone()))
+            .collect();
+        assert_eq!(a.test.iter().map(request).collect::<Vec<_>>(), want);
+        assert_eq!(a.train.len(), 7);
+        // The fraction and the seed no longer choose.
+        let mut other = ws.clone();
+        other.seed = 9;
+        other.train.test_fraction = 0.5;
+        assert_eq!(training_data(&other, None), a);
+        // A test row that repeats a training row is a leak: dropped, named.
+        ws.dataset.push(ws.dataset[0].clone());
+        ws.dataset[10].held_out = true;
+        let b = training_data(&ws, None);
+        assert_eq!(b.test.len(), 3);
+        assert_eq!(b.skipped, vec![(11, "a duplicate of row 1".to_string())]);
     }
 
     #[test]

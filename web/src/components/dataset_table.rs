@@ -1,7 +1,8 @@
 //! The dataset as a table: the request, the gold answer (router JSON) and
 //! the linter's findings beside each row; add, edit, delete; import and
 //! export JSONL (OpenAI chat and router, as the CLI reads and writes them);
-//! the no-tool share against the linter's band. Also the system prompt and
+//! the no-tool share against the linter's band; rows marked as test rows
+//! (held out from training, scored by the Train panel). Also the system prompt and
 //! output style every example shares.
 
 use leptos::prelude::*;
@@ -18,6 +19,11 @@ use crate::state::{Notice, use_app};
 pub fn DatasetTable() -> impl IntoView {
     let state = use_app();
     let count = move || state.ws.with(|w| w.dataset.len());
+    let marked = move || {
+        state
+            .ws
+            .with(|w| w.dataset.iter().filter(|r| r.held_out).count())
+    };
     let import_input = NodeRef::<leptos::html::Input>::new();
     let on_import = move |_| {
         let Some(input) = import_input.get() else {
@@ -154,10 +160,23 @@ pub fn DatasetTable() -> impl IntoView {
                 {move || share_line().1}
             </p>
             <ul class="findings" aria-label="Dataset-wide findings">{dataset_wide}</ul>
+            <Show when=move || { marked() > 0 }>
+                <p data-testid="test-rows" class="control">
+                    {move || format!(
+                        "{} of {} rows are test rows: held out for evaluation, never trained on (the Train panel's held-out fraction is off). ",
+                        marked(),
+                        count()
+                    )}
+                    <button on:click=move |_| state.ws.update(|w| w.dataset.iter_mut().for_each(|r| r.held_out = false))>
+                        "Unmark all"
+                    </button>
+                </p>
+            </Show>
             <div class="toolbar control">
                 <button on:click=move |_| state.ws.update(|w| w.dataset.push(Row {
                     request: String::new(),
                     gold: r#"{"tool": "no_tool", "reason": ""}"#.into(),
+                    held_out: false,
                 }))>"Add row"</button>
                 <label class="file">
                     "Import JSONL"
@@ -170,7 +189,7 @@ pub fn DatasetTable() -> impl IntoView {
             <div class="table-scroll">
             <table aria-label="Dataset rows">
                 <thead>
-                    <tr><th scope="col">"#"</th><th scope="col">"Request"</th><th scope="col">"Gold answer"</th><th scope="col">"Lint"</th><th scope="col" class="control">"Actions"</th></tr>
+                    <tr><th scope="col">"#"</th><th scope="col">"Request"</th><th scope="col">"Gold answer"</th><th scope="col">"Lint"</th><th scope="col" title="Test rows are held out: never trained on, scored by the Train panel">"Test"</th><th scope="col" class="control">"Actions"</th></tr>
                 </thead>
                 <tbody>
                     <For each=move || 0..count() key=|i| *i children=move |i| view! { <DatasetRow i=i /> } />
@@ -243,6 +262,17 @@ fn DatasetRow(i: usize) -> impl IntoView {
                 />
             </td>
             <td class=move || status().0 data-testid=format!("lint-{n}")>{move || status().1}</td>
+            <td>
+                <input
+                    type="checkbox"
+                    aria-label=format!("Row {n} is a test row")
+                    prop:checked=move || state.ws.with(|w| w.dataset.get(i).is_some_and(|r| r.held_out))
+                    on:change=move |ev| {
+                        let on = event_target_checked(&ev);
+                        state.ws.update(|w| if let Some(r) = w.dataset.get_mut(i) { r.held_out = on });
+                    }
+                />
+            </td>
             <td class="control">
                 <button aria-label=format!("Delete row {n}") on:click=move |_| state.ws.update(|w| {
                     if i < w.dataset.len() { w.dataset.remove(i); }

@@ -51,7 +51,7 @@ pub fn TrainSettingsForm(busy: Signal<bool>) -> impl IntoView {
             <NumberSetting label="LoRA rank" step="1" get=|t| t.lora_r as f64 set=|t, v| t.lora_r = (v as usize).max(1) lora_only=true />
             <NumberSetting label="LoRA alpha" step="1" get=|t| t.lora_alpha set=|t, v| t.lora_alpha = v lora_only=true />
             <NumberSetting label="LoRA dropout" step="0.01" get=|t| t.lora_dropout set=|t, v| t.lora_dropout = v.min(0.9) lora_only=true />
-            <NumberSetting label="Held-out fraction" step="0.05" get=|t| t.test_fraction set=|t, v| t.test_fraction = v.min(0.9) />
+            <NumberSetting label="Held-out fraction" step="0.05" get=|t| t.test_fraction set=|t, v| t.test_fraction = v.min(0.9) split_only=true />
             <label class="control">
                 "Seed"
                 <input
@@ -72,7 +72,8 @@ pub fn TrainSettingsForm(busy: Signal<bool>) -> impl IntoView {
 }
 
 /// A number field bound to one training setting; a LoRA-only one is
-/// disabled while the method is a full fine-tune.
+/// disabled while the method is a full fine-tune, a split-only one while
+/// rows are marked as test rows (they are then the held-out set).
 #[component]
 fn NumberSetting(
     label: &'static str,
@@ -80,9 +81,13 @@ fn NumberSetting(
     get: fn(&TrainSettings) -> f64,
     set: fn(&mut TrainSettings, f64),
     #[prop(optional)] lora_only: bool,
+    #[prop(optional)] split_only: bool,
 ) -> impl IntoView {
     let state = use_app();
-    let off = move || lora_only && full(state.ws.with(|w| w.train.method));
+    let off = move || {
+        (lora_only && full(state.ws.with(|w| w.train.method)))
+            || (split_only && state.ws.with(|w| w.dataset.iter().any(|r| r.held_out)))
+    };
     view! {
         <label class="control">
             {label}
@@ -110,10 +115,15 @@ fn NumberSetting(
 fn EpochsSetting() -> impl IntoView {
     let state = use_app();
     let auto = move || state.ws.with(|w| w.train.auto_epochs);
-    // The rows a run would train on: the dataset less the held-out share
-    // (the stratified split may move one or two rows).
+    // The rows a run would train on: those not marked as test rows, or
+    // when none is, the dataset less the held-out share (the stratified
+    // split may move one or two rows).
     let rows = move || {
         state.ws.with(|w| {
+            let marked = w.dataset.iter().filter(|r| r.held_out).count();
+            if marked > 0 {
+                return w.dataset.len() - marked;
+            }
             let n = w.dataset.len();
             let held = (n as f64 * w.train.test_fraction.clamp(0.0, 0.9)).round() as usize;
             n.saturating_sub(held.max(usize::from(n >= 2 && w.train.test_fraction > 0.0)))
