@@ -1,7 +1,8 @@
 """Writes the example datasets that ship with tooltune (CLI and web app):
 customer support (the lesson's catalogue), a public library and a vet clinic.
 Each: tools.json, train.jsonl, test.jsonl (OpenAI chat JSONL, each line with
-its own `tools`). No-tool rows: 18 % of training (chit-chat, questions no tool
+its own `tools` and `"parallel_tool_calls": false`: every answer is one call
+or none, so two calls in one turn are invalid, as in the playground's rows). No-tool rows: 18 % of training (chit-chat, questions no tool
 answers, requests for tools the catalogue lacks, underspecified requests),
 15 % of tests. Test phrasings are disjoint from training phrasings; training
 requests vary in casing, punctuation, greetings and courtesies. The built-in
@@ -305,13 +306,14 @@ def rows(spec, split, n, seed):
         if key in seen:
             continue
         seen.add(key)
-        out.append({"messages": msgs, "tools": spec["tools"]})
+        out.append({"messages": msgs, "tools": spec["tools"], "parallel_tool_calls": False})
     suffixes = ["", " please", "!", " :)", "?", " thanks", "...", " (sorry)"]
     for k in range(n_no):
         u, a = no[k % len(no)]
         u = u + suffixes[(k // len(no)) % len(suffixes)]
         out.append({"messages": [{"role": "system", "content": spec["system"]}, {"role": "user", "content": u},
-                                 {"role": "assistant", "content": a}], "tools": spec["tools"]})
+                                 {"role": "assistant", "content": a}], "tools": spec["tools"],
+                    "parallel_tool_calls": False})
     rng.shuffle(out)
     return out
 
