@@ -20,8 +20,7 @@ const FAILURES_SHOWN: usize = 12;
 const EVAL_BATCH: usize = 8;
 /// Token budget of each answer during evaluation: `tooltune eval`'s and
 /// `tooltune train`'s default (`--max-new-tokens 128`), so the page scores
-/// what the CLI scores (64 cut off answers the CLI reads whole: a call with
-/// several arguments is more than 64 of the built-in model's tokens).
+/// what the CLI scores (at 64 it cut off answers that the CLI reads whole).
 pub const EVAL_MAX_NEW_TOKENS: usize = 128;
 
 /// Generates every held-out answer (a batch at a time, yielding between
