@@ -127,3 +127,20 @@ test("an example dataset loads in one click; Undo brings the previous work back"
   assert.equal(await page.getByLabel("Request of row 1", { exact: true }).inputValue(), before);
   assert.doesNotMatch(await page.getByTestId("catalogue-status").innerText(), /book_checkup/);
 });
+
+test("a test file imports as test rows appended to the dataset, marked", async () => {
+  const { page } = session;
+  const table = page.getByRole("table", { name: "Dataset rows" });
+  const n0 = (await table.getByRole("row").count()) - 1;
+  const lines = [
+    line("Where is ORD-77?", call("track_order", { order_id: "ORD-77" })),
+    line("Good morning", { role: "assistant", content: "Morning! How can I help?" }),
+  ].join("\n");
+  await page.getByLabel("Import test JSONL").setInputFiles({ name: "held.jsonl", mimeType: "application/jsonl", buffer: Buffer.from(lines) });
+  await page.getByTestId("notice").getByText("Imported 2 row(s) from held.jsonl as test rows; 0 line(s) skipped.").waitFor();
+  assert.equal(await table.getByRole("row").count(), n0 + 3);
+  assert.equal(await page.getByLabel(`Request of row ${n0 + 1}`, { exact: true }).inputValue(), "Where is ORD-77?");
+  assert.equal(await page.getByLabel(`Row ${n0} is a test row`, { exact: true }).isChecked(), false);
+  assert.equal(await page.getByLabel(`Row ${n0 + 2} is a test row`, { exact: true }).isChecked(), true);
+  assert.match(await page.getByTestId("test-rows").innerText(), new RegExp(`^2 of ${n0 + 2} rows are test rows`));
+});

@@ -1,6 +1,6 @@
 //! The dataset as a table: the request, the gold answer (router JSON) and
-//! the linter's findings beside each row; add, edit, delete; import and
-//! export JSONL (OpenAI chat and router, as the CLI reads and writes them);
+//! the linter's findings beside each row; add, edit, delete; import (a
+//! dataset, or a test file appended as test rows) and export JSONL (OpenAI chat and router, as the CLI reads and writes them);
 //! the no-tool share against the linter's band; rows marked as test rows
 //! (held out from training, scored by the Train panel). Also the system prompt and
 //! output style every example shares.
@@ -25,8 +25,11 @@ pub fn DatasetTable() -> impl IntoView {
             .with(|w| w.dataset.iter().filter(|r| r.held_out).count())
     };
     let import_input = NodeRef::<leptos::html::Input>::new();
-    let on_import = move |_| {
-        let Some(input) = import_input.get() else {
+    let test_input = NodeRef::<leptos::html::Input>::new();
+    // Reads the picked JSONL: as the dataset (replacing the rows), or as test
+    // rows appended to it, marked (a held-out file, as `tooltune eval --data`).
+    let import_from = move |node: NodeRef<leptos::html::Input>, as_test: bool| {
+        let Some(input) = node.get() else {
             return;
         };
         let input: web_sys::HtmlInputElement = input.unchecked_into();
@@ -54,15 +57,23 @@ pub fn DatasetTable() -> impl IntoView {
                             .unwrap_or_default();
                         state.undo.set(Some(state.ws.get_untracked()));
                         state.ws.update(|w| {
-                            w.dataset = imported.rows;
-                            if let Some(s) = imported.system_prompt {
-                                w.system_prompt = s;
+                            if as_test {
+                                w.dataset.extend(imported.rows.into_iter().map(|r| Row {
+                                    held_out: true,
+                                    ..r
+                                }));
+                            } else {
+                                w.dataset = imported.rows;
+                                if let Some(s) = imported.system_prompt {
+                                    w.system_prompt = s;
+                                }
                             }
                         });
+                        let what = if as_test { " as test rows" } else { "" };
                         Notice {
                             error: skipped > 0,
                             text: format!(
-                                "Imported {n} row(s) from {name}; {skipped} line(s) skipped{first}."
+                                "Imported {n} row(s) from {name}{what}; {skipped} line(s) skipped{first}."
                             ),
                         }
                     }
@@ -180,7 +191,11 @@ pub fn DatasetTable() -> impl IntoView {
                 }))>"Add row"</button>
                 <label class="file">
                     "Import JSONL"
-                    <input type="file" accept=".jsonl,.json,application/jsonl" node_ref=import_input on:change=on_import />
+                    <input type="file" accept=".jsonl,.json,application/jsonl" node_ref=import_input on:change=move |_| import_from(import_input, false) />
+                </label>
+                <label class="file" title="Appends the file's rows marked as test rows: held out, never trained on">
+                    "Import test JSONL"
+                    <input type="file" accept=".jsonl,.json,application/jsonl" node_ref=test_input on:change=move |_| import_from(test_input, true) />
                 </label>
                 <button on:click=move |_| export_as(ExportFormat::OpenAi)>"Export OpenAI JSONL"</button>
                 <button on:click=move |_| export_as(ExportFormat::Router)>"Export router JSONL"</button>
