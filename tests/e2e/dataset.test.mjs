@@ -118,6 +118,8 @@ test("an example dataset loads in one click; Undo brings the previous work back"
   assert.equal(await page.getByLabel("Row 120 is a test row", { exact: true }).isChecked(), false);
   assert.equal(await page.getByLabel("Row 121 is a test row", { exact: true }).isChecked(), true);
   assert.equal(await page.getByLabel("Held-out fraction").isDisabled(), true);
+  await page.getByLabel("Row 121 is a test row", { exact: true }).scrollIntoViewIfNeeded();
+  await shoot(page, "Dataset", "dataset-test-rows.png");
   await page.getByLabel("Row 121 is a test row", { exact: true }).uncheck();
   assert.match(await dataset.getByTestId("test-rows").innerText(), /^59 of 180 rows/);
   await dataset.getByRole("button", { name: "Unmark all" }).click();

@@ -129,6 +129,7 @@ mod tests {
         for i in [2, 5, 9] {
             ws.dataset[i].held_out = true;
         }
+        assert_eq!(ws.test_rows(), 3);
         let a = training_data(&ws, None);
         assert!(a.skipped.is_empty(), "{:?}", a.skipped);
         let request = |l: &Value| l["messages"][1]["content"].clone();

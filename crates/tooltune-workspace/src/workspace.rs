@@ -68,6 +68,14 @@ impl Default for Workspace {
     }
 }
 
+impl Workspace {
+    /// Rows marked as test rows ([`Row::held_out`]); when any is, they are
+    /// the held-out set (`training::training_data`).
+    pub fn test_rows(&self) -> usize {
+        self.dataset.iter().filter(|r| r.held_out).count()
+    }
+}
+
 /// How the model's answer is written, and so how it is parsed and trained.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -19,11 +19,7 @@ use crate::state::{Notice, use_app};
 pub fn DatasetTable() -> impl IntoView {
     let state = use_app();
     let count = move || state.ws.with(|w| w.dataset.len());
-    let marked = move || {
-        state
-            .ws
-            .with(|w| w.dataset.iter().filter(|r| r.held_out).count())
-    };
+    let marked = move || state.ws.with(|w| w.test_rows());
     let import_input = NodeRef::<leptos::html::Input>::new();
     let test_input = NodeRef::<leptos::html::Input>::new();
     // Reads the picked JSONL: as the dataset (replacing the rows), or as test

@@ -86,7 +86,7 @@ fn NumberSetting(
     let state = use_app();
     let off = move || {
         (lora_only && full(state.ws.with(|w| w.train.method)))
-            || (split_only && state.ws.with(|w| w.dataset.iter().any(|r| r.held_out)))
+            || (split_only && state.ws.with(|w| w.test_rows() > 0))
     };
     view! {
         <label class="control">
@@ -120,7 +120,7 @@ fn EpochsSetting() -> impl IntoView {
     // split may move one or two rows).
     let rows = move || {
         state.ws.with(|w| {
-            let marked = w.dataset.iter().filter(|r| r.held_out).count();
+            let marked = w.test_rows();
             if marked > 0 {
                 return w.dataset.len() - marked;
             }
