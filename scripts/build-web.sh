@@ -16,20 +16,6 @@ out="${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/$profile"
 wasm-bindgen --target web --no-typescript "${strip[@]}" --out-name tooltune_web --out-dir dist "$out/tooltune-web.wasm"
 wasm-bindgen --target web --no-typescript "${strip[@]}" --out-name tooltune_web_worker --out-dir dist \
   "$out/tooltune_web_worker.wasm"
-# The multi-threaded engine worker (web/worker, feature `threads`), which
-# web/worker.js loads in a cross-origin isolated page: std rebuilt with
-# atomics (build-std, through RUSTC_BOOTSTRAP on the stable toolchain), shared
-# memory up to 4 GiB, in a target directory of its own so that its flags
-# never invalidate the single-threaded build's. THREADS=0 skips it.
-if [ "${THREADS:-1}" = 1 ]; then
-  threads_target="${CARGO_TARGET_DIR:-target}-threads"
-  RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR="$threads_target" \
-    RUSTFLAGS="-C target-feature=+atomics,+bulk-memory,+mutable-globals,+simd128 -C link-arg=--max-memory=4294967296" \
-    cargo build -p tooltune-web-worker --no-default-features --features threads --target wasm32-unknown-unknown \
-    --profile "$profile" -Z build-std=panic_abort,std
-  wasm-bindgen --target web --no-typescript "${strip[@]}" --out-name tooltune_web_worker \
-    --out-dir dist/threads "$threads_target/wasm32-unknown-unknown/$profile/tooltune_web_worker.wasm"
-fi
 cp index.html web/worker.js dist/
 # The example datasets, one click away in the dataset panel.
 for d in datasets/*/; do

@@ -40,11 +40,6 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
 fi
 
 if [ "$need_web" = 1 ]; then
-  # The multi-threaded engine worker rebuilds std with atomics (build-std).
-  if ! rustup component list --installed | grep -q '^rust-src'; then
-    echo "setup: adding the rust-src component (for the multi-threaded wasm build)"
-    rustup component add rust-src
-  fi
   # The CLI must match the wasm-bindgen crate version in Cargo.lock exactly.
   want=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
   have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)

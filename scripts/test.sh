@@ -37,7 +37,7 @@ fi
 # The same wasm build serves the browser tests (release profile, no size tuning).
 PROFILE=release bash scripts/build-web.sh
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-python3 scripts/serve.py "$port" dist >/dev/null 2>&1 &
+python3 -m http.server "$port" --bind 127.0.0.1 --directory dist >/dev/null 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 # One spec file at a time: each runs its own Chromium, and CI has two cores.

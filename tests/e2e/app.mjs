@@ -47,14 +47,6 @@ export async function milestones(page) {
   return page.evaluate(() => window.__milestones);
 }
 
-/**
- * The page's engine workers (their bootstrap is worker.js), without the Web
- * Workers of the multi-threaded engine's rayon pool.
- */
-export function engineWorkers(page) {
-  return page.workers().filter((w) => new URL(w.url()).pathname.endsWith("/worker.js"));
-}
-
 /** A panel by its heading (a region labelled by its h2). */
 export function panel(page, name) {
   return page.getByRole("region", { name, exact: true });

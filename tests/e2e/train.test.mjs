@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { launch } from "./browser.mjs";
-import { open, panel, root, shoot, loadFixtureModel, unexpected, watchEventLoop, longestBlock, waitForCheckpoint, downloadRun, metricsLines, engineWorkers } from "./app.mjs";
+import { open, panel, root, shoot, loadFixtureModel, unexpected, watchEventLoop, longestBlock, waitForCheckpoint, downloadRun, metricsLines } from "./app.mjs";
 
 /** The native CLI built by the native tests (scripts/test.sh runs them first). */
 const cli = join(process.env.CARGO_TARGET_DIR ?? join(root, "target"), "release", "tooltune");
@@ -255,7 +255,7 @@ test("when the engine worker dies mid-run, a new one loads the model on the CPU 
   const status = train.getByTestId("train-status");
   const total = Number((await status.innerText()).match(/step \d+\/(\d+)/)[1]);
   // What a lost WebGPU device does to the wasm instance: an uncaught error in the worker.
-  const workers = engineWorkers(page);
+  const workers = page.workers();
   assert.equal(workers.length, 1, "one engine worker");
   await workers[0].evaluate(() => setTimeout(() => { throw new Error("simulated lost device"); }, 0));
   await page.getByText(/^The engine stopped during training \(.*simulated lost device.*\)\. It is restarting on the CPU; the run goes on from its checkpoint at step \d+\./)
@@ -293,7 +293,7 @@ test("a full fine-tune trains every weight, goes on from its checkpoint after a 
   });
   assert.equal(kept.method, "full");
   assert.ok(kept.bytes > 4_000_000 * 4, `the checkpoint holds every weight (${kept.bytes} bytes)`);
-  await engineWorkers(page)[0].evaluate(() => setTimeout(() => { throw new Error("simulated lost device"); }, 0));
+  await page.workers()[0].evaluate(() => setTimeout(() => { throw new Error("simulated lost device"); }, 0));
   await page.getByText(/^The engine stopped during training .* the run goes on from its checkpoint at step \d+\./).waitFor({ timeout: 30_000 });
   await train.getByText(/^Done: \d+ step\(s\)/).waitFor({ timeout: 300_000 });
   await shoot(page, "Train", "train-full.png");

@@ -1,13 +1,11 @@
 // Backends in the page: `auto` takes the CPU path on a software WebGPU
 // adapter (SwiftShader here); WebGPU chosen by hand loads the model, answers
-// try-it and trains, with the CPU path's loss curve; the CPU path runs on
-// every core in a cross-origin isolated page and on one thread elsewhere,
-// with the same loss.
+// try-it and trains, with the CPU path's loss curve.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { launch } from "./browser.mjs";
 import { join } from "node:path";
-import { open, url, panel, loadFixtureModel, unexpected, downloadRun, metricsLines } from "./app.mjs";
+import { open, panel, loadFixtureModel, unexpected, downloadRun, metricsLines } from "./app.mjs";
 
 let session;
 before(async () => {
@@ -63,7 +61,7 @@ async function firstStepLoss(page) {
 test("auto runs on the CPU next to a software WebGPU adapter", async () => {
   const { page } = session;
   const backend = await loadOn(page, "auto");
-  assert.match(backend, /^CPU \(burn-flex in wasm, \d+ threads?\); auto: (the WebGPU adapter \(.+\) is software, slower here|no WebGPU adapter)$/);
+  assert.match(backend, /^CPU \(burn-flex in wasm, 1 thread\); auto: (the WebGPU adapter \(.+\) is software, slower here|no WebGPU adapter)$/);
 });
 
 test("WebGPU by hand: loads, answers and trains a step with the CPU's loss", async () => {
@@ -80,23 +78,5 @@ test("WebGPU by hand: loads, answers and trains a step with the CPU's loss", asy
   const gpu = await firstStepLoss(page);
   console.log(`first step loss: CPU ${cpu}, WebGPU ${gpu}`);
   assert.ok(Math.abs(gpu - cpu) / cpu < 1e-3, `WebGPU ${gpu} vs CPU ${cpu}`);
-  assert.deepEqual(unexpected(session.errors), []);
-});
-
-test("the CPU path trains on every core when the page is cross-origin isolated, on one thread otherwise", async () => {
-  const { page } = session;
-  await open(page, url);
-  assert.equal(await page.evaluate(() => self.crossOriginIsolated), true, "scripts/serve.py sends COOP and COEP");
-  const cores = Math.max(1, await page.evaluate(() => navigator.hardwareConcurrency || 1));
-  const threads = await loadOn(page, "cpu");
-  assert.equal(threads, `CPU (burn-flex in wasm, ${cores} thread${cores === 1 ? "" : "s"})`);
-  const many = await firstStepLoss(page);
-
-  await open(page, `${url}?isolation=off`);
-  assert.equal(await page.evaluate(() => self.crossOriginIsolated), false);
-  assert.equal(await loadOn(page, "cpu"), "CPU (burn-flex in wasm, 1 thread)");
-  const one = await firstStepLoss(page);
-  console.log(`first step loss: ${cores} thread(s) ${many}, 1 thread ${one}`);
-  assert.ok(Math.abs(many - one) / one < 1e-4, `${cores} threads ${many} vs 1 thread ${one}`);
   assert.deepEqual(unexpected(session.errors), []);
 });

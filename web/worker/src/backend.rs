@@ -10,16 +10,8 @@ use tooltune_workspace::protocol::BackendChoice;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-/// How the CPU path is shown: with its rayon pool's threads (Web Workers)
-/// in the multi-threaded build, which a cross-origin isolated page loads.
-pub fn cpu_label() -> String {
-    #[cfg(feature = "threads")]
-    let threads = rayon::current_num_threads();
-    #[cfg(not(feature = "threads"))]
-    let threads = 1;
-    let s = if threads == 1 { "" } else { "s" };
-    format!("CPU (burn-flex in wasm, {threads} thread{s})")
-}
+/// How the CPU path is shown.
+pub const CPU: &str = "CPU (burn-flex in wasm, 1 thread)";
 
 /// The browser's WebGPU adapter, in words.
 struct Adapter {
@@ -67,7 +59,6 @@ async fn adapter() -> Option<Adapter> {
     Some(Adapter { name, software })
 }
 
-#[cfg(feature = "wgpu")]
 async fn webgpu(name: &str) -> Result<(Device, String), String> {
     let device = tooltune_engine_browser::webgpu()
         .await
@@ -75,24 +66,10 @@ async fn webgpu(name: &str) -> Result<(Device, String), String> {
     Ok((device, format!("WebGPU ({name})")))
 }
 
-/// The multi-threaded build has no WebGPU; its bootstrap (`web/worker.js`)
-/// sends loads that want WebGPU to the single-threaded build instead.
-#[cfg(not(feature = "wgpu"))]
-async fn webgpu(_name: &str) -> Result<(Device, String), String> {
-    Err("this engine build has no WebGPU (the multi-threaded CPU build)".into())
-}
-
-/// Whether `auto` would take WebGPU here: a hardware adapter. The bootstrap
-/// asks before it sends a load to the multi-threaded CPU build.
-#[wasm_bindgen::prelude::wasm_bindgen]
-pub async fn tooltune_hardware_webgpu() -> bool {
-    matches!(adapter().await, Some(a) if !a.software)
-}
-
 /// The device for `choice`, and how to show it.
 pub async fn choose(choice: BackendChoice) -> Result<(Device, String), String> {
     match choice {
-        BackendChoice::Cpu => Ok((Device::flex(), cpu_label())),
+        BackendChoice::Cpu => Ok((Device::flex(), CPU.into())),
         BackendChoice::Webgpu => match adapter().await {
             Some(a) => webgpu(&a.name).await,
             None => Err("this browser offers no WebGPU adapter: choose CPU or auto".into()),
@@ -100,20 +77,16 @@ pub async fn choose(choice: BackendChoice) -> Result<(Device, String), String> {
         BackendChoice::Auto => match adapter().await {
             Some(a) if !a.software => match webgpu(&a.name).await {
                 Ok(d) => Ok(d),
-                Err(e) => Ok((Device::flex(), format!("{}; {e}", cpu_label()))),
+                Err(e) => Ok((Device::flex(), format!("{CPU}; {e}"))),
             },
             Some(a) => Ok((
                 Device::flex(),
                 format!(
-                    "{}; auto: the WebGPU adapter ({}) is software, slower here",
-                    cpu_label(),
+                    "{CPU}; auto: the WebGPU adapter ({}) is software, slower here",
                     a.name
                 ),
             )),
-            None => Ok((
-                Device::flex(),
-                format!("{}; auto: no WebGPU adapter", cpu_label()),
-            )),
+            None => Ok((Device::flex(), format!("{CPU}; auto: no WebGPU adapter"))),
         },
     }
 }

@@ -17,8 +17,4 @@ mod worker;
 mod yielding;
 
 #[cfg(target_arch = "wasm32")]
-pub use backend::tooltune_hardware_webgpu;
-/// `initThreadPool(n)` for the bootstrap: rayon's pool as `n` Web Workers.
-#[cfg(all(target_arch = "wasm32", feature = "threads"))]
-pub use wasm_bindgen_rayon::init_thread_pool;
 pub use worker::tooltune_engine_worker;
