@@ -9,7 +9,8 @@
 //   [BACKEND=cpu|webgpu|auto] [EXAMPLE=support] [EPOCHS=N] node tests/e2e/measure-builtin.mjs [screenshot.png]
 // with the app served on $URL (default http://127.0.0.1:8080/).
 import { launch } from "./browser.mjs";
-import { open, panel } from "./app.mjs";
+import { open, panel, downloadRun, metricsLines } from "./app.mjs";
+import { join } from "node:path";
 
 const shot = process.argv[2];
 const session = await launch();
@@ -43,11 +44,19 @@ try {
     rows.push([await row.locator("th").innerText(), ...(await row.locator("td").allInnerTexts())]);
   }
   if (shot) await train.screenshot({ path: shot });
+  // Training seconds per epoch, from the run's metrics.jsonl (elapsed_s counts
+  // training steps only, not evaluations).
+  const { dir } = await downloadRun(page, "tooltune-measure-");
+  const steps = metricsLines(join(dir, "metrics.jsonl")).filter((l) => l.type === "step");
+  const epochs = [];
+  for (const s of steps) epochs[s.epoch - 1] = s.elapsed_s;
+  const epoch_train_s = epochs.map((e, i) => +(e - (i ? epochs[i - 1] : 0)).toFixed(1));
   console.log(JSON.stringify({
     example: process.env.EXAMPLE ?? "support", settings, wall_s: wall,
     status: await train.getByTestId("train-status").innerText(),
     about: await train.getByTestId("train-about").innerText(),
     backend: await model.getByTestId("model-backend").innerText().catch(() => ""),
+    epoch_train_s,
     metrics: { columns: head, rows },
   }, null, 1));
 } finally {
