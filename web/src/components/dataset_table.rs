@@ -1,9 +1,10 @@
 //! The dataset as a table: the request, the gold answer (router JSON) and
 //! the linter's findings beside each row; add, edit, delete; import (a
-//! dataset, or a test file appended as test rows) and export JSONL (OpenAI chat and router, as the CLI reads and writes them);
-//! the no-tool share against the linter's band; rows marked as test rows
-//! (held out from training, scored by the Train panel). Also the system prompt and
-//! output style every example shares.
+//! dataset, or a test file appended as test rows) and export JSONL (OpenAI
+//! chat and router, as the CLI reads and writes them); the no-tool share
+//! against the linter's band; rows marked as test rows (held out from
+//! training, scored by the Train panel). Also the system prompt and output
+//! style every example shares.
 
 use leptos::prelude::*;
 use tooltune_workspace::OutputStyle;
