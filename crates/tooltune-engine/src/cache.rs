@@ -20,9 +20,13 @@ use burn::tensor::{Int, Tensor, TensorData};
 pub struct LayerCache {
     kv: Option<(Tensor<4>, Tensor<4>)>,
     len: usize,
-    /// Left-padding of each batch row (positions `0..pad[b]` are not real
-    /// tokens); empty when no row is padded.
+    /// Padding of each batch row (positions `gap_start..gap_start + pad[b]`
+    /// are not real tokens); empty when no row is padded.
     pad: Vec<usize>,
+    /// Where the padding starts: 0 for left padding; a shared prefix's
+    /// length when each row's padding sits between the prefix and the row's
+    /// own tokens (see [`KvCache::from_shared_prefix`]).
+    gap_start: usize,
 }
 
 /// Smallest buffer, in positions.
@@ -39,7 +43,7 @@ impl LayerCache {
         self.len == 0
     }
 
-    /// Left-padding of each batch row; empty when no row is padded.
+    /// Padding of each batch row; empty when no row is padded.
     pub fn padding(&self) -> &[usize] {
         &self.pad
     }
@@ -47,7 +51,8 @@ impl LayerCache {
     /// The additive attention bias of `queries` new positions (the last
     /// `queries` of the `len()` cached ones) over every cached key, when some
     /// row is padded: `-inf` where the key lies in the future of the query
-    /// (causal) or is a pad position of the row, 0 elsewhere. A pad query
+    /// (causal) or is a pad position of the row (`gap_start..gap_start +
+    /// pad[b]`), 0 elsewhere. A pad query
     /// still sees itself, so no row of scores is all `-inf` (a NaN there
     /// would reach real rows through `0 * NaN` in `probs @ values`).
     /// `None` when no row is padded.
@@ -62,9 +67,10 @@ impl LayerCache {
         let first = keys - queries;
         let mut bias = Vec::with_capacity(self.pad.len() * queries * keys);
         for &pad in &self.pad {
+            let gap = self.gap_start..self.gap_start + pad;
             for r in first..keys {
                 bias.extend((0..keys).map(|c| {
-                    if c > r || (c < pad && c != r) {
+                    if c > r || (gap.contains(&c) && c != r) {
                         f32::NEG_INFINITY
                     } else {
                         0.0
@@ -152,6 +158,40 @@ impl KvCache {
         Self {
             layers: vec![layer; num_layers],
         }
+    }
+
+    /// A batch's cache after a prefix that all its rows share: `prefix`
+    /// holds that prefix, computed once (batch 1, positions `0..P`), and row
+    /// `b` will go on after a gap of `gaps[b]` masked positions (its
+    /// padding), so its own tokens start at position `P + gaps[b]`. Rotary
+    /// positions only matter relative to each other, so each row's prefix
+    /// keys are turned on by its gap (`rotate(keys, gap)`, see
+    /// `LlamaForCausalLM::rotate_keys`): the row then sees the prefix right
+    /// before its own tokens, as in a left-padded batch of whole prompts.
+    /// Values carry no position and are shared as they are.
+    pub fn from_shared_prefix(
+        prefix: &KvCache,
+        gaps: Vec<usize>,
+        rotate: impl Fn(Tensor<4>, usize) -> Tensor<4>,
+    ) -> Self {
+        let layers = prefix
+            .layers
+            .iter()
+            .map(|l| {
+                let kv = l.kv.as_ref().map(|(k, v)| {
+                    let (k, v) = (k.clone().narrow(2, 0, l.len), v.clone().narrow(2, 0, l.len));
+                    let keys = gaps.iter().map(|&g| rotate(k.clone(), g)).collect();
+                    (Tensor::cat(keys, 0), v.repeat_dim(0, gaps.len()))
+                });
+                LayerCache {
+                    kv,
+                    len: l.len,
+                    pad: gaps.clone(),
+                    gap_start: l.len,
+                }
+            })
+            .collect();
+        Self { layers }
     }
 
     /// Keeps only the batch rows `rows`, in that order, in every layer.

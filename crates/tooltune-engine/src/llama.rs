@@ -131,6 +131,16 @@ impl LlamaForCausalLM {
         self.head(hidden.narrow(1, seq_len - 1, 1).reshape([batch, width]))
     }
 
+    /// Cached keys (`[batch, kv_heads, len, head_dim]`, already rotated)
+    /// turned on by `by` positions, as if each had been `by` positions
+    /// later: see [`KvCache::from_shared_prefix`].
+    pub fn rotate_keys(&self, keys: Tensor<4>, by: usize) -> Tensor<4> {
+        if by == 0 {
+            return keys;
+        }
+        crate::rope::apply_rotary(keys, &self.rope.tables(by, 1, &self.device()))
+    }
+
     /// An empty KV cache sized for this model.
     pub fn new_cache(&self) -> KvCache {
         KvCache::new(self.model.layers.len())

@@ -6,7 +6,7 @@
 use tooltune_engine::KvCache;
 use tooltune_engine::burn::tensor::Tensor;
 use tooltune_engine::decode::{
-    GenerateConfig, StopReason, SuppressTokens, argmax, generate, generate_batch,
+    GenerateConfig, LogitsProcessor, StopReason, SuppressTokens, argmax, generate, generate_batch,
 };
 use tooltune_engine::llama::read_f32;
 
@@ -144,6 +144,51 @@ fn batched_greedy_equals_one_prompt_at_a_time() {
             generate_batch(&model, &rows, &config, &mut vec![(); rows.len()]).expect("batch");
         assert_eq!(batched, alone, "use_cache {use_cache}");
     }
+}
+
+/// Records the logits of every step.
+#[derive(Default)]
+struct Record(Vec<Vec<f32>>);
+
+impl LogitsProcessor for Record {
+    fn process(&mut self, _tokens: &[u32], logits: &mut [f32]) {
+        self.0.push(logits.to_vec());
+    }
+}
+
+#[test]
+fn a_shared_prefix_prefilled_once_gives_what_each_prompt_alone_gives() {
+    let model = load_model("llama-gqa");
+    let prompts = expected("llama-gqa").prompts;
+    let (a, b) = (&prompts[0].input_ids, &prompts[1].input_ids);
+    // Four prompts opening with the same 24 tokens, with 1 to 18 of their own.
+    let cat = |s: &[u32]| [b.as_slice(), s].concat();
+    let prompts = [cat(&a[..5]), cat(&a[..1]), cat(a), cat(&a[3..6])];
+    let rows: Vec<&[u32]> = prompts.iter().map(Vec::as_slice).collect();
+    assert_eq!(
+        tooltune_engine::decode::prefix::shared_prefix_len(&rows),
+        b.len()
+    );
+    let config = GenerateConfig::greedy(12);
+    let mut shared: Vec<Record> = (0..rows.len()).map(|_| Record::default()).collect();
+    let batched = generate_batch(&model, &rows, &config, &mut shared).expect("shared");
+    let unshared = generate_batch(
+        &model,
+        &rows,
+        &config.clone().with_shared_prefix(false),
+        &mut vec![(); rows.len()],
+    )
+    .expect("unshared");
+    assert_eq!(batched, unshared);
+    let mut worst = 0f32;
+    for (i, prompt) in prompts.iter().enumerate() {
+        let mut alone = Record::default();
+        let out = generate(&model, prompt, &config, &mut alone).expect("alone");
+        assert_eq!(batched[i], out, "row {i}");
+        worst = worst.max(max_diff(&shared[i].0, &alone.0));
+    }
+    eprintln!("shared-prefix batch: max |logits - alone| over 12 steps = {worst:.3e}");
+    assert!(worst < LOGITS_TOL, "{worst}");
 }
 
 #[test]

@@ -16,8 +16,8 @@ use crate::yielding::yield_now;
 
 /// Failing items sent with each evaluation.
 const FAILURES_SHOWN: usize = 12;
-/// Prompts decoded together during evaluation.
-const EVAL_BATCH: usize = 8;
+/// Prompts decoded together during evaluation: the CLI's default.
+const EVAL_BATCH: usize = tooltune_engine::assistant::DEFAULT_BATCH_SIZE;
 /// Token budget of each answer during evaluation: `tooltune eval`'s and
 /// `tooltune train`'s default (`--max-new-tokens 128`), so the page scores
 /// what the CLI scores (at 64 it cut off answers that the CLI reads whole).

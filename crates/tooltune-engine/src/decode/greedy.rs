@@ -5,6 +5,7 @@ use burn::tensor::{Int, Tensor, TensorData};
 
 use crate::cache::KvCache;
 use crate::decode::LogitsProcessor;
+use crate::decode::prefix::{self, shared_prefix_len};
 use crate::error::{EngineError, Result};
 use crate::llama::{LlamaForCausalLM, read_f32};
 use crate::readback::read_f32_async;
@@ -19,6 +20,9 @@ pub struct GenerateConfig {
     /// Reuse keys/values of earlier positions; `false` recomputes the whole
     /// sequence every step (slow; the reference the cache is tested against).
     pub use_cache: bool,
+    /// Prefill a prefix that every prompt of a batch shares once for the
+    /// batch (with the cache only; see [`super::prefix`]).
+    pub share_prefix: bool,
 }
 
 impl GenerateConfig {
@@ -28,12 +32,19 @@ impl GenerateConfig {
             max_new_tokens,
             eos_token_ids: Vec::new(),
             use_cache: true,
+            share_prefix: true,
         }
     }
 
     /// Stops at any of `ids`.
     pub fn with_eos(mut self, ids: &[u32]) -> Self {
         self.eos_token_ids = ids.to_vec();
+        self
+    }
+
+    /// Turns the shared-prefix prefill on or off.
+    pub fn with_shared_prefix(mut self, share: bool) -> Self {
+        self.share_prefix = share;
         self
     }
 
@@ -107,7 +118,9 @@ pub async fn generate_async(
 /// for the whole batch. `processors[i]` serves `prompts[i]`.
 ///
 /// Prompts are left-padded to the longest (pad positions are masked out of
-/// attention; rotary positions are relative, so the shift is harmless), and
+/// attention; rotary positions are relative, so the shift is harmless); a
+/// prefix that all of them share is prefilled once, each row's padding then
+/// sitting between it and the row's own tokens (see [`super::prefix`]);
 /// finished rows leave the batch once they are half of it.
 pub fn generate_batch<P: LogitsProcessor>(
     model: &LlamaForCausalLM,
@@ -171,8 +184,12 @@ impl<'a> BatchGreedy<'a> {
                 prompts.len()
             )));
         }
-        let (pending, pad) = model.padded_token_tensor(prompts)?;
-        let layers = model.config.num_hidden_layers;
+        let prefix = if config.use_cache && config.share_prefix {
+            shared_prefix_len(prompts)
+        } else {
+            0
+        };
+        let (pending, cache) = prefix::start(model, prompts, prefix)?;
         Ok(Self {
             model,
             config,
@@ -185,7 +202,7 @@ impl<'a> BatchGreedy<'a> {
                 })
                 .collect(),
             batch: (0..prompts.len()).collect(),
-            cache: KvCache::with_left_padding(layers, pad),
+            cache,
             pending,
             steps: 0,
         })

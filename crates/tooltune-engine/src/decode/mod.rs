@@ -4,6 +4,7 @@
 //! constrained decoding (e.g. a JSON grammar for tool calls) plugs in.
 
 mod greedy;
+pub mod prefix;
 mod processor;
 
 pub use greedy::{
