@@ -221,3 +221,47 @@ impl KvCache {
             .for_each(|l| *l = LayerCache::default());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::llama::read_f32;
+
+    /// The bias of every query over every key of row `row`, as `-inf`/`0`
+    /// marks (`x` masked, `.` seen).
+    fn marks(cache: &LayerCache, queries: usize, row: usize) -> Vec<String> {
+        let device = burn::tensor::Device::default();
+        let bias = read_f32(cache.padding_bias(queries, &device).expect("padded")).expect("read");
+        let keys = cache.len;
+        bias[row * queries * keys..(row + 1) * queries * keys]
+            .chunks(keys)
+            .map(|r| r.iter().map(|&b| if b < 0.0 { 'x' } else { '.' }).collect())
+            .collect()
+    }
+
+    #[test]
+    fn a_shared_prefix_masks_each_rows_gap_after_it() {
+        let device = burn::tensor::Device::default();
+        let prefix = KvCache {
+            layers: vec![LayerCache {
+                kv: Some((
+                    Tensor::zeros([1, 1, 3, 2], &device),
+                    Tensor::zeros([1, 1, 3, 2], &device),
+                )),
+                len: 3,
+                ..LayerCache::default()
+            }],
+        };
+        let mut cache = KvCache::from_shared_prefix(&prefix, vec![0, 2], |k, _| k);
+        let layer = &mut cache.layers_mut()[0];
+        let (k, _) = layer.append(
+            Tensor::zeros([2, 1, 3, 2], &device),
+            Tensor::zeros([2, 1, 3, 2], &device),
+        );
+        assert_eq!(k.dims(), [2, 1, 6, 2]);
+        // Row 0 has no gap: causal only. Row 1's keys 3 and 4 are its gap,
+        // seen by no query but themselves.
+        assert_eq!(marks(layer, 3, 0), ["....xx", ".....x", "......"]);
+        assert_eq!(marks(layer, 3, 1), ["....xx", "...x.x", "...xx."]);
+    }
+}
