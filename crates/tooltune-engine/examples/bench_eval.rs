@@ -5,7 +5,7 @@
 //! same tokens.
 //!
 //! `cargo run --release -p tooltune-engine --example bench_eval -- [--model builtin|DIR]
-//!  [--data datasets/support/test.jsonl] [--batch 8] [--max-new-tokens 128] [--rounds 3]`
+//!  [--data datasets/support/test.jsonl] [--batch 16] [--max-new-tokens 128] [--rounds 3]`
 //!
 //! Prints one JSON line: seconds per pass over the rows (median), the ratio,
 //! the prompts' mean length and shared prefix, the CPU and threads.
@@ -16,24 +16,26 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use tooltune_core::prompt::PromptContext;
-use tooltune_engine::assistant::{EvalSet, stop_ids};
+use tooltune_engine::assistant::{DEFAULT_BATCH_SIZE, EvalSet, length_batches, stop_ids};
 use tooltune_engine::decode::prefix::shared_prefix_len;
 use tooltune_engine::decode::{GenerateConfig, generate_batch};
 use tooltune_engine::{ChatTemplate, LlamaForCausalLM, Tokenizer, builtin};
 
-use common::{cpu_model, matmul_isa, median, peak_rss_mb, round2, threads};
+use common::{
+    cpu_model, flag_pairs, matmul_isa, median, number, peak_rss_mb, read_file, round2, threads,
+};
 
 fn usage(msg: &str) -> ! {
     eprintln!("bench_eval: {msg}");
     eprintln!(
-        "usage: bench_eval [--model builtin|DIR] [--data FILE.jsonl] [--batch 8] \
+        "usage: bench_eval [--model builtin|DIR] [--data FILE.jsonl] [--batch 16] \
          [--max-new-tokens 128] [--rounds 3]"
     );
     std::process::exit(2);
 }
 
 fn read(path: PathBuf) -> Vec<u8> {
-    std::fs::read(&path).unwrap_or_else(|e| usage(&format!("{}: {e}", path.display())))
+    read_file(&path).unwrap_or_else(|e| usage(&e))
 }
 
 fn main() -> tooltune_engine::Result<()> {
@@ -41,16 +43,9 @@ fn main() -> tooltune_engine::Result<()> {
         "builtin".to_string(),
         "datasets/support/test.jsonl".to_string(),
     );
-    let (mut batch, mut max_new, mut rounds) = (8usize, 128usize, 3usize);
-    let mut it = std::env::args().skip(1);
-    while let Some(a) = it.next() {
-        let v = it
-            .next()
-            .unwrap_or_else(|| usage(&format!("{a} needs a value")));
-        let num = || -> usize {
-            v.parse()
-                .unwrap_or_else(|_| usage(&format!("{a}: `{v}` is not a number")))
-        };
+    let (mut batch, mut max_new, mut rounds) = (DEFAULT_BATCH_SIZE, 128usize, 3usize);
+    for (a, v) in flag_pairs().unwrap_or_else(|e| usage(&e)) {
+        let num = || number(&a, &v).unwrap_or_else(|e| usage(&e));
         match a.as_str() {
             "--model" => model_arg = v.clone(),
             "--data" => data = v.clone(),
@@ -95,11 +90,9 @@ fn main() -> tooltune_engine::Result<()> {
         &tokenizer,
     )?;
     let stop = stop_ids(&model, &tokenizer, &template);
-    // Batches as `complete_all` makes them: prompts sorted by length.
-    let mut order: Vec<usize> = (0..set.len()).collect();
-    order.sort_by_key(|&i| set.prompts[i].len());
-    let batches: Vec<Vec<&[u32]>> = order
-        .chunks(batch)
+    // Batches as `complete_all` makes them.
+    let batches: Vec<Vec<&[u32]>> = length_batches(&set.prompts, batch)
+        .iter()
         .map(|c| c.iter().map(|&i| &set.prompts[i][..]).collect())
         .collect();
     let shared: Vec<usize> = batches.iter().map(|b| shared_prefix_len(b)).collect();

@@ -29,7 +29,9 @@ use tooltune_engine::train::step::train_step;
 use tooltune_engine::train::{MaskedExample, Tuning, mask_example, pad_id, prepare};
 use tooltune_engine::{ChatTemplate, LlamaForCausalLM, Tokenizer};
 
-use common::{cpu_model, matmul_isa, median, peak_rss_mb, round2, threads};
+use common::{
+    cpu_model, flag_pairs, matmul_isa, median, number, peak_rss_mb, read_file, round2, threads,
+};
 
 struct Args {
     model: PathBuf,
@@ -62,15 +64,8 @@ fn parse_args() -> Args {
         rows_out: None,
         targets: vec!["q_proj".into(), "v_proj".into()],
     };
-    let mut it = std::env::args().skip(1);
-    while let Some(a) = it.next() {
-        let v = it
-            .next()
-            .unwrap_or_else(|| usage(&format!("{a} needs a value")));
-        let num = || -> usize {
-            v.parse()
-                .unwrap_or_else(|_| usage(&format!("{a}: `{v}` is not a number")))
-        };
+    for (a, v) in flag_pairs().unwrap_or_else(|e| usage(&e)) {
+        let num = || number(&a, &v).unwrap_or_else(|e| usage(&e));
         match a.as_str() {
             "--model" => args.model = v.clone().into(),
             "--data" => args.data = v.clone().into(),
@@ -90,7 +85,7 @@ fn parse_args() -> Args {
 }
 
 fn read(path: PathBuf) -> Vec<u8> {
-    std::fs::read(&path).unwrap_or_else(|e| usage(&format!("{}: {e}", path.display())))
+    read_file(&path).unwrap_or_else(|e| usage(&e))
 }
 
 /// Trains `steps` timed steps (after `warmup`) on `batches` from a fresh

@@ -80,10 +80,8 @@ pub fn complete_all(
     batch_size: usize,
 ) -> Result<Vec<(Vec<u32>, String)>> {
     let config = GenerateConfig::greedy(max_new_tokens).with_eos(stop);
-    let mut order: Vec<usize> = (0..prompts.len()).collect();
-    order.sort_by_key(|&i| prompts[i].len());
     let mut out = vec![(Vec::new(), String::new()); prompts.len()];
-    for chunk in order.chunks(batch_size.max(1)) {
+    for chunk in &length_batches(prompts, batch_size) {
         let batch: Vec<&[u32]> = chunk.iter().map(|&i| &prompts[i][..]).collect();
         let generations = generate_batch(model, &batch, &config, &mut vec![(); batch.len()])?;
         for (&i, generation) in chunk.iter().zip(generations) {
@@ -92,6 +90,18 @@ pub fn complete_all(
         }
     }
     Ok(out)
+}
+
+/// The indices of `prompts` in batches of `batch_size` (at least 1), the
+/// prompts sorted by length so that a batch pads little and shares a long
+/// prefix: how [`complete_all`] and the page's evaluation batch.
+pub fn length_batches(prompts: &[Vec<u32>], batch_size: usize) -> Vec<Vec<usize>> {
+    let mut order: Vec<usize> = (0..prompts.len()).collect();
+    order.sort_by_key(|&i| prompts[i].len());
+    order
+        .chunks(batch_size.max(1))
+        .map(<[usize]>::to_vec)
+        .collect()
 }
 
 /// The text of generated ids, stop tokens left out.

@@ -165,14 +165,14 @@ impl KvCache {
     /// `b` will go on after a gap of `gaps[b]` masked positions (its
     /// padding), so its own tokens start at position `P + gaps[b]`. Rotary
     /// positions only matter relative to each other, so each row's prefix
-    /// keys are turned on by its gap (`rotate(keys, gap)`, see
-    /// `LlamaForCausalLM::rotate_keys`): the row then sees the prefix right
-    /// before its own tokens, as in a left-padded batch of whole prompts.
-    /// Values carry no position and are shared as they are.
+    /// keys are turned on by its gap (`shift` on the keys repeated once per
+    /// row, see `LlamaForCausalLM::key_shift_tables`): the row then sees the
+    /// prefix right before its own tokens, as in a left-padded batch of whole
+    /// prompts. Values carry no position and are shared as they are.
     pub fn from_shared_prefix(
         prefix: &KvCache,
         gaps: Vec<usize>,
-        rotate: impl Fn(Tensor<4>, usize) -> Tensor<4>,
+        shift: impl Fn(Tensor<4>) -> Tensor<4>,
     ) -> Self {
         let layers = prefix
             .layers
@@ -180,8 +180,8 @@ impl KvCache {
             .map(|l| {
                 let kv = l.kv.as_ref().map(|(k, v)| {
                     let (k, v) = (k.clone().narrow(2, 0, l.len), v.clone().narrow(2, 0, l.len));
-                    let keys = gaps.iter().map(|&g| rotate(k.clone(), g)).collect();
-                    (Tensor::cat(keys, 0), v.repeat_dim(0, gaps.len()))
+                    let rows = gaps.len();
+                    (shift(k.repeat_dim(0, rows)), v.repeat_dim(0, rows))
                 });
                 LayerCache {
                     kv,
@@ -252,7 +252,7 @@ mod tests {
                 ..LayerCache::default()
             }],
         };
-        let mut cache = KvCache::from_shared_prefix(&prefix, vec![0, 2], |k, _| k);
+        let mut cache = KvCache::from_shared_prefix(&prefix, vec![0, 2], |k| k);
         let layer = &mut cache.layers_mut()[0];
         let (k, _) = layer.append(
             Tensor::zeros([2, 1, 3, 2], &device),

@@ -131,14 +131,11 @@ impl LlamaForCausalLM {
         self.head(hidden.narrow(1, seq_len - 1, 1).reshape([batch, width]))
     }
 
-    /// Cached keys (`[batch, kv_heads, len, head_dim]`, already rotated)
-    /// turned on by `by` positions, as if each had been `by` positions
-    /// later: see [`KvCache::from_shared_prefix`].
-    pub fn rotate_keys(&self, keys: Tensor<4>, by: usize) -> Tensor<4> {
-        if by == 0 {
-            return keys;
-        }
-        crate::rope::apply_rotary(keys, &self.rope.tables(by, 1, &self.device()))
+    /// Tables that turn cached keys of batch row `b` (already rotated) on by
+    /// `shifts[b]` positions ([`crate::rope::apply_rotary`]): see
+    /// [`KvCache::from_shared_prefix`].
+    pub fn key_shift_tables(&self, shifts: &[usize]) -> crate::rope::RopeTables {
+        self.rope.shift_tables(shifts, &self.device())
     }
 
     /// An empty KV cache sized for this model.

@@ -20,7 +20,8 @@ pub struct RotaryEmbedding {
 /// cos and sin tables for a run of positions.
 ///
 /// # Shapes
-/// - `cos`, `sin`: `[1, 1, seq_len, head_dim]`
+/// - `cos`, `sin`: `[1, 1, seq_len, head_dim]`, or `[rows, 1, 1, head_dim]`
+///   for [`RotaryEmbedding::shift_tables`]
 #[derive(Debug, Clone)]
 pub struct RopeTables {
     /// cos of every angle, each half-row repeated (`[f, f]`).
@@ -74,11 +75,29 @@ impl RotaryEmbedding {
 
     /// Tables for positions `offset .. offset + len`.
     pub fn tables(&self, offset: usize, len: usize, device: &Device) -> RopeTables {
+        self.angles(offset..offset + len, [1, 1, len], device)
+    }
+
+    /// Tables that turn each batch row by its own number of positions,
+    /// `[rows, 1, 1, head_dim]`: rotating keys already rotated at their
+    /// positions moves them `shifts[b]` positions later.
+    pub fn shift_tables(&self, shifts: &[usize], device: &Device) -> RopeTables {
+        self.angles(shifts.iter().copied(), [shifts.len(), 1, 1], device)
+    }
+
+    /// cos/sin of `positions` (in order) laid out as `[lead.., head_dim]`.
+    fn angles(
+        &self,
+        positions: impl Iterator<Item = usize>,
+        lead: [usize; 3],
+        device: &Device,
+    ) -> RopeTables {
         let half = self.inv_freq.len();
         let d = 2 * half;
-        let mut cos = Vec::with_capacity(len * d);
-        let mut sin = Vec::with_capacity(len * d);
-        for p in offset..offset + len {
+        let n = lead.iter().product::<usize>();
+        let mut cos = Vec::with_capacity(n * d);
+        let mut sin = Vec::with_capacity(n * d);
+        for p in positions {
             for _ in 0..2 {
                 for f in &self.inv_freq {
                     let angle = p as f64 * f;
@@ -87,7 +106,8 @@ impl RotaryEmbedding {
                 }
             }
         }
-        let make = |v: Vec<f32>| Tensor::<4>::from_data(TensorData::new(v, [1, 1, len, d]), device);
+        let shape = [lead[0], lead[1], lead[2], d];
+        let make = |v: Vec<f32>| Tensor::<4>::from_data(TensorData::new(v, shape), device);
         RopeTables {
             cos: make(cos),
             sin: make(sin),

@@ -7,7 +7,7 @@ use serde_json::Value;
 use tooltune_core::dataset::Role;
 use tooltune_core::eval::{Expected, ExpectedArgs, MatchMode, Report};
 use tooltune_engine::LlamaForCausalLM;
-use tooltune_engine::assistant::{EvalSet, score};
+use tooltune_engine::assistant::{EvalSet, length_batches, score};
 use tooltune_engine::decode::{GenerateConfig, generate_batch_async};
 use tooltune_workspace::protocol::{Failure, Metrics};
 
@@ -32,9 +32,7 @@ pub async fn evaluate(
 ) -> Result<Report, String> {
     let config = GenerateConfig::greedy(EVAL_MAX_NEW_TOKENS).with_eos(&m.stop);
     let mut outputs = vec![String::new(); set.len()];
-    let mut order: Vec<usize> = (0..set.len()).collect();
-    order.sort_by_key(|&i| set.prompts[i].len());
-    for chunk in order.chunks(EVAL_BATCH) {
+    for chunk in &length_batches(&set.prompts, EVAL_BATCH) {
         yield_now().await;
         let prompts: Vec<&[u32]> = chunk.iter().map(|&i| &set.prompts[i][..]).collect();
         let generations =

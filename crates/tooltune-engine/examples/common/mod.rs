@@ -1,6 +1,7 @@
 //! What the engine's benchmarks report about the machine and their
 //! figures: threads, CPU model, the matmul kernels' instruction set, peak
-//! memory, medians.
+//! memory, medians; and the `--flag value` command lines of the benchmarks
+//! that read files.
 
 pub fn threads() -> usize {
     std::env::var("RAYON_NUM_THREADS")
@@ -62,4 +63,30 @@ pub fn median(mut v: Vec<f64>) -> f64 {
 
 pub fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
+}
+
+/// The command line's `--flag value` pairs, or the flag left without a value.
+#[allow(dead_code)] // not every benchmark reads files
+pub fn flag_pairs() -> Result<Vec<(String, String)>, String> {
+    let mut it = std::env::args().skip(1);
+    let mut pairs = Vec::new();
+    while let Some(flag) = it.next() {
+        let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        pairs.push((flag, value));
+    }
+    Ok(pairs)
+}
+
+/// `value`, given for `flag`, as a number.
+#[allow(dead_code)]
+pub fn number(flag: &str, value: &str) -> Result<usize, String> {
+    value
+        .parse()
+        .map_err(|_| format!("{flag}: `{value}` is not a number"))
+}
+
+/// A file's bytes, or an error naming it.
+#[allow(dead_code)]
+pub fn read_file(path: &std::path::Path) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
 }

@@ -8,6 +8,7 @@ use burn::tensor::{Int, Tensor};
 use crate::cache::KvCache;
 use crate::error::Result;
 use crate::llama::LlamaForCausalLM;
+use crate::rope::apply_rotary;
 
 /// Shorter shared prefixes are prefilled with each row, as before.
 pub const MIN_SHARED_PREFIX: usize = 8;
@@ -54,7 +55,8 @@ pub fn start(
     );
     let suffixes: Vec<&[u32]> = prompts.iter().map(|p| &p[prefix..]).collect();
     let (ids, gaps) = model.padded_token_tensor(&suffixes)?;
-    let cache = KvCache::from_shared_prefix(&shared, gaps, |k, g| model.rotate_keys(k, g));
+    let shift = model.key_shift_tables(&gaps);
+    let cache = KvCache::from_shared_prefix(&shared, gaps, |k| apply_rotary(k, &shift));
     Ok((ids, cache))
 }
 
