@@ -108,3 +108,13 @@ export async function downloadRun(page, prefix, count = 6) {
 
 /** The lines of a metrics.jsonl. */
 export const metricsLines = (file) => readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+
+/** The engine worker that trains (not the evaluator, `self.name` "tooltune-evaluator"). */
+export async function engineWorker(page) {
+  const named = [];
+  for (const w of page.workers()) {
+    if (await w.evaluate(() => self.name).catch(() => "") === "tooltune-engine") named.push(w);
+  }
+  assert.equal(named.length, 1, `one engine worker among ${page.workers().length}`);
+  return named[0];
+}

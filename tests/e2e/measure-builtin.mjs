@@ -6,7 +6,7 @@
 // Done, and the held-out metrics before training and after each epoch. Writes
 // a screenshot of the Train panel.
 // Not a test: a measurement, run by hand (about two minutes here):
-//   [BACKEND=cpu|webgpu|auto] [EXAMPLE=support] [EPOCHS=N] node tests/e2e/measure-builtin.mjs [screenshot.png]
+//   [BACKEND=cpu|webgpu|auto] [EXAMPLE=support] [EPOCHS=N] [EVAL_WORKER=on|off] node tests/e2e/measure-builtin.mjs [screenshot.png]
 // with the app served on $URL (default http://127.0.0.1:8080/).
 import { launch } from "./browser.mjs";
 import { open, panel, downloadRun, metricsLines } from "./app.mjs";
@@ -33,6 +33,11 @@ try {
   const settings = { method: await train.getByLabel("Method").inputValue() };
   for (const label of ["Learning rate", "Epochs", "Batch size"]) {
     settings[label] = await train.getByLabel(label, { exact: true }).inputValue();
+  }
+  // EVAL_WORKER=on|off: whether a second worker scores the held-out rows
+  // (default: on from three cores).
+  if (process.env.EVAL_WORKER) {
+    await page.evaluate((v) => localStorage.setItem("tooltune.eval_worker", v), process.env.EVAL_WORKER);
   }
   const t0 = Date.now();
   await train.getByRole("button", { name: "Train", exact: true }).click();

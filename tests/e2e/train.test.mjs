@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { launch } from "./browser.mjs";
-import { open, panel, root, shoot, loadFixtureModel, unexpected, watchEventLoop, longestBlock, waitForCheckpoint, downloadRun, metricsLines } from "./app.mjs";
+import { open, panel, root, shoot, loadFixtureModel, unexpected, watchEventLoop, longestBlock, waitForCheckpoint, downloadRun, metricsLines, engineWorker } from "./app.mjs";
 
 /** The native CLI built by the native tests (scripts/test.sh runs them first). */
 const cli = join(process.env.CARGO_TARGET_DIR ?? join(root, "target"), "release", "tooltune");
@@ -47,6 +47,9 @@ function trainNatively(dir) {
   return { out, steps: metricsLines(join(out, "metrics.jsonl")).filter((l) => l.type === "step") };
 }
 
+/** The first run's metric rows (scored by the second worker). */
+let firstRun = [];
+
 async function setNumber(train, label, value) {
   const input = train.getByLabel(label, { exact: true });
   await input.fill(String(value));
@@ -65,11 +68,20 @@ test("a run trains, charts the loss and scores the held-out rows before and afte
   assert.equal(await train.getByLabel("Epochs", { exact: true }).inputValue(), "10");
   await setNumber(train, "Epochs", 2);
   assert.equal(await auto.isChecked(), false, "a typed number fixes the epochs");
-  await train.getByRole("button", { name: "Train", exact: true }).click();
+  // The second worker scores the held-out rows (on by default from three
+  // cores; these machines have two).
+  await page.evaluate(() => localStorage.setItem("tooltune.eval_worker", "on"));
+  try {
+    await train.getByRole("button", { name: "Train", exact: true }).click();
+    await train.getByText(/^Done: \d+ step\(s\)/).waitFor({ timeout: 300_000 });
+  } finally {
+    await page.evaluate(() => localStorage.removeItem("tooltune.eval_worker"));
+  }
   const status = train.getByTestId("train-status");
-  await train.getByText(/^Done: \d+ step\(s\)/).waitFor({ timeout: 300_000 });
   const about = await train.getByTestId("train-about").innerText();
   const [, trainRows, testRows] = about.match(/^(\d+) training rows \(\d+ trained tokens\), (\d+) held-out rows; CPU/);
+  // The held-out rows are scored by the second worker while this one trains.
+  assert.match(about, /held-out rows scored by a second worker/, about);
   assert.equal(Number(trainRows) + Number(testRows), 35, about);
   assert.ok(Number(testRows) >= 5, about);
   const done = await status.innerText();
@@ -83,6 +95,7 @@ test("a run trains, charts the loss and scores the held-out rows before and afte
 
   const rows = train.getByTestId("metrics-table").locator("tbody tr");
   assert.equal(await rows.count(), 3, "before training and after each of 2 epochs");
+  firstRun = await metricRows(train);
   assert.equal(await rows.nth(0).locator("th").innerText(), "before training");
   for (let r = 0; r < 3; r++) {
     const cells = await rows.nth(r).locator("td").allInnerTexts();
@@ -158,6 +171,32 @@ test("the run downloads as a folder the CLI evaluates, and the CLI trains the sa
   await tryIt.getByRole("button", { name: "Ask the model" }).click();
   await tryIt.getByTestId("tuned-try-result").waitFor({ timeout: 60_000 });
   assert.match(await tryIt.getByTestId("tuned-answer").innerText(), /imported adapter: LoRA r=16/);
+  assert.deepEqual(unexpected(session.errors), []);
+});
+
+/** The metrics table's rows, the time column left out. */
+async function metricRows(train) {
+  const rows = [];
+  for (const row of await train.getByTestId("metrics-table").locator("tbody tr").all()) {
+    rows.push([await row.locator("th").innerText(), ...(await row.locator("td").allInnerTexts()).slice(0, 5)]);
+  }
+  return rows;
+}
+
+test("with the second worker switched off, the run scores where it trains and gets the same metrics", async () => {
+  const { page } = session;
+  const train = panel(page, "Train");
+  await page.evaluate(() => localStorage.setItem("tooltune.eval_worker", "off"));
+  try {
+    await train.getByRole("button", { name: "Train", exact: true }).click();
+    await train.getByText(/^Done: \d+ step\(s\)/).waitFor({ timeout: 300_000 });
+  } finally {
+    await page.evaluate(() => localStorage.removeItem("tooltune.eval_worker"));
+  }
+  const about = await train.getByTestId("train-about").innerText();
+  assert.doesNotMatch(about, /second worker/, about);
+  assert.ok(firstRun.length === 3, `${firstRun}`);
+  assert.deepEqual(await metricRows(train), firstRun, "the same seed, rows and settings score the same wherever they are scored");
   assert.deepEqual(unexpected(session.errors), []);
 });
 
@@ -255,9 +294,8 @@ test("when the engine worker dies mid-run, a new one loads the model on the CPU 
   const status = train.getByTestId("train-status");
   const total = Number((await status.innerText()).match(/step \d+\/(\d+)/)[1]);
   // What a lost WebGPU device does to the wasm instance: an uncaught error in the worker.
-  const workers = page.workers();
-  assert.equal(workers.length, 1, "one engine worker");
-  await workers[0].evaluate(() => setTimeout(() => { throw new Error("simulated lost device"); }, 0));
+  const worker = await engineWorker(page);
+  await worker.evaluate(() => setTimeout(() => { throw new Error("simulated lost device"); }, 0));
   await page.getByText(/^The engine stopped during training \(.*simulated lost device.*\)\. It is restarting on the CPU; the run goes on from its checkpoint at step \d+\./)
     .waitFor({ timeout: 30_000 });
   await train.getByText(/^Done: \d+ step\(s\)/).waitFor({ timeout: 300_000 });
@@ -293,7 +331,7 @@ test("a full fine-tune trains every weight, goes on from its checkpoint after a 
   });
   assert.equal(kept.method, "full");
   assert.ok(kept.bytes > 4_000_000 * 4, `the checkpoint holds every weight (${kept.bytes} bytes)`);
-  await page.workers()[0].evaluate(() => setTimeout(() => { throw new Error("simulated lost device"); }, 0));
+  await (await engineWorker(page)).evaluate(() => setTimeout(() => { throw new Error("simulated lost device"); }, 0));
   await page.getByText(/^The engine stopped during training .* the run goes on from its checkpoint at step \d+\./).waitFor({ timeout: 30_000 });
   await train.getByText(/^Done: \d+ step\(s\)/).waitFor({ timeout: 300_000 });
   await shoot(page, "Train", "train-full.png");

@@ -21,7 +21,7 @@ use crate::state::{Answer, AppState, Job, ModelStatus, Phase, Training};
 /// has rendered: started with the page, its download and compile slowed the
 /// page's first render on two cores and brought the model no sooner
 /// (README, "Page speed").
-const WORKER_SCRIPT: &str = "./worker.js";
+pub const WORKER_SCRIPT: &str = "./worker.js";
 
 /// A request waiting for the worker to start.
 type Queued = (String, Vec<js_sys::Uint8Array>);
@@ -64,6 +64,7 @@ pub fn send_load(state: AppState, request: &Request, buffers: Vec<js_sys::Uint8A
     {
         return;
     }
+    crate::evaluator::keep_model(request, &buffers);
     send(state, request, buffers);
 }
 
@@ -89,8 +90,13 @@ pub fn start(state: AppState) {
             post(&worker, &text, &buffers, state);
         }
         loop {
-            match worker.recv().await {
-                Ok(text) => match serde_json::from_str::<Event>(&text) {
+            match worker.recv_with_buffers().await {
+                Ok((text, buffers)) => match serde_json::from_str::<Event>(&text) {
+                    Ok(Event::Checkpoint { id, step, .. }) => {
+                        if let Some(bytes) = buffers.into_iter().next() {
+                            checkpoint(state, id, step, bytes);
+                        }
+                    }
                     Ok(event) => apply(state, event),
                     Err(e) => log(&format!("unreadable engine event: {e}")),
                 },
@@ -135,7 +141,9 @@ pub fn send(state: AppState, request: &Request, buffers: Vec<js_sys::Uint8Array>
                 .insert(*id, (now_ms(), request.clone(), *tuned))
         });
     }
-    let text = serde_json::to_string(request).unwrap_or_default();
+    let mut request = request.clone();
+    crate::evaluator::offload(state, &mut request);
+    let text = serde_json::to_string(&request).unwrap_or_default();
     match WORKER.with(|w| w.borrow().clone()) {
         Some(worker) => post(&worker, &text, &buffers, state),
         None => QUEUE.with(|q| q.borrow_mut().push((text, buffers))),
@@ -148,7 +156,7 @@ fn post(worker: &EngineWorker, text: &str, buffers: &[js_sys::Uint8Array], state
     }
 }
 
-fn apply(state: AppState, event: Event) {
+pub fn apply(state: AppState, event: Event) {
     match event {
         Event::Progress { stage } => state.model.set(ModelStatus::Loading(stage)),
         Event::ModelLoaded { id, .. } if answered_load(id) == Some(false) => {}
@@ -164,29 +172,8 @@ fn apply(state: AppState, event: Event) {
             state.model.set(ModelStatus::Ready(info));
             recovery::model_loaded(state, &name);
         }
-        Event::Checkpoint { id, step, weights } => {
-            if state.training.with_untracked(|t| t.id == id) {
-                wasm_bindgen_futures::spawn_local(async move {
-                    // Only the current run's: once a run goes on under a new
-                    // id, its earlier checkpoints still in flight are dropped.
-                    let current = move || state.training.with_untracked(|t| t.id == id);
-                    let Some(bytes) = weights.bytes().filter(|_| current()) else {
-                        return;
-                    };
-                    let saved = crate::run_store::save_adapter(&bytes).await;
-                    if !current() {
-                        return;
-                    }
-                    let kept = saved.and_then(|()| {
-                        state.training.update(|t| t.checkpoint_step = Some(step));
-                        state.training.with_untracked(crate::run_store::save)
-                    });
-                    if let Err(e) = kept {
-                        recovery::keep_failed(state, &e);
-                    }
-                });
-            }
-        }
+        // Handled where its buffer arrives (see `checkpoint`).
+        Event::Checkpoint { .. } => {}
         Event::Masked { tokens, .. } => state.mask.set(Job::Done(tokens)),
         Event::Routed {
             id,
@@ -299,6 +286,8 @@ fn apply(state: AppState, event: Event) {
         Event::RunExported { files, .. } => {
             crate::components::save_run(state, files);
         }
+        Event::EvalDue { id, step } => crate::evaluator::evaluate(state, id, step),
+        ref done @ Event::TrainDone { .. } if crate::evaluator::hold_done(done) => {}
         Event::TrainDone {
             id,
             steps,
@@ -347,6 +336,31 @@ fn apply(state: AppState, event: Event) {
             }));
         }
     }
+}
+
+/// A run's checkpoint of `step` (its weights' bytes, transferred from the
+/// worker): kept for a reload, and for the evaluator when it scores the run.
+fn checkpoint(state: AppState, id: u64, step: usize, bytes: js_sys::Uint8Array) {
+    if !state.training.with_untracked(|t| t.id == id) {
+        return;
+    }
+    crate::evaluator::checkpoint(id, step, &bytes);
+    wasm_bindgen_futures::spawn_local(async move {
+        // Only the current run's: once a run goes on under a new id, its
+        // earlier checkpoints still in flight are dropped.
+        let current = move || state.training.with_untracked(|t| t.id == id);
+        let saved = crate::run_store::save_adapter(&bytes).await;
+        if !current() {
+            return;
+        }
+        let kept = saved.and_then(|()| {
+            state.training.update(|t| t.checkpoint_step = Some(step));
+            state.training.with_untracked(crate::run_store::save)
+        });
+        if let Err(e) = kept {
+            recovery::keep_failed(state, &e);
+        }
+    });
 }
 
 /// Applies `f` to the training run when the event is about it (a late

@@ -117,6 +117,7 @@ pub fn resume(state: AppState) {
                     context: t.context,
                     output_style: t.output_style,
                     resume_step: Some(step),
+                    eval_elsewhere: false,
                 },
                 vec![adapter],
             ),

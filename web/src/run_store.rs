@@ -43,10 +43,9 @@ pub fn save(training: &Training) -> Result<(), String> {
 }
 
 /// Saves the checkpoint's adapter bytes.
-pub async fn save_adapter(bytes: &[u8]) -> Result<(), String> {
+pub async fn save_adapter(bytes: &Uint8Array) -> Result<(), String> {
     let cache = cache().await?;
-    let mut owned = bytes.to_vec();
-    let response = web_sys::Response::new_with_opt_u8_array(Some(&mut owned))
+    let response = web_sys::Response::new_with_opt_buffer_source(Some(bytes))
         .map_err(|_| "cannot wrap the adapter for the cache".to_string())?;
     JsFuture::from(cache.put_with_str(ADAPTER_URL, &response))
         .await

@@ -120,6 +120,9 @@ pub struct Training {
     pub output_style: OutputStyle,
     /// Steps the last checkpoint's adapter has taken.
     pub checkpoint_step: Option<usize>,
+    /// The held-out rows are scored by the second worker (see
+    /// `crate::evaluator`) while this one trains.
+    pub eval_worker: bool,
 }
 
 impl Training {

@@ -2,7 +2,7 @@
 //! running [`crate::init`] first: every instance that links the engine must
 //! run its static constructors before anything else.
 
-pub use tooltune_worker::worker::{EngineWorker, post};
+pub use tooltune_worker::worker::{EngineWorker, post, post_with_buffers};
 
 /// [`tooltune_worker::worker::serve`] after [`crate::init`].
 pub fn serve(handler: impl FnMut(String) + 'static) {

@@ -99,12 +99,18 @@ extern "C" {
     /// `postMessage` of the worker's global scope (worker side only).
     #[wasm_bindgen(js_name = postMessage, catch)]
     fn post_to_parent(message: &JsValue) -> core::result::Result<(), JsValue>;
+    /// `postMessage` with a transfer list (worker side only).
+    #[wasm_bindgen(js_name = postMessage, catch)]
+    fn post_to_parent_with_transfer(
+        message: &JsValue,
+        transfer: &Array,
+    ) -> core::result::Result<(), JsValue>;
 }
 
 /// What the page has received from the worker, in order.
 enum Incoming {
     Ready,
-    Message(String),
+    Message(String, Vec<js_sys::Uint8Array>),
     Failed(String),
 }
 
@@ -172,11 +178,17 @@ impl EngineWorker {
     /// then, and answers `{tooltune: 'hello'}` with `{tooltune: 'ready'}`, or
     /// `{tooltune: 'failed', message}` when the module did not start.
     pub async fn start(script: &str) -> Result<Self> {
+        Self::start_named(script, "tooltune-engine").await
+    }
+
+    /// [`Self::start`] with the worker named `name` (its `self.name`, shown
+    /// by the browser's tools), to tell several apart.
+    pub async fn start_named(script: &str, name: &str) -> Result<Self> {
         let start_error = start_error(script);
         let url = page_url(script).map_err(|e| start_error(describe(&e)))?;
         let options = Object::new();
         set(&options, "type", &"module".into());
-        set(&options, "name", &"tooltune-engine".into());
+        set(&options, "name", &name.into());
         let worker = JsWorker::new(&url, &options).map_err(|e| start_error(describe(&e)))?;
         let this = Self::attach(worker);
         let hello = Object::new();
@@ -192,10 +204,19 @@ impl EngineWorker {
             Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
                 let data = get(&event, "data");
                 let item = if let Some(text) = data.as_string() {
-                    Incoming::Message(text)
+                    Incoming::Message(text, Vec::new())
                 } else {
                     match get(&data, "tooltune").as_string().as_deref() {
                         Some("ready") => Incoming::Ready,
+                        Some("message") => Incoming::Message(
+                            get(&data, "text").as_string().unwrap_or_default(),
+                            get(&data, "buffers")
+                                .dyn_into::<Array>()
+                                .map(|list| {
+                                    list.iter().map(|b| js_sys::Uint8Array::new(&b)).collect()
+                                })
+                                .unwrap_or_default(),
+                        ),
                         Some("failed") => Incoming::Failed(
                             get(&data, "message")
                                 .as_string()
@@ -240,7 +261,7 @@ impl EngineWorker {
         match self.next().await {
             Incoming::Ready => Ok(()),
             Incoming::Failed(message) => Err(start_error(message)),
-            Incoming::Message(text) => Err(start_error(format!(
+            Incoming::Message(text, _) => Err(start_error(format!(
                 "sent `{text}` before its entry function returned"
             ))),
         }
@@ -276,8 +297,15 @@ impl EngineWorker {
     /// The worker's next message ([`post`]), awaited without blocking; an
     /// error once the worker has panicked or raised an uncaught error.
     pub async fn recv(&self) -> Result<String> {
+        self.recv_with_buffers().await.map(|(text, _)| text)
+    }
+
+    /// [`Self::recv`] with the byte buffers the worker sent beside the
+    /// message ([`post_with_buffers`]; none for [`post`]), transferred, not
+    /// copied.
+    pub async fn recv_with_buffers(&self) -> Result<(String, Vec<js_sys::Uint8Array>)> {
         match self.next().await {
-            Incoming::Message(text) => Ok(text),
+            Incoming::Message(text, buffers) => Ok((text, buffers)),
             Incoming::Failed(message) => Err(WorkerError::Failed(message)),
             Incoming::Ready => Err(WorkerError::Failed(
                 "started twice (unexpected `ready`)".into(),
@@ -350,6 +378,26 @@ pub fn serve_with_buffers(mut handler: impl FnMut(String, Vec<Vec<u8>>) + 'stati
 /// Worker side: posts a message to the page (its [`EngineWorker::recv`]).
 pub fn post(message: &str) -> Result<()> {
     post_to_parent(&message.into()).map_err(|e| WorkerError::Post(describe(&e)))
+}
+
+/// Worker side: posts a message with byte buffers beside it (its
+/// [`EngineWorker::recv_with_buffers`]): each is copied once out of the
+/// wasm memory and transferred, so the page neither parses nor decodes
+/// it (megabytes of weights in the JSON cost the page's thread hundreds
+/// of milliseconds).
+pub fn post_with_buffers(message: &str, buffers: &[&[u8]]) -> Result<()> {
+    let list = Array::new();
+    let transfer = Array::new();
+    for b in buffers {
+        let array = js_sys::Uint8Array::from(*b);
+        transfer.push(&array.buffer());
+        list.push(&array);
+    }
+    let envelope = Object::new();
+    set(&envelope, "tooltune", &"message".into());
+    set(&envelope, "text", &message.into());
+    set(&envelope, "buffers", &list);
+    post_to_parent_with_transfer(&envelope, &transfer).map_err(|e| WorkerError::Post(describe(&e)))
 }
 
 /// Makes `WorkerError::Start` errors for the worker started as `entry`.

@@ -3,7 +3,8 @@
 //! enums: the page sends [`Request`]s, the worker answers with [`Event`]s.
 //! Both are serde enums, sent as JSON; a model's files travel beside a
 //! [`Request::LoadModel`] as byte buffers (in `files` order), not in the
-//! JSON. Training streams its progress as events, one per step and one
+//! JSON, and so do a run's weights ([`Request::Evaluate`],
+//! [`Event::Checkpoint`]). Training streams its progress as events, one per step and one
 //! per evaluation.
 
 use serde::{Deserialize, Serialize};
@@ -88,6 +89,30 @@ pub enum Request {
         /// attached as a buffer). The baseline is not scored again.
         #[serde(default)]
         resume_step: Option<usize>,
+        /// Another worker scores the held-out lines ([`Request::Evaluate`]):
+        /// this one only trains, asking for each evaluation with
+        /// [`Event::EvalDue`] (and a checkpoint of that step), so training
+        /// goes on while the other worker evaluates.
+        #[serde(default)]
+        eval_elsewhere: bool,
+    },
+    /// Score `test` with the loaded model, or with a run's checkpoint of
+    /// `step` steps (attached as one buffer, as [`Event::Checkpoint`] sends
+    /// it; none for the base, step 0), as a run's evaluation. Answered by
+    /// [`Event::Evaluated`] for run `id`, or [`Event::Failed`].
+    Evaluate {
+        /// The run's id, echoed.
+        id: u64,
+        /// The steps the checkpoint has taken.
+        step: usize,
+        /// The run's settings (LoRA or every weight, and the adapter's shape).
+        settings: TrainSettings,
+        /// The run's seed.
+        seed: u64,
+        /// Held-out lines.
+        test: Vec<Value>,
+        /// How prompts are built.
+        context: PromptContext,
     },
     /// Stop the run `id` after its current step; the adapter so far is kept.
     StopTraining {
@@ -301,7 +326,9 @@ pub enum Event {
     },
     /// The run's trained weights after `step` steps, sent every few seconds
     /// of training, at each evaluation and at the end: what the page keeps
-    /// so that a reload goes on from there.
+    /// so that a reload goes on from there. The file's bytes travel beside
+    /// the message as one buffer (a full fine-tune's are the whole model:
+    /// as base64 in the JSON they cost the page's thread ~0.2 s each).
     Checkpoint {
         /// The run's id.
         id: u64,
@@ -309,7 +336,16 @@ pub enum Event {
         step: usize,
         /// `adapter_model.safetensors` for LoRA; `model.safetensors` (every
         /// weight) for a full fine-tune.
-        weights: ExportedFile,
+        file: String,
+    },
+    /// A run trained with `eval_elsewhere` reached an evaluation point:
+    /// `step` 0 before training, else after the [`Event::Checkpoint`] of
+    /// that step, sent just before.
+    EvalDue {
+        /// The run's id.
+        id: u64,
+        /// Steps taken.
+        step: usize,
     },
     /// The run has ended: finished, stopped by the user, or stopped on a
     /// non-finite loss (`error`, keeping the last good adapter).

@@ -67,6 +67,7 @@ pub fn TrainPanel() -> impl IntoView {
                 context,
                 output_style,
                 resume_step: None,
+                eval_elsewhere: false,
             },
             Vec::new(),
         );
@@ -175,8 +176,13 @@ pub fn TrainPanel() -> impl IntoView {
             ),
         };
         let about = (t.total_steps > 0).then(|| {
+            let scored = if t.eval_worker {
+                "; held-out rows scored by a second worker (CPU) while this one trains"
+            } else {
+                ""
+            };
             format!(
-                "{} training rows ({} trained tokens), {} held-out rows; {}",
+                "{} training rows ({} trained tokens), {} held-out rows; {}{scored}",
                 t.examples, t.trained_tokens, t.test_items, t.backend
             )
         });

@@ -7,14 +7,12 @@
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use std::sync::Arc;
 
 use serde_json::Value;
+use tooltune_core::Location;
 use tooltune_core::dataset::{self, Example};
 use tooltune_core::prompt::PromptContext;
-use tooltune_core::{Catalogue, Location};
 use tooltune_engine::LlamaForCausalLM;
-use tooltune_engine::assistant::EvalSet;
 use tooltune_engine::lora::{LoraSettings, save_peft_adapter_async};
 use tooltune_engine::run::RunInfo;
 use tooltune_engine::train::{self, TrainConfig, Trainer, Tuning, batch, mask_example};
@@ -22,8 +20,8 @@ use tooltune_workspace::TrainMethod;
 use tooltune_workspace::protocol::{Event, ExportedFile};
 use tooltune_workspace::{OutputStyle, TrainSettings};
 
-use crate::train_eval::{EVAL_MAX_NEW_TOKENS, confusion, evaluate, failures, metrics};
-use crate::worker::{Loaded, emit, now_ms};
+use crate::train_eval::{EVAL_MAX_NEW_TOKENS, confusion, eval_set, evaluate, failures, metrics};
+use crate::worker::{Loaded, emit, emit_with_buffers, now_ms};
 use crate::yielding::{sleep_ms, yield_now};
 
 thread_local! {
@@ -181,6 +179,8 @@ pub struct Job {
     /// Go on from this checkpoint: steps taken and its bytes (the adapter,
     /// or every weight for a full fine-tune).
     pub resume: Option<(usize, Vec<u8>)>,
+    /// Another worker evaluates: emit [`Event::EvalDue`] instead.
+    pub eval_elsewhere: bool,
 }
 
 /// Milliseconds of training between two checkpoints: an adapter is small;
@@ -203,17 +203,18 @@ async fn checkpoint(
     let bytes = train::checkpoint_bytes(model, tuning)
         .await
         .map_err(|e| format!("checkpoint at step {step}: {e}"))?;
-    emit(&Event::Checkpoint {
-        id,
-        step,
-        weights: ExportedFile::new(
-            match tuning {
-                Tuning::Lora(_) => "adapter_model.safetensors",
-                Tuning::Full => "model.safetensors",
-            },
-            &bytes,
-        ),
-    });
+    let file = match tuning {
+        Tuning::Lora(_) => "adapter_model.safetensors",
+        Tuning::Full => "model.safetensors",
+    };
+    emit_with_buffers(
+        &Event::Checkpoint {
+            id,
+            step,
+            file: file.into(),
+        },
+        &[&bytes],
+    );
     Ok(())
 }
 
@@ -244,7 +245,7 @@ pub fn tuning(settings: &TrainSettings) -> Tuning {
     }
 }
 
-fn examples(what: &str, lines: Vec<Value>) -> Result<Vec<Example>, String> {
+pub(crate) fn examples(what: &str, lines: Vec<Value>) -> Result<Vec<Example>, String> {
     lines
         .into_iter()
         .enumerate()
@@ -281,22 +282,7 @@ pub async fn run(m: Rc<Loaded>, job: Job) -> Result<(), String> {
     }
     let trained_tokens = masked.iter().map(|x| x.trained_count()).sum();
     let example_count = masked.len();
-    let catalogue = match &job.context.tools {
-        Some(tools) => Some(Arc::new(
-            Catalogue::from_value(&Location::whole("catalogue"), tools)
-                .map_err(|e| e.to_string())?,
-        )),
-        None => None,
-    };
-    let lacks_tools = test_examples.iter().any(|e| e.conversation.tools.is_none());
-    let set = EvalSet::new(
-        &test_examples,
-        catalogue.as_ref().filter(|_| lacks_tools),
-        &job.context,
-        &m.template,
-        &m.tokenizer,
-    )
-    .map_err(|e| e.to_string())?;
+    let set = eval_set(&m, &test_examples, &job.context)?;
     let model = match &job.resume {
         Some((step, bytes)) => {
             train::from_checkpoint(m.model.clone(), &cfg.tuning, job.seed, bytes)
@@ -336,8 +322,16 @@ pub async fn run(m: Rc<Loaded>, job: Job) -> Result<(), String> {
             Ok::<(), String>(())
         }
     };
+    let elsewhere = job.eval_elsewhere;
     if !set.is_empty() && job.resume.is_none() {
-        evaluate(m.model.clone(), 0).await?;
+        if elsewhere {
+            emit(&Event::EvalDue {
+                id: job.id,
+                step: 0,
+            });
+        } else {
+            evaluate(m.model.clone(), 0).await?;
+        }
     }
     let mut stopped = false;
     let mut last_checkpoint = now_ms();
@@ -376,8 +370,15 @@ pub async fn run(m: Rc<Loaded>, job: Job) -> Result<(), String> {
             last_checkpoint = now_ms();
         }
         if eval_due && !set.is_empty() {
-            yield_now().await;
-            evaluate(trainer.current(), log.step).await?;
+            if elsewhere {
+                emit(&Event::EvalDue {
+                    id: job.id,
+                    step: log.step,
+                });
+            } else {
+                yield_now().await;
+                evaluate(trainer.current(), log.step).await?;
+            }
         }
     }
     let steps = trainer.steps_done();

@@ -1,7 +1,8 @@
 //! Held-out evaluation in the worker: every answer generated (a batch at a
 //! time, yielding between batches, on either device) and scored by the
 //! CLI's evaluator ([`score`]); the report turned into what the Train panel
-//! shows (metrics, confusion counts, failing rows).
+//! shows (metrics, confusion counts, failing rows). A run's evaluation may
+//! also be done here for a run another worker trains ([`evaluate_elsewhere`]).
 
 use serde_json::Value;
 use tooltune_core::dataset::Role;
@@ -11,7 +12,16 @@ use tooltune_engine::assistant::{EvalSet, length_batches, score};
 use tooltune_engine::decode::{GenerateConfig, generate_batch_async};
 use tooltune_workspace::protocol::{Failure, Metrics};
 
-use crate::worker::Loaded;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use tooltune_core::dataset::Example;
+use tooltune_core::prompt::PromptContext;
+use tooltune_core::{Catalogue, Location};
+use tooltune_workspace::TrainSettings;
+use tooltune_workspace::protocol::Event;
+
+use crate::worker::{Loaded, emit, now_ms};
 use crate::yielding::yield_now;
 
 /// Failing items sent with each evaluation.
@@ -111,4 +121,70 @@ fn gold_text(expected: &Expected) -> String {
             .collect::<Vec<_>>()
             .join(", "),
     }
+}
+
+/// The held-out set of `test` under `context` (lines without `tools` get
+/// the context's catalogue).
+pub(crate) fn eval_set(
+    m: &Loaded,
+    test: &[Example],
+    context: &PromptContext,
+) -> Result<EvalSet, String> {
+    let catalogue = match &context.tools {
+        Some(tools) => Some(Arc::new(
+            Catalogue::from_value(&Location::whole("catalogue"), tools)
+                .map_err(|e| e.to_string())?,
+        )),
+        None => None,
+    };
+    let lacks_tools = test.iter().any(|e| e.conversation.tools.is_none());
+    EvalSet::new(
+        test,
+        catalogue.as_ref().filter(|_| lacks_tools),
+        context,
+        &m.template,
+        &m.tokenizer,
+    )
+    .map_err(|e| e.to_string())
+}
+
+/// What [`Request::Evaluate`] asks: a run's evaluation done in this worker
+/// while another trains.
+///
+/// [`Request::Evaluate`]: tooltune_workspace::protocol::Request::Evaluate
+pub struct EvalJob {
+    pub id: u64,
+    pub step: usize,
+    pub settings: TrainSettings,
+    pub seed: u64,
+    pub test: Vec<Value>,
+    pub context: PromptContext,
+    /// The checkpoint's bytes; `None`: the base model.
+    pub weights: Option<Vec<u8>>,
+}
+
+/// Scores a run's checkpoint (or the base) on its held-out lines and
+/// reports it as the run's evaluation of `step`.
+pub async fn evaluate_elsewhere(m: Rc<Loaded>, job: EvalJob) -> Result<(), String> {
+    let started = now_ms();
+    let test = crate::train::examples("held-out row", job.test)?;
+    let set = eval_set(&m, &test, &job.context)?;
+    let model = match &job.weights {
+        Some(bytes) => {
+            let tuning = crate::train::tuning(&job.settings);
+            tooltune_engine::train::from_checkpoint(m.model.clone(), &tuning, job.seed, bytes)
+                .map_err(|e| format!("the checkpoint of step {}: {e}", job.step))?
+        }
+        None => m.model.clone(),
+    };
+    let report = evaluate(&m, &model, &set).await?;
+    emit(&Event::Evaluated {
+        id: job.id,
+        step: job.step,
+        metrics: metrics(&report),
+        confusion: confusion(&report),
+        failures: failures(&report, &set),
+        seconds: (now_ms() - started) / 1000.0,
+    });
+    Ok(())
 }

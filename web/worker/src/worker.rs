@@ -20,7 +20,7 @@ use tooltune_engine::weights::gguf::{StoreAs, gguf_to_hf};
 use tooltune_engine::{
     ChatTemplate, HfConfig, LlamaConfig, LlamaForCausalLM, SafetensorsWeights, Tokenizer,
 };
-use tooltune_engine_browser::worker::{post, serve_with_buffers};
+use tooltune_engine_browser::worker::{post, post_with_buffers, serve_with_buffers};
 use tooltune_workspace::protocol::{Event, MaskToken, ModelInfo, Request};
 use wasm_bindgen::prelude::*;
 
@@ -64,6 +64,11 @@ pub fn tooltune_engine_worker() {
 pub(crate) fn emit(event: &Event) {
     // Plain data: serialising cannot fail; posting fails only once terminated.
     let _ = post(&serde_json::to_string(event).unwrap_or_default());
+}
+
+/// [`emit`] with byte buffers beside the event, transferred to the page.
+pub(crate) fn emit_with_buffers(event: &Event, buffers: &[&[u8]]) {
+    let _ = post_with_buffers(&serde_json::to_string(event).unwrap_or_default(), buffers);
 }
 
 pub(crate) fn now_ms() -> f64 {
@@ -161,6 +166,7 @@ async fn handle(request: Request, buffers: Vec<Vec<u8>>) {
             context,
             output_style,
             resume_step,
+            eval_elsewhere,
         } => {
             let resume = match (resume_step, buffers.into_iter().next()) {
                 (Some(step), Some(adapter)) => Some((step, adapter)),
@@ -182,9 +188,38 @@ async fn handle(request: Request, buffers: Vec<Vec<u8>>) {
                 context,
                 output_style,
                 resume,
+                eval_elsewhere,
             };
             let result = match with_model() {
                 Ok(m) => crate::train::run(m, job).await,
+                Err(e) => Err(e),
+            };
+            if let Err(message) = result {
+                emit(&Event::Failed {
+                    id: Some(id),
+                    message,
+                });
+            }
+        }
+        Request::Evaluate {
+            id,
+            step,
+            settings,
+            seed,
+            test,
+            context,
+        } => {
+            let job = crate::train_eval::EvalJob {
+                id,
+                step,
+                settings,
+                seed,
+                test,
+                context,
+                weights: buffers.into_iter().next(),
+            };
+            let result = match with_model() {
+                Ok(m) => crate::train_eval::evaluate_elsewhere(m, job).await,
                 Err(e) => Err(e),
             };
             if let Err(message) = result {
