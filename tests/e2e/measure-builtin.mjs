@@ -9,7 +9,7 @@
 //   [BACKEND=cpu|webgpu|auto] [EXAMPLE=support] [EPOCHS=N] [EVAL_WORKER=on|off] node tests/e2e/measure-builtin.mjs [screenshot.png]
 // with the app served on $URL (default http://127.0.0.1:8080/).
 import { launch } from "./browser.mjs";
-import { open, panel, downloadRun, metricsLines } from "./app.mjs";
+import { open, panel, downloadRun, metricsLines, watchEventLoop, longestBlock } from "./app.mjs";
 import { join } from "node:path";
 
 const shot = process.argv[2];
@@ -39,10 +39,12 @@ try {
   if (process.env.EVAL_WORKER) {
     await page.evaluate((v) => localStorage.setItem("tooltune.eval_worker", v), process.env.EVAL_WORKER);
   }
+  await watchEventLoop(page);
   const t0 = Date.now();
   await train.getByRole("button", { name: "Train", exact: true }).click();
   await train.getByText(/^(Done|Stopped|Training failed)/).waitFor({ timeout: 1_800_000 });
   const wall = (Date.now() - t0) / 1000;
+  const longest_block_ms = Math.round(await longestBlock(page));
   const head = await train.getByTestId("metrics-table").locator("thead th").allInnerTexts();
   const rows = [];
   for (const row of await train.getByTestId("metrics-table").locator("tbody tr").all()) {
@@ -57,7 +59,8 @@ try {
   for (const s of steps) epochs[s.epoch - 1] = s.elapsed_s;
   const epoch_train_s = epochs.map((e, i) => +(e - (i ? epochs[i - 1] : 0)).toFixed(1));
   console.log(JSON.stringify({
-    example: process.env.EXAMPLE ?? "support", settings, wall_s: wall,
+    example: process.env.EXAMPLE ?? "support", settings, wall_s: wall, longest_block_ms,
+    eval_worker: process.env.EVAL_WORKER ?? "default",
     status: await train.getByTestId("train-status").innerText(),
     about: await train.getByTestId("train-about").innerText(),
     backend: await model.getByTestId("model-backend").innerText().catch(() => ""),
