@@ -70,13 +70,7 @@ test("a run trains, charts the loss and scores the held-out rows before and afte
   assert.equal(await auto.isChecked(), false, "a typed number fixes the epochs");
   // The second worker scores the held-out rows (on by default from three
   // cores; these machines have two).
-  await page.evaluate(() => localStorage.setItem("tooltune.eval_worker", "on"));
-  try {
-    await train.getByRole("button", { name: "Train", exact: true }).click();
-    await train.getByText(/^Done: \d+ step\(s\)/).waitFor({ timeout: 300_000 });
-  } finally {
-    await page.evaluate(() => localStorage.removeItem("tooltune.eval_worker"));
-  }
+  await trainToTheEnd(page, train, "on");
   const status = train.getByTestId("train-status");
   const about = await train.getByTestId("train-about").innerText();
   const [, trainRows, testRows] = about.match(/^(\d+) training rows \(\d+ trained tokens\), (\d+) held-out rows; CPU/);
@@ -174,6 +168,17 @@ test("the run downloads as a folder the CLI evaluates, and the CLI trains the sa
   assert.deepEqual(unexpected(session.errors), []);
 });
 
+/** Trains to "Done" with the second worker for evaluation switched `evalWorker` ("on" or "off"). */
+async function trainToTheEnd(page, train, evalWorker) {
+  await page.evaluate((v) => localStorage.setItem("tooltune.eval_worker", v), evalWorker);
+  try {
+    await train.getByRole("button", { name: "Train", exact: true }).click();
+    await train.getByText(/^Done: \d+ step\(s\)/).waitFor({ timeout: 300_000 });
+  } finally {
+    await page.evaluate(() => localStorage.removeItem("tooltune.eval_worker"));
+  }
+}
+
 /** The metrics table's rows, the time column left out. */
 async function metricRows(train) {
   const rows = [];
@@ -186,13 +191,7 @@ async function metricRows(train) {
 test("with the second worker switched off, the run scores where it trains and gets the same metrics", async () => {
   const { page } = session;
   const train = panel(page, "Train");
-  await page.evaluate(() => localStorage.setItem("tooltune.eval_worker", "off"));
-  try {
-    await train.getByRole("button", { name: "Train", exact: true }).click();
-    await train.getByText(/^Done: \d+ step\(s\)/).waitFor({ timeout: 300_000 });
-  } finally {
-    await page.evaluate(() => localStorage.removeItem("tooltune.eval_worker"));
-  }
+  await trainToTheEnd(page, train, "off");
   const about = await train.getByTestId("train-about").innerText();
   assert.doesNotMatch(about, /second worker/, about);
   assert.ok(firstRun.length === 3, `${firstRun}`);

@@ -190,16 +190,8 @@ async fn handle(request: Request, buffers: Vec<Vec<u8>>) {
                 resume,
                 eval_elsewhere,
             };
-            let result = match with_model() {
-                Ok(m) => crate::train::run(m, job).await,
-                Err(e) => Err(e),
-            };
-            if let Err(message) = result {
-                emit(&Event::Failed {
-                    id: Some(id),
-                    message,
-                });
-            }
+            let result = async { crate::train::run(with_model()?, job).await };
+            fail_on_error(id, result.await);
         }
         Request::Evaluate {
             id,
@@ -218,16 +210,8 @@ async fn handle(request: Request, buffers: Vec<Vec<u8>>) {
                 context,
                 weights: buffers.into_iter().next(),
             };
-            let result = match with_model() {
-                Ok(m) => crate::train_eval::evaluate_elsewhere(m, job).await,
-                Err(e) => Err(e),
-            };
-            if let Err(message) = result {
-                emit(&Event::Failed {
-                    id: Some(id),
-                    message,
-                });
-            }
+            let result = async { crate::train_eval::evaluate_elsewhere(with_model()?, job).await };
+            fail_on_error(id, result.await);
         }
         Request::StopTraining { id } => crate::train::request_stop(id),
         Request::PauseTraining { id, paused } => crate::train::request_pause(id, paused),
@@ -277,6 +261,16 @@ async fn handle(request: Request, buffers: Vec<Vec<u8>>) {
                 message,
             }),
         },
+    }
+}
+
+/// Reports a request's error to the page, naming the request.
+fn fail_on_error(id: u64, result: Result<(), String>) {
+    if let Err(message) = result {
+        emit(&Event::Failed {
+            id: Some(id),
+            message,
+        });
     }
 }
 
