@@ -42,7 +42,7 @@ function trainNatively(dir) {
   const out = join(dir, "native");
   execFileSync(cli, ["train", "--model", "builtin", "--lora", "--data", join(dir, "train.jsonl"), "--out", out,
     "--lr", String(run.config.lr), "--epochs", String(run.config.epochs), "--batch-size", String(run.config.batch_size),
-    "--seed", String(run.config.seed), "--lora-r", String(lora.r), "--lora-alpha", String(lora.lora_alpha),
+    "--seed", String(run.config.seed), "--label-smoothing", String(run.config.label_smoothing ?? 0), "--lora-r", String(lora.r), "--lora-alpha", String(lora.lora_alpha),
     "--lora-dropout", String(lora.lora_dropout), "--target-modules", lora.target_modules.join(",")], { stdio: "pipe" });
   return { out, steps: metricsLines(join(out, "metrics.jsonl")).filter((l) => l.type === "step") };
 }
@@ -317,6 +317,8 @@ test("a full fine-tune trains every weight, goes on from its checkpoint after a 
   await train.getByLabel("Method").selectOption("full");
   assert.equal(await train.getByLabel("LoRA rank", { exact: true }).isDisabled(), true, "LoRA settings are off for a full fine-tune");
   await setNumber(train, "Epochs", 3);
+  // Label smoothing reaches the run (and the native run below takes it from run.json).
+  await setNumber(train, "Label smoothing", 0.1);
   await page.evaluate(() => localStorage.removeItem("tooltune.run"));
   await train.getByRole("button", { name: "Train", exact: true }).click();
   // The first evaluation takes a checkpoint: every weight, kept in the Cache API.
@@ -339,6 +341,7 @@ test("a full fine-tune trains every weight, goes on from its checkpoint after a 
   assert.deepEqual([...saved].sort(), ["metrics.jsonl", "model.safetensors", "run.json", "test.jsonl", "train.jsonl"]);
   const run = JSON.parse(readFileSync(join(dir, "run.json"), "utf8"));
   assert.deepEqual(run.config.tuning, { kind: "full" });
+  assert.equal(run.config.label_smoothing, 0.1);
   const pageLines = metricsLines(join(dir, "metrics.jsonl"));
   const pageSteps = pageLines.filter((l) => l.type === "step");
   const pageEvals = pageLines.filter((l) => l.type === "eval");
@@ -353,7 +356,7 @@ test("a full fine-tune trains every weight, goes on from its checkpoint after a 
   const out = join(dir, "native");
   execFileSync(cli, ["train", "--model", "builtin", "--full", "--data", join(dir, "train.jsonl"), "--out", out,
     "--lr", String(run.config.lr), "--epochs", String(run.config.epochs), "--batch-size", String(run.config.batch_size),
-    "--seed", String(run.config.seed)], { stdio: "pipe" });
+    "--seed", String(run.config.seed), "--label-smoothing", String(run.config.label_smoothing)], { stdio: "pipe" });
   const native = metricsLines(join(out, "metrics.jsonl")).filter((l) => l.type === "step");
   assert.equal(native.length, pageSteps.length);
   for (let i = 0; i < kept.step; i++) {

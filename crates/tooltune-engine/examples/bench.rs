@@ -190,6 +190,7 @@ fn run_train(
             positions,
             targets,
             prefix: 0,
+            label_smoothing: 0.0,
         }
     };
     let (mut losses, mut times) = (Vec::new(), Vec::new());

@@ -150,6 +150,22 @@ fn mask_and_loss_match_transformers() {
         "{loss} vs {}",
         golden.batch_loss
     );
+
+    // Label smoothing ε mixes that loss with the mean over the vocabulary
+    // of -log p (PyTorch's and Burn's definition): (1 - ε) loss + ε uniform.
+    let batch = Batch::new(&refs, 0);
+    let (inputs, positions, _) = batch.tensors(&device);
+    let hidden = model.forward_hidden(inputs);
+    let [rows, len, width] = hidden.dims();
+    let logits = model.head(hidden.reshape([rows * len, width]).select(0, positions));
+    let uniform = -tooltune_engine::llama::read_f32(
+        tooltune_engine::burn::tensor::activation::log_softmax(logits, 1).mean(),
+    )
+    .expect("read")[0];
+    let smoothed = masked_loss(&model, &batch.with_label_smoothing(0.1), &device);
+    let smoothed = tooltune_engine::llama::read_f32(smoothed).expect("read")[0];
+    let want = 0.9 * loss + 0.1 * uniform;
+    assert!((smoothed - want).abs() < 1e-4, "{smoothed} vs {want}");
 }
 
 #[test]

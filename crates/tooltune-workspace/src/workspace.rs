@@ -179,6 +179,8 @@ pub struct TrainSettings {
     pub batch_size: usize,
     /// Fraction of rows held out for evaluation.
     pub test_fraction: f64,
+    /// Label smoothing of the loss (`tooltune train --label-smoothing`).
+    pub label_smoothing: f64,
 }
 
 impl Default for TrainSettings {
@@ -194,6 +196,7 @@ impl Default for TrainSettings {
             auto_epochs: false,
             batch_size: 8,
             test_fraction: 0.2,
+            label_smoothing: 0.0,
         }
     }
 }

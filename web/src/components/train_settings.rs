@@ -1,5 +1,6 @@
 //! The Train panel's settings: method, learning rate, epochs (a number or
-//! automatic), batch size, LoRA's settings and target modules, held-out
+//! automatic), batch size, LoRA's settings and target modules, label
+//! smoothing, held-out
 //! fraction and seed, all bound to the workspace.
 
 use leptos::prelude::*;
@@ -51,6 +52,7 @@ pub fn TrainSettingsForm(busy: Signal<bool>) -> impl IntoView {
             <NumberSetting label="LoRA rank" step="1" get=|t| t.lora_r as f64 set=|t, v| t.lora_r = (v as usize).max(1) lora_only=true />
             <NumberSetting label="LoRA alpha" step="1" get=|t| t.lora_alpha set=|t, v| t.lora_alpha = v lora_only=true />
             <NumberSetting label="LoRA dropout" step="0.01" get=|t| t.lora_dropout set=|t, v| t.lora_dropout = v.min(0.9) lora_only=true />
+            <NumberSetting label="Label smoothing" step="0.05" get=|t| t.label_smoothing set=|t, v| t.label_smoothing = v.min(0.9) />
             <NumberSetting label="Held-out fraction" step="0.05" get=|t| t.test_fraction set=|t, v| t.test_fraction = v.min(0.9) split_only=true />
             <label class="control">
                 "Seed"

@@ -229,6 +229,7 @@ pub fn config(settings: &TrainSettings, seed: u64, rows: usize) -> TrainConfig {
         truncate: true,
         tuning: tuning(settings),
         eval_max_new_tokens: EVAL_MAX_NEW_TOKENS,
+        label_smoothing: settings.label_smoothing,
         ..TrainConfig::default()
     }
 }

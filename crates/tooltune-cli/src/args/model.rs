@@ -57,6 +57,9 @@ pub struct TrainArgs {
     /// AdamW weight decay.
     #[arg(long, default_value_t = 0.0)]
     pub weight_decay: f64,
+    /// Label smoothing of the loss (0: none).
+    #[arg(long, default_value_t = 0.0)]
+    pub label_smoothing: f64,
     /// LoRA rank.
     #[arg(long, default_value_t = 16)]
     pub lora_r: usize,

@@ -52,6 +52,7 @@ fn config(a: &TrainArgs, rows: usize) -> Result<TrainConfig> {
         },
         eval_every: a.eval_every,
         eval_max_new_tokens: a.max_new_tokens,
+        label_smoothing: a.label_smoothing,
     };
     c.check()?;
     Ok(c)

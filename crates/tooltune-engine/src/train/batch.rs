@@ -37,6 +37,9 @@ pub struct Batch {
     /// Leading input tokens every row has alike, none of them a trained
     /// position: 0 for a batch of one row or when the rows differ at once.
     pub prefix: usize,
+    /// Label smoothing of the loss (Szegedy et al. 2016, as Burn's and
+    /// PyTorch's cross-entropy take it): 0 trains on the targets alone.
+    pub label_smoothing: f32,
 }
 
 /// Shorter shared prefixes are not worth a second attention path.
@@ -70,7 +73,14 @@ impl Batch {
             positions,
             targets,
             prefix,
+            label_smoothing: 0.0,
         }
+    }
+
+    /// The same batch with its loss label-smoothed by `epsilon`.
+    pub fn with_label_smoothing(mut self, epsilon: f32) -> Self {
+        self.label_smoothing = epsilon;
+        self
     }
 
     /// The same batch with nothing shared: each row runs its whole input.
@@ -144,6 +154,7 @@ impl Batch {
                 // one-row shard keeps it too, so that under LoRA dropout
                 // the prefix has the same mask however the rows are split.
                 prefix: self.prefix,
+                label_smoothing: self.label_smoothing,
             });
             start += rows;
         }

@@ -45,6 +45,10 @@ pub struct TrainConfig {
     pub eval_every: Option<usize>,
     /// Token budget of each generated answer during evaluation.
     pub eval_max_new_tokens: usize,
+    /// Label smoothing of the loss: the target gets `1 - ε + ε / vocab`,
+    /// every other token `ε / vocab` (0: none, transformers' default).
+    #[serde(default)]
+    pub label_smoothing: f64,
 }
 
 impl Default for TrainConfig {
@@ -64,6 +68,7 @@ impl Default for TrainConfig {
             ),
             eval_every: None,
             eval_max_new_tokens: 128,
+            label_smoothing: 0.0,
         }
     }
 }
@@ -92,6 +97,9 @@ impl TrainConfig {
         }
         if self.weight_decay < 0.0 {
             return bad("weight_decay", "must not be negative");
+        }
+        if !(0.0..1.0).contains(&self.label_smoothing) {
+            return bad("label_smoothing", "must be in [0, 1)");
         }
         if self.eval_every == Some(0) {
             return bad("eval_every", "must be at least 1");

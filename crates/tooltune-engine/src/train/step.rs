@@ -20,7 +20,8 @@ use crate::llama::{LlamaForCausalLM, read_f32};
 use crate::lora::{derive_seed, has_lora_dropout, seed_lora_dropout};
 use crate::readback::read_f32_async;
 
-/// Mean cross-entropy of the batch's trained next tokens. A batch whose
+/// Mean cross-entropy of the batch's trained next tokens (label-smoothed by
+/// [`Batch::label_smoothing`]). A batch whose
 /// rows share a prefix ([`Batch::prefix`]) runs it once (under LoRA dropout
 /// with one mask for the prefix, see `Attention::forward_shared`).
 ///
@@ -41,7 +42,9 @@ pub fn masked_loss(model: &LlamaForCausalLM, batch: &Batch, device: &Device) -> 
     let [rows, len, width] = hidden.dims();
     let picked = hidden.reshape([rows * len, width]).select(0, positions);
     let logits = model.head(picked);
+    let smoothing = (batch.label_smoothing > 0.0).then_some(batch.label_smoothing);
     CrossEntropyLossConfig::new()
+        .with_smoothing(smoothing)
         .init(device)
         .forward(logits, targets)
 }

@@ -295,6 +295,7 @@ impl Trainer {
                 .map(|idx| {
                     let rows: Vec<&MaskedExample> = idx.iter().map(|&i| &self.data[i]).collect();
                     Batch::new(&rows, self.pad_id)
+                        .with_label_smoothing(self.config.label_smoothing as f32)
                 })
                 .collect();
             self.next = 0;
