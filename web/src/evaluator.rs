@@ -69,7 +69,8 @@ thread_local! {
     static ASKED: Cell<u64> = const { Cell::new(0) };
     static LOADED: Cell<u64> = const { Cell::new(0) };
     /// Evaluations waiting for the evaluator's model.
-    static QUEUE: RefCell<Vec<(String, Vec<Uint8Array>)>> = const { RefCell::new(Vec::new()) };
+    /// Messages waiting for the evaluator: (text, buffers, is a model load).
+    static QUEUE: RefCell<Vec<(String, Vec<Uint8Array>, bool)>> = const { RefCell::new(Vec::new()) };
     static RUNS: RefCell<HashMap<u64, Offloaded>> = RefCell::new(HashMap::new());
     /// Evaluations sent and not answered: (run, step).
     static PENDING: RefCell<HashSet<(u64, usize)>> = RefCell::new(HashSet::new());
@@ -248,9 +249,9 @@ fn post_or_queue(state: AppState, text: String, buffers: Vec<Uint8Array>, load: 
             QUEUE.with(|q| {
                 let mut q = q.borrow_mut();
                 if load {
-                    q.insert(0, (text, buffers));
+                    q.insert(0, (text, buffers, true));
                 } else {
-                    q.push((text, buffers));
+                    q.push((text, buffers, false));
                 }
             });
             start(state);
@@ -315,14 +316,13 @@ fn start(state: AppState) {
 fn flush(worker: &EngineWorker, loads_only: bool) {
     let ready = LOADED.with(|l| l.get()) == ASKED.with(|a| a.get());
     let queued = QUEUE.with(|q| std::mem::take(&mut *q.borrow_mut()));
-    for (text, buffers) in queued {
-        let is_load = text.starts_with(r#"{"kind":"load_model""#);
+    for (text, buffers, is_load) in queued {
         if is_load || (ready && !loads_only) {
             if let Err(e) = worker.send_with_buffers(&text, &buffers) {
                 leptos::logging::warn!("the evaluator: {e}");
             }
         } else {
-            QUEUE.with(|q| q.borrow_mut().push((text, buffers)));
+            QUEUE.with(|q| q.borrow_mut().push((text, buffers, is_load)));
         }
     }
 }
