@@ -120,8 +120,10 @@ pub struct PretrainArgs {
     #[arg(long, default_value_t = 0)]
     pub drill_rows: usize,
     /// Initial weights: `copy-circuit` writes a hand-built induction (copy)
-    /// circuit into layers 0 and 1 (MODEL.md); `random` draws them all.
-    #[arg(long, default_value = "copy-circuit", value_parser = ["copy-circuit", "random"])]
+    /// circuit into layers 0 and 1 that matches the last two tokens
+    /// (MODEL.md); `copy-circuit-3` matches the last three; `random` draws
+    /// them all.
+    #[arg(long, default_value = "copy-circuit", value_parser = ["copy-circuit", "copy-circuit-3", "random"])]
     pub init: String,
     /// Longest half of a drill row, in tokens (the shortest is a quarter).
     #[arg(long, default_value_t = 96)]

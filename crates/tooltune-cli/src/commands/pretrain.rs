@@ -190,6 +190,7 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
     let weights = if weights.is_empty() {
         let init = match a.init.as_str() {
             "random" => pretrain::Init::Random,
+            "copy-circuit-3" => pretrain::Init::CopyCircuit3,
             _ => pretrain::Init::CopyCircuit,
         };
         pretrain::init_safetensors(&config, a.seed, init)?

@@ -46,17 +46,38 @@ const READ_OUT: f32 = 0.1;
 /// Fast RoPE pairs used by the positional heads.
 const FAST_PAIRS: usize = 3;
 
-/// Why a shape can't hold the circuit.
-pub(crate) fn unsupported(config: &LlamaConfig) -> Option<String> {
+/// Query slots of the induction heads given to each matched token (this one,
+/// the previous one, two back), by how many tokens they match. Two tokens
+/// split the slow slots evenly; three weigh the nearer tokens more, so a
+/// match of all three beats one of two (the tie that makes `29797` loop)
+/// and one of two still beats none.
+fn match_slots(order: usize, slots: usize) -> Vec<usize> {
+    if order == 2 {
+        vec![slots / 2, slots - slots / 2]
+    } else {
+        let (now, prev) = (slots * 7 / 16, slots * 5 / 16);
+        vec![now, prev, slots - now - prev]
+    }
+}
+
+/// Why a shape can't hold the circuit matching `order` (2 or 3) tokens.
+pub(crate) fn unsupported(config: &LlamaConfig, order: usize) -> Option<String> {
     let hd = config.head_dim;
     let t = config.hidden_size / 2;
     if config.num_hidden_layers < 2
-        || config.num_attention_heads < 2
+        || config.num_attention_heads < order
         || config.num_key_value_heads != config.num_attention_heads
     {
-        return Some("at least 2 layers and 2 heads, without grouped keys".into());
+        return Some(format!(
+            "at least 2 layers and {order} heads, without grouped keys"
+        ));
     }
-    if hd % 8 != 0 || hd / 2 < 2 * FAST_PAIRS || t + hd / 2 >= config.hidden_size || t / 2 > hd {
+    if hd % 8 != 0
+        || hd / 2 < 2 * FAST_PAIRS
+        || t + (hd / 4) * order >= config.hidden_size - 1
+        || t + hd / 2 >= config.hidden_size
+        || t / 2 > hd
+    {
         return Some(format!(
             "head_dim {hd} and width {} leave no room for it",
             config.hidden_size
@@ -107,16 +128,19 @@ fn zero_cols(t: &mut HostTensor, cols: std::ops::Range<usize>) {
     }
 }
 
-/// Writes the circuit into freshly initialised `tensors`; the caller checked
-/// [`unsupported`].
+/// Writes the circuit matching `order` tokens into freshly initialised
+/// `tensors`; the caller checked [`unsupported`].
 pub(crate) fn write(
     tensors: &mut [(String, HostTensor)],
     config: &LlamaConfig,
     rng: &mut SplitMix64,
+    order: usize,
 ) {
     let (d, hd) = (config.hidden_size, config.head_dim);
     let (t, r, half) = (d / 2, hd / 4, hd / 2);
-    let (prev, prev2, constant) = (t, t + r, d - 1);
+    let constant = d - 1;
+    // `back[k]`: where the token k + 1 back is written.
+    let back: Vec<usize> = (0..order).map(|k| t + k * r).collect();
     let c = (t as f64).sqrt();
     let theta = |p: usize| config.rope_theta.powf(-2.0 * p as f64 / hd as f64);
     let proj: Vec<Vec<f64>> = (0..r)
@@ -129,13 +153,14 @@ pub(crate) fn write(
         for x in &mut row[..t] {
             *x = normal(rng) as f32;
         }
-        row[prev..prev2 + r].fill(0.0);
+        row[t..t + order * r].fill(0.0);
         row[constant] = c as f32;
     }
 
-    // Layer 0: heads 0 and 1 look 1 and 2 tokens back.
+    // Layer 0: head k looks k + 1 tokens back.
     let l0 = "model.layers.0.self_attn";
-    for (head, offset, block) in [(0, 1.0, prev), (1, 2.0, prev2)] {
+    for (head, &block) in back.iter().enumerate() {
+        let offset = (head + 1) as f64;
         let rows = head * hd..(head + 1) * hd;
         for proj_name in ["q_proj", "k_proj", "v_proj"] {
             zero_rows(
@@ -174,20 +199,27 @@ pub(crate) fn write(
         }
     }
 
-    // Layer 1: heads 0 and 1 match (this, previous) against (previous, two
-    // back) on the slow RoPE pairs, and each copies half the identity.
+    // Layer 1: heads 0 and 1 match (this, previous[, two back]) against
+    // (previous, two back[, three back]) on the slow RoPE pairs, and each
+    // copies half the identity.
     let l1 = "model.layers.1.self_attn";
     let slow: Vec<usize> = (half / 2..half).collect(); // pairs, r of them
-    let (match_now, match_prev) = slow.split_at(r / 2);
-    let slots = |pairs: &[usize]| -> Vec<usize> {
+    let slots_of = |pairs: &[usize]| -> Vec<usize> {
         pairs
             .iter()
             .copied()
             .chain(pairs.iter().map(|p| p + half))
             .collect()
     };
-    let (now_slots, prev_slots) = (slots(match_now), slots(match_prev));
+    // The two-token circuit keeps the slot order it shipped with.
+    let ordered: Vec<usize> = if order == 2 {
+        let (now_pairs, prev_pairs) = slow.split_at(r / 2);
+        [slots_of(now_pairs), slots_of(prev_pairs)].concat()
+    } else {
+        slots_of(&slow)
+    };
     let share = t / 2;
+    let counts = match_slots(order, ordered.len());
     for head in 0..2 {
         let base = head * hd;
         for proj_name in ["q_proj", "k_proj", "v_proj"] {
@@ -196,31 +228,25 @@ pub(crate) fn write(
                 base..base + hd,
             );
         }
-        for (i, &s) in now_slots.iter().enumerate() {
-            let q = get(tensors, &format!("{l1}.q_proj.weight"));
-            for (j, x) in proj[i].iter().enumerate() {
-                set(q, base + s, j, MATCH * x);
+        let mut slots = ordered.iter().copied();
+        for (k, &n) in counts.iter().enumerate() {
+            for i in 0..n {
+                let s = slots.next().expect("slots counted");
+                let q = get(tensors, &format!("{l1}.q_proj.weight"));
+                if k == 0 {
+                    for (j, x) in proj[i].iter().enumerate() {
+                        set(q, base + s, j, MATCH * x);
+                    }
+                } else {
+                    set(q, base + s, back[k - 1] + i, MATCH);
+                }
+                set(
+                    get(tensors, &format!("{l1}.k_proj.weight")),
+                    base + s,
+                    back[k] + i,
+                    MATCH,
+                );
             }
-            set(
-                get(tensors, &format!("{l1}.k_proj.weight")),
-                base + s,
-                prev + i,
-                MATCH,
-            );
-        }
-        for (i, &s) in prev_slots.iter().enumerate() {
-            set(
-                get(tensors, &format!("{l1}.q_proj.weight")),
-                base + s,
-                prev + i,
-                MATCH,
-            );
-            set(
-                get(tensors, &format!("{l1}.k_proj.weight")),
-                base + s,
-                prev2 + i,
-                MATCH,
-            );
         }
         let v = get(tensors, &format!("{l1}.v_proj.weight"));
         for i in 0..share {
@@ -247,7 +273,10 @@ mod tests {
 
     /// How many tokens of a repeated random span the freshly initialised
     /// built-in shape predicts by copying (greedy), out of those it could.
-    fn copied(init: Init) -> (usize, usize) {
+    /// The span's tokens are drawn from `alphabet` tokens (the rest from
+    /// 4,000), so a small alphabet repeats pairs inside the span, as the
+    /// digits of `ORD-29797` do.
+    fn copied(init: Init, alphabet: u64) -> (usize, usize) {
         let config =
             LlamaConfig::from_hf_json(Shape::BUILTIN.config_json(2, 0).as_bytes()).unwrap();
         let weights = init_safetensors(&config, 7, init).unwrap();
@@ -258,8 +287,11 @@ mod tests {
         )
         .unwrap();
         let mut rng = crate::train::batch::SplitMix64::new(11);
+        let mut span_token = |rng: &mut crate::train::batch::SplitMix64| {
+            10 + (rng.next_u64() % alphabet) as u32
+        };
+        let span: Vec<u32> = (0..24).map(|_| span_token(&mut rng)).collect();
         let mut token = || 10 + (rng.next_u64() % 4000) as u32;
-        let span: Vec<u32> = (0..24).map(|_| token()).collect();
         let mut ids: Vec<u32> = (0..150).map(|_| token()).collect();
         ids.extend(&span);
         ids.extend((0..80).map(|_| token()));
@@ -279,17 +311,29 @@ mod tests {
 
     #[test]
     fn the_circuit_copies_a_repeated_span_before_any_training() {
-        let (hits, of) = copied(Init::CopyCircuit);
-        assert!(hits * 10 >= of * 9, "copied {hits} of {of}");
-        let (random_hits, _) = copied(Init::Random);
+        for init in [Init::CopyCircuit, Init::CopyCircuit3] {
+            let (hits, of) = copied(init, 4000);
+            assert!(hits * 10 >= of * 9, "{init:?} copied {hits} of {of}");
+        }
+        let (random_hits, _) = copied(Init::Random, 4000);
         assert!(random_hits <= 1, "random init copied {random_hits}");
+    }
+
+    #[test]
+    fn three_tokens_of_context_copy_a_span_whose_pairs_repeat() {
+        for alphabet in [4, 10] {
+            let (two, of) = copied(Init::CopyCircuit, alphabet);
+            let (three, _) = copied(Init::CopyCircuit3, alphabet);
+            eprintln!("alphabet {alphabet}: two-token circuit {two} of {of}, three-token {three}");
+            assert!(three > two, "three-token {three}, two-token {two} of {of}");
+        }
     }
 
     #[test]
     fn a_shape_without_room_is_refused() {
         let mut config =
             LlamaConfig::from_hf_json(Shape::TEST.config_json(2, 0).as_bytes()).unwrap();
-        assert!(super::unsupported(&config).is_none());
+        assert!(super::unsupported(&config, 2).is_none());
         config.num_hidden_layers = 1;
         let err = init_safetensors(&config, 1, Init::CopyCircuit).unwrap_err();
         assert!(err.to_string().contains("2 layers"), "{err}");

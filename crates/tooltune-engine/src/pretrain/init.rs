@@ -33,8 +33,22 @@ pub enum Init {
     /// transformers' `_init_weights`, nothing else.
     Random,
     /// The same, with a hand-built copy (induction) circuit in layers 0 and 1
-    /// (see `circuit.rs`).
+    /// (see `circuit.rs`) that matches the current and the previous token.
     CopyCircuit,
+    /// The copy circuit matching the last three tokens, not two, so a value
+    /// whose pairs repeat (`29797`) has one place to continue from.
+    CopyCircuit3,
+}
+
+impl Init {
+    /// Tokens the copy circuit matches, if there is one.
+    fn circuit_order(self) -> Option<usize> {
+        match self {
+            Init::Random => None,
+            Init::CopyCircuit => Some(2),
+            Init::CopyCircuit3 => Some(3),
+        }
+    }
 }
 
 /// `model.safetensors` (f32, Hugging Face keys, `[out, in]` linear weights)
@@ -106,15 +120,15 @@ pub fn init_safetensors(config: &LlamaConfig, seed: u64, init: Init) -> Result<V
         }
     }
     tensors.push(ones("model.norm.weight".into()));
-    if init == Init::CopyCircuit {
-        if let Some(why) = circuit::unsupported(config) {
+    if let Some(order) = init.circuit_order() {
+        if let Some(why) = circuit::unsupported(config, order) {
             return Err(EngineError::Config {
                 file: "config.json".into(),
                 key: "hidden_size".into(),
                 message: format!("the copy circuit needs {why}"),
             });
         }
-        circuit::write(&mut tensors, config, &mut rng);
+        circuit::write(&mut tensors, config, &mut rng, order);
     }
     let tensors: Vec<(String, Vec<usize>, Vec<u8>)> = tensors
         .into_iter()
