@@ -317,8 +317,10 @@ test("a full fine-tune trains every weight, goes on from its checkpoint after a 
   await train.getByLabel("Method").selectOption("full");
   assert.equal(await train.getByLabel("LoRA rank", { exact: true }).isDisabled(), true, "LoRA settings are off for a full fine-tune");
   await setNumber(train, "Epochs", 3);
-  // Label smoothing reaches the run (and the native run below takes it from run.json).
-  await setNumber(train, "Label smoothing", 0.1);
+  // Label smoothing reaches the run (and the native run below takes it from run.json);
+  // the built-in model's default is 0.1.
+  assert.equal(Number(await train.getByLabel("Label smoothing").inputValue()), 0.1);
+  await setNumber(train, "Label smoothing", 0.2);
   await page.evaluate(() => localStorage.removeItem("tooltune.run"));
   await train.getByRole("button", { name: "Train", exact: true }).click();
   // The first evaluation takes a checkpoint: every weight, kept in the Cache API.
@@ -341,7 +343,7 @@ test("a full fine-tune trains every weight, goes on from its checkpoint after a 
   assert.deepEqual([...saved].sort(), ["metrics.jsonl", "model.safetensors", "run.json", "test.jsonl", "train.jsonl"]);
   const run = JSON.parse(readFileSync(join(dir, "run.json"), "utf8"));
   assert.deepEqual(run.config.tuning, { kind: "full" });
-  assert.equal(run.config.label_smoothing, 0.1);
+  assert.equal(run.config.label_smoothing, 0.2);
   const pageLines = metricsLines(join(dir, "metrics.jsonl"));
   const pageSteps = pageLines.filter((l) => l.type === "step");
   const pageEvals = pageLines.filter((l) => l.type === "eval");

@@ -57,9 +57,10 @@ pub struct TrainArgs {
     /// AdamW weight decay.
     #[arg(long, default_value_t = 0.0)]
     pub weight_decay: f64,
-    /// Label smoothing of the loss (0: none).
-    #[arg(long, default_value_t = 0.0)]
-    pub label_smoothing: f64,
+    /// Label smoothing of the loss, in [0, 1) (0: none). Default: 0.1 with
+    /// `--model builtin`, 0 otherwise.
+    #[arg(long)]
+    pub label_smoothing: Option<f64>,
     /// LoRA rank.
     #[arg(long, default_value_t = 16)]
     pub lora_r: usize,

@@ -17,20 +17,20 @@ use tooltune_workspace::TrainSettings;
 
 /// Defaults for the built-in model, where the lesson's (LoRA r=16 on q,v at
 /// 2e-4 for 3 epochs, tuned for 0.5-1.5 B models) barely move a
-/// 4.5 M-parameter model: a full fine-tune at 2e-3 for about 1,200 example
-/// passes, at most 10 epochs (`TrainSettings::builtin_epochs`, measured in
-/// MODEL.md); with `--lora`, LoRA on all seven projections at 2e-3.
-const BUILTIN_LR: f64 = 2e-3;
-
+/// 4.5 M-parameter model: the page's (`TrainSettings::builtin`), a full
+/// fine-tune at 2e-3 for about 1,200 example passes, at most 10 epochs, with
+/// label smoothing 0.1 (measured in MODEL.md); with `--lora`, LoRA on all
+/// seven projections at 2e-3.
 fn config(a: &TrainArgs, rows: usize) -> Result<TrainConfig> {
     let builtin = model::is_builtin(&a.model.model);
+    let page = TrainSettings::builtin();
     let targets: Vec<&str> = match &a.target_modules {
         Some(t) => t.iter().map(|s| s.trim()).collect(),
         None if builtin => tooltune_engine::lora::PROJECTIONS.to_vec(),
         None => vec!["q_proj", "v_proj"],
     };
     let c = TrainConfig {
-        lr: a.lr.unwrap_or(if builtin { BUILTIN_LR } else { 2e-4 }),
+        lr: a.lr.unwrap_or(if builtin { page.lr } else { 2e-4 }),
         epochs: a.epochs.unwrap_or(if builtin {
             TrainSettings::builtin_epochs(rows)
         } else {
@@ -52,7 +52,9 @@ fn config(a: &TrainArgs, rows: usize) -> Result<TrainConfig> {
         },
         eval_every: a.eval_every,
         eval_max_new_tokens: a.max_new_tokens,
-        label_smoothing: a.label_smoothing,
+        label_smoothing: a
+            .label_smoothing
+            .unwrap_or(if builtin { page.label_smoothing } else { 0.0 }),
     };
     c.check()?;
     Ok(c)

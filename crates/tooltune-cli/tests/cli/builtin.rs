@@ -190,6 +190,8 @@ fn model_builtin_works_in_every_command() {
     let info: Value =
         serde_json::from_slice(&std::fs::read(run.join("run.json")).unwrap()).unwrap();
     assert_eq!(info["model"], "builtin");
+    // The built-in model's defaults, as the page's Train panel has them.
+    assert_eq!(info["config"]["label_smoothing"], 0.1);
 
     // `route` agrees with `eval --run` on the same request: exit 0 with the
     // call exactly when the evaluator finds the output valid, exit 1 with

@@ -287,7 +287,7 @@ mod tests {
         )
         .unwrap();
         let mut rng = crate::train::batch::SplitMix64::new(11);
-        let mut span_token = |rng: &mut crate::train::batch::SplitMix64| {
+        let span_token = |rng: &mut crate::train::batch::SplitMix64| {
             10 + (rng.next_u64() % alphabet) as u32
         };
         let span: Vec<u32> = (0..24).map(|_| span_token(&mut rng)).collect();
