@@ -52,9 +52,11 @@ fn config(a: &TrainArgs, rows: usize) -> Result<TrainConfig> {
         },
         eval_every: a.eval_every,
         eval_max_new_tokens: a.max_new_tokens,
-        label_smoothing: a
-            .label_smoothing
-            .unwrap_or(if builtin { page.label_smoothing } else { 0.0 }),
+        label_smoothing: a.label_smoothing.unwrap_or(if builtin {
+            page.label_smoothing
+        } else {
+            0.0
+        }),
     };
     c.check()?;
     Ok(c)

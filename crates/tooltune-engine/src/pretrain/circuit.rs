@@ -75,7 +75,6 @@ pub(crate) fn unsupported(config: &LlamaConfig, order: usize) -> Option<String> 
     if hd % 8 != 0
         || hd / 2 < 2 * FAST_PAIRS
         || t + (hd / 4) * order >= config.hidden_size - 1
-        || t + hd / 2 >= config.hidden_size
         || t / 2 > hd
     {
         return Some(format!(
@@ -287,9 +286,8 @@ mod tests {
         )
         .unwrap();
         let mut rng = crate::train::batch::SplitMix64::new(11);
-        let span_token = |rng: &mut crate::train::batch::SplitMix64| {
-            10 + (rng.next_u64() % alphabet) as u32
-        };
+        let span_token =
+            |rng: &mut crate::train::batch::SplitMix64| 10 + (rng.next_u64() % alphabet) as u32;
         let span: Vec<u32> = (0..24).map(|_| span_token(&mut rng)).collect();
         let mut token = || 10 + (rng.next_u64() % 4000) as u32;
         let mut ids: Vec<u32> = (0..150).map(|_| token()).collect();
