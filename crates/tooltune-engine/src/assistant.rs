@@ -12,7 +12,9 @@ use tooltune_core::eval::{self, CatalogueCache, Item, MatchMode, Prediction, Rep
 use tooltune_core::prompt::{Prompt, PromptContext};
 
 use crate::chat::{ChatTemplate, messages_value};
-use crate::decode::{GenerateConfig, generate, generate_batch};
+use tooltune_core::constrain::Grammar;
+
+use crate::decode::{Constrained, GenerateConfig, generate, generate_batch};
 use crate::error::Result;
 use crate::llama::LlamaForCausalLM;
 use crate::tokenizer::Tokenizer;
@@ -56,8 +58,21 @@ pub fn complete(
     stop: &[u32],
     max_new_tokens: usize,
 ) -> Result<(Vec<u32>, String)> {
+    complete_with(model, tokenizer, prompt, stop, max_new_tokens, &mut ())
+}
+
+/// [`complete`] with `processor` between the logits and the choice (e.g.
+/// [`Constrained`]).
+pub fn complete_with(
+    model: &LlamaForCausalLM,
+    tokenizer: &Tokenizer,
+    prompt: &[u32],
+    stop: &[u32],
+    max_new_tokens: usize,
+    processor: &mut impl crate::decode::LogitsProcessor,
+) -> Result<(Vec<u32>, String)> {
     let config = GenerateConfig::greedy(max_new_tokens).with_eos(stop);
-    let out = generate(model, prompt, &config, &mut ())?;
+    let out = generate(model, prompt, &config, processor)?;
     let text = text_of(tokenizer, &out.tokens, stop)?;
     Ok((out.tokens, text))
 }
@@ -70,7 +85,8 @@ pub const DEFAULT_BATCH_SIZE: usize = 16;
 
 /// [`complete`] for many prompts, decoded `batch_size` at a time
 /// ([`generate_batch`]); prompts of similar length share a batch, so little
-/// is padded. Results come in prompt order.
+/// is padded. With `grammars` (one per prompt), each answer is decoded
+/// within its grammar ([`Constrained`]). Results come in prompt order.
 pub fn complete_all(
     model: &LlamaForCausalLM,
     tokenizer: &Tokenizer,
@@ -78,18 +94,38 @@ pub fn complete_all(
     stop: &[u32],
     max_new_tokens: usize,
     batch_size: usize,
+    grammars: Option<&[Grammar]>,
 ) -> Result<Vec<(Vec<u32>, String)>> {
     let config = GenerateConfig::greedy(max_new_tokens).with_eos(stop);
     let mut out = vec![(Vec::new(), String::new()); prompts.len()];
     for chunk in &length_batches(prompts, batch_size) {
         let batch: Vec<&[u32]> = chunk.iter().map(|&i| &prompts[i][..]).collect();
-        let generations = generate_batch(model, &batch, &config, &mut vec![(); batch.len()])?;
+        let mut processors = processors(grammars, chunk, tokenizer, stop);
+        let generations = generate_batch(model, &batch, &config, &mut processors)?;
         for (&i, generation) in chunk.iter().zip(generations) {
             let text = text_of(tokenizer, &generation.tokens, stop)?;
             out[i] = (generation.tokens, text);
         }
     }
     Ok(out)
+}
+
+/// The logits processors of the prompts `indices`: each one's grammar where
+/// `grammars` are given, none otherwise.
+pub fn processors(
+    grammars: Option<&[Grammar]>,
+    indices: &[usize],
+    tokenizer: &Tokenizer,
+    stop: &[u32],
+) -> Vec<Option<Constrained>> {
+    let bytes = grammars.map(|_| tokenizer.token_bytes());
+    indices
+        .iter()
+        .map(|&i| {
+            let grammar = grammars?.get(i)?.clone();
+            Some(Constrained::new(grammar, bytes.clone()?, stop))
+        })
+        .collect()
 }
 
 /// The indices of `prompts` in batches of `batch_size` (at least 1), the
@@ -117,6 +153,9 @@ pub struct EvalSet {
     pub items: Vec<Item>,
     /// The prompt ids of each item.
     pub prompts: Vec<Vec<u32>>,
+    /// Each item's valid answers, when answers are decoded within them
+    /// ([`Self::constrained`]); `None`: free decoding.
+    pub grammars: Option<Vec<Grammar>>,
 }
 
 impl EvalSet {
@@ -145,7 +184,19 @@ impl EvalSet {
                 prompts.push(prompt_ids(template, tokenizer, &prompt)?);
             }
         }
-        Ok(Self { items, prompts })
+        Ok(Self {
+            items,
+            prompts,
+            grammars: None,
+        })
+    }
+
+    /// The set with answers decoded within each item's grammar (the
+    /// catalogue's names and schemas; [`tooltune_core::constrain`]) when
+    /// `on`, freely otherwise.
+    pub fn constrained(mut self, on: bool) -> Self {
+        self.grammars = on.then(|| self.items.iter().map(Grammar::for_item).collect());
+        self
     }
 
     /// Number of items.
@@ -178,6 +229,7 @@ pub fn evaluate(
         stop,
         max_new_tokens,
         batch_size,
+        set.grammars.as_deref(),
     )?;
     let outputs: Vec<String> = completions.into_iter().map(|(_, text)| text).collect();
     let report = score(set, &outputs, mode)?;

@@ -2,6 +2,7 @@
 //! outputs in `tests/fixtures/hf/` (made by `make_fixtures.py` there).
 
 mod common;
+mod constrain;
 mod decode;
 mod gguf;
 mod lora;

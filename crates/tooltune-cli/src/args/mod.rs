@@ -246,6 +246,11 @@ pub struct EvalArgs {
     /// With --run: the most tokens generated per answer.
     #[arg(long, default_value_t = 128)]
     pub max_new_tokens: usize,
+    /// With --run or --model: decode each answer within its catalogue (tool names and
+    /// argument schemas; prose stays the no-tool answer), as llama.cpp grammars and
+    /// OpenAI's strict tools do. Off by default: the metrics then measure the model alone.
+    #[arg(long)]
+    pub constrain: bool,
     /// With --run: answers decoded together (one forward pass per step for the batch).
     #[arg(long, default_value_t = tooltune_engine::assistant::DEFAULT_BATCH_SIZE, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1024))]
     pub batch_size: usize,

@@ -154,6 +154,10 @@ pub struct RouteArgs {
     /// (the raw output and its token ids too, whatever the verdict).
     #[arg(long)]
     pub json: bool,
+    /// Decode within the catalogue: only its tool names and arguments its schemas
+    /// accept (prose stays the no-tool answer).
+    #[arg(long)]
+    pub constrain: bool,
 }
 
 #[derive(Debug, Args)]

@@ -18,6 +18,9 @@ pub fn run(a: EvalArgs) -> anyhow::Result<ExitCode> {
     if a.data.is_some() {
         bail!("--data needs --run or --model");
     }
+    if a.constrain {
+        bail!("--constrain goes with --run or --model (it changes how answers are generated)");
+    }
     let (Some(gold_path), Some(pred_path)) = (&a.gold, &a.predictions) else {
         bail!("give --gold and --predictions, or --run and --data");
     };

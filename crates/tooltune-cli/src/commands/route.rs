@@ -9,9 +9,11 @@ use serde_json::{Value, json};
 use std::process::ExitCode;
 use std::sync::Arc;
 use tooltune_core::Catalogue;
+use tooltune_core::constrain::Grammar;
 use tooltune_core::parse::Mode;
 use tooltune_core::prompt::PromptContext;
-use tooltune_engine::assistant::{complete, prompt_ids};
+use tooltune_engine::assistant::{complete_with, prompt_ids};
+use tooltune_engine::decode::Constrained;
 use tooltune_engine::{LlamaForCausalLM, Tokenizer};
 use tooltune_workspace::OutputStyle;
 use tooltune_workspace::verdict::{Verdict, verdict};
@@ -47,7 +49,23 @@ pub fn run(a: RouteArgs) -> Result<ExitCode> {
         (None, Some(m)) => from_model(m, &a)?,
         (None, None) => bail!("give --run RUN_DIR or --model MODEL"),
     };
-    let (new_ids, output) = complete(&r.model, &r.tokenizer, &r.prompt, &r.stop, a.max_new_tokens)?;
+    let mut processor = match (&r.catalogue, a.constrain) {
+        (Some(c), true) => Some(Constrained::new(
+            Grammar::new(c.clone(), r.mode, true),
+            r.tokenizer.token_bytes(),
+            &r.stop,
+        )),
+        (None, true) => bail!("--constrain needs a catalogue (--tools, or a run that has one)"),
+        (_, false) => None,
+    };
+    let (new_ids, output) = complete_with(
+        &r.model,
+        &r.tokenizer,
+        &r.prompt,
+        &r.stop,
+        a.max_new_tokens,
+        &mut processor,
+    )?;
     let checked = verdict(&output, r.catalogue.as_deref(), r.mode);
     if a.json {
         let mut report = serde_json::to_value(&checked)?;

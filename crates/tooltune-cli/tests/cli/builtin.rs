@@ -314,3 +314,83 @@ fn route_with_a_bare_model_answers_as_zero_shot_eval_does() {
     assert!(!o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("--model"), "{}", text(&o));
 }
+
+#[test]
+fn constrained_decoding_keeps_answers_valid() {
+    // Zero-shot on a catalogue the model never saw: decoded within each
+    // line's catalogue and schemas, at least as many answers are valid as
+    // free decoding gives, and every answer left invalid ran out of tokens
+    // (an unclosed block), never broke the grammar.
+    let test = datasets().join("vet/test.jsonl");
+    let small = tmp("constrain-vet.jsonl");
+    let lines: Vec<String> = std::fs::read_to_string(&test)
+        .unwrap()
+        .lines()
+        .take(12)
+        .map(String::from)
+        .collect();
+    std::fs::write(&small, lines.join("\n") + "\n").unwrap();
+    let eval = |extra: &[&str]| {
+        let mut args = vec!["eval", "--model", "builtin", "--data", s(&small), "--json"];
+        args.extend_from_slice(extra);
+        let o = tooltune(&args);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        serde_json::from_slice::<Value>(&o.stdout).unwrap()
+    };
+    let free = eval(&[]);
+    let constrained = eval(&["--constrain"]);
+    eprintln!(
+        "valid: free {} constrained {}",
+        free["valid_tool_call_rate"], constrained["valid_tool_call_rate"]
+    );
+    assert!(
+        constrained["valid_tool_call_rate"].as_f64() >= free["valid_tool_call_rate"].as_f64(),
+        "{constrained}"
+    );
+    for f in constrained["failures"].as_array().unwrap() {
+        if f["kind"] == "invalid" {
+            assert!(f["reason"].as_str().unwrap().contains("unclosed"), "{f}");
+        }
+    }
+
+    // route: the answer is valid or unfinished; without a catalogue, or
+    // with a gold file, --constrain is a clear error.
+    let tools = datasets().join("vet/tools.json");
+    let request = "Book a checkup for Biscuit next Tuesday at 10am";
+    let o = tooltune(&[
+        "route",
+        "--model",
+        "builtin",
+        "--tools",
+        s(&tools),
+        "--constrain",
+        "--json",
+        request,
+    ]);
+    let routed: Value =
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&o)));
+    eprintln!("route --constrain: {routed}");
+    if routed["verdict"] == "invalid" {
+        assert!(
+            routed["reason"].to_string().contains("unclosed"),
+            "{routed}"
+        );
+    }
+    let o = tooltune(&["route", "--model", "builtin", "--constrain", request]);
+    assert!(!o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("--constrain needs a catalogue"),
+        "{}",
+        text(&o)
+    );
+    let o = tooltune(&[
+        "eval",
+        "--gold",
+        s(&small),
+        "--predictions",
+        s(&small),
+        "--constrain",
+    ]);
+    assert!(!o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("--constrain"), "{}", text(&o));
+}

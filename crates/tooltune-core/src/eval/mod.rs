@@ -27,7 +27,7 @@ pub use items::{CatalogueCache, items};
 pub use matching::{Mismatch, args_match, bfcl_normalise, calls_match};
 pub use predictions::{Prediction, read_predictions};
 pub use report::{
-    Confusion, Counts, Failure, FailureKind, Outcome, Report, ToolStats, evaluate, score,
+    Confusion, Counts, Failure, FailureKind, Outcome, Report, ToolStats, evaluate, score, validate,
 };
 
 use crate::Catalogue;

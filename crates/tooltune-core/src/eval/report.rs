@@ -134,6 +134,33 @@ const INVALID: &str = "invalid";
 const NONE: &str = "(none)";
 const ANY: &str = "(any tool)";
 
+/// Whether `output` is a valid answer: it parses (in `mode`), makes no more
+/// than one call unless `parallel_allowed`, and every call names a tool of
+/// `catalogue` with arguments its schema accepts. The target, or why not.
+pub fn validate(
+    output: &str,
+    mode: crate::parse::Mode,
+    parallel_allowed: bool,
+    catalogue: &crate::Catalogue,
+) -> std::result::Result<Target, String> {
+    let target = match parse_output(output, mode) {
+        Parsed::Invalid(reason) => return Err(reason.to_string()),
+        Parsed::Target(t) => t,
+    };
+    if let Target::Calls(calls) = &target {
+        if calls.len() > 1 && !parallel_allowed {
+            return Err(format!(
+                "{} calls in one turn but parallel_tool_calls is false",
+                calls.len()
+            ));
+        }
+        for c in calls {
+            catalogue.check_call(c).map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(target)
+}
+
 /// Scores one item against one raw output: the outcome, the failure (if any),
 /// and the predicted labels for the confusion matrix.
 pub fn score(
@@ -142,34 +169,10 @@ pub fn score(
     mode: MatchMode,
 ) -> (Outcome, Option<(FailureKind, String)>, Vec<String>) {
     let mut o = Outcome::default();
-    let target = match parse_output(output, item.mode) {
-        Parsed::Invalid(reason) => {
-            return (
-                o,
-                Some((FailureKind::Invalid, reason.to_string())),
-                vec![INVALID.into()],
-            );
-        }
-        Parsed::Target(t) => t,
+    let target = match validate(output, item.mode, item.parallel_allowed, &item.catalogue) {
+        Ok(t) => t,
+        Err(why) => return (o, Some((FailureKind::Invalid, why)), vec![INVALID.into()]),
     };
-    if let Target::Calls(calls) = &target {
-        if calls.len() > 1 && !item.parallel_allowed {
-            let why = format!(
-                "{} calls in one turn but parallel_tool_calls is false",
-                calls.len()
-            );
-            return (o, Some((FailureKind::Invalid, why)), vec![INVALID.into()]);
-        }
-        for c in calls {
-            if let Err(e) = item.catalogue.check_call(c) {
-                return (
-                    o,
-                    Some((FailureKind::Invalid, e.to_string())),
-                    vec![INVALID.into()],
-                );
-            }
-        }
-    }
     o.valid = true;
     let labels = match &target {
         Target::NoTool { .. } => vec![NO_TOOL.to_string()],

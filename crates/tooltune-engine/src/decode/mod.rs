@@ -3,10 +3,12 @@
 //! greedy selection, stop conditions, and a [`LogitsProcessor`] hook where
 //! constrained decoding (e.g. a JSON grammar for tool calls) plugs in.
 
+pub mod constrain;
 mod greedy;
 pub mod prefix;
 mod processor;
 
+pub use constrain::Constrained;
 pub use greedy::{
     GenerateConfig, Generation, StopReason, argmax, generate, generate_async, generate_batch,
     generate_batch_async,

@@ -17,6 +17,21 @@ impl LogitsProcessor for () {
     fn process(&mut self, _tokens: &[u32], _logits: &mut [f32]) {}
 }
 
+/// A processor where there is one, none where there is not.
+impl<P: LogitsProcessor> LogitsProcessor for Option<P> {
+    fn process(&mut self, tokens: &[u32], logits: &mut [f32]) {
+        if let Some(p) = self {
+            p.process(tokens, logits);
+        }
+    }
+
+    fn on_token(&mut self, token: u32) {
+        if let Some(p) = self {
+            p.on_token(token);
+        }
+    }
+}
+
 /// Forbids a fixed set of token ids (ids outside the vocabulary are ignored).
 #[derive(Debug, Clone, Default)]
 pub struct SuppressTokens(pub Vec<u32>);

@@ -72,7 +72,7 @@ pub(crate) fn unsupported(config: &LlamaConfig, order: usize) -> Option<String> 
             "at least 2 layers and {order} heads, without grouped keys"
         ));
     }
-    if hd % 8 != 0
+    if !hd.is_multiple_of(8)
         || hd / 2 < 2 * FAST_PAIRS
         || t + (hd / 4) * order >= config.hidden_size - 1
         || t / 2 > hd
