@@ -64,6 +64,10 @@ pub enum Request {
         /// instead of the base.
         #[serde(default)]
         tuned: bool,
+        /// Decode within the catalogue of `context` (its names and
+        /// schemas), as `tooltune route --constrain`.
+        #[serde(default)]
+        constrain: bool,
     },
     /// Fine-tune the loaded model with LoRA on `train` and evaluate on
     /// `test` before training (the baseline) and after each epoch. Answered
@@ -443,6 +447,7 @@ mod tests {
             output_style: OutputStyle::Router,
             max_new_tokens: 64,
             tuned: false,
+            constrain: false,
         };
         let text = serde_json::to_string(&r).unwrap();
         assert!(text.starts_with(r#"{"kind":"route","id":3"#), "{text}");

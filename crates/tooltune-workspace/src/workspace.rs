@@ -181,6 +181,10 @@ pub struct TrainSettings {
     pub test_fraction: f64,
     /// Label smoothing of the loss (`tooltune train --label-smoothing`).
     pub label_smoothing: f64,
+    /// Decode answers within the catalogue (its tool names and argument
+    /// schemas), in evaluations and in try-it, as `--constrain` does. Off:
+    /// the metrics measure the model alone, as the lesson's do.
+    pub constrain: bool,
 }
 
 impl Default for TrainSettings {
@@ -197,6 +201,7 @@ impl Default for TrainSettings {
             batch_size: 8,
             test_fraction: 0.2,
             label_smoothing: 0.0,
+            constrain: false,
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The Train panel's settings: method, learning rate, epochs (a number or
 //! automatic), batch size, LoRA's settings and target modules, label
-//! smoothing, held-out
-//! fraction and seed, all bound to the workspace.
+//! smoothing, held-out fraction, seed and constrained decoding, all bound
+//! to the workspace.
 
 use leptos::prelude::*;
 use tooltune_workspace::{PROJECTIONS, TrainMethod, TrainSettings};
@@ -69,6 +69,7 @@ pub fn TrainSettingsForm(busy: Signal<bool>) -> impl IntoView {
                 />
             </label>
             <div class="targets" role="group" aria-label="Target modules">{targets}</div>
+            <ConstrainSetting />
         </fieldset>
     }
 }
@@ -166,6 +167,30 @@ fn EpochsSetting() -> impl IntoView {
                 }
             />
             "Auto epochs"
+        </label>
+    }
+}
+
+/// Whether answers are decoded within the catalogue, in evaluations and in
+/// try-it (one setting, so the numbers and the answers agree).
+#[component]
+pub fn ConstrainSetting() -> impl IntoView {
+    let state = use_app();
+    view! {
+        <label
+            class="check"
+            data-testid="constrain"
+            title="Each answer may only take tokens that keep it a valid call of the catalogue (tool names, argument schemas) or prose, as tooltune --constrain. Off: the four metrics measure the model alone."
+        >
+            <input
+                type="checkbox"
+                prop:checked=move || state.ws.with(|w| w.train.constrain)
+                on:change=move |ev| {
+                    let on = event_target_checked(&ev);
+                    state.ws.update(|w| w.train.constrain = on);
+                }
+            />
+            "Constrain answers to the catalogue"
         </label>
     }
 }

@@ -67,9 +67,13 @@ pub fn TryIt() -> impl IntoView {
             .last_valid
             .get_untracked()
             .map(|c| serde_json::Value::Array(c.to_openai()));
-        let (context, output_style) = state
-            .ws
-            .with_untracked(|w| (w.prompt_context(catalogue), w.output_style));
+        let (context, output_style, constrain) = state.ws.with_untracked(|w| {
+            (
+                w.prompt_context(catalogue),
+                w.output_style,
+                w.train.constrain,
+            )
+        });
         let has_tuned = state.tuned.with_untracked(Option::is_some);
         for tuned in [false, true] {
             if tuned && !has_tuned {
@@ -91,6 +95,7 @@ pub fn TryIt() -> impl IntoView {
                     output_style,
                     max_new_tokens: max_new_tokens.get_untracked(),
                     tuned,
+                    constrain,
                 },
                 Vec::new(),
             );
@@ -142,6 +147,7 @@ pub fn TryIt() -> impl IntoView {
                         }
                     />
                 </label>
+                <crate::components::train_settings::ConstrainSetting />
                 <button type="submit" disabled=move || !ready()>"Ask the model"</button>
             </form>
             {result}

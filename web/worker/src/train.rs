@@ -283,7 +283,7 @@ pub async fn run(m: Rc<Loaded>, job: Job) -> Result<(), String> {
     }
     let trained_tokens = masked.iter().map(|x| x.trained_count()).sum();
     let example_count = masked.len();
-    let set = eval_set(&m, &test_examples, &job.context)?;
+    let set = eval_set(&m, &test_examples, &job.context, job.settings.constrain)?;
     let model = match &job.resume {
         Some((step, bytes)) => {
             train::from_checkpoint(m.model.clone(), &cfg.tuning, job.seed, bytes)

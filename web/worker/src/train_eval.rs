@@ -8,7 +8,7 @@ use serde_json::Value;
 use tooltune_core::dataset::Role;
 use tooltune_core::eval::{Expected, ExpectedArgs, MatchMode, Report};
 use tooltune_engine::LlamaForCausalLM;
-use tooltune_engine::assistant::{EvalSet, length_batches, score};
+use tooltune_engine::assistant::{EvalSet, length_batches, processors, score};
 use tooltune_engine::decode::{GenerateConfig, generate_batch_async};
 use tooltune_workspace::protocol::{Failure, Metrics};
 
@@ -45,10 +45,10 @@ pub async fn evaluate(
     for chunk in &length_batches(&set.prompts, EVAL_BATCH) {
         yield_now().await;
         let prompts: Vec<&[u32]> = chunk.iter().map(|&i| &set.prompts[i][..]).collect();
-        let generations =
-            generate_batch_async(model, &prompts, &config, &mut vec![(); prompts.len()])
-                .await
-                .map_err(|e| e.to_string())?;
+        let mut processors = processors(set.grammars.as_deref(), chunk, &m.tokenizer, &m.stop);
+        let generations = generate_batch_async(model, &prompts, &config, &mut processors)
+            .await
+            .map_err(|e| e.to_string())?;
         for (&i, g) in chunk.iter().zip(generations) {
             let ids: Vec<u32> = g
                 .tokens
@@ -124,11 +124,13 @@ fn gold_text(expected: &Expected) -> String {
 }
 
 /// The held-out set of `test` under `context` (lines without `tools` get
-/// the context's catalogue).
+/// the context's catalogue), its answers decoded within their catalogues
+/// when `constrain`.
 pub(crate) fn eval_set(
     m: &Loaded,
     test: &[Example],
     context: &PromptContext,
+    constrain: bool,
 ) -> Result<EvalSet, String> {
     let catalogue = match &context.tools {
         Some(tools) => Some(Arc::new(
@@ -145,6 +147,7 @@ pub(crate) fn eval_set(
         &m.template,
         &m.tokenizer,
     )
+    .map(|set| set.constrained(constrain))
     .map_err(|e| e.to_string())
 }
 
@@ -168,7 +171,7 @@ pub struct EvalJob {
 pub async fn evaluate_elsewhere(m: Rc<Loaded>, job: EvalJob) -> Result<(), String> {
     let started = now_ms();
     let test = crate::train::examples("held-out row", job.test)?;
-    let set = eval_set(&m, &test, &job.context)?;
+    let set = eval_set(&m, &test, &job.context, job.settings.constrain)?;
     let model = match &job.weights {
         Some(bytes) => {
             let tuning = crate::train::tuning(&job.settings);

@@ -6,14 +6,16 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use serde_json::Value;
-use tooltune_core::Location;
+use tooltune_core::constrain::Grammar;
 use tooltune_core::dataset::{self, Example};
 use tooltune_core::prompt::PromptContext;
+use tooltune_core::{Catalogue, Location};
 use tooltune_engine::burn::module::Module;
 use tooltune_engine::burn::tensor::Device;
-use tooltune_engine::decode::{GenerateConfig, generate_async};
+use tooltune_engine::decode::{Constrained, GenerateConfig, generate_async};
 use tooltune_engine::train::Tuning;
 use tooltune_engine::train::mask::mask_example;
 use tooltune_engine::weights::gguf::{StoreAs, gguf_to_hf};
@@ -21,6 +23,7 @@ use tooltune_engine::{
     ChatTemplate, HfConfig, LlamaConfig, LlamaForCausalLM, SafetensorsWeights, Tokenizer,
 };
 use tooltune_engine_browser::worker::{post, post_with_buffers, serve_with_buffers};
+use tooltune_workspace::OutputStyle;
 use tooltune_workspace::protocol::{Event, MaskToken, ModelInfo, Request};
 use wasm_bindgen::prelude::*;
 
@@ -130,15 +133,24 @@ async fn handle(request: Request, buffers: Vec<Vec<u8>>) {
             id,
             context,
             request,
+            output_style,
             max_new_tokens,
             tuned,
-            ..
+            constrain,
         } => {
             let start = now_ms();
+            let ask = Ask {
+                context: &context,
+                request: &request,
+                max_new_tokens,
+                grammar: constrain
+                    .then(|| grammar(&context, output_style))
+                    .transpose(),
+            };
             let result = match (with_model(), tuned) {
-                (Ok(m), false) => route(&m, &m.model, &context, &request, max_new_tokens).await,
+                (Ok(m), false) => route(&m, &m.model, ask).await,
                 (Ok(m), true) => match crate::train::tuned() {
-                    Some(t) => route(&m, &t.model, &context, &request, max_new_tokens).await,
+                    Some(t) => route(&m, &t.model, ask).await,
                     None => Err("no fine-tuned model yet: train one in the Train panel".into()),
                 },
                 (Err(e), _) => Err(e),
@@ -439,21 +451,44 @@ fn mask(m: &Loaded, example: Value) -> Result<Vec<MaskToken>, String> {
 }
 
 /// The model's greedy answer to one request: (text, prompt tokens, new tokens).
+/// One try-it request.
+struct Ask<'a> {
+    context: &'a PromptContext,
+    request: &'a str,
+    max_new_tokens: usize,
+    /// The answers allowed, when decoding is constrained (or why the
+    /// catalogue can't give them).
+    grammar: Result<Option<Grammar>, String>,
+}
+
+/// The answers valid against `context`'s catalogue in `style`, parallel
+/// calls allowed (as `tooltune route --constrain`).
+fn grammar(context: &PromptContext, style: OutputStyle) -> Result<Grammar, String> {
+    let tools = context
+        .tools
+        .as_ref()
+        .ok_or("constrained decoding needs a valid catalogue: fix the catalogue or untick \"Constrain answers to the catalogue\"")?;
+    let catalogue =
+        Catalogue::from_value(&Location::whole("catalogue"), tools).map_err(|e| e.to_string())?;
+    Ok(Grammar::new(Arc::new(catalogue), style.mode(), true))
+}
+
 async fn route(
     m: &Loaded,
     model: &LlamaForCausalLM,
-    context: &PromptContext,
-    request: &str,
-    max_new_tokens: usize,
+    ask: Ask<'_>,
 ) -> Result<(String, usize, usize), String> {
     let prompt = tooltune_engine::assistant::prompt_ids(
         &m.template,
         &m.tokenizer,
-        &context.request(request),
+        &ask.context.request(ask.request),
     )
     .map_err(|e| e.to_string())?;
-    let config = GenerateConfig::greedy(max_new_tokens).with_eos(&m.stop);
-    let out = generate_async(model, &prompt, &config, &mut ())
+    let config = GenerateConfig::greedy(ask.max_new_tokens).with_eos(&m.stop);
+    let mut processor = ask
+        .grammar?
+        .map(|g| Constrained::new(g, m.tokenizer.token_bytes(), &m.stop));
+    let out = generate_async(model, &prompt, &config, &mut processor)
         .await
         .map_err(|e| e.to_string())?;
     let text_ids: Vec<u32> = out

@@ -26,6 +26,10 @@ pub struct TrainArgs {
     /// Evaluation data: the four metrics are logged at each evaluation point.
     #[arg(long)]
     pub eval: Option<PathBuf>,
+    /// With --eval: decode the evaluations' answers within each line's
+    /// catalogue (as `eval --constrain`).
+    #[arg(long, requires = "eval")]
+    pub constrain: bool,
     /// Run folder to write: adapter (PEFT) or model, run.json, metrics.jsonl.
     #[arg(long)]
     pub out: PathBuf,

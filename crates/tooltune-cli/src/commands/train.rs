@@ -126,13 +126,16 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
         Some(p) => {
             let ex = io::examples(p)?;
             let lacks = ex.iter().any(|e| e.conversation.tools.is_none());
-            Some(EvalSet::new(
-                &ex,
-                catalogue.as_ref().filter(|_| lacks),
-                &info.prompt_context(),
-                &text.template,
-                &text.tokenizer,
-            )?)
+            Some(
+                EvalSet::new(
+                    &ex,
+                    catalogue.as_ref().filter(|_| lacks),
+                    &info.prompt_context(),
+                    &text.template,
+                    &text.tokenizer,
+                )?
+                .constrained(a.constrain),
+            )
         }
         None => None,
     };

@@ -57,7 +57,7 @@ pub struct Grammar {
 
 const OPEN_BLOCK: &[u8] = b"<tool_call>";
 /// The most whitespace bytes in a row before they count as a loop.
-pub const LOOP_SPAN: usize = 16;
+pub const LOOP_SPAN: usize = 8;
 /// The span, in bytes, a loop is looked for in.
 pub const LOOP_WINDOW: usize = 32;
 /// The most distinct 4-byte pieces a [`LOOP_WINDOW`] of a loop holds (an

@@ -129,6 +129,8 @@ fn zero_cols(t: &mut HostTensor, cols: std::ops::Range<usize>) {
 
 /// Writes the circuit matching `order` tokens into freshly initialised
 /// `tensors`; the caller checked [`unsupported`].
+// Row and column indices address several matrices at once.
+#[allow(clippy::needless_range_loop)]
 pub(crate) fn write(
     tensors: &mut [(String, HostTensor)],
     config: &LlamaConfig,
