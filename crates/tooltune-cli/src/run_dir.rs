@@ -136,6 +136,7 @@ mod tests {
             steps: 0,
             final_loss: None,
             stopped: None,
+            constrained_eval: false,
         };
         Run {
             dir: "test-run".into(),

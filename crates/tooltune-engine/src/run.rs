@@ -43,6 +43,11 @@ pub struct RunInfo {
     pub final_loss: Option<f32>,
     /// Why training stopped early, if it did.
     pub stopped: Option<String>,
+    /// Whether the evaluations in `metrics.jsonl` decoded within the
+    /// catalogue (`--constrain`, the page's "Constrain answers to the
+    /// catalogue"); absent in runs written before it: false.
+    #[serde(default)]
+    pub constrained_eval: bool,
 }
 
 impl RunInfo {

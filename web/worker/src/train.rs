@@ -51,6 +51,8 @@ pub struct TunedRun {
     steps: usize,
     final_loss: Option<f32>,
     stopped: Option<String>,
+    /// Whether its evaluations decoded within the catalogue.
+    constrained_eval: bool,
 }
 
 /// Pauses (or resumes) run `id` between steps.
@@ -104,6 +106,7 @@ fn tune(m: &Loaded, model: LlamaForCausalLM, tuning: Tuning) {
         steps: 0,
         final_loss: None,
         stopped: None,
+        constrained_eval: false,
     };
     TUNED.with(|t| *t.borrow_mut() = Some(Rc::new(run)));
 }
@@ -154,6 +157,7 @@ pub async fn export() -> Result<Vec<ExportedFile>, String> {
         steps: run.steps,
         final_loss: run.final_loss,
         stopped: run.stopped.clone(),
+        constrained_eval: run.constrained_eval,
     };
     files.push(ExportedFile::new(
         "run.json",
@@ -395,6 +399,7 @@ pub async fn run(m: Rc<Loaded>, job: Job) -> Result<(), String> {
         steps,
         final_loss: trained.steps.last().map(|s| s.loss),
         stopped: error.clone(),
+        constrained_eval: job.settings.constrain,
     };
     TUNED.with(|t| *t.borrow_mut() = Some(Rc::new(run)));
     emit(&Event::TrainDone {

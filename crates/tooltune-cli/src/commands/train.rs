@@ -120,6 +120,7 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
         steps: 0,
         final_loss: None,
         stopped: None,
+        constrained_eval: a.constrain,
     };
     let catalogue = run_catalogue(&info, &a.out)?;
     let eval_set = match &a.eval {

@@ -353,6 +353,65 @@ fn constrained_decoding_keeps_answers_valid() {
         }
     }
 
+    // train --eval --constrain: the run says its evaluations were
+    // constrained, and they score as eval --constrain does.
+    let run = tmp("constrain-run");
+    let o = tooltune(&[
+        "train",
+        "--model",
+        "builtin",
+        "--data",
+        s(&small),
+        "--eval",
+        s(&small),
+        "--out",
+        s(&run),
+        "--epochs",
+        "1",
+        "--constrain",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let info: Value =
+        serde_json::from_slice(&std::fs::read(run.join("run.json")).unwrap()).unwrap();
+    assert_eq!(info["constrained_eval"], true);
+    let metrics = std::fs::read_to_string(run.join("metrics.jsonl")).unwrap();
+    let last: Value = metrics
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["type"] == "eval")
+        .last()
+        .unwrap_or_else(|| panic!("no evaluation in {metrics}"));
+    let o = tooltune(&[
+        "eval",
+        "--run",
+        s(&run),
+        "--data",
+        s(&small),
+        "--json",
+        "--constrain",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let again: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        last["valid_tool_call_rate"], again["valid_tool_call_rate"],
+        "{last}"
+    );
+    let o = tooltune(&[
+        "train",
+        "--model",
+        "builtin",
+        "--data",
+        s(&small),
+        "--out",
+        s(&run),
+        "--constrain",
+    ]);
+    assert!(
+        !o.status.success(),
+        "--constrain without --eval: {}",
+        text(&o)
+    );
+
     // route: the answer is valid or unfinished; without a catalogue, or
     // with a gold file, --constrain is a clear error.
     let tools = datasets().join("vet/tools.json");
