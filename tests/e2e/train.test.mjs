@@ -199,6 +199,33 @@ test("with the second worker switched off, the run scores where it trains and ge
   assert.deepEqual(unexpected(session.errors), []);
 });
 
+test("with the answers constrained to the catalogue, the run's scores are the CLI's --constrain scores, and its export says so", async (t) => {
+  const { page } = session;
+  if (!bundled) {
+    t.skip("needs the built-in model bundled (dist/builtin/)");
+    return;
+  }
+  const train = panel(page, "Train");
+  const box = train.getByLabel("Constrain answers to the catalogue");
+  await box.check();
+  try {
+    await trainToTheEnd(page, train, "on");
+    const { dir } = await downloadRun(page, "tooltune-page-constrained-");
+    const run = JSON.parse(readFileSync(join(dir, "run.json"), "utf8"));
+    assert.equal(run.constrained_eval, true);
+    const evals = metricsLines(join(dir, "metrics.jsonl")).filter((l) => l.type === "eval");
+    const last = evals[evals.length - 1];
+    const report = JSON.parse(execFileSync(cli, ["eval", "--run", dir, "--data", join(dir, "test.jsonl"), "--json", "--constrain"], { encoding: "utf8" }));
+    for (const key of ["valid_tool_call_rate", "tool_name_accuracy", "argument_match_accuracy", "false_tool_call_rate", "call_accuracy"]) {
+      assert.ok(Math.abs(report[key] - last[key]) < 1e-9, `${key}: CLI --constrain ${report[key]} vs page ${last[key]}`);
+    }
+    console.log(`constrained in the page: ${JSON.stringify(evals.map((e) => [e.step, e.valid_tool_call_rate, e.call_accuracy]))}`);
+  } finally {
+    await box.uncheck();
+  }
+  assert.deepEqual(unexpected(session.errors), []);
+});
+
 test("stop ends a run after its current step", async () => {
   const { page } = session;
   const train = panel(page, "Train");
