@@ -10,6 +10,19 @@ fn datasets() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../datasets")
 }
 
+/// The first `n` lines of `file`, written to a temporary file `name`.
+fn first_lines(file: &Path, n: usize, name: &str) -> PathBuf {
+    let out = tmp(name);
+    let lines: Vec<String> = std::fs::read_to_string(file)
+        .unwrap()
+        .lines()
+        .take(n)
+        .map(String::from)
+        .collect();
+    std::fs::write(&out, lines.join("\n") + "\n").unwrap();
+    out
+}
+
 fn pretrain(out: &Path, seed: &str, steps: &str, resume: bool) -> std::process::Output {
     pretrain_with(out, seed, steps, resume, &[])
 }
@@ -147,14 +160,7 @@ fn model_builtin_works_in_every_command() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(text(&o).contains("[["), "{}", text(&o));
 
-    let small = tmp("builtin-small.jsonl");
-    let lines: Vec<String> = std::fs::read_to_string(&test)
-        .unwrap()
-        .lines()
-        .take(12)
-        .map(String::from)
-        .collect();
-    std::fs::write(&small, lines.join("\n") + "\n").unwrap();
+    let small = first_lines(&test, 12, "builtin-small.jsonl");
     // Zero-shot: batched decoding answers exactly as one prompt at a time.
     let zero_shot = |batch: &str| {
         let o = tooltune(&[
@@ -321,15 +327,11 @@ fn constrained_decoding_keeps_answers_valid() {
     // line's catalogue and schemas, at least as many answers are valid as
     // free decoding gives, and every answer left invalid ran out of tokens
     // (an unclosed block), never broke the grammar.
-    let test = datasets().join("vet/test.jsonl");
-    let small = tmp("constrain-vet.jsonl");
-    let lines: Vec<String> = std::fs::read_to_string(&test)
-        .unwrap()
-        .lines()
-        .take(12)
-        .map(String::from)
-        .collect();
-    std::fs::write(&small, lines.join("\n") + "\n").unwrap();
+    let small = first_lines(
+        &datasets().join("vet/test.jsonl"),
+        12,
+        "constrain-vet.jsonl",
+    );
     let eval = |extra: &[&str]| {
         let mut args = vec!["eval", "--model", "builtin", "--data", s(&small), "--json"];
         args.extend_from_slice(extra);

@@ -152,6 +152,22 @@ fn escape(s: &[u8], i: usize) -> Result<Option<(Vec<u8>, usize)>, Dead> {
     Ok(Some((vec![byte], i + 1)))
 }
 
+/// One or more digits from `i` (a fraction's or an exponent's), with more
+/// to come where the text ends in them.
+fn digits(s: &[u8], i: usize) -> Read {
+    let end = i + s[i.min(s.len())..]
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    if end == s.len() {
+        Ok(Step::More)
+    } else if end == i {
+        Err(Dead)
+    } else {
+        Ok(Step::At(end))
+    }
+}
+
 /// A value at `i` valid against `schema` as far as the text goes.
 pub fn value(s: &[u8], i: usize, schema: &Value) -> Read {
     if i >= s.len() {
@@ -444,33 +460,14 @@ fn number(s: &[u8], i: usize, integer: bool, schema: &Value) -> Read {
     if !integer {
         // Fraction and exponent.
         if s[j] == b'.' {
-            j += 1;
-            let from = j;
-            while j < s.len() && s[j].is_ascii_digit() {
-                j += 1;
-            }
-            if j == s.len() {
-                return Ok(Step::More);
-            }
-            if j == from {
-                return Err(Dead);
-            }
+            j = at!(digits(s, j + 1));
         }
         if matches!(s[j], b'e' | b'E') {
             j += 1;
             if j < s.len() && matches!(s[j], b'+' | b'-') {
                 j += 1;
             }
-            let from = j;
-            while j < s.len() && s[j].is_ascii_digit() {
-                j += 1;
-            }
-            if j == s.len() {
-                return Ok(Step::More);
-            }
-            if j == from {
-                return Err(Dead);
-            }
+            j = at!(digits(s, j));
         }
     } else if matches!(s[j], b'.' | b'e' | b'E') {
         return Err(Dead);
@@ -611,6 +608,14 @@ mod tests {
         assert_eq!(read("01", &json!({"type": "integer"})), Err(Dead));
         let temp = json!({"type": "integer", "minimum": -20});
         assert_eq!(read("-19}", &temp), Ok(Step::At(3)));
+        // Numbers: a fraction and an exponent need their digits.
+        let amount = json!({"type": "number"});
+        assert_eq!(read("4.75,", &amount), Ok(Step::At(4)));
+        assert_eq!(read("4.", &amount), Ok(Step::More));
+        assert_eq!(read("4.,", &amount), Err(Dead));
+        assert_eq!(read("1e-3}", &amount), Ok(Step::At(4)));
+        assert_eq!(read("1e+", &amount), Ok(Step::More));
+        assert_eq!(read("1e}", &amount), Err(Dead));
         assert_eq!(read("-21", &temp), Err(Dead));
         let price = json!({"type": "number", "exclusiveMinimum": 0});
         assert_eq!(read("0.5}", &price), Ok(Step::At(3)));
