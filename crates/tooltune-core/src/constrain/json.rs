@@ -8,11 +8,14 @@
 //! follows while reading: `type` (one or a list), `enum`, `const`,
 //! `properties`, `required`, `additionalProperties`, `items`, `minItems`,
 //! `maxItems`, `maxLength`, integer bounds (`minimum`, `maximum` and the
-//! exclusive ones, decided digit by digit), `anyOf` / `oneOf`. Everything
-//! else (`pattern`, `format`, `multipleOf`, …) is left to the full
-//! validation of the finished arguments (see [`super`]).
+//! exclusive ones, decided digit by digit), `pattern` (byte by byte, see
+//! [`super::pattern`]), `anyOf` / `oneOf`. Everything else (`format`,
+//! `multipleOf`, …) is left to the full validation of the finished
+//! arguments (see [`super`]).
 
 use serde_json::Value;
+
+use super::pattern;
 
 /// No continuation of the text is valid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -191,8 +194,13 @@ pub fn value(s: &[u8], i: usize, schema: &Value) -> Read {
     match s[i] {
         b'"' if types.string => {
             let max = schema.get("maxLength").and_then(Value::as_u64);
-            let accept = |buf: &[u8], _: bool| {
+            let pattern = schema
+                .get("pattern")
+                .and_then(Value::as_str)
+                .and_then(pattern::compiled);
+            let accept = |buf: &[u8], closed: bool| {
                 max.is_none_or(|m| String::from_utf8_lossy(buf).chars().count() as u64 <= m)
+                    && pattern.as_ref().is_none_or(|p| p.allows(buf, closed))
             };
             Ok(string(s, i, &accept)?.0)
         }

@@ -25,6 +25,7 @@
 //! decoder steers clear of loops where the grammar leaves it a choice.
 
 pub mod json;
+pub mod pattern;
 
 use std::sync::Arc;
 
