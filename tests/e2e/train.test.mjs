@@ -210,6 +210,7 @@ test("with the answers constrained to the catalogue, the run's scores are the CL
   await box.check();
   try {
     await trainToTheEnd(page, train, "on");
+    assert.match(await train.getByTestId("train-about").innerText(), /answers constrained to the catalogue/);
     const { dir } = await downloadRun(page, "tooltune-page-constrained-");
     const run = JSON.parse(readFileSync(join(dir, "run.json"), "utf8"));
     assert.equal(run.constrained_eval, true);

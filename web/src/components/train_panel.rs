@@ -181,8 +181,13 @@ pub fn TrainPanel() -> impl IntoView {
             } else {
                 ""
             };
+            let constrained = if t.settings.constrain {
+                "; answers constrained to the catalogue (the valid rate is the decoder's, not the model's)"
+            } else {
+                ""
+            };
             format!(
-                "{} training rows ({} trained tokens), {} held-out rows; {}{scored}",
+                "{} training rows ({} trained tokens), {} held-out rows; {}{scored}{constrained}",
                 t.examples, t.trained_tokens, t.test_items, t.backend
             )
         });
