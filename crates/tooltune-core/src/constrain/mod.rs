@@ -19,7 +19,7 @@
 //! name. Everything is on bytes: a token may end inside a multi-byte
 //! character.
 //!
-//! [`loops`] goes beyond validity: it spots a loop (a long run of
+//! [`loops()`] goes beyond validity: it spots a loop (a long run of
 //! whitespace, or text that repeats a few pieces such as `979797…`), which a
 //! greedy decoder caught in never leaves to close its string or block; a
 //! decoder steers clear of loops where the grammar leaves it a choice.
