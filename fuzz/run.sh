@@ -6,7 +6,7 @@ cd "$(dirname "$0")"
 seconds="${SECONDS_PER_TARGET:-300}"
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
 export RUSTC_BOOTSTRAP=1
-for target in parse_output read_dataset catalogue gguf; do
+for target in parse_output read_dataset catalogue gguf constrain; do
   mkdir -p "corpus/$target"
   echo "== $target for ${seconds}s"
   cargo fuzz run "$target" "corpus/$target" "seeds/$target" -- \

@@ -157,3 +157,63 @@ fn loops_are_spotted_short_repeats_are_not() {
     assert!(!loops(pretty.as_bytes()));
     assert_eq!(verdict(&g, pretty), Verdict::Complete);
 }
+
+#[test]
+fn mutated_answers_never_panic_and_complete_ones_are_valid_with_live_prefixes() {
+    // The fuzz target's property (fuzz/fuzz_targets/constrain.rs), on a
+    // seeded sample: valid answers with bytes inserted, deleted, replaced
+    // and cut.
+    let seeds = [
+        TRACK.to_string(),
+        r#"{"tool": "request_refund", "arguments": {"order_id": "A1", "reason": "late"}}"#.into(),
+        r#"[{"name": "renew", "arguments": {"weeks": 3}}]"#.into(),
+        r#"{"tool": "no_tool", "reason": "hi"}"#.into(),
+        "Happy to help, but no tool fits.".into(),
+    ];
+    let alphabet = b"{}[]\":, \n\\0123456789.-eEtrufalsnoxk<>/_ORD\xc3\xa9";
+    let mut state: u64 = 7;
+    let mut next = |n: usize| {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 33) as usize % n.max(1)
+    };
+    let mut complete = 0;
+    for case in 0..3000 {
+        let mut text = seeds[case % seeds.len()].clone().into_bytes();
+        for _ in 0..1 + next(3) {
+            let at = next(text.len() + 1);
+            match next(4) {
+                0 => text.insert(at, alphabet[next(alphabet.len())]),
+                1 if at < text.len() => {
+                    text.remove(at);
+                }
+                2 if at < text.len() => text[at] = alphabet[next(alphabet.len())],
+                _ => text.truncate(at),
+            }
+        }
+        for (mode, parallel) in [(Mode::Chat, true), (Mode::Chat, false), (Mode::Json, false)] {
+            let g = Grammar::new(support(), mode, parallel);
+            if g.check(&text) != Verdict::Complete {
+                continue;
+            }
+            complete += 1;
+            let answer = std::str::from_utf8(&text).expect("a complete answer is UTF-8");
+            assert!(
+                validate(answer, mode, parallel, &g.catalogue).is_ok(),
+                "{answer:?}"
+            );
+            for n in 0..text.len() {
+                assert_ne!(
+                    g.check(&text[..n]),
+                    Verdict::Dead,
+                    "prefix {n} of {answer:?}"
+                );
+            }
+        }
+    }
+    assert!(
+        complete > 100,
+        "only {complete} complete answers: the sample tests little"
+    );
+}
