@@ -127,13 +127,22 @@ impl Grammar {
         };
         let text = String::from_utf8_lossy(&s[i..start.or(half).unwrap_or(s.len())]);
         if attempt::find(&text).is_some() {
-            return Verdict::Dead;
+            // `f(x=` reads as a call, `f(x==` as prose: a text that ends in
+            // `=` may still become prose (found by fuzzing).
+            let undone = text.ends_with('=') && attempt::find(&format!("{text}=")).is_none();
+            return if undone { Verdict::Open } else { Verdict::Dead };
         }
         if half.is_some() {
             return Verdict::Open;
         }
         let Some(start) = start else {
-            return self.finished(s);
+            // Prose that attempts no call is the no-tool answer once it says
+            // something (the parser trims more than JSON's whitespace: a
+            // lone vertical tab is an empty answer, not a dead one).
+            return match self.finished(s) {
+                Verdict::Dead => Verdict::Open,
+                v => v,
+            };
         };
         match self.blocks(s, start) {
             Err(Dead) => Verdict::Dead,

@@ -123,6 +123,14 @@ fn a_character_cut_mid_token_is_open_not_dead() {
     assert_eq!(g.check(&bytes[..cut]), Verdict::Open);
     assert_eq!(g.check(bytes), Verdict::Complete);
     assert_eq!(g.check("Merci, c'est tout".as_bytes()), Verdict::Complete);
+    // Found by fuzzing: whitespace the parser trims but JSON does not skip
+    // (a vertical tab) is an empty answer so far, not a dead one.
+    assert_eq!(g.check(b"\t\t\x0b"), Verdict::Open);
+    assert_eq!(g.check(b"\t\t\x0b\tI"), Verdict::Complete);
+    // And `f(x=` is a call attempt only until a second `=` makes it `==`.
+    assert_eq!(g.check(b"Sorry, f(x="), Verdict::Open);
+    assert_eq!(g.check(b"Sorry, f(x== y) is all"), Verdict::Complete);
+    assert_eq!(g.check(b"Sorry, f(x=1"), Verdict::Dead);
     assert_eq!(g.check(&"é".as_bytes()[..1]), Verdict::Open);
 }
 
