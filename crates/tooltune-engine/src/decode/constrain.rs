@@ -66,9 +66,39 @@ impl Constrained {
         if let Some(&id) = order[..first].iter().find(|&&i| self.allows(i, true)) {
             return Some(id);
         }
-        order[first..].sort_by(by_logit);
-        let find = |fresh| order.iter().copied().find(|&i| self.allows(i, fresh));
-        find(true).or_else(|| find(false))
+        // The rest of the vocabulary, less the tokens whose first byte
+        // already kills the answer (an extension of a dead answer is dead):
+        // 256 checks spare most of a large vocabulary's.
+        let opens = self.first_bytes();
+        let mut rest: Vec<usize> = order[first..]
+            .iter()
+            .copied()
+            .filter(|&i| {
+                self.stop.contains(&(i as u32))
+                    || self
+                        .bytes
+                        .get(i)
+                        .and_then(|b| b.first())
+                        .is_some_and(|&b| opens[b as usize])
+            })
+            .collect();
+        rest.sort_by(by_logit);
+        let candidates = || order[..first].iter().chain(&rest).copied();
+        candidates()
+            .find(|&i| self.allows(i, true))
+            .or_else(|| candidates().find(|&i| self.allows(i, false)))
+    }
+
+    /// Which bytes may come next.
+    fn first_bytes(&self) -> [bool; 256] {
+        let mut next = self.text.clone();
+        next.push(0);
+        let mut opens = [false; 256];
+        for (b, open) in opens.iter_mut().enumerate() {
+            *next.last_mut().expect("pushed") = b as u8;
+            *open = self.grammar.check(&next) != Verdict::Dead;
+        }
+        opens
     }
 }
 
