@@ -142,6 +142,7 @@ test("try it, constrained: even random weights answer in the catalogue's shape",
   assert.match(await tryIt.getByTestId("verdict").innerText(), /^(valid|invalid: not valid JSON: EOF while parsing)/);
   // The setting is the workspace's: the Train panel's box shows it too.
   assert.equal(await panel(page, "Train").getByLabel("Constrain answers to the catalogue").isChecked(), true);
+  await shoot(page, "Try it", "try-it-constrained.png");
   await constrain.uncheck();
 });
 
