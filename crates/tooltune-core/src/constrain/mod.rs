@@ -36,7 +36,7 @@ use crate::call::NO_TOOL;
 use crate::eval::{Item, validate};
 use crate::parse::{Mode, attempt};
 use crate::{Catalogue, catalogue::Tool};
-use json::{Dead, Read, Step, at, lit, string, ws};
+use json::{Dead, Read, Step, at, fits_word, lit, string, ws};
 use serde_json::{Map, Value};
 
 /// What a partial answer can still become.
@@ -203,13 +203,7 @@ impl Grammar {
         j = at!(colon(s, j));
         let router = first == b"tool";
         let names = |buf: &[u8], closed: bool| {
-            let known = |name: &str| {
-                if closed {
-                    name.as_bytes() == buf
-                } else {
-                    name.as_bytes().starts_with(buf)
-                }
-            };
+            let known = |name: &str| fits_word(name, buf, closed);
             self.catalogue.tools().iter().any(|t| known(&t.name)) || (router && known(NO_TOOL))
         };
         let (step, name) = string(s, j, &names)?;
@@ -249,15 +243,7 @@ fn starts_like(s: &[u8], lit: &[u8]) -> bool {
 
 /// Accepts string contents that are (a prefix of, while open) one of `words`.
 fn one_of<'a>(words: &'a [&'a str]) -> impl Fn(&[u8], bool) -> bool + 'a {
-    move |buf, closed| {
-        words.iter().any(|w| {
-            if closed {
-                w.as_bytes() == buf
-            } else {
-                w.as_bytes().starts_with(buf)
-            }
-        })
-    }
+    move |buf, closed| words.iter().any(|w| fits_word(w, buf, closed))
 }
 
 /// Whitespace, a colon, whitespace.

@@ -161,6 +161,16 @@ fn escape(s: &[u8], i: usize) -> Result<Option<(Vec<u8>, usize)>, Dead> {
     Ok(Some((vec![byte], i + 1)))
 }
 
+/// Whether string content `buf` is `word` (once `closed`) or, while the
+/// string is open, a start of it.
+pub fn fits_word(word: &str, buf: &[u8], closed: bool) -> bool {
+    if closed {
+        word.as_bytes() == buf
+    } else {
+        word.as_bytes().starts_with(buf)
+    }
+}
+
 /// A value at `i` valid against `schema` as far as the text goes.
 pub fn value(s: &[u8], i: usize, schema: &Value) -> Read {
     if i >= s.len() {
@@ -267,13 +277,10 @@ impl Types {
 fn one_of(s: &[u8], i: usize, allowed: &[Value]) -> Read {
     if allowed.iter().all(Value::is_string) {
         let accept = |buf: &[u8], closed: bool| {
-            allowed.iter().filter_map(Value::as_str).any(|a| {
-                if closed {
-                    a.as_bytes() == buf
-                } else {
-                    a.as_bytes().starts_with(buf)
-                }
-            })
+            allowed
+                .iter()
+                .filter_map(Value::as_str)
+                .any(|a| fits_word(a, buf, closed))
         };
         return Ok(string(s, i, &accept)?.0);
     }
