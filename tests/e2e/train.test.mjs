@@ -227,6 +227,36 @@ test("with the answers constrained to the catalogue, the run's scores are the CL
   assert.deepEqual(unexpected(session.errors), []);
 });
 
+test("evaluations come every epoch by default up to 5 epochs, or every N-th epoch as set, and the export records the cadence", async () => {
+  const { page } = session;
+  const train = panel(page, "Train");
+  const every = train.getByLabel("Evaluate every (epochs)");
+  // Epochs fixed at 2 by the first test: automatic is every epoch.
+  assert.equal(await every.inputValue(), "");
+  assert.equal(await every.getAttribute("placeholder"), "auto (1)");
+  await setNumber(train, "Epochs", 10);
+  assert.equal(await every.getAttribute("placeholder"), "auto (2)", "10 epochs: every 2nd");
+  await setNumber(train, "Epochs", 3);
+  await setNumber(train, "Evaluate every (epochs)", 2);
+  try {
+    await trainToTheEnd(page, train, "off");
+    const heads = await train.getByTestId("metrics-table").locator("tbody tr th").allInnerTexts();
+    const done = await train.getByTestId("train-status").innerText();
+    const steps = Number(done.match(/^Done: (\d+) step/)[1]);
+    assert.deepEqual(heads, ["before training", `step ${(steps / 3) * 2}`, `step ${steps}`], "after epoch 2 and the last step");
+    const { dir } = await downloadRun(page, "tooltune-page-cadence-");
+    const run = JSON.parse(readFileSync(join(dir, "run.json"), "utf8"));
+    assert.equal(run.config.eval_every_epochs, 2);
+  } finally {
+    await every.fill("");
+    await every.press("Enter");
+    await every.blur();
+    await setNumber(train, "Epochs", 2);
+  }
+  assert.equal(await every.inputValue(), "", "cleared: automatic again");
+  assert.deepEqual(unexpected(session.errors), []);
+});
+
 test("stop ends a run after its current step", async () => {
   const { page } = session;
   const train = panel(page, "Train");

@@ -348,6 +348,43 @@ fn lora_dropout_is_unbiased_and_only_acts_while_training() {
     assert!(worst < 0.1 * scale, "mean off by {worst} (scale {scale})");
 }
 
+/// The steps after which a run of 8 rows in batches of 4 (2 steps an
+/// epoch) over `epochs` epochs evaluates.
+fn eval_points(epochs: usize, every_epochs: usize, every_steps: Option<usize>) -> Vec<usize> {
+    let cfg = TrainConfig {
+        epochs,
+        eval_every_epochs: every_epochs,
+        eval_every: every_steps,
+        ..config(0)
+    };
+    let model = train::prepare(load_model("llama-gqa"), &cfg.tuning, 0).expect("adapters");
+    let mut trainer = train::Trainer::new(model, tiny_data(), 0, &cfg).expect("starts");
+    let mut due = Vec::new();
+    while let Some(log) = trainer.step().expect("steps") {
+        let step = log.step;
+        if trainer.eval_due() {
+            due.push(step);
+        }
+    }
+    due
+}
+
+/// Evaluations come at the end of every epoch, of every k-th epoch, or
+/// every k steps, and always after the last step.
+#[test]
+fn evaluation_points_follow_the_cadence() {
+    assert_eq!(eval_points(3, 1, None), [2, 4, 6]);
+    assert_eq!(eval_points(5, 2, None), [4, 8, 10]);
+    assert_eq!(eval_points(4, 2, None), [4, 8]);
+    assert_eq!(eval_points(3, 2, Some(4)), [4, 6]);
+    let bad = TrainConfig {
+        eval_every_epochs: 0,
+        ..config(0)
+    };
+    let err = bad.check().expect_err("0 epochs between evaluations");
+    assert!(err.to_string().contains("eval_every_epochs"), "{err}");
+}
+
 /// A run picked up from a checkpoint (the adapter after step k, then
 /// `Trainer::skip_to(k)`) takes step k+1 on the unbroken run's batch, from
 /// its weights, at its learning rate: the same loss. Later steps differ a

@@ -185,6 +185,9 @@ pub struct TrainSettings {
     /// schemas), in evaluations and in try-it, as `--constrain` does. Off:
     /// the metrics measure the model alone, as the lesson's do.
     pub constrain: bool,
+    /// Epochs between evaluations of the held-out rows (the last step is
+    /// always evaluated); `None`: [`Self::auto_eval_epochs`].
+    pub eval_every_epochs: Option<usize>,
 }
 
 impl Default for TrainSettings {
@@ -202,6 +205,7 @@ impl Default for TrainSettings {
             test_fraction: 0.2,
             label_smoothing: 0.0,
             constrain: false,
+            eval_every_epochs: None,
         }
     }
 }
@@ -235,6 +239,22 @@ impl TrainSettings {
     /// default run under a minute on two cores (MODEL.md).
     pub fn builtin_epochs(rows: usize) -> usize {
         1200usize.div_ceil(rows.max(1)).clamp(1, 10)
+    }
+
+    /// Epochs between evaluations when none is set, for a run of `epochs`:
+    /// every epoch up to 5, then every ⌈epochs / 5⌉-th: at most five
+    /// evaluations after the baseline (every 2nd of 10). On the built-in model's default run an
+    /// evaluation of 60 rows costs about a fifth of an epoch's training in
+    /// the page; five of them still chart the metrics' climb.
+    pub fn auto_eval_epochs(epochs: usize) -> usize {
+        epochs.div_ceil(5).max(1)
+    }
+
+    /// The epochs between evaluations of a run of `epochs`.
+    pub fn eval_epochs_for(&self, epochs: usize) -> usize {
+        self.eval_every_epochs
+            .filter(|&k| k > 0)
+            .unwrap_or_else(|| Self::auto_eval_epochs(epochs))
     }
 
     /// The epochs a run on `rows` training rows takes: `epochs`, or with
@@ -393,6 +413,26 @@ mod tests {
         assert_eq!([96, 300].map(|rows| auto.epochs_for(rows)), [10, 4]);
         let restored = Workspace::from_json(&Workspace::default().to_json()).unwrap();
         assert!(restored.train.auto_epochs);
+    }
+
+    #[test]
+    fn evaluations_come_at_most_five_times_after_the_baseline_by_default() {
+        let every = [1, 3, 5, 6, 10, 11, 30].map(TrainSettings::auto_eval_epochs);
+        assert_eq!(every, [1, 1, 1, 2, 2, 3, 6]);
+        let auto = Workspace::default().train;
+        assert_eq!(auto.eval_every_epochs, None);
+        assert_eq!(auto.eval_epochs_for(10), 2);
+        let fixed = TrainSettings {
+            eval_every_epochs: Some(1),
+            ..TrainSettings::builtin()
+        };
+        assert_eq!(fixed.eval_epochs_for(10), 1);
+        // Kept in saved states and share links; absent in older ones.
+        let mut ws = Workspace::default();
+        ws.train.eval_every_epochs = Some(3);
+        assert_eq!(Workspace::from_json(&ws.to_json()).unwrap(), ws);
+        let older = Workspace::from_json(r#"{"version": 1, "train": {"lr": 0.001}}"#).unwrap();
+        assert_eq!(older.train.eval_every_epochs, None);
     }
 
     #[test]

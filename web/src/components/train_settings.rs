@@ -1,10 +1,10 @@
 //! The Train panel's settings: method, learning rate, epochs (a number or
-//! automatic), batch size, LoRA's settings and target modules, label
-//! smoothing, held-out fraction, seed and constrained decoding, all bound
-//! to the workspace.
+//! automatic), epochs between evaluations, batch size, LoRA's settings and
+//! target modules, label smoothing, held-out fraction, seed and constrained
+//! decoding, all bound to the workspace.
 
 use leptos::prelude::*;
-use tooltune_workspace::{PROJECTIONS, TrainMethod, TrainSettings};
+use tooltune_workspace::{PROJECTIONS, TrainMethod, TrainSettings, Workspace};
 
 use crate::state::use_app;
 
@@ -48,6 +48,7 @@ pub fn TrainSettingsForm(busy: Signal<bool>) -> impl IntoView {
             <MethodSetting />
             <NumberSetting label="Learning rate" step="0.0001" get=|t| t.lr set=|t, v| t.lr = v />
             <EpochsSetting />
+            <EvalEverySetting />
             <NumberSetting label="Batch size" step="1" get=|t| t.batch_size as f64 set=|t, v| t.batch_size = (v as usize).max(1) />
             <NumberSetting label="LoRA rank" step="1" get=|t| t.lora_r as f64 set=|t, v| t.lora_r = (v as usize).max(1) lora_only=true />
             <NumberSetting label="LoRA alpha" step="1" get=|t| t.lora_alpha set=|t, v| t.lora_alpha = v lora_only=true />
@@ -118,20 +119,7 @@ fn NumberSetting(
 fn EpochsSetting() -> impl IntoView {
     let state = use_app();
     let auto = move || state.ws.with(|w| w.train.auto_epochs);
-    // The rows a run would train on: those not marked as test rows, or
-    // when none is, the dataset less the held-out share (the stratified
-    // split may move one or two rows).
-    let rows = move || {
-        state.ws.with(|w| {
-            let marked = w.test_rows();
-            if marked > 0 {
-                return w.dataset.len() - marked;
-            }
-            let n = w.dataset.len();
-            let held = (n as f64 * w.train.test_fraction.clamp(0.0, 0.9)).round() as usize;
-            n.saturating_sub(held.max(usize::from(n >= 2 && w.train.test_fraction > 0.0)))
-        })
-    };
+    let rows = move || state.ws.with(training_rows);
     view! {
         <label class="control">
             "Epochs"
@@ -167,6 +155,60 @@ fn EpochsSetting() -> impl IntoView {
                 }
             />
             "Auto epochs"
+        </label>
+    }
+}
+
+/// The rows a run would train on: those not marked as test rows, or when
+/// none is, the dataset less the held-out share (the stratified split may
+/// move one or two rows).
+fn training_rows(w: &Workspace) -> usize {
+    let marked = w.test_rows();
+    if marked > 0 {
+        return w.dataset.len() - marked;
+    }
+    let n = w.dataset.len();
+    let held = (n as f64 * w.train.test_fraction.clamp(0.0, 0.9)).round() as usize;
+    n.saturating_sub(held.max(usize::from(n >= 2 && w.train.test_fraction > 0.0)))
+}
+
+/// Epochs between evaluations of the held-out rows: empty for automatic
+/// (every epoch up to 5, then every ⌈epochs / 5⌉-th, as the CLI's
+/// default), or a number.
+#[component]
+fn EvalEverySetting() -> impl IntoView {
+    let state = use_app();
+    let auto = move || {
+        state
+            .ws
+            .with(|w| TrainSettings::auto_eval_epochs(w.train.epochs_for(training_rows(w))))
+    };
+    view! {
+        <label
+            class="control"
+            title="The held-out rows are scored before training, at the end of every N-th epoch and after the last step. Empty: automatic (every epoch up to 5 epochs, then every ⌈epochs / 5⌉-th: at most 5 evaluations), as tooltune train's --eval-every-epochs default."
+        >
+            "Evaluate every (epochs)"
+            <input
+                type="number"
+                step="1"
+                min="1"
+                placeholder=move || format!("auto ({})", auto())
+                prop:value=move || {
+                    state.ws.with(|w| w.train.eval_every_epochs.map(|k| k.to_string()).unwrap_or_default())
+                }
+                on:change=move |ev| {
+                    let text = event_target_value(&ev);
+                    let text = text.trim();
+                    if text.is_empty() {
+                        state.ws.update(|w| w.train.eval_every_epochs = None);
+                    } else if let Ok(v) = text.parse::<f64>() {
+                        if v.is_finite() && v >= 1.0 {
+                            state.ws.update(|w| w.train.eval_every_epochs = Some(v as usize));
+                        }
+                    }
+                }
+            />
         </label>
     }
 }

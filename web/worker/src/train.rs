@@ -225,9 +225,11 @@ async fn checkpoint(
 /// The engine's training configuration for the page's settings and
 /// `rows` training rows (automatic epochs follow them).
 pub fn config(settings: &TrainSettings, seed: u64, rows: usize) -> TrainConfig {
+    let epochs = settings.epochs_for(rows);
     TrainConfig {
         lr: settings.lr,
-        epochs: settings.epochs_for(rows),
+        epochs,
+        eval_every_epochs: settings.eval_epochs_for(epochs),
         batch_size: settings.batch_size,
         seed,
         truncate: true,

@@ -87,9 +87,14 @@ pub struct TrainArgs {
     /// Seed for shuffling and adapter initialisation.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Evaluate every N optimiser steps (default: at the end of each epoch).
-    #[arg(long)]
+    /// Evaluate every N optimiser steps (default: see --eval-every-epochs).
+    #[arg(long, conflicts_with = "eval_every_epochs")]
     pub eval_every: Option<usize>,
+    /// Evaluate at the end of every N-th epoch, and after the last step
+    /// (default: every epoch up to 5 epochs, then every ceil(epochs / 5)-th,
+    /// as the page does).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub eval_every_epochs: Option<u64>,
     /// The most tokens generated per answer during evaluation.
     #[arg(long, default_value_t = 128)]
     pub max_new_tokens: usize,

@@ -29,13 +29,14 @@ fn config(a: &TrainArgs, rows: usize) -> Result<TrainConfig> {
         None if builtin => tooltune_engine::lora::PROJECTIONS.to_vec(),
         None => vec!["q_proj", "v_proj"],
     };
+    let epochs = a.epochs.unwrap_or(if builtin {
+        TrainSettings::builtin_epochs(rows)
+    } else {
+        3
+    });
     let c = TrainConfig {
         lr: a.lr.unwrap_or(if builtin { page.lr } else { 2e-4 }),
-        epochs: a.epochs.unwrap_or(if builtin {
-            TrainSettings::builtin_epochs(rows)
-        } else {
-            3
-        }),
+        epochs,
         batch_size: a.batch_size,
         grad_accum: a.grad_accum,
         max_seq_len: a.max_seq_len,
@@ -51,6 +52,9 @@ fn config(a: &TrainArgs, rows: usize) -> Result<TrainConfig> {
             )
         },
         eval_every: a.eval_every,
+        eval_every_epochs: a
+            .eval_every_epochs
+            .map_or_else(|| TrainSettings::auto_eval_epochs(epochs), |k| k as usize),
         eval_max_new_tokens: a.max_new_tokens,
         label_smoothing: a.label_smoothing.unwrap_or(if builtin {
             page.label_smoothing

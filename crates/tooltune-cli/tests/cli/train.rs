@@ -227,6 +227,95 @@ fn lora_run_writes_a_peft_adapter_and_mask_shows_trained_tokens() {
     );
 }
 
+/// The steps of a run's evaluations (its `metrics.jsonl` eval lines).
+fn eval_steps(run: &std::path::Path) -> Vec<u64> {
+    std::fs::read_to_string(run.join("metrics.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|l| l["type"] == "eval")
+        .map(|l| l["step"].as_u64().unwrap())
+        .collect()
+}
+
+/// Evaluations: every epoch up to 5 epochs, then every ⌈epochs / 5⌉-th
+/// (every 2nd of 7 epochs, and the last), or every `--eval-every-epochs`;
+/// the run records the cadence.
+#[test]
+fn evaluations_follow_the_epoch_cadence() {
+    let data = tmp("router-cadence.jsonl");
+    std::fs::write(&data, router_data(4)).unwrap();
+    let tools = tmp("tools-cadence.json");
+    std::fs::write(&tools, TOOLS).unwrap();
+    let model = hf("llama-gqa");
+    let run_with = |name: &str, extra: &[&str]| {
+        let run = tmp(name);
+        let mut args = vec![
+            "train",
+            "--model",
+            &model,
+            "--data",
+            s(&data),
+            "--eval",
+            s(&data),
+            "--tools",
+            s(&tools),
+            "--out",
+            s(&run),
+            "--batch-size",
+            "4",
+            "--max-new-tokens",
+            "4",
+        ];
+        args.extend_from_slice(extra);
+        let o = tooltune(&args);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        run
+    };
+    // One step an epoch.
+    let run = run_with("run-cadence-3", &["--epochs", "3"]);
+    assert_eq!(eval_steps(&run), [1, 2, 3]);
+    let run = run_with("run-cadence-7", &["--epochs", "7"]);
+    assert_eq!(eval_steps(&run), [2, 4, 6, 7]);
+    let info: Value =
+        serde_json::from_slice(&std::fs::read(run.join("run.json")).unwrap()).unwrap();
+    assert_eq!(info["config"]["eval_every_epochs"], 2, "{info}");
+    let run = run_with(
+        "run-cadence-every-3",
+        &["--epochs", "7", "--eval-every-epochs", "3"],
+    );
+    assert_eq!(eval_steps(&run), [3, 6, 7]);
+
+    let o = tooltune(&[
+        "train",
+        "--model",
+        &model,
+        "--data",
+        s(&data),
+        "--out",
+        s(&tmp("run-cadence-bad")),
+        "--eval-every-epochs",
+        "0",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("--eval-every-epochs"), "{}", text(&o));
+    let o = tooltune(&[
+        "train",
+        "--model",
+        &model,
+        "--data",
+        s(&data),
+        "--out",
+        s(&tmp("run-cadence-both")),
+        "--eval-every-epochs",
+        "2",
+        "--eval-every",
+        "3",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("cannot be used with"), "{}", text(&o));
+}
+
 #[test]
 fn train_rejects_bad_flags_and_long_examples() {
     let data = tmp("router-bad.jsonl");

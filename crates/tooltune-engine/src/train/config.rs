@@ -41,14 +41,23 @@ pub struct TrainConfig {
     pub seed: u64,
     /// LoRA or full fine-tune.
     pub tuning: Tuning,
-    /// Optimiser steps between evaluations; `None`: at the end of each epoch.
+    /// Optimiser steps between evaluations; `None`: at the end of every
+    /// [`Self::eval_every_epochs`]-th epoch.
     pub eval_every: Option<usize>,
+    /// Without `eval_every`, epochs between evaluations (1: after each);
+    /// the last step is always evaluated.
+    #[serde(default = "one")]
+    pub eval_every_epochs: usize,
     /// Token budget of each generated answer during evaluation.
     pub eval_max_new_tokens: usize,
     /// Label smoothing of the loss: the target gets `1 - ε + ε / vocab`,
     /// every other token `ε / vocab` (0: none, transformers' default).
     #[serde(default)]
     pub label_smoothing: f64,
+}
+
+fn one() -> usize {
+    1
 }
 
 impl Default for TrainConfig {
@@ -67,6 +76,7 @@ impl Default for TrainConfig {
                 LoraSettings::new(16, 32.0, &["q_proj", "v_proj"]).with_dropout(0.05),
             ),
             eval_every: None,
+            eval_every_epochs: 1,
             eval_max_new_tokens: 128,
             label_smoothing: 0.0,
         }
@@ -103,6 +113,9 @@ impl TrainConfig {
         }
         if self.eval_every == Some(0) {
             return bad("eval_every", "must be at least 1");
+        }
+        if self.eval_every_epochs == 0 {
+            return bad("eval_every_epochs", "must be at least 1");
         }
         if let Tuning::Lora(l) = &self.tuning {
             if !(0.0..1.0).contains(&l.lora_dropout) {

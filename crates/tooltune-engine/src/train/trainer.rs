@@ -350,14 +350,18 @@ impl Trainer {
     }
 
     /// Whether an evaluation is due after the last step: every
-    /// `eval_every` steps and after the last, or at the end of each epoch.
+    /// `eval_every` steps, or at the end of every `eval_every_epochs`-th
+    /// epoch; and after the last step.
     pub fn eval_due(&self) -> bool {
         self.step > 0
             && self.stopped.is_none()
-            && match self.config.eval_every {
-                Some(k) => self.step.is_multiple_of(k) || self.step == self.total,
-                None => self.step.is_multiple_of(self.per_epoch),
-            }
+            && (self.step == self.total
+                || match self.config.eval_every {
+                    Some(k) => self.step.is_multiple_of(k),
+                    None => self
+                        .step
+                        .is_multiple_of(self.per_epoch * self.config.eval_every_epochs),
+                })
     }
 
     /// The model as it is now, off autodiff (to evaluate or save).
