@@ -82,12 +82,11 @@ pub(crate) fn now_ms() -> f64 {
 /// reads them); nothing where the browser has no Performance API.
 fn mark(name: &str) {
     let performance = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("performance"));
-    if let Ok(performance) = performance {
-        if let Ok(f) = js_sys::Reflect::get(&performance, &JsValue::from_str("mark")) {
-            if let Ok(f) = f.dyn_into::<js_sys::Function>() {
-                let _ = f.call1(&performance, &JsValue::from_str(name));
-            }
-        }
+    if let Ok(performance) = performance
+        && let Ok(f) = js_sys::Reflect::get(&performance, &JsValue::from_str("mark"))
+        && let Ok(f) = f.dyn_into::<js_sys::Function>()
+    {
+        let _ = f.call1(&performance, &JsValue::from_str(name));
     }
 }
 

@@ -380,8 +380,7 @@ fn constrained_decoding_keeps_answers_valid() {
     let last: Value = metrics
         .lines()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter(|v| v["type"] == "eval")
-        .last()
+        .rfind(|v| v["type"] == "eval")
         .unwrap_or_else(|| panic!("no evaluation in {metrics}"));
     let o = tooltune(&[
         "eval",
