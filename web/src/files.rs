@@ -157,15 +157,16 @@ async fn fetch_one(
     if !response.ok() {
         return Ok(Fetched::Status(response.status()));
     }
-    if !cached && let Some(cache) = cache {
-        if let Ok(copy) = response.clone() {
-            // Stored meanwhile: the model need not wait for the disk.
-            let stored = JsFuture::from(cache.put_with_str(url, &copy));
-            wasm_bindgen_futures::spawn_local(async move {
-                // A full disk only means no offline copy.
-                let _ = stored.await;
-            });
-        }
+    if !cached
+        && let Some(cache) = cache
+        && let Ok(copy) = response.clone()
+    {
+        // Stored meanwhile: the model need not wait for the disk.
+        let stored = JsFuture::from(cache.put_with_str(url, &copy));
+        wasm_bindgen_futures::spawn_local(async move {
+            // A full disk only means no offline copy.
+            let _ = stored.await;
+        });
     }
     let buffer = JsFuture::from(
         response

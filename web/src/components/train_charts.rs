@@ -72,8 +72,11 @@ pub fn LossChart() -> impl IntoView {
     }
 }
 
-/// The metrics shown, with their names and colours (CSS classes).
-const SERIES: [(&str, &str, fn(&Metrics) -> f64); 5] = [
+/// A metric's name, colour (a CSS class) and value.
+type Series = (&'static str, &'static str, fn(&Metrics) -> f64);
+
+/// The metrics shown, with their names and colours.
+const SERIES: [Series; 5] = [
     ("valid-tool-call rate", "m-valid", |m| {
         m.valid_tool_call_rate
     }),

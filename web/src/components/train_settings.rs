@@ -102,11 +102,10 @@ fn NumberSetting(
                 disabled=off
                 prop:value=move || state.ws.with(|w| get(&w.train).to_string())
                 on:change=move |ev| {
-                    if let Ok(v) = event_target_value(&ev).trim().parse::<f64>() {
-                        if v.is_finite() && v >= 0.0 {
+                    if let Ok(v) = event_target_value(&ev).trim().parse::<f64>()
+                        && v.is_finite() && v >= 0.0 {
                             state.ws.update(|w| set(&mut w.train, v));
                         }
-                    }
                 }
             />
         </label>
@@ -129,14 +128,13 @@ fn EpochsSetting() -> impl IntoView {
                 min="1"
                 prop:value=move || state.ws.with(|w| w.train.epochs_for(rows()).to_string())
                 on:change=move |ev| {
-                    if let Ok(v) = event_target_value(&ev).trim().parse::<f64>() {
-                        if v.is_finite() && v >= 1.0 {
+                    if let Ok(v) = event_target_value(&ev).trim().parse::<f64>()
+                        && v.is_finite() && v >= 1.0 {
                             state.ws.update(|w| {
                                 w.train.epochs = v as usize;
                                 w.train.auto_epochs = false;
                             });
                         }
-                    }
                 }
             />
         </label>
@@ -202,11 +200,10 @@ fn EvalEverySetting() -> impl IntoView {
                     let text = text.trim();
                     if text.is_empty() {
                         state.ws.update(|w| w.train.eval_every_epochs = None);
-                    } else if let Ok(v) = text.parse::<f64>() {
-                        if v.is_finite() && v >= 1.0 {
+                    } else if let Ok(v) = text.parse::<f64>()
+                        && v.is_finite() && v >= 1.0 {
                             state.ws.update(|w| w.train.eval_every_epochs = Some(v as usize));
                         }
-                    }
                 }
             />
         </label>
