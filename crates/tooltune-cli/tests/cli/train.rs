@@ -227,13 +227,20 @@ fn lora_run_writes_a_peft_adapter_and_mask_shows_trained_tokens() {
     );
 }
 
-/// The steps of a run's evaluations (its `metrics.jsonl` eval lines).
-fn eval_steps(run: &std::path::Path) -> Vec<u64> {
+/// The lines of a run's `metrics.jsonl` of one `kind` ("step" or "eval").
+fn metrics_lines(run: &std::path::Path, kind: &str) -> Vec<Value> {
     std::fs::read_to_string(run.join("metrics.jsonl"))
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str::<Value>(l).unwrap())
-        .filter(|l| l["type"] == "eval")
+        .filter(|l| l["type"] == kind)
+        .collect()
+}
+
+/// The steps of a run's evaluations.
+fn eval_steps(run: &std::path::Path) -> Vec<u64> {
+    metrics_lines(run, "eval")
+        .iter()
         .map(|l| l["step"].as_u64().unwrap())
         .collect()
 }
@@ -364,11 +371,8 @@ fn train_rejects_bad_flags_and_long_examples() {
 /// The `loss` of every step line of a run's `metrics.jsonl`.
 #[cfg(feature = "wgpu")]
 fn step_losses(run: &std::path::Path) -> Vec<f64> {
-    std::fs::read_to_string(run.join("metrics.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap())
-        .filter(|l| l["type"] == "step")
+    metrics_lines(run, "step")
+        .iter()
         .map(|l| l["loss"].as_f64().unwrap())
         .collect()
 }
