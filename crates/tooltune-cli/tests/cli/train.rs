@@ -237,6 +237,16 @@ fn metrics_lines(run: &std::path::Path, kind: &str) -> Vec<Value> {
         .collect()
 }
 
+/// `n` router training lines and the weather catalogue, written to files
+/// named after `name`.
+fn router_files(name: &str, n: usize) -> (std::path::PathBuf, std::path::PathBuf) {
+    let data = tmp(&format!("router-{name}.jsonl"));
+    std::fs::write(&data, router_data(n)).unwrap();
+    let tools = tmp(&format!("tools-{name}.json"));
+    std::fs::write(&tools, TOOLS).unwrap();
+    (data, tools)
+}
+
 /// The steps of a run's evaluations.
 fn eval_steps(run: &std::path::Path) -> Vec<u64> {
     metrics_lines(run, "eval")
@@ -250,13 +260,9 @@ fn eval_steps(run: &std::path::Path) -> Vec<u64> {
 /// the run records the cadence.
 #[test]
 fn evaluations_follow_the_epoch_cadence() {
-    let data = tmp("router-cadence.jsonl");
-    std::fs::write(&data, router_data(4)).unwrap();
-    let tools = tmp("tools-cadence.json");
-    std::fs::write(&tools, TOOLS).unwrap();
+    let (data, tools) = router_files("cadence", 4);
     let model = hf("llama-gqa");
-    let run_with = |name: &str, extra: &[&str]| {
-        let run = tmp(name);
+    let train = |run: &std::path::Path, extra: &[&str]| {
         let mut args = vec![
             "train",
             "--model",
@@ -268,14 +274,18 @@ fn evaluations_follow_the_epoch_cadence() {
             "--tools",
             s(&tools),
             "--out",
-            s(&run),
+            s(run),
             "--batch-size",
             "4",
             "--max-new-tokens",
             "4",
         ];
         args.extend_from_slice(extra);
-        let o = tooltune(&args);
+        tooltune(&args)
+    };
+    let run_with = |name: &str, extra: &[&str]| {
+        let run = tmp(name);
+        let o = train(&run, extra);
         assert_eq!(o.status.code(), Some(0), "{}", text(&o));
         run
     };
@@ -293,34 +303,17 @@ fn evaluations_follow_the_epoch_cadence() {
     );
     assert_eq!(eval_steps(&run), [3, 6, 7]);
 
-    let o = tooltune(&[
-        "train",
-        "--model",
-        &model,
-        "--data",
-        s(&data),
-        "--out",
-        s(&tmp("run-cadence-bad")),
-        "--eval-every-epochs",
-        "0",
-    ]);
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    assert!(text(&o).contains("--eval-every-epochs"), "{}", text(&o));
-    let o = tooltune(&[
-        "train",
-        "--model",
-        &model,
-        "--data",
-        s(&data),
-        "--out",
-        s(&tmp("run-cadence-both")),
-        "--eval-every-epochs",
-        "2",
-        "--eval-every",
-        "3",
-    ]);
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    assert!(text(&o).contains("cannot be used with"), "{}", text(&o));
+    // Refused flags: the message names the flag.
+    let refused = |extra: &[&str], says: &str| {
+        let o = train(&tmp("run-cadence-refused"), extra);
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+        assert!(text(&o).contains(says), "{}", text(&o));
+    };
+    refused(&["--eval-every-epochs", "0"], "--eval-every-epochs");
+    refused(
+        &["--eval-every-epochs", "2", "--eval-every", "3"],
+        "cannot be used with",
+    );
 }
 
 #[test]
@@ -383,10 +376,7 @@ fn step_losses(run: &std::path::Path) -> Vec<f64> {
 #[cfg(feature = "wgpu")]
 #[test]
 fn train_eval_route_on_wgpu() {
-    let data = tmp("router-wgpu.jsonl");
-    std::fs::write(&data, router_data(8)).unwrap();
-    let tools = tmp("tools-wgpu.json");
-    std::fs::write(&tools, TOOLS).unwrap();
+    let (data, tools) = router_files("wgpu", 8);
     let train = |backend: &str| {
         let run = tmp(&format!("run-{backend}"));
         let o = tooltune(&[
