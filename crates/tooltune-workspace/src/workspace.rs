@@ -243,14 +243,16 @@ impl TrainSettings {
 
     /// Epochs between evaluations when none is set, for a run of `epochs`:
     /// every epoch up to 5, then every ⌈epochs / 5⌉-th: at most five
-    /// evaluations after the baseline (every 2nd of 10). On the built-in model's default run an
-    /// evaluation of 60 rows costs about a fifth of an epoch's training in
-    /// the page; five of them still chart the metrics' climb.
+    /// evaluations after the baseline (every 2nd of 10). On the built-in
+    /// model's default run an evaluation of 60 rows costs about a fifth of
+    /// an epoch's training in the page; five of them still chart the
+    /// metrics' climb.
     pub fn auto_eval_epochs(epochs: usize) -> usize {
         epochs.div_ceil(5).max(1)
     }
 
-    /// The epochs between evaluations of a run of `epochs`.
+    /// The epochs between evaluations of a run of `epochs` (a 0 from a
+    /// hand-edited link or file means automatic, not an error later).
     pub fn eval_epochs_for(&self, epochs: usize) -> usize {
         self.eval_every_epochs
             .filter(|&k| k > 0)
