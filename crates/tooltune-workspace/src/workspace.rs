@@ -429,6 +429,11 @@ mod tests {
             ..TrainSettings::builtin()
         };
         assert_eq!(fixed.eval_epochs_for(10), 1);
+        let zero = TrainSettings {
+            eval_every_epochs: Some(0),
+            ..TrainSettings::builtin()
+        };
+        assert_eq!(zero.eval_epochs_for(10), 2, "0 is automatic");
         // Kept in saved states and share links; absent in older ones.
         let mut ws = Workspace::default();
         ws.train.eval_every_epochs = Some(3);
