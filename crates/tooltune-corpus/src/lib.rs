@@ -40,6 +40,28 @@ pub struct Generator {
     lexicon: Lexicon,
 }
 
+/// Mixed into the seed of the shared catalogues' stream, so that a group's
+/// catalogue is not example `index / group`'s.
+const GROUP_STREAM: u64 = 0x6A09_E667_F3BC_C908;
+
+/// What the examples of one group share: the domain, the catalogue and the
+/// system prompt.
+struct Setting {
+    d: usize,
+    tools: Vec<Placed>,
+    system: Option<String>,
+}
+
+impl Setting {
+    fn draw(rng: &mut Rng) -> Self {
+        let d = rng.below(DOMAINS.len());
+        let domain = &DOMAINS[d];
+        let tools = catalogue(domain, d, rng);
+        let system = system_prompt(domain, rng);
+        Self { d, tools, system }
+    }
+}
+
 /// A tool as placed in one catalogue.
 struct Placed {
     spec: &'static ToolSpec,
@@ -67,26 +89,38 @@ impl Generator {
     /// Example `index`: an OpenAI chat line (`messages`, `tools`).
     pub fn example(&self, index: u64) -> Value {
         let mut rng = Rng::new(self.seed, index);
+        let setting = Setting::draw(&mut rng);
+        self.conversation(setting, &mut rng)
+    }
+
+    /// Example `index` of a stream whose examples come in groups of `group`
+    /// (`index / group` names the group) sharing one catalogue and system
+    /// prompt, each with a request of its own: a batch of one group renders
+    /// the same prompt on every row, so training runs it once for all
+    /// (the engine's `Batch::prefix`). `group <= 1` is
+    /// [`Generator::example`].
+    pub fn example_in_group(&self, index: u64, group: u64) -> Value {
+        if group <= 1 {
+            return self.example(index);
+        }
+        let mut shared = Rng::new(self.seed ^ GROUP_STREAM, index / group);
+        let setting = Setting::draw(&mut shared);
+        self.conversation(setting, &mut Rng::new(self.seed, index))
+    }
+
+    /// The conversation of one example in `setting`, drawn from `rng`.
+    fn conversation(&self, setting: Setting, rng: &mut Rng) -> Value {
+        let Setting { d, tools, system } = setting;
         let ph = Phraser::new(&self.lexicon);
-        let d = rng.below(DOMAINS.len());
-        let domain = &DOMAINS[d];
-        let tools = catalogue(domain, d, &mut rng);
         let mut messages = Vec::new();
-        if let Some(system) = system_prompt(domain, &mut rng) {
+        if let Some(system) = system {
             messages.push(json!({"role": "system", "content": system}));
         }
         let roll = rng.below(1000) as f64 / 1000.0;
         if roll < NO_TOOL_SHARE {
-            no_tool(
-                &ph,
-                &tools,
-                d,
-                roll / NO_TOOL_SHARE,
-                &mut rng,
-                &mut messages,
-            );
+            no_tool(&ph, &tools, d, roll / NO_TOOL_SHARE, rng, &mut messages);
         } else {
-            let first = draw_call(&ph, rng.pick(&tools), &mut rng);
+            let first = draw_call(&ph, rng.pick(&tools), rng);
             let r = rng.below(100);
             if r < 12 {
                 // Parallel calls: the same tool twice or two tools.
@@ -94,22 +128,22 @@ impl Generator {
                     draw_call(
                         &ph,
                         tools.iter().find(|t| t.name == first.name).expect("placed"),
-                        &mut rng,
+                        rng,
                     )
                 } else {
-                    draw_call(&ph, rng.pick(&tools), &mut rng)
+                    draw_call(&ph, rng.pick(&tools), rng)
                 };
-                let request = ph.join_requests(&first.request, &second.request, &mut rng);
+                let request = ph.join_requests(&first.request, &second.request, rng);
                 messages.push(json!({"role": "user", "content": request}));
-                messages.push(assistant_calls(&[&first, &second], &mut rng));
+                messages.push(assistant_calls(&[&first, &second], rng));
             } else {
                 messages.push(json!({"role": "user", "content": first.request.clone()}));
-                let call = assistant_calls(&[&first], &mut rng);
+                let call = assistant_calls(&[&first], rng);
                 let id = call["tool_calls"][0]["id"].clone();
                 messages.push(call);
                 if r < 28 {
                     let (result, answer) =
-                        ph.tool_result(&first.verb, &first.object, &first.arguments, &mut rng);
+                        ph.tool_result(&first.verb, &first.object, &first.arguments, rng);
                     messages.push(json!({"role": "tool", "tool_call_id": id, "content": result}));
                     messages.push(json!({"role": "assistant", "content": answer}));
                 }
@@ -431,5 +465,39 @@ mod tests {
         let b = Generator::new(3, Lexicon::builtin());
         assert_eq!(a.jsonl(50), b.jsonl(50));
         assert_ne!(a.jsonl(50), Generator::new(4, Lexicon::builtin()).jsonl(50));
+    }
+
+    #[test]
+    fn a_group_shares_its_catalogue_and_system_prompt_not_its_requests() {
+        let g = Generator::new(3, Lexicon::builtin());
+        let prompt = |e: &Value| {
+            let m = &e["messages"];
+            let system = (m[0]["role"] == "system").then(|| m[0]["content"].clone());
+            (e["tools"].clone(), system)
+        };
+        let user = |e: &Value| {
+            e["messages"]
+                .as_array()
+                .and_then(|m| m.iter().find(|m| m["role"] == "user"))
+                .map(|m| m["content"].clone())
+        };
+        for group in 0..4u64 {
+            let rows: Vec<Value> = (0..8)
+                .map(|k| g.example_in_group(group * 8 + k, 8))
+                .collect();
+            for row in &rows[1..] {
+                assert_eq!(prompt(row), prompt(&rows[0]), "group {group}");
+            }
+            let requests: HashSet<String> = rows.iter().map(|r| format!("{:?}", user(r))).collect();
+            assert!(requests.len() >= 6, "group {group}: {requests:?}");
+        }
+        assert_ne!(
+            prompt(&g.example_in_group(7, 8)),
+            prompt(&g.example_in_group(8, 8)),
+            "the next group has a catalogue of its own"
+        );
+        for i in 0..20 {
+            assert_eq!(g.example_in_group(i, 1), g.example(i));
+        }
     }
 }

@@ -131,6 +131,12 @@ pub struct PretrainArgs {
     /// Compute backend: cpu or wgpu.
     #[arg(long, default_value = "cpu")]
     pub backend: String,
+    /// Corpus examples per catalogue: each run of GROUP examples shares one
+    /// catalogue and system prompt, and trains as one micro-batch whose
+    /// prompt runs once for all its rows. 1 (every example its own
+    /// catalogue) reproduces the shipped base.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+    pub group: u64,
 }
 
 #[derive(Debug, Args)]

@@ -69,11 +69,12 @@ pub fn lexicon(dir: Option<&Path>) -> Result<Lexicon> {
     ))
 }
 
-/// Example `i` of the stream as an engine-ready example.
-fn example(generator: &Generator, i: u64) -> Result<Example> {
+/// Example `i` of the stream (in groups of `group` sharing a catalogue) as
+/// an engine-ready example.
+fn example(generator: &Generator, i: u64, group: u64) -> Result<Example> {
     let at = Location::line("corpus", i as usize + 1);
-    let conversation =
-        conversation(&at, generator.example(i)).map_err(|e| anyhow!("corpus example {i}: {e}"))?;
+    let conversation = conversation(&at, generator.example_in_group(i, group))
+        .map_err(|e| anyhow!("corpus example {i}: {e}"))?;
     Ok(Example {
         at,
         conversation,
@@ -91,7 +92,7 @@ fn tokenizer_texts(
 ) -> Result<Vec<String>> {
     let mut texts = Vec::with_capacity(n);
     for i in 0..n as u64 {
-        let ex = example(generator, u64::MAX / 2 + i)?;
+        let ex = example(generator, u64::MAX / 2 + i, 1)?;
         let conv = &ex.conversation;
         let mut text = template.render_conversation(conv, conv.messages.len(), false)?;
         for t in pretrain::SPECIAL_TOKENS
@@ -215,7 +216,7 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
             "warmup_steps": a.warmup_steps, "weight_decay": a.weight_decay, "max_seq_len": a.max_seq_len,
             "shape": a.shape, "wordnet": wordnet.map(|p| p.display().to_string()),
             "tokenizer_examples": a.tokenizer_examples, "loss": a.loss,
-            "drill_rows": a.drill_rows, "drill_len": a.drill_len, "init": a.init,
+            "drill_rows": a.drill_rows, "drill_len": a.drill_len, "init": a.init, "group": a.group,
             "rayon_num_threads": std::env::var("RAYON_NUM_THREADS").ok(),
         }))? + "\n"),
     )?;
@@ -274,17 +275,27 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
     let run_start = Instant::now();
     while step < a.steps {
         let first = (step * a.batch_size) as u64;
-        let mut masked = Vec::with_capacity(a.batch_size);
+        // One micro-batch per catalogue group (one for the whole step when
+        // every example has its own catalogue).
+        let mut groups: Vec<Vec<_>> = Vec::new();
+        let mut current = None;
         for i in first..first + a.batch_size as u64 {
-            let ex = example(&generator, i)?;
+            let ex = example(&generator, i, a.group)?;
             let mut m = mask_example(&template, &tokenizer, &ex)?;
             if a.loss == "all" {
                 m.trained.iter_mut().for_each(|t| *t = true);
             }
-            if fit_length(&mut m, a.max_seq_len, true).is_ok() {
-                masked.push(m);
+            if fit_length(&mut m, a.max_seq_len, true).is_err() {
+                continue;
             }
+            let key = (a.group > 1).then_some(i / a.group);
+            if groups.is_empty() || current != key {
+                groups.push(Vec::new());
+                current = key;
+            }
+            groups.last_mut().expect("pushed").push(m);
         }
+        let mut masked = groups.pop().unwrap_or_default();
         for k in 0..a.drill_rows {
             let row = (step * a.drill_rows + k) as u64;
             // One row in four from the digits, the rest from all ordinary tokens.
@@ -296,11 +307,14 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
                 alphabet,
             ));
         }
-        let refs: Vec<_> = masked.iter().collect();
-        let batch = Batch::new(&refs, pad);
+        groups.push(masked);
+        let batches: Vec<Batch> = groups
+            .iter()
+            .map(|g| Batch::new(&g.iter().collect::<Vec<_>>(), pad))
+            .collect();
         let lr = schedule.lr(step);
         step += 1;
-        let (next, result) = train_step(model, &mut optim, &[batch], lr, step, &autodiff)?;
+        let (next, result) = train_step(model, &mut optim, &batches, lr, step, &autodiff)?;
         model = next;
         tokens += result.tokens;
         last_loss = result.loss;

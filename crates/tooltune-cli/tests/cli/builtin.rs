@@ -120,6 +120,32 @@ fn induction_drills_are_seeded_and_trained() {
 }
 
 #[test]
+fn grouped_pretraining_is_seeded_and_group_one_is_the_plain_run() {
+    let (plain, one, a, b) = (
+        tmp("group-plain"),
+        tmp("group-one"),
+        tmp("group-a"),
+        tmp("group-b"),
+    );
+    assert_eq!(pretrain(&plain, "5", "2", false).status.code(), Some(0));
+    let o = pretrain_with(&one, "5", "2", false, &["--group", "1"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(losses(&one), losses(&plain));
+    for dir in [&a, &b] {
+        let o = pretrain_with(dir, "5", "2", false, &["--group", "2"]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    }
+    assert_eq!(losses(&a), losses(&b));
+    assert_ne!(losses(&a), losses(&plain), "other examples are trained");
+    let settings: Value =
+        serde_json::from_slice(&std::fs::read(a.join("pretrain.json")).unwrap()).unwrap();
+    assert_eq!(settings["group"], 2);
+    let o = pretrain_with(&tmp("group-zero"), "5", "2", false, &["--group", "0"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("--group"), "{}", text(&o));
+}
+
+#[test]
 fn builtin_writes_the_shipped_folder() {
     let out = tmp("builtin-out");
     let o = tooltune(&["builtin", "--out", s(&out)]);
