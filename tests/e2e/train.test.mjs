@@ -86,6 +86,11 @@ test("a run trains, charts the loss and scores the held-out rows before and afte
   const [, first, last, n] = loss.match(/^Training loss: ([\d.]+) at step 1, ([\d.]+) at step (\d+)$/);
   assert.equal(Number(n), steps);
   assert.ok(Number(last) < Number(first), loss);
+  // The built-in model's label smoothing (0.1) keeps the loss above a floor, drawn and said.
+  const floor = await train.getByTestId("loss-floor").innerText();
+  const [, f] = floor.match(/^Label smoothing 0\.1 keeps this loss above ([\d.]+) \(dashed\) over a 4096-token vocabulary/);
+  assert.equal(f, "1.157", floor);
+  assert.ok(Number(last) > Number(f), `${loss} / ${floor}`);
 
   const rows = train.getByTestId("metrics-table").locator("tbody tr");
   assert.equal(await rows.count(), 3, "before training and after each of 2 epochs");

@@ -31,5 +31,5 @@ pub use dataset::Row;
 pub use error::{Result, WorkspaceError};
 pub use workspace::{
     CURRENT_VERSION, ModelRef, OutputStyle, PROJECTIONS, TrainMethod, TrainSettings, ViewFlags,
-    Workspace,
+    Workspace, smoothed_loss_floor,
 };

@@ -210,6 +210,14 @@ impl Default for TrainSettings {
     }
 }
 
+/// The lowest value a cross-entropy label-smoothed by `label_smoothing`
+/// can take over `vocab_size` tokens ([`TrainSettings::loss_floor`]).
+pub fn smoothed_loss_floor(label_smoothing: f64, vocab_size: usize) -> f64 {
+    let (eps, v) = (label_smoothing, vocab_size.max(1) as f64);
+    let plogp = |p: f64| if p > 0.0 { p * p.ln() } else { 0.0 };
+    -(plogp(1.0 - eps + eps / v) + (v - 1.0) * plogp(eps / v))
+}
+
 impl TrainSettings {
     /// Defaults for the built-in model (the page's default model), as the
     /// CLI's `train --model builtin` picks them: a full fine-tune at 2e-3
@@ -231,6 +239,17 @@ impl TrainSettings {
             label_smoothing: 0.1,
             ..Self::default()
         }
+    }
+
+    /// The lowest value the training loss can take with this label
+    /// smoothing over a vocabulary of `vocab_size` tokens: the entropy of
+    /// the smoothed target (`1 - ε + ε/V` on the token, `ε/V` on each
+    /// other), reached when the model predicts exactly that. 0 without
+    /// smoothing; 1.157 for ε = 0.1 and the built-in model's 4,096 tokens,
+    /// which is why a smoothed loss levels off above 1 however well the
+    /// model learns.
+    pub fn loss_floor(&self, vocab_size: usize) -> f64 {
+        smoothed_loss_floor(self.label_smoothing, vocab_size)
     }
 
     /// The built-in model's default epochs for `rows` training examples:
@@ -415,6 +434,30 @@ mod tests {
         assert_eq!([96, 300].map(|rows| auto.epochs_for(rows)), [10, 4]);
         let restored = Workspace::from_json(&Workspace::default().to_json()).unwrap();
         assert!(restored.train.auto_epochs);
+    }
+
+    #[test]
+    fn the_loss_floor_is_the_smoothed_loss_of_the_smoothed_target() {
+        // PyTorch's and Burn's definition: (1 - ε) · NLL + ε · the mean
+        // over the vocabulary of -log p, at p = the smoothed target.
+        let smoothed_loss_at_target = |eps: f64, v: usize| {
+            let (on, off) = (1.0 - eps + eps / v as f64, eps / v as f64);
+            let mean_neg_log = (-on.ln() - (v - 1) as f64 * off.ln()) / v as f64;
+            (1.0 - eps) * -on.ln() + eps * mean_neg_log
+        };
+        for (eps, v) in [(0.1, 4096), (0.2, 49_152), (0.05, 7)] {
+            let settings = TrainSettings {
+                label_smoothing: eps,
+                ..TrainSettings::default()
+            };
+            let floor = settings.loss_floor(v);
+            assert!(
+                (floor - smoothed_loss_at_target(eps, v)).abs() < 1e-9,
+                "{eps} {v}"
+            );
+        }
+        assert!((TrainSettings::builtin().loss_floor(4096) - 1.1565).abs() < 1e-4);
+        assert_eq!(TrainSettings::default().loss_floor(4096), 0.0);
     }
 
     #[test]

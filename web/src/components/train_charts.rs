@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use tooltune_workspace::protocol::Metrics;
 
 use crate::components::ConfusionGrid;
-use crate::state::use_app;
+use crate::state::{ModelStatus, use_app};
 
 const W: f64 = 480.0;
 const H: f64 = 160.0;
@@ -42,10 +42,19 @@ pub fn LossChart() -> impl IntoView {
             .iter()
             .map(|s| (s.step as f64, s.loss as f64))
             .collect();
+        // With label smoothing the loss levels off above a floor (the
+        // smoothed target's entropy): drawn, so nobody waits for a zero.
+        let floor = match state.model.get() {
+            ModelStatus::Ready(info) if t.settings.label_smoothing > 0.0 => {
+                Some((t.settings.loss_floor(info.vocab_size), info.vocab_size))
+            }
+            _ => None,
+        };
         let finite = points.iter().map(|p| p.1).filter(|v| v.is_finite());
         let y_max = finite.clone().fold(f64::MIN, f64::max);
         let y_min = finite
             .fold(f64::MAX, f64::min)
+            .min(floor.map_or(f64::MAX, |f| f.0))
             .min(y_max)
             .min(0.0_f64.max(y_max - 1e-3));
         let x_max = t.total_steps.max(1) as f64;
@@ -65,8 +74,21 @@ pub fn LossChart() -> impl IntoView {
                     <text x=PAD y=H - 8.0 class="tick">{format!("{y_min:.3}")}</text>
                     <text x=W - PAD y=H - 8.0 class="tick" text-anchor="end">{format!("step {}", t.total_steps)}</text>
                     <polyline class="loss" fill="none" points=polyline(&points, x_max, y_min, y_max) />
+                    {floor.map(|(f, _)| view! {
+                        <polyline class="loss-floor" fill="none"
+                            points=polyline(&[(0.0, f), (x_max, f)], x_max, y_min, y_max)>
+                            <title>"lowest possible loss"</title>
+                        </polyline>
+                    })}
                 </svg>
                 <figcaption>{label}</figcaption>
+                {floor.map(|(f, vocab)| view! {
+                    <p class="hint" data-testid="loss-floor">{format!(
+                        "Label smoothing {} keeps this loss above {f:.3} (dashed) over a \
+                         {vocab}-token vocabulary: that floor, not 0, is a perfect fit.",
+                        t.settings.label_smoothing
+                    )}</p>
+                })}
             </figure>
         })
     }

@@ -13,7 +13,7 @@ use crate::args::TrainArgs;
 use crate::run_dir::run_catalogue;
 use crate::{io, model};
 use tooltune_engine::run::RunInfo;
-use tooltune_workspace::TrainSettings;
+use tooltune_workspace::{TrainSettings, smoothed_loss_floor};
 
 /// Defaults for the built-in model, where the lesson's (LoRA r=16 on q,v at
 /// 2e-4 for 3 epochs, tuned for 0.5-1.5 B models) barely move a
@@ -108,6 +108,7 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
     let (tools, tools_in_prompt, system, output_mode) = describe(&examples, a.tools.as_deref())?;
     let base = model::load_model(&a.model.model, None, &device)?;
     let stop = stop_ids(&base, &text.tokenizer, &text.template);
+    let vocab_size = base.config.vocab_size;
     let pad = train::pad_id(&text.template, &text.tokenizer);
     let mut info = RunInfo {
         tooltune_version: env!("CARGO_PKG_VERSION").into(),
@@ -222,10 +223,19 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
             e.valid_tool_call_rate, e.argument_match_accuracy
         )
     });
+    // A smoothed loss levels off above the smoothed target's entropy.
+    let floor = (cfg.label_smoothing > 0.0).then(|| {
+        format!(
+            " (label smoothing {} keeps it above {:.3})",
+            cfg.label_smoothing,
+            smoothed_loss_floor(cfg.label_smoothing, vocab_size)
+        )
+    });
     eprintln!(
-        "done: {} steps, final loss {:.4}{}; wrote {}",
+        "done: {} steps, final loss {:.4}{}{}; wrote {}",
         info.steps,
         info.final_loss.unwrap_or(f32::NAN),
+        floor.unwrap_or_default(),
         last.unwrap_or_default(),
         a.out.display()
     );
