@@ -57,6 +57,11 @@ pub fn LossChart() -> impl IntoView {
             .min(floor.map_or(f64::MAX, |f| f.0))
             .min(y_max)
             .min(0.0_f64.max(y_max - 1e-3));
+        // Room below the floor, so its line stands apart from the axis.
+        let y_min = match floor {
+            Some(_) => 0.0_f64.max(y_min - 0.05 * (y_max - y_min)),
+            None => y_min,
+        };
         let x_max = t.total_steps.max(1) as f64;
         let last = t.steps.last().map(|s| s.loss).unwrap_or(f32::NAN);
         let label = format!(
