@@ -28,13 +28,7 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
-cargo build --release -q -p tooltune-cli
-bin="$CARGO_TARGET_DIR/release/tooltune"
-work="$CARGO_TARGET_DIR/bench/builtin-runs"
-out="$CARGO_TARGET_DIR/bench/builtin-$(date -u +%F).jsonl"
-mkdir -p "$work"
-cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
+source scripts/bench-common.sh builtin
 echo "CPU: $cpu; $threads threads; model $model" >&2
 
 # run NAME TRAIN [TEST] [SEED]: one default fine-tune (and its evaluation), one JSON line.

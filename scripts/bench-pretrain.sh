@@ -30,13 +30,7 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
-cargo build --release -q -p tooltune-cli
-bin="$CARGO_TARGET_DIR/release/tooltune"
-work="$CARGO_TARGET_DIR/bench/pretrain-runs"
-out="$CARGO_TARGET_DIR/bench/pretrain-$(date -u +%F).jsonl"
-mkdir -p "$work"
-cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
+source scripts/bench-common.sh pretrain
 wordnet=()
 [ -f /usr/share/wordnet/data.verb ] || wordnet=(--no-wordnet)
 echo "CPU: $cpu; $threads threads; $steps steps of 8 examples per run" >&2

@@ -275,43 +275,36 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
     let run_start = Instant::now();
     while step < a.steps {
         let first = (step * a.batch_size) as u64;
-        // One micro-batch per catalogue group (one for the whole step when
-        // every example has its own catalogue).
-        let mut groups: Vec<Vec<_>> = Vec::new();
-        let mut current = None;
+        // Each example with its catalogue group (`None`: one group for all).
+        let mut rows = Vec::with_capacity(a.batch_size);
         for i in first..first + a.batch_size as u64 {
             let ex = example(&generator, i, a.group)?;
             let mut m = mask_example(&template, &tokenizer, &ex)?;
             if a.loss == "all" {
                 m.trained.iter_mut().for_each(|t| *t = true);
             }
-            if fit_length(&mut m, a.max_seq_len, true).is_err() {
-                continue;
+            if fit_length(&mut m, a.max_seq_len, true).is_ok() {
+                rows.push(((a.group > 1).then_some(i / a.group), m));
             }
-            let key = (a.group > 1).then_some(i / a.group);
-            if groups.is_empty() || current != key {
-                groups.push(Vec::new());
-                current = key;
-            }
-            groups.last_mut().expect("pushed").push(m);
         }
-        let mut masked = groups.pop().unwrap_or_default();
-        for k in 0..a.drill_rows {
-            let row = (step * a.drill_rows + k) as u64;
-            // One row in four from the digits, the rest from all ordinary tokens.
-            let alphabet = &alphabets[usize::from(row % 4 == 3)];
-            masked.push(pretrain::drill::induction_row(
-                a.seed,
-                row,
-                a.drill_len,
-                alphabet,
-            ));
-        }
-        groups.push(masked);
-        let batches: Vec<Batch> = groups
-            .iter()
-            .map(|g| Batch::new(&g.iter().collect::<Vec<_>>(), pad))
+        // One row in four from the digits, the rest from all ordinary tokens.
+        let drills: Vec<_> = (0..a.drill_rows as u64)
+            .map(|k| {
+                let row = step as u64 * a.drill_rows as u64 + k;
+                let alphabet = &alphabets[usize::from(row % 4 == 3)];
+                pretrain::drill::induction_row(a.seed, row, a.drill_len, alphabet)
+            })
             .collect();
+        // One micro-batch per catalogue group, the drill rows in the last.
+        let mut groups: Vec<Vec<_>> = rows
+            .chunk_by(|x, y| x.0 == y.0)
+            .map(|g| g.iter().map(|(_, m)| m).collect())
+            .collect();
+        match groups.last_mut() {
+            Some(last) => last.extend(&drills),
+            None => groups.push(drills.iter().collect()),
+        }
+        let batches: Vec<Batch> = groups.iter().map(|g| Batch::new(g, pad)).collect();
         let lr = schedule.lr(step);
         step += 1;
         let (next, result) = train_step(model, &mut optim, &batches, lr, step, &autodiff)?;
