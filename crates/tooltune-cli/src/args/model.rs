@@ -65,10 +65,6 @@ pub struct TrainArgs {
     /// `--model builtin`, 0 otherwise.
     #[arg(long)]
     pub label_smoothing: Option<f64>,
-    /// How many times each assistant turn's first token (where the model
-    /// decides between a tool call and a plain answer) counts in the loss.
-    #[arg(long, default_value_t = 1)]
-    pub decision_weight: usize,
     /// LoRA rank.
     #[arg(long, default_value_t = 16)]
     pub lora_r: usize,

@@ -61,7 +61,6 @@ fn config(a: &TrainArgs, rows: usize) -> Result<TrainConfig> {
         } else {
             0.0
         }),
-        decision_weight: a.decision_weight,
     };
     c.check()?;
     Ok(c)

@@ -83,30 +83,6 @@ impl Batch {
         self
     }
 
-    /// The same batch with the first trained token of each trained run (an
-    /// assistant turn's first token: where the model decides between a
-    /// tool call and a plain answer) counted `weight` times in the loss:
-    /// its position and target repeat, in place, so the mean runs over the
-    /// weighted count. 1 leaves the batch as it was.
-    pub fn with_decision_weight(mut self, weight: usize) -> Self {
-        if weight <= 1 {
-            return self;
-        }
-        let len = self.len.max(1) as i64;
-        let (mut positions, mut targets) = (Vec::new(), Vec::new());
-        let mut prev = None;
-        for (&p, &t) in self.positions.iter().zip(&self.targets) {
-            let starts_run = p % len == 0 || prev != Some(p - 1);
-            let copies = if starts_run { weight } else { 1 };
-            positions.extend(std::iter::repeat_n(p, copies));
-            targets.extend(std::iter::repeat_n(t, copies));
-            prev = Some(p);
-        }
-        self.positions = positions;
-        self.targets = targets;
-        self
-    }
-
     /// The same batch with nothing shared: each row runs its whole input.
     pub fn unshared(mut self) -> Self {
         self.prefix = 0;
@@ -185,8 +161,7 @@ impl Batch {
         out
     }
 
-    /// Number of trained target tokens (a token weighted k times by
-    /// [`Batch::with_decision_weight`] counts k times).
+    /// Number of trained target tokens.
     pub fn trained_tokens(&self) -> usize {
         self.targets.len()
     }
@@ -336,29 +311,6 @@ mod tests {
             (vec![0], vec![2])
         );
         assert_eq!(batch.split_rows(1), vec![batch.clone()]);
-    }
-
-    #[test]
-    fn the_decision_weight_repeats_each_trained_run_s_first_token() {
-        // Row 0 has two trained runs (targets 7, 8 and then 10), row 1 one
-        // that starts at its first position.
-        let a = ex(
-            &[5, 6, 7, 8, 9, 10],
-            &[false, false, true, true, false, true],
-        );
-        let b = ex(&[11, 12], &[false, true]);
-        let plain = Batch::new(&[&a, &b], 0);
-        assert_eq!(plain.positions, vec![1, 2, 4, 5]);
-        assert_eq!(plain.clone().with_decision_weight(1), plain);
-        let weighted = plain.clone().with_decision_weight(3);
-        assert_eq!(weighted.positions, vec![1, 1, 1, 2, 4, 4, 4, 5, 5, 5]);
-        assert_eq!(weighted.targets, vec![7, 7, 7, 8, 10, 10, 10, 12, 12, 12]);
-        assert_eq!(weighted.trained_tokens(), 10);
-        assert_eq!(weighted.inputs, plain.inputs);
-        // Shards keep each row's copies.
-        let parts = weighted.split_rows(2);
-        assert_eq!(parts[0].positions, vec![1, 1, 1, 2, 4, 4, 4]);
-        assert_eq!(parts[1].positions, vec![0, 0, 0]);
     }
 
     fn ints<const D: usize>(t: Tensor<D, Int>) -> Vec<i64> {

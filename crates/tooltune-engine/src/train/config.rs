@@ -54,11 +54,6 @@ pub struct TrainConfig {
     /// every other token `ε / vocab` (0: none, transformers' default).
     #[serde(default)]
     pub label_smoothing: f64,
-    /// How many times each assistant turn's first token counts in the loss
-    /// (where the model decides between a tool call and a plain answer;
-    /// 1: like every other token).
-    #[serde(default = "one")]
-    pub decision_weight: usize,
 }
 
 fn one() -> usize {
@@ -84,7 +79,6 @@ impl Default for TrainConfig {
             eval_every_epochs: 1,
             eval_max_new_tokens: 128,
             label_smoothing: 0.0,
-            decision_weight: 1,
         }
     }
 }
@@ -116,9 +110,6 @@ impl TrainConfig {
         }
         if !(0.0..1.0).contains(&self.label_smoothing) {
             return bad("label_smoothing", "must be in [0, 1)");
-        }
-        if self.decision_weight == 0 {
-            return bad("decision_weight", "must be at least 1");
         }
         if self.eval_every == Some(0) {
             return bad("eval_every", "must be at least 1");

@@ -296,7 +296,6 @@ impl Trainer {
                     let rows: Vec<&MaskedExample> = idx.iter().map(|&i| &self.data[i]).collect();
                     Batch::new(&rows, self.pad_id)
                         .with_label_smoothing(self.config.label_smoothing as f32)
-                        .with_decision_weight(self.config.decision_weight)
                 })
                 .collect();
             self.next = 0;
