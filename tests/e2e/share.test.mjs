@@ -4,6 +4,7 @@
 // hostile links are refused with a message (no panic, no script).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { launch } from "./browser.mjs";
 import { open, panel, shoot, url, unexpected } from "./app.mjs";
 
@@ -93,6 +94,15 @@ test("a workspace too big for a link says so and exports as a file", async () =>
   const saved = JSON.parse(await (await import("node:fs/promises")).readFile(await download.path(), "utf8"));
   assert.equal(saved.version, 1);
   assert.equal(saved.system_prompt.length, 20_000);
+  // The file opens again; a damaged one is refused with a message naming it, and changes nothing.
+  await prompt.fill(before);
+  const importFile = panel(page, "Share").getByLabel("Import workspace file");
+  await importFile.setInputFiles({ name: "big.tooltune.json", mimeType: "application/json", buffer: readFileSync(await download.path()) });
+  await page.getByText("Opened big.tooltune.json.", { exact: true }).waitFor();
+  assert.equal((await prompt.inputValue()).length, 20_000);
+  await importFile.setInputFiles({ name: "broken.tooltune.json", mimeType: "application/json", buffer: Buffer.from('{"version": 1,') });
+  await page.getByText(/^broken\.tooltune\.json was not opened: /).waitFor();
+  assert.equal((await prompt.inputValue()).length, 20_000, "a refused file changes nothing");
   await prompt.fill(before);
   await page.getByTestId("share-link").waitFor();
 });

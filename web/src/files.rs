@@ -3,9 +3,12 @@
 //! second visit loads offline), and downloads.
 
 use js_sys::Uint8Array;
+use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
+
+use crate::state::{AppState, Notice};
 
 /// The files a model folder may hold, in the order the worker gets them.
 pub const MODEL_FILES: [&str; 4] = [
@@ -214,6 +217,34 @@ pub fn download_bytes(name: &str, bytes: &[u8]) -> Result<(), String> {
     let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
         .map_err(|e| describe(&e))?;
     click_link(name, &blob)
+}
+
+/// Reads the file picked in `node` as text (the picker cleared, so the same
+/// file can be picked again) and shows, as the page's notice, what `then`
+/// makes of its name and text, or why it could not be read. Nothing picked:
+/// no notice.
+pub fn import_picked(
+    state: AppState,
+    node: NodeRef<leptos::html::Input>,
+    then: impl FnOnce(String, String) -> Notice + 'static,
+) {
+    let Some(input) = node.get() else {
+        return;
+    };
+    let input: web_sys::HtmlInputElement = input.unchecked_into();
+    wasm_bindgen_futures::spawn_local(async move {
+        let read = read_text(&input).await;
+        input.set_value("");
+        let notice = match read {
+            Ok(None) => return,
+            Err(e) => Notice {
+                error: true,
+                text: e,
+            },
+            Ok(Some((name, text))) => then(name, text),
+        };
+        state.notice.set(Some(notice));
+    });
 }
 
 /// Reads the first file of an `<input type=file>` as text.

@@ -9,7 +9,6 @@
 use leptos::prelude::*;
 use tooltune_workspace::OutputStyle;
 use tooltune_workspace::dataset::{ExportFormat, Row, export, import};
-use wasm_bindgen::JsCast;
 
 use super::{ExampleDatasets, RowGenerator};
 use crate::files;
@@ -26,57 +25,44 @@ pub fn DatasetTable() -> impl IntoView {
     // Reads the picked JSONL: as the dataset (replacing the rows), or as test
     // rows appended to it, marked (a held-out file, as `tooltune eval --data`).
     let import_from = move |node: NodeRef<leptos::html::Input>, as_test: bool| {
-        let Some(input) = node.get() else {
-            return;
-        };
-        let input: web_sys::HtmlInputElement = input.unchecked_into();
-        wasm_bindgen_futures::spawn_local(async move {
-            let read = files::read_text(&input).await;
-            input.set_value("");
-            let notice = match read {
-                Ok(None) => return,
-                Err(e) => Notice {
-                    error: true,
-                    text: e,
-                },
-                Ok(Some((name, text))) => match import(&name, text.as_bytes()) {
-                    Err(e) => Notice {
+        files::import_picked(state, node, move |name, text| {
+            let imported = match import(&name, text.as_bytes()) {
+                Ok(imported) => imported,
+                Err(e) => {
+                    return Notice {
                         error: true,
                         text: e.to_string(),
-                    },
-                    Ok(imported) => {
-                        let n = imported.rows.len();
-                        let skipped = imported.skipped.len();
-                        let first = imported
-                            .skipped
-                            .first()
-                            .map(|e| format!(" (first: {e})"))
-                            .unwrap_or_default();
-                        state.undo.set(Some(state.ws.get_untracked()));
-                        state.ws.update(|w| {
-                            if as_test {
-                                w.dataset.extend(imported.rows.into_iter().map(|r| Row {
-                                    held_out: true,
-                                    ..r
-                                }));
-                            } else {
-                                w.dataset = imported.rows;
-                                if let Some(s) = imported.system_prompt {
-                                    w.system_prompt = s;
-                                }
-                            }
-                        });
-                        let what = if as_test { " as test rows" } else { "" };
-                        Notice {
-                            error: skipped > 0,
-                            text: format!(
-                                "Imported {n} row(s) from {name}{what}; {skipped} line(s) skipped{first}."
-                            ),
-                        }
-                    }
-                },
+                    };
+                }
             };
-            state.notice.set(Some(notice));
+            let n = imported.rows.len();
+            let skipped = imported.skipped.len();
+            let first = imported
+                .skipped
+                .first()
+                .map(|e| format!(" (first: {e})"))
+                .unwrap_or_default();
+            state.undo.set(Some(state.ws.get_untracked()));
+            state.ws.update(|w| {
+                if as_test {
+                    w.dataset.extend(imported.rows.into_iter().map(|r| Row {
+                        held_out: true,
+                        ..r
+                    }));
+                } else {
+                    w.dataset = imported.rows;
+                    if let Some(s) = imported.system_prompt {
+                        w.system_prompt = s;
+                    }
+                }
+            });
+            let what = if as_test { " as test rows" } else { "" };
+            Notice {
+                error: skipped > 0,
+                text: format!(
+                    "Imported {n} row(s) from {name}{what}; {skipped} line(s) skipped{first}."
+                ),
+            }
         });
     };
     let export_as = move |format: ExportFormat| {

@@ -4,7 +4,6 @@
 
 use leptos::prelude::*;
 use tooltune_workspace::{ViewFlags, Workspace, share};
-use wasm_bindgen::JsCast;
 
 use crate::files;
 use crate::state::{Notice, use_app};
@@ -70,35 +69,23 @@ pub fn SharePanel() -> impl IntoView {
         }
     };
     let on_import = move |_| {
-        let Some(input) = import_input.get() else {
-            return;
-        };
-        let input: web_sys::HtmlInputElement = input.unchecked_into();
-        wasm_bindgen_futures::spawn_local(async move {
-            let read = files::read_text(&input).await;
-            input.set_value("");
-            let notice = match read {
-                Ok(None) => return,
+        files::import_picked(
+            state,
+            import_input,
+            move |name, text| match Workspace::from_json(&text) {
+                Ok(ws) => {
+                    state.ws.set(ws);
+                    Notice {
+                        error: false,
+                        text: format!("Opened {name}."),
+                    }
+                }
                 Err(e) => Notice {
                     error: true,
-                    text: e,
+                    text: format!("{name} was not opened: {e}"),
                 },
-                Ok(Some((name, text))) => match Workspace::from_json(&text) {
-                    Ok(ws) => {
-                        state.ws.set(ws);
-                        Notice {
-                            error: false,
-                            text: format!("Opened {name}."),
-                        }
-                    }
-                    Err(e) => Notice {
-                        error: true,
-                        text: format!("{name} was not opened: {e}"),
-                    },
-                },
-            };
-            state.notice.set(Some(notice));
-        });
+            },
+        );
     };
     view! {
         <section class="panel" aria-labelledby="share-title" data-panel="share">
