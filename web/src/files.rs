@@ -248,9 +248,7 @@ pub fn import_picked(
 }
 
 /// Reads the first file of an `<input type=file>` as text.
-pub async fn read_text(
-    input: &web_sys::HtmlInputElement,
-) -> Result<Option<(String, String)>, String> {
+async fn read_text(input: &web_sys::HtmlInputElement) -> Result<Option<(String, String)>, String> {
     let Some(file) = input.files().and_then(|l| l.get(0)) else {
         return Ok(None);
     };
