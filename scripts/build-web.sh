@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the web app into dist/: two wasm modules (size-tuned profile), the
 # page's (web) and the engine worker's (web/worker), each with its
-# wasm-bindgen glue, + index.html and the worker's bootstrap.
+# wasm-bindgen glue, the worker's also without relaxed SIMD, + index.html and
+# the worker's bootstrap.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 profile="${PROFILE:-wasm-release}"
@@ -16,6 +17,12 @@ out="${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/$profile"
 wasm-bindgen --target web --no-typescript "${strip[@]}" --out-name tooltune_web --out-dir dist "$out/tooltune-web.wasm"
 wasm-bindgen --target web --no-typescript "${strip[@]}" --out-name tooltune_web_worker --out-dir dist \
   "$out/tooltune_web_worker.wasm"
+# The worker's matrix kernels use relaxed SIMD (vendor/README.md); browsers
+# without it get the same module with plain multiply-adds, which web/worker.js
+# loads when the browser refuses relaxed SIMD.
+cargo build --release -p tooltune-wasm-lower
+"${CARGO_TARGET_DIR:-target}/release/tooltune-wasm-lower" dist/tooltune_web_worker_bg.wasm \
+  dist/tooltune_web_worker_plain_bg.wasm
 cp index.html web/worker.js dist/
 # The example datasets, one click away in the dataset panel.
 for d in datasets/*/; do

@@ -14,6 +14,8 @@ export async function launch() {
       "--headless=new", "--no-sandbox", "--disable-quic", "--no-first-run",
       "--disable-background-networking", "--disable-component-update", "--disable-sync",
       "--enable-unsafe-webgpu", `--user-data-dir=${userDataDir}`, "--remote-debugging-pipe",
+      // CHROMIUM_ARGS: extra flags for a measurement, e.g. "--js-flags=--prof".
+      ...(process.env.CHROMIUM_ARGS ?? "").split(" ").filter(Boolean),
     ],
   });
   const page = await browser.newPage({ viewport: { width: 1280, height: 820 } });

@@ -6,7 +6,7 @@
 // Done, and the held-out metrics before training and after each epoch. Writes
 // a screenshot of the Train panel.
 // Not a test: a measurement, run by hand (about two minutes here):
-//   [BACKEND=cpu|webgpu|auto] [EXAMPLE=support] [EPOCHS=N] [EVAL_WORKER=on|off] node tests/e2e/measure-builtin.mjs [screenshot.png]
+//   [BACKEND=cpu|webgpu|auto] [EXAMPLE=support] [EPOCHS=N] [EVAL_WORKER=on|off] [SIMD=plain] node tests/e2e/measure-builtin.mjs [screenshot.png]
 // with the app served on $URL (default http://127.0.0.1:8080/).
 import { launch } from "./browser.mjs";
 import { open, panel, downloadRun, metricsLines, watchEventLoop, longestBlock } from "./app.mjs";
@@ -17,6 +17,11 @@ const session = await launch();
 try {
   const { page } = session;
   await page.setViewportSize({ width: 1400, height: 900 });
+  // SIMD=plain: the engine worker's module without relaxed SIMD, even where
+  // the browser has it (localStorage["tooltune.simd"], read as the worker starts).
+  if (process.env.SIMD) {
+    await page.addInitScript((v) => localStorage.setItem("tooltune.simd", v), process.env.SIMD);
+  }
   await open(page);
   const model = panel(page, "Model");
   await model.getByLabel("Backend").selectOption(process.env.BACKEND ?? "cpu");

@@ -74,6 +74,8 @@ test("a run trains, charts the loss and scores the held-out rows before and afte
   const status = train.getByTestId("train-status");
   const about = await train.getByTestId("train-about").innerText();
   const [, trainRows, testRows] = about.match(/^(\d+) training rows \(\d+ trained tokens\), (\d+) held-out rows; CPU/);
+  // Chromium has relaxed SIMD: the worker loaded the module with fused multiply-adds.
+  assert.match(about, /CPU \(burn-flex in wasm, 1 thread, relaxed SIMD\)/, about);
   // The held-out rows are scored by the second worker while this one trains.
   assert.match(about, /held-out rows scored by a second worker/, about);
   assert.equal(Number(trainRows) + Number(testRows), 35, about);
@@ -441,4 +443,44 @@ test("a full fine-tune trains every weight, goes on from its checkpoint after a 
   assert.match(await tryIt.getByTestId("tuned-answer").innerText(), new RegExp(`checkpoint of step ${pageSteps.length}`));
   await panel(page, "Train").getByLabel("Method").selectOption("lora");
   assert.deepEqual(unexpected(session.errors).filter((e) => !/simulated lost device/.test(e)), []);
+});
+
+test("the engine's module without relaxed SIMD, for browsers without it, trains the CLI's loss curve", async (t) => {
+  if (!bundled) {
+    t.skip("needs the built-in model bundled (dist/builtin/)");
+    return;
+  }
+  // A context of its own, so the switch reaches no other test's workers.
+  const context = await session.browser.newContext();
+  try {
+    const page = await context.newPage();
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(`page error: ${e.message}`));
+    await page.addInitScript(() => {
+      localStorage.setItem("tooltune.simd", "plain");
+      localStorage.setItem("tooltune.eval_worker", "off");
+    });
+    await open(page);
+    await panel(page, "Model").getByText(/^Ready: built-in model/).waitFor({ timeout: 60_000 });
+    const worker = await engineWorker(page);
+    assert.equal(await worker.evaluate(() => self.tooltune_simd), "plain");
+    const train = panel(page, "Train");
+    await train.getByLabel("Method").selectOption("lora");
+    await setNumber(train, "Epochs", 1);
+    await train.getByRole("button", { name: "Train", exact: true }).click();
+    await train.getByText(/^Done: \d+ step\(s\)/).waitFor({ timeout: 300_000 });
+    const about = await train.getByTestId("train-about").innerText();
+    assert.match(about, /CPU \(burn-flex in wasm, 1 thread\)/, about);
+    const { dir } = await downloadRun(page, "tooltune-plain-run-");
+    const pageSteps = metricsLines(join(dir, "metrics.jsonl")).filter((l) => l.type === "step");
+    const { steps: native } = trainNatively(dir);
+    assert.equal(native.length, pageSteps.length);
+    for (let i = 0; i < native.length; i++) {
+      const rel = Math.abs(native[i].loss - pageSteps[i].loss) / Math.abs(native[i].loss);
+      assert.ok(rel < 1e-3, `step ${i + 1}: native ${native[i].loss} vs plain page ${pageSteps[i].loss}`);
+    }
+    assert.deepEqual(unexpected(errors), []);
+  } finally {
+    await context.close();
+  }
 });

@@ -23,6 +23,24 @@ use crate::state::{Answer, AppState, Job, ModelStatus, Phase, Training};
 /// (README, "Page speed").
 pub const WORKER_SCRIPT: &str = "./worker.js";
 
+/// The `localStorage` key that, set to `plain`, makes the engine workers load
+/// their module without relaxed SIMD even where the browser has it (for
+/// measuring the two against each other; `web/worker.js` picks otherwise).
+pub const SIMD_SWITCH: &str = "tooltune.simd";
+
+/// [`WORKER_SCRIPT`], with `?simd=plain` when [`SIMD_SWITCH`] asks for it.
+pub fn worker_script() -> String {
+    let plain = web_sys::window()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .and_then(|s| s.get_item(SIMD_SWITCH).ok().flatten())
+        .is_some_and(|v| v == "plain");
+    if plain {
+        format!("{WORKER_SCRIPT}?simd=plain")
+    } else {
+        WORKER_SCRIPT.to_string()
+    }
+}
+
 /// A request waiting for the worker to start.
 type Queued = (String, Vec<js_sys::Uint8Array>);
 
@@ -78,7 +96,7 @@ fn answered_load(id: u64) -> Option<bool> {
 /// Starts the worker and the loop that applies its events to `state`.
 pub fn start(state: AppState) {
     wasm_bindgen_futures::spawn_local(async move {
-        let worker = match EngineWorker::start(WORKER_SCRIPT).await {
+        let worker = match EngineWorker::start(&worker_script()).await {
             Ok(w) => Rc::new(w),
             Err(e) => {
                 state.model.set(ModelStatus::Failed(e.to_string()));

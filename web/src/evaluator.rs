@@ -266,7 +266,7 @@ fn start(state: AppState) {
     }
     wasm_bindgen_futures::spawn_local(async move {
         let worker =
-            match EngineWorker::start_named(crate::engine::WORKER_SCRIPT, WORKER_NAME).await {
+            match EngineWorker::start_named(&crate::engine::worker_script(), WORKER_NAME).await {
                 Ok(w) => Rc::new(w),
                 Err(e) => {
                     STARTING.with(|s| s.set(false));

@@ -10,8 +10,16 @@ use tooltune_workspace::protocol::BackendChoice;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-/// How the CPU path is shown.
-pub const CPU: &str = "CPU (burn-flex in wasm, 1 thread)";
+/// How the CPU path is shown: with "relaxed SIMD" when web/worker.js loaded
+/// the module whose matrix kernels use fused multiply-adds (it sets
+/// `self.tooltune_simd`).
+fn cpu() -> String {
+    let relaxed = get(&js_sys::global(), "tooltune_simd").as_string();
+    match relaxed.as_deref() {
+        Some("relaxed") => "CPU (burn-flex in wasm, 1 thread, relaxed SIMD)".into(),
+        _ => "CPU (burn-flex in wasm, 1 thread)".into(),
+    }
+}
 
 /// The browser's WebGPU adapter, in words.
 struct Adapter {
@@ -69,7 +77,7 @@ async fn webgpu(name: &str) -> Result<(Device, String), String> {
 /// The device for `choice`, and how to show it.
 pub async fn choose(choice: BackendChoice) -> Result<(Device, String), String> {
     match choice {
-        BackendChoice::Cpu => Ok((Device::flex(), CPU.into())),
+        BackendChoice::Cpu => Ok((Device::flex(), cpu())),
         BackendChoice::Webgpu => match adapter().await {
             Some(a) => webgpu(&a.name).await,
             None => Err("this browser offers no WebGPU adapter: choose CPU or auto".into()),
@@ -77,16 +85,20 @@ pub async fn choose(choice: BackendChoice) -> Result<(Device, String), String> {
         BackendChoice::Auto => match adapter().await {
             Some(a) if !a.software => match webgpu(&a.name).await {
                 Ok(d) => Ok(d),
-                Err(e) => Ok((Device::flex(), format!("{CPU}; {e}"))),
+                Err(e) => Ok((Device::flex(), format!("{}; {e}", cpu()))),
             },
             Some(a) => Ok((
                 Device::flex(),
                 format!(
-                    "{CPU}; auto: the WebGPU adapter ({}) is software, slower here",
+                    "{}; auto: the WebGPU adapter ({}) is software, slower here",
+                    cpu(),
                     a.name
                 ),
             )),
-            None => Ok((Device::flex(), format!("{CPU}; auto: no WebGPU adapter"))),
+            None => Ok((
+                Device::flex(),
+                format!("{}; auto: no WebGPU adapter", cpu()),
+            )),
         },
     }
 }
