@@ -61,7 +61,7 @@ async function firstStepLoss(page) {
 test("auto runs on the CPU next to a software WebGPU adapter", async () => {
   const { page } = session;
   const backend = await loadOn(page, "auto");
-  assert.match(backend, /^CPU \(burn-flex in wasm, 1 thread\); auto: (the WebGPU adapter \(.+\) is software, slower here|no WebGPU adapter)$/);
+  assert.match(backend, /^CPU \(burn-flex in wasm, 1 thread, relaxed SIMD\); auto: (the WebGPU adapter \(.+\) is software, slower here|no WebGPU adapter)$/);
 });
 
 test("WebGPU by hand: loads, answers and trains a step with the CPU's loss", async () => {
