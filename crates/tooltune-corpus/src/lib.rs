@@ -15,6 +15,7 @@
 //! resumed at any index and generated in parallel.
 
 pub mod domains;
+pub mod invented;
 pub mod lexicon;
 pub mod phrasing;
 pub mod rng;
@@ -24,7 +25,8 @@ use std::collections::HashSet;
 
 use serde_json::{Map, Value, json};
 
-use domains::{Attr, DOMAINS, Domain, ToolSpec, attr};
+use domains::{Attr, DOMAINS, Domain, ToolSpec};
+use invented::Invented;
 pub use lexicon::Lexicon;
 use phrasing::{Phraser, camel};
 use rng::Rng;
@@ -38,7 +40,11 @@ pub const NO_TOOL_SHARE: f64 = 0.15;
 pub struct Generator {
     seed: u64,
     lexicon: Lexicon,
+    invented: Invented,
 }
+
+/// Share of catalogues drawn from the invented domains.
+pub const INVENTED_SHARE: f64 = 0.4;
 
 /// Mixed into the seed of the shared catalogues' stream, so that a group's
 /// catalogue is not example `index / group`'s.
@@ -53,10 +59,14 @@ struct Setting {
 }
 
 impl Setting {
-    fn draw(rng: &mut Rng) -> Self {
+    fn draw(invented: &Invented, rng: &mut Rng) -> Self {
         let d = rng.below(DOMAINS.len());
-        let domain = &DOMAINS[d];
-        let tools = catalogue(domain, d, rng);
+        let domain = if !invented.domains().is_empty() && rng.chance(INVENTED_SHARE) {
+            rng.pick(invented.domains())
+        } else {
+            &DOMAINS[d]
+        };
+        let tools = catalogue(domain, d, invented, rng);
         let system = system_prompt(domain, rng);
         Self { d, tools, system }
     }
@@ -83,13 +93,18 @@ struct Call {
 impl Generator {
     /// A generator for `seed` using `lexicon` for synonyms and definitions.
     pub fn new(seed: u64, lexicon: Lexicon) -> Self {
-        Self { seed, lexicon }
+        let invented = Invented::draw(seed, &lexicon);
+        Self {
+            seed,
+            lexicon,
+            invented,
+        }
     }
 
     /// Example `index`: an OpenAI chat line (`messages`, `tools`).
     pub fn example(&self, index: u64) -> Value {
         let mut rng = Rng::new(self.seed, index);
-        let setting = Setting::draw(&mut rng);
+        let setting = Setting::draw(&self.invented, &mut rng);
         self.conversation(setting, &mut rng)
     }
 
@@ -104,7 +119,7 @@ impl Generator {
             return self.example(index);
         }
         let mut shared = Rng::new(self.seed ^ GROUP_STREAM, index / group);
-        let setting = Setting::draw(&mut shared);
+        let setting = Setting::draw(&self.invented, &mut shared);
         self.conversation(setting, &mut Rng::new(self.seed, index))
     }
 
@@ -118,7 +133,15 @@ impl Generator {
         }
         let roll = rng.below(1000) as f64 / 1000.0;
         if roll < NO_TOOL_SHARE {
-            no_tool(&ph, &tools, d, roll / NO_TOOL_SHARE, rng, &mut messages);
+            no_tool(
+                &ph,
+                &tools,
+                d,
+                &self.invented,
+                roll / NO_TOOL_SHARE,
+                rng,
+                &mut messages,
+            );
         } else {
             let first = draw_call(&ph, rng.pick(&tools), rng);
             let r = rng.below(100);
@@ -194,7 +217,7 @@ fn system_prompt(domain: &Domain, rng: &mut Rng) -> Option<String> {
 }
 
 /// A catalogue of 2–6 tools from `domain`, sometimes with 1–2 strangers.
-fn catalogue(domain: &'static Domain, d: usize, rng: &mut Rng) -> Vec<Placed> {
+fn catalogue(domain: &'static Domain, d: usize, invented: &Invented, rng: &mut Rng) -> Vec<Placed> {
     let mut specs: Vec<&'static ToolSpec> = domain.tools.iter().collect();
     rng.shuffle(&mut specs);
     let n = (rng.range(2, 6) as usize).min(specs.len());
@@ -223,7 +246,9 @@ fn catalogue(domain: &'static Domain, d: usize, rng: &mut Rng) -> Vec<Placed> {
         {
             continue;
         }
-        out.push(place(spec, name, with_desc, closed, camel_case, rng));
+        out.push(place(
+            spec, name, with_desc, closed, camel_case, invented, rng,
+        ));
     }
     out
 }
@@ -295,6 +320,7 @@ fn place(
     with_desc: bool,
     closed: bool,
     camel_case: bool,
+    invented: &Invented,
     rng: &mut Rng,
 ) -> Placed {
     let mut params: Vec<(String, &'static Attr, bool)> = Vec::new();
@@ -304,7 +330,7 @@ fn place(
         .map(|k| (k, true))
         .chain(spec.opt.iter().map(|k| (k, false)));
     for (key, required) in keys {
-        let a = attr(key);
+        let a = invented.attr(key);
         let mut pname = rng.pick(a.names).to_string();
         if rng.chance(0.15) {
             pname = format!("{pname}_{}", nonce(rng, 1));
@@ -394,6 +420,7 @@ fn no_tool(
     ph: &Phraser,
     tools: &[Placed],
     d: usize,
+    invented: &Invented,
     which: f64,
     rng: &mut Rng,
     messages: &mut Vec<Value>,
@@ -410,7 +437,15 @@ fn no_tool(
         if tools.iter().any(|t| std::ptr::eq(t.spec, spec)) {
             ph.chit_chat(rng)
         } else {
-            let stranger = place(spec, spec.names[0].to_string(), false, false, false, rng);
+            let stranger = place(
+                spec,
+                spec.names[0].to_string(),
+                false,
+                false,
+                false,
+                invented,
+                rng,
+            );
             let call = draw_call(ph, &stranger, rng);
             let answer = ph.cannot(&call.verb, &call.object, rng);
             (call.request, answer)
@@ -453,7 +488,7 @@ mod tests {
         for d in DOMAINS {
             for t in d.tools {
                 for k in t.req.iter().chain(t.opt) {
-                    attr(k);
+                    domains::attr(k);
                 }
             }
         }
