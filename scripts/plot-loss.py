@@ -1,7 +1,7 @@
 """Plots a pretraining run's loss curve (loss.jsonl from `tooltune pretrain`)
 as a PNG: per-step loss and its 50-step moving average against steps.
 
-Usage: python3 scripts/plot-loss.py RUN_DIR/loss.jsonl docs/builtin-loss.png
+Usage: python3 scripts/plot-loss.py RUN_DIR/loss.jsonl docs/builtin-loss.png [THREADS, default 2]
 Needs matplotlib (pip install matplotlib).
 """
 import json
@@ -24,7 +24,8 @@ ax.set_yscale("log")
 ax.set_xlabel("optimiser step")
 ax.set_ylabel("cross-entropy on assistant tokens")
 hours = rows[-1]["elapsed_s"] / 3600
-ax.set_title(f"tooltune built-in model pretraining: {len(rows)} steps, {hours:.2f} h on 1 CPU thread")
+threads = sys.argv[3] if len(sys.argv) > 3 else "2"
+ax.set_title(f"tooltune built-in model pretraining: {len(rows)} steps, {hours:.2f} h on {threads} CPU threads")
 ax.grid(True, which="both", alpha=0.3)
 ax.legend()
 fig.tight_layout()

@@ -6,8 +6,10 @@ use tooltune_corpus::{Generator, Lexicon};
 
 #[test]
 fn generated_corpus_is_lint_clean() {
-    for seed in [0, 1] {
-        let jsonl = Generator::new(seed, Lexicon::builtin()).jsonl(2000);
+    // Seed 1 with every catalogue invented (`--invented 1`).
+    for (seed, invented) in [(0, 0.0), (1, 0.0), (1, 1.0)] {
+        let g = Generator::new(seed, Lexicon::builtin()).invented_share(invented);
+        let jsonl = g.jsonl(2000);
         let report = lint("corpus.jsonl", jsonl.as_bytes(), None, &Options::default());
         let errors: Vec<String> = report
             .problems
@@ -16,7 +18,10 @@ fn generated_corpus_is_lint_clean() {
             .take(5)
             .map(|p| format!("{:?} {}: {}", p.line, p.code, p.text))
             .collect();
-        assert!(errors.is_empty(), "seed {seed}: {errors:#?}");
+        assert!(
+            errors.is_empty(),
+            "seed {seed}, invented {invented}: {errors:#?}"
+        );
         let share = report.summary.no_tool_share;
         assert!((0.10..=0.20).contains(&share), "no-tool share {share}");
         assert!(report.summary.parallel_turns > 100, "{:?}", report.summary);

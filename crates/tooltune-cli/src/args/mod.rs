@@ -137,6 +137,10 @@ pub struct PretrainArgs {
     /// catalogue) reproduces the shipped base.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
     pub group: u64,
+    /// Share of catalogues drawn from the invented domains (WordNet nouns
+    /// with parameter names and enum values of their own; MODEL.md), 0 to 1.
+    #[arg(long, default_value_t = tooltune_corpus::INVENTED_SHARE, value_parser = share)]
+    pub invented: f64,
 }
 
 #[derive(Debug, Args)]
@@ -156,6 +160,18 @@ pub struct CorpusArgs {
     /// Use the small built-in synonym table instead of WordNet.
     #[arg(long)]
     pub no_wordnet: bool,
+    /// Share of catalogues drawn from the invented domains (WordNet nouns
+    /// with parameter names and enum values of their own; MODEL.md), 0 to 1.
+    #[arg(long, default_value_t = tooltune_corpus::INVENTED_SHARE, value_parser = share)]
+    pub invented: f64,
+}
+
+/// A share: a number from 0 to 1.
+fn share(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(x) if (0.0..=1.0).contains(&x) => Ok(x),
+        _ => Err(format!("`{s}` is not a number from 0 to 1")),
+    }
 }
 
 #[derive(Debug, Args)]

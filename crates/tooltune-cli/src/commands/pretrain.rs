@@ -128,7 +128,7 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
     };
     let device = tooltune_engine::backend_device(&a.backend).map_err(|e| anyhow!(e))?;
     let wordnet = (!a.no_wordnet).then_some(a.wordnet.as_path());
-    let generator = Generator::new(a.seed, lexicon(wordnet)?);
+    let generator = Generator::new(a.seed, lexicon(wordnet)?).invented_share(a.invented);
     let model_dir = a.out.join("model");
     let state_path = a.out.join("state.json");
     std::fs::create_dir_all(&model_dir)
@@ -216,7 +216,7 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
             "warmup_steps": a.warmup_steps, "weight_decay": a.weight_decay, "max_seq_len": a.max_seq_len,
             "shape": a.shape, "wordnet": wordnet.map(|p| p.display().to_string()),
             "tokenizer_examples": a.tokenizer_examples, "loss": a.loss,
-            "drill_rows": a.drill_rows, "drill_len": a.drill_len, "init": a.init, "group": a.group,
+            "drill_rows": a.drill_rows, "drill_len": a.drill_len, "init": a.init, "group": a.group, "invented": a.invented,
             "rayon_num_threads": std::env::var("RAYON_NUM_THREADS").ok(),
         }))? + "\n"),
     )?;
