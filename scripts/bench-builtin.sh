@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # The built-in model's default fine-tune: how long it takes and what it scores.
 #
-#   scripts/bench-builtin.sh [--threads N] [--seeds "0 1 2"]
+#   scripts/bench-builtin.sh [--threads N] [--seeds "0 1 2"] [--model DIR] [--no-300]
+#
+# --model DIR measures a candidate base instead (a `tooltune pretrain` run's
+# model/ folder), fine-tuned with the built-in model's defaults spelled out
+# (--full --lr 2e-3 --label-smoothing 0.1, 10 epochs up to 120 rows, fewer
+# above: what `--model builtin` picks by itself), and adds its zero-shot
+# scores. --no-300 skips the 300-row runs.
 #
 # For each example dataset (support, library, vet; 120 training rows each) and
 # each seed, it runs `tooltune train --model builtin --data datasets/D/train.jsonl`
@@ -17,12 +23,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-threads=2 seeds="0 1 2" model=builtin  # the defaults measured are the built-in model's
+threads=2 seeds="0 1 2" model=builtin rows300=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --threads) threads="$2"; shift ;;
     --seeds) seeds="$2"; shift ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    --model) model="$2"; shift ;;
+    --no-300) rows300=0 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -37,38 +45,53 @@ run() {
   rm -rf "$dir"
   local load; load=$(cut -d' ' -f1 /proc/loadavg)
   local t0; t0=$(date +%s.%N)
-  RAYON_NUM_THREADS=$threads "$bin" train --model "$model" --data "$train" --out "$dir" --seed "$seed" 2>/dev/null
+  local defaults=()
+  if [ "$model" != builtin ]; then
+    # The built-in model's defaults, which another folder does not get by itself.
+    local rows; rows=$(grep -c . "$train")
+    defaults=(--full --lr 2e-3 --label-smoothing 0.1 --epochs $(( (1200 + rows - 1) / rows > 10 ? 10 : (1200 + rows - 1) / rows )))
+  fi
+  RAYON_NUM_THREADS=$threads "$bin" train --model "$model" --data "$train" --out "$dir" --seed "$seed" "${defaults[@]}" 2>/dev/null
   local t1; t1=$(date +%s.%N)
   local metrics='{}'
   if [ -n "$test" ]; then
     metrics=$(RAYON_NUM_THREADS=$threads "$bin" eval --run "$dir" --data "$test" --json 2>/dev/null)
   fi
-  python3 - "$name" "$seed" "$t0" "$t1" "$load" "$cpu" "$threads" "$dir/run.json" "$metrics" <<'EOF' | tee -a "$out"
+  python3 - "$name" "$seed" "$t0" "$t1" "$load" "$cpu" "$threads" "$dir/run.json" "$metrics" "$model" <<'EOF' | tee -a "$out"
 import json, sys
-name, seed, t0, t1, load, cpu, threads, run, metrics = sys.argv[1:]
+name, seed, t0, t1, load, cpu, threads, run, metrics, model = sys.argv[1:]
 r = json.load(open(run))
 m = json.loads(metrics)
 keys = ["valid_tool_call_rate", "tool_name_accuracy", "argument_match_accuracy", "call_accuracy", "false_tool_call_rate"]
-print(json.dumps({"bench": "builtin-finetune", "run": name, "seed": int(seed), "cpu": cpu,
+print(json.dumps({"bench": "builtin-finetune", "model": model, "run": name, "seed": int(seed), "cpu": cpu,
                   "threads": int(threads), "load_1m": float(load), "examples": r["examples"],
                   "epochs": r["config"]["epochs"], "steps": r["steps"],
                   "seconds": round(float(t1) - float(t0), 1), **{k: m[k] for k in keys if k in m}}))
 EOF
 }
 
+if [ "$model" != builtin ]; then
+  for d in support library vet; do
+    RAYON_NUM_THREADS=$threads "$bin" eval --model "$model" --data "datasets/$d/test.jsonl" --json 2>/dev/null \
+      | python3 -c "import json, sys; m = json.load(sys.stdin); print('zero-shot $d', ' '.join(f'{m[k]:.3f}' for k in ['valid_tool_call_rate', 'tool_name_accuracy', 'argument_match_accuracy', 'call_accuracy', 'false_tool_call_rate']))" >&2
+  done
+fi
 for d in support library vet; do
   for s in $seeds; do
     run "$d-$s" "datasets/$d/train.jsonl" "datasets/$d/test.jsonl" "$s"
   done
 done
-N_TRAIN=300 OUT="$work/n300" python3 datasets/make.py >/dev/null
-for d in support library vet; do
-  run "$d-300rows" "$work/n300/$d/train.jsonl" "datasets/$d/test.jsonl" 0
-done
+if [ "$rows300" = 1 ]; then
+  N_TRAIN=300 OUT="$work/n300" python3 datasets/make.py >/dev/null
+  for d in support library vet; do
+    run "$d-300rows" "$work/n300/$d/train.jsonl" "datasets/$d/test.jsonl" 0
+  done
+fi
 
-python3 - "$out" <<'EOF'
+python3 - "$out" "$model" <<'EOF'
 import json, sys, statistics as st
 rows = [json.loads(l) for l in open(sys.argv[1])]
+rows = [r for r in rows if r.get("model", "builtin") == sys.argv[2]]
 keys = ["valid_tool_call_rate", "tool_name_accuracy", "argument_match_accuracy", "call_accuracy", "false_tool_call_rate"]
 last = {}  # the latest line of each run (the file gathers a day's runs)
 for r in rows:
