@@ -12,10 +12,10 @@
 //! (`finish`: `"copper" | "ivory" | "slate"`), and some of the tables'
 //! arguments.
 //!
-//! The pool is drawn once per [`crate::Generator`] from its seed and lexicon
-//! and lives as long as the program (`'static`, like the tables it extends):
-//! a generator is made once per corpus, and the pool is a few hundred
-//! kilobytes.
+//! The pool is drawn once per [`crate::Generator`] that uses it (a share
+//! above 0), from its seed and lexicon, and lives as long as the program
+//! (`'static`, like the tables it extends): such a generator is made once
+//! per corpus, and the pool is a few hundred kilobytes.
 
 use std::collections::HashMap;
 
@@ -98,6 +98,14 @@ pub struct Invented {
 }
 
 impl Invented {
+    /// No invented domains.
+    pub fn none() -> Self {
+        Self {
+            domains: &[],
+            attrs: HashMap::new(),
+        }
+    }
+
     /// A pool drawn from `seed` and the nouns of `lexicon` (none when the
     /// lexicon has fewer than eight).
     pub fn draw(seed: u64, lexicon: &Lexicon) -> Self {
@@ -109,13 +117,10 @@ impl Invented {
             })
             .map(|(w, g)| (w.as_str(), g.as_str()))
             .collect();
-        let mut attrs = HashMap::new();
         if nouns.len() < 8 {
-            return Self {
-                domains: &[],
-                attrs,
-            };
+            return Self::none();
         }
+        let mut attrs = HashMap::new();
         let mut rng = Rng::new(seed ^ STREAM, 0);
         let mut domains = Vec::with_capacity(DOMAINS);
         for d in 0..DOMAINS {

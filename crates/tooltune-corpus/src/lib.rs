@@ -99,19 +99,23 @@ struct Call {
 impl Generator {
     /// A generator for `seed` using `lexicon` for synonyms and definitions.
     pub fn new(seed: u64, lexicon: Lexicon) -> Self {
-        let invented = Invented::draw(seed, &lexicon);
         Self {
             seed,
             lexicon,
-            invented,
-            invented_share: INVENTED_SHARE,
+            invented: Invented::none(),
+            invented_share: 0.0,
         }
+        .invented_share(INVENTED_SHARE)
     }
 
     /// The same generator with `share` (0 to 1) of its catalogues drawn from
-    /// the invented domains instead of [`INVENTED_SHARE`].
+    /// the invented domains instead of [`INVENTED_SHARE`]. Their pool is
+    /// drawn here, once, when the share is above 0.
     pub fn invented_share(mut self, share: f64) -> Self {
         self.invented_share = share.clamp(0.0, 1.0);
+        if self.invented_share > 0.0 && self.invented.domains().is_empty() {
+            self.invented = Invented::draw(self.seed, &self.lexicon);
+        }
         self
     }
 
@@ -528,7 +532,7 @@ mod tests {
 
     #[test]
     fn the_invented_share_decides_where_catalogues_come_from() {
-        let g = Generator::new(3, Lexicon::builtin());
+        let g = Generator::new(3, Lexicon::builtin()).invented_share(1.0);
         // By name: `DOMAINS` is a constant, so its addresses may differ by use.
         let from_tables = |p: &Placed| {
             DOMAINS
