@@ -1,10 +1,12 @@
 """Plots a pretraining run's loss curve (loss.jsonl from `tooltune pretrain`)
 as a PNG: per-step loss and its 50-step moving average against steps.
 
-Usage: python3 scripts/plot-loss.py RUN_DIR/loss.jsonl docs/builtin-loss.png [THREADS, default 2]
+Usage: python3 scripts/plot-loss.py RUN_DIR/loss.jsonl docs/builtin-loss.png
+(The title names the threads recorded in RUN_DIR/pretrain.json.)
 Needs matplotlib (pip install matplotlib).
 """
 import json
+import os
 import sys
 
 import matplotlib
@@ -24,8 +26,10 @@ ax.set_yscale("log")
 ax.set_xlabel("optimiser step")
 ax.set_ylabel("cross-entropy on assistant tokens")
 hours = rows[-1]["elapsed_s"] / 3600
-threads = sys.argv[3] if len(sys.argv) > 3 else "2"
-ax.set_title(f"tooltune built-in model pretraining: {len(rows)} steps, {hours:.2f} h on {threads} CPU threads")
+settings = os.path.join(os.path.dirname(sys.argv[1]), "pretrain.json")
+threads = json.load(open(settings)).get("rayon_num_threads") if os.path.exists(settings) else None
+on = f" on {threads} CPU threads" if threads else ""
+ax.set_title(f"tooltune built-in model pretraining: {len(rows)} steps, {hours:.2f} h{on}")
 ax.grid(True, which="both", alpha=0.3)
 ax.legend()
 fig.tight_layout()

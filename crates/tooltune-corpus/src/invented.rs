@@ -30,32 +30,33 @@ const DOMAINS: usize = 240;
 /// Mixed into the seed of the pool's stream.
 const STREAM: u64 = 0xBB67_AE85_84CA_A73B;
 
-/// Verbs of invented tools: (name part, head word for synonyms, phrases).
-const VERBS: &[(&str, &str, &[&str])] = &[
-    ("book", "book", &["book", "reserve"]),
-    ("cancel", "cancel", &["cancel", "call off"]),
-    ("find", "find", &["find", "look up", "search for"]),
-    ("get", "get", &["get", "fetch", "pull up"]),
-    ("check", "check", &["check", "check on", "verify"]),
-    ("renew", "renew", &["renew", "extend"]),
-    ("register", "register", &["register", "sign up"]),
-    ("order", "order", &["order", "buy"]),
-    ("return", "return", &["return", "send back"]),
-    ("repair", "repair", &["repair", "fix"]),
-    ("inspect", "inspect", &["inspect", "examine"]),
-    ("rate", "rate", &["rate", "review"]),
-    ("report", "report", &["report", "flag"]),
-    ("track", "track", &["track", "follow"]),
-    ("rent", "rent", &["rent", "hire"]),
-    ("list", "list", &["list", "show"]),
-    ("delete", "delete", &["delete", "remove"]),
-    ("update", "update", &["update", "change"]),
-    ("schedule", "schedule", &["schedule", "plan"]),
-    ("transfer", "transfer", &["transfer", "move"]),
-    ("clean", "clean", &["clean", "wash"]),
-    ("lend", "lend", &["lend", "loan out"]),
-    ("ship", "ship", &["ship", "send"]),
-    ("price", "price", &["price", "quote"]),
+/// Verbs of invented tools: (name part, also the head word for synonyms;
+/// phrases).
+const VERBS: &[(&str, &[&str])] = &[
+    ("book", &["book", "reserve"]),
+    ("cancel", &["cancel", "call off"]),
+    ("find", &["find", "look up", "search for"]),
+    ("get", &["get", "fetch", "pull up"]),
+    ("check", &["check", "check on", "verify"]),
+    ("renew", &["renew", "extend"]),
+    ("register", &["register", "sign up"]),
+    ("order", &["order", "buy"]),
+    ("return", &["return", "send back"]),
+    ("repair", &["repair", "fix"]),
+    ("inspect", &["inspect", "examine"]),
+    ("rate", &["rate", "review"]),
+    ("report", &["report", "flag"]),
+    ("track", &["track", "follow"]),
+    ("rent", &["rent", "hire"]),
+    ("list", &["list", "show"]),
+    ("delete", &["delete", "remove"]),
+    ("update", &["update", "change"]),
+    ("schedule", &["schedule", "plan"]),
+    ("transfer", &["transfer", "move"]),
+    ("clean", &["clean", "wash"]),
+    ("lend", &["lend", "loan out"]),
+    ("ship", &["ship", "send"]),
+    ("price", &["price", "quote"]),
 ];
 
 /// Names of invented enum parameters (or a drawn noun).
@@ -217,7 +218,7 @@ fn invent_tool(
     attrs: &mut HashMap<&'static str, &'static Attr>,
     rng: &mut Rng,
 ) -> ToolSpec {
-    let (part, head, phrases) = *rng.pick(VERBS);
+    let (part, phrases) = *rng.pick(VERBS);
     let verb = phrases[0];
     let cap = {
         let mut c = verb.chars();
@@ -273,7 +274,7 @@ fn invent_tool(
     ToolSpec {
         names,
         descs,
-        head,
+        head: part,
         verbs: phrases,
         objects,
         req: req.leak(),
