@@ -611,3 +611,130 @@ fn shared_vs_unshared(
     );
     (worst, moved, before.len())
 }
+
+/// Trains with every step split between `parts` trainers (as the page's
+/// workers split it, `train::part`), each part sent as bytes: returns each
+/// step's loss and every trainer's final weights.
+fn split_run(
+    seed: u64,
+    cfg: &TrainConfig,
+    parts: usize,
+) -> (Vec<f32>, Vec<Vec<(String, Vec<f32>)>>) {
+    let device = device();
+    let mut trainers: Vec<train::Trainer> = (0..parts)
+        .map(|_| {
+            let model = train::prepare(load_model_on("llama-gqa", &device), &cfg.tuning, seed)
+                .expect("prepares");
+            train::Trainer::new(model, tiny_data(), 0, cfg).expect("trainer")
+        })
+        .collect();
+    let mut losses = Vec::new();
+    loop {
+        let sent: Vec<Option<Vec<u8>>> = trainers
+            .iter_mut()
+            .enumerate()
+            .map(|(i, t)| {
+                ready(t.step_part_async(i, parts))
+                    .expect("part")
+                    .map(|p| p.to_bytes())
+            })
+            .collect();
+        if sent.iter().all(Option::is_none) {
+            break;
+        }
+        let received: Vec<train::part::StepPart> = sent
+            .iter()
+            .map(|b| train::part::StepPart::from_bytes(b.as_ref().expect("a part")).expect("reads"))
+            .collect();
+        let mut step_losses: Vec<f32> = trainers
+            .iter_mut()
+            .map(|t| {
+                t.complete_step(&received)
+                    .expect("applies")
+                    .expect("a step")
+                    .loss
+            })
+            .collect();
+        step_losses.dedup();
+        assert_eq!(step_losses.len(), 1, "every worker logs the same loss");
+        losses.push(step_losses[0]);
+    }
+    let weights = trainers
+        .into_iter()
+        .map(|t| {
+            let model = t.finish().model;
+            let mut all = base_weights(&model);
+            all.extend(adapter_weights(&model));
+            all
+        })
+        .collect();
+    (losses, weights)
+}
+
+/// A step split between workers gives what the data-parallel step gives on
+/// as many threads: the same losses, and every worker ends with the same
+/// weights as each other, bit for bit. LoRA with dropout (masks seeded per
+/// row, so the split must keep each row's) and a full fine-tune.
+#[cfg(feature = "cpu")]
+#[test]
+fn a_step_split_between_workers_gives_the_threaded_step() {
+    let lora = TrainConfig {
+        tuning: Tuning::Lora(LoraSettings::new(4, 8.0, &["q_proj", "v_proj"]).with_dropout(0.3)),
+        ..config(9)
+    };
+    let full = TrainConfig {
+        tuning: Tuning::Full,
+        lr: 1e-3,
+        ..config(4)
+    };
+    for (cfg, seed) in [(&lora, 9), (&full, 4)] {
+        let threaded = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .expect("pool")
+            .install(|| losses(seed, cfg));
+        let (split, weights) = split_run(seed, cfg, 2);
+        assert_eq!(split.len(), 4);
+        for (a, b) in threaded.iter().zip(&split) {
+            assert!((a - b).abs() < 1e-6, "{threaded:?} vs {split:?}");
+        }
+        assert_eq!(weights[0], weights[1], "both workers hold the same weights");
+        assert!(split[3] < split[0] - 0.1, "{split:?}");
+        // Three workers: the same curve up to summation order.
+        let (three, _) = split_run(seed, cfg, 3);
+        for (a, b) in threaded.iter().zip(&three) {
+            assert!((a - b).abs() < 1e-5, "{threaded:?} vs {three:?}");
+        }
+    }
+}
+
+/// A part's bytes that are cut short or of another kind are refused with
+/// an error, never a panic.
+#[test]
+fn a_bad_step_part_is_refused() {
+    let part = train::part::StepPart {
+        step: 3,
+        part: 1,
+        losses: vec![(0.5, 0.25)],
+        present: vec![true, false, true],
+        grads: vec![1.0, 2.0, 3.0],
+    };
+    let bytes = part.to_bytes();
+    assert_eq!(
+        train::part::StepPart::from_bytes(&bytes).expect("reads"),
+        part
+    );
+    for cut in [0, 3, 10, bytes.len() - 1] {
+        assert!(
+            train::part::StepPart::from_bytes(&bytes[..cut]).is_err(),
+            "cut at {cut}"
+        );
+    }
+    let mut longer = bytes.clone();
+    longer.push(0);
+    assert!(train::part::StepPart::from_bytes(&longer).is_err());
+    let mut huge = bytes;
+    huge[4..12].copy_from_slice(&u64::MAX.to_le_bytes());
+    huge[28..36].copy_from_slice(&u64::MAX.to_le_bytes());
+    assert!(train::part::StepPart::from_bytes(&huge).is_err());
+}

@@ -15,6 +15,7 @@ use burn::optim::{GradientsAccumulator, GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor};
 
 use super::batch::Batch;
+use super::part::{StepPart, flatten_grads, param_numels, sum_parts, unflatten_grads};
 use crate::error::{EngineError, Result};
 use crate::llama::{LlamaForCausalLM, read_f32};
 use crate::lora::{derive_seed, has_lora_dropout, seed_lora_dropout};
@@ -82,7 +83,8 @@ pub fn train_step(
     step: usize,
     device: &Device,
 ) -> Result<(LlamaForCausalLM, StepResult)> {
-    let plan = StepPlan::new(&model, batches, step, parallel_shards(device));
+    let threads = parallel_shards(device);
+    let plan = StepPlan::new(&model, batches, step, threads, threads > 1);
     let run = |shard: &Shard| -> Result<(f32, GradientsParams)> {
         let forward = plan.forward(&model, shard, device);
         let value = read_f32(forward.loss.clone())?;
@@ -105,7 +107,7 @@ pub async fn train_step_async(
     step: usize,
     device: &Device,
 ) -> Result<(LlamaForCausalLM, StepResult)> {
-    let plan = StepPlan::new(&model, batches, step, 1);
+    let plan = StepPlan::new(&model, batches, step, 1, false);
     let mut results = Vec::with_capacity(plan.shards.len());
     for shard in &plan.shards {
         let forward = plan.forward(&model, shard, device);
@@ -115,12 +117,97 @@ pub async fn train_step_async(
     plan.update(model, optim, lr, results)
 }
 
+/// Part `part` of `parts` of a step split between workers (see
+/// [`super::part`]): the forward and backward passes of shard `part` of
+/// each micro-batch (split by rows as [`train_step`] splits them between
+/// `parts` threads), with awaited reads. `model` is not changed; every
+/// worker then calls [`apply_parts`] with all the parts.
+pub async fn train_step_part_async(
+    model: &LlamaForCausalLM,
+    batches: &[Batch],
+    step: usize,
+    part: usize,
+    parts: usize,
+    device: &Device,
+) -> Result<StepPart> {
+    let plan = StepPlan::new(model, batches, step, parts, false);
+    let mut accumulator = GradientsAccumulator::<LlamaForCausalLM>::new();
+    let mut losses = Vec::new();
+    for shard in plan.shards.iter().filter(|s| s.index == part) {
+        let forward = plan.forward(model, shard, device);
+        let value = read_f32_async(forward.loss.clone()).await?;
+        let loss = value.first().copied().unwrap_or(f32::NAN);
+        losses.push((loss, forward.share));
+        if !loss.is_finite() {
+            // The step fails in apply_parts, on every worker alike.
+            break;
+        }
+        let (_, grads) = forward.backward(model, &value, step)?;
+        accumulator.accumulate(model, grads);
+    }
+    let (present, grads) = flatten_grads(model, &accumulator.grads()).await?;
+    Ok(StepPart {
+        step,
+        part,
+        losses,
+        present,
+        grads,
+    })
+}
+
+/// The update of a step split between workers, from all its parts in
+/// order (see [`train_step_part_async`]): their gradients summed, then one
+/// optimiser step, as [`train_step`] takes it. A NaN or infinite loss in
+/// any part returns [`EngineError::NonFiniteLoss`] (on every worker).
+pub fn apply_parts(
+    model: LlamaForCausalLM,
+    optim: &mut ModuleOptimizer,
+    batches: &[Batch],
+    lr: f64,
+    step: usize,
+    parts: &[StepPart],
+    device: &Device,
+) -> Result<(LlamaForCausalLM, StepResult)> {
+    let plan = StepPlan::new(&model, batches, step, parts.len(), false);
+    for (i, p) in parts.iter().enumerate() {
+        if p.part != i || p.step != step {
+            return Err(EngineError::Input(format!(
+                "step {step} got part {} of step {} where it wanted part {i}",
+                p.part, p.step
+            )));
+        }
+    }
+    let mut loss_sum = 0.0f32;
+    for &(loss, share) in parts.iter().flat_map(|p| &p.losses) {
+        if !loss.is_finite() {
+            return Err(EngineError::NonFiniteLoss {
+                step,
+                loss: loss / share,
+            });
+        }
+        loss_sum += loss;
+    }
+    let (present, flat) = sum_parts(parts, &param_numels(&model))?;
+    let grads = unflatten_grads(&model, &present, &flat, &device.clone().inner())?;
+    let model = optim.step(lr, model, grads);
+    Ok((
+        model,
+        StepResult {
+            loss: loss_sum,
+            trained_tokens: plan.total,
+            tokens: plan.tokens,
+        },
+    ))
+}
+
 /// Rows of one micro-batch that one thread trains on.
 struct Shard {
     /// Index of the micro-batch in the step.
     micro: u64,
     /// Index of the shard's first row in its micro-batch.
     first_row: u64,
+    /// Which of its micro-batch's shards it is.
+    index: usize,
     batch: Batch,
 }
 
@@ -128,6 +215,8 @@ struct Shard {
 struct StepPlan {
     shards: Vec<Shard>,
     threads: usize,
+    /// Shards run concurrently, each on its own copy of the leaves.
+    concurrent: bool,
     /// Trained tokens of the whole step.
     total: usize,
     /// Input tokens of the batches with trained tokens.
@@ -145,21 +234,31 @@ struct ShardForward {
 }
 
 impl StepPlan {
-    fn new(model: &LlamaForCausalLM, batches: &[Batch], step: usize, threads: usize) -> Self {
+    fn new(
+        model: &LlamaForCausalLM,
+        batches: &[Batch],
+        step: usize,
+        threads: usize,
+        concurrent: bool,
+    ) -> Self {
         let shards: Vec<Shard> = batches
             .iter()
             .enumerate()
             .flat_map(|(micro, b)| {
                 let mut first_row = 0;
-                b.split_rows(threads).into_iter().map(move |batch| {
-                    let at = first_row;
-                    first_row += batch.rows as u64;
-                    Shard {
-                        micro: micro as u64,
-                        first_row: at,
-                        batch,
-                    }
-                })
+                b.split_rows(threads)
+                    .into_iter()
+                    .enumerate()
+                    .map(move |(index, batch)| {
+                        let at = first_row;
+                        first_row += batch.rows as u64;
+                        Shard {
+                            micro: micro as u64,
+                            first_row: at,
+                            index,
+                            batch,
+                        }
+                    })
             })
             .filter(|s| s.batch.trained_tokens() > 0)
             .collect();
@@ -172,6 +271,7 @@ impl StepPlan {
                 .sum(),
             shards,
             threads,
+            concurrent,
             dropout: has_lora_dropout(model),
             step_seed: derive_seed(model.dropout_seed, step as u64),
         }
@@ -185,7 +285,7 @@ impl StepPlan {
         // operation on a shared leaf into that leaf's graph, so shards using
         // the same leaves share one tape, and one shard's backward consumed
         // nodes the other still needed.
-        let mut local = (self.threads > 1).then(|| model.valid().train());
+        let mut local = self.concurrent.then(|| model.valid().train());
         if self.dropout {
             let copy = local.unwrap_or_else(|| model.clone());
             let seed = derive_seed(self.step_seed, shard.micro);

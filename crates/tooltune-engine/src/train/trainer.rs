@@ -22,8 +22,9 @@ use tooltune_core::eval::Report;
 use super::batch::{Batch, epoch_order};
 use super::config::{TrainConfig, Tuning};
 use super::mask::MaskedExample;
+use super::part::StepPart;
 use super::schedule::CosineWithWarmup;
-use super::step::{StepResult, train_step, train_step_async};
+use super::step::{StepResult, apply_parts, train_step, train_step_async, train_step_part_async};
 use crate::assistant::{DEFAULT_BATCH_SIZE, EvalSet, evaluate};
 use crate::error::{EngineError, Result};
 use crate::llama::LlamaForCausalLM;
@@ -135,6 +136,16 @@ pub struct Trainer {
     stopped: Option<EngineError>,
     /// Steps [`Self::skip_to`] passed over.
     skipped: usize,
+    /// A step split between workers, between its part and its update.
+    pending: Option<PendingStep>,
+}
+
+/// What [`Trainer::complete_step`] needs of the step
+/// [`Trainer::step_part_async`] began.
+struct PendingStep {
+    range: std::ops::Range<usize>,
+    lr: f64,
+    started: Instant,
 }
 
 impl Trainer {
@@ -185,6 +196,7 @@ impl Trainer {
             steps: Vec::new(),
             stopped: None,
             skipped: 0,
+            pending: None,
         })
     }
 
@@ -279,6 +291,66 @@ impl Trainer {
         )
         .await;
         self.end(result, before, lr, started)
+    }
+
+    /// Begins a step split between `parts` workers, each holding a trainer
+    /// made alike (same model, data and configuration): this worker's
+    /// part `part` of it, to send to the others ([`StepPart::to_bytes`]).
+    /// `Ok(None)` when no step is left. Every worker then calls
+    /// [`Self::complete_step`] with all the parts, and they end the step
+    /// with the same weights (see [`super::part`]).
+    pub async fn step_part_async(&mut self, part: usize, parts: usize) -> Result<Option<StepPart>> {
+        if self.pending.is_some() {
+            return Err(EngineError::Input(
+                "a training step began before the last one was completed".into(),
+            ));
+        }
+        if part >= parts {
+            return Err(EngineError::Input(format!(
+                "part {part} of a step split in {parts}"
+            )));
+        }
+        let Some((range, lr)) = self.begin() else {
+            return Ok(None);
+        };
+        let started = Instant::now();
+        let model = self.model.as_ref().ok_or_else(|| {
+            EngineError::Input("a previous training step failed; start again".into())
+        })?;
+        let out = train_step_part_async(
+            model,
+            &self.batches[range.clone()],
+            self.step,
+            part,
+            parts,
+            &self.device,
+        )
+        .await?;
+        self.pending = Some(PendingStep { range, lr, started });
+        Ok(Some(out))
+    }
+
+    /// Ends the step [`Self::step_part_async`] began, from every worker's
+    /// part, in part order; as [`Self::step`] ends (a NaN/infinite loss in
+    /// any part ends training).
+    pub fn complete_step(&mut self, parts: &[StepPart]) -> Result<Option<&StepLog>> {
+        let Some(p) = self.pending.take() else {
+            return Err(EngineError::Input(
+                "a training step was completed that had not begun".into(),
+            ));
+        };
+        let model = self.take_model()?;
+        let before = model.clone();
+        let result = apply_parts(
+            model,
+            &mut self.optim,
+            &self.batches[p.range],
+            p.lr,
+            self.step,
+            parts,
+            &self.device,
+        );
+        self.end(result, before, p.lr, p.started)
     }
 
     /// The next step's micro-batches (a range of `batches`, shuffling a new
