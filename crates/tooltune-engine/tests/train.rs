@@ -612,6 +612,9 @@ fn shared_vs_unshared(
     (worst, moved, before.len())
 }
 
+/// Every float parameter's values by module path.
+type NamedWeights = Vec<(String, Vec<f32>)>;
+
 /// Trains with every step split between `parts` trainers (as the page's
 /// workers split it, `train::part`), each part sent as bytes: returns each
 /// step's loss and every trainer's final weights.
@@ -619,7 +622,7 @@ fn split_run(
     seed: u64,
     cfg: &TrainConfig,
     parts: usize,
-) -> (Vec<f32>, Vec<Vec<(String, Vec<f32>)>>) {
+) -> (Vec<f32>, Vec<NamedWeights>) {
     let device = device();
     let mut trainers: Vec<train::Trainer> = (0..parts)
         .map(|_| {
