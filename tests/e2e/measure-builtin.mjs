@@ -6,7 +6,7 @@
 // Done, and the held-out metrics before training and after each epoch. Writes
 // a screenshot of the Train panel.
 // Not a test: a measurement, run by hand (about two minutes here):
-//   [BACKEND=cpu|webgpu|auto] [EXAMPLE=support] [EPOCHS=N] [EVAL_WORKER=on|off] [SIMD=plain] node tests/e2e/measure-builtin.mjs [screenshot.png]
+//   [BACKEND=cpu|webgpu|auto] [EXAMPLE=support] [EPOCHS=N] [EVAL_WORKER=on|off] [PEER=on|off] [SIMD=plain] node tests/e2e/measure-builtin.mjs [screenshot.png]
 // with the app served on $URL (default http://127.0.0.1:8080/).
 import { launch } from "./browser.mjs";
 import { open, panel, downloadRun, metricsLines, watchEventLoop, longestBlock } from "./app.mjs";
@@ -44,6 +44,11 @@ try {
   if (process.env.EVAL_WORKER) {
     await page.evaluate((v) => localStorage.setItem("tooltune.eval_worker", v), process.env.EVAL_WORKER);
   }
+  // PEER=on|off: whether each step is split with a second engine worker
+  // (default: on from two cores).
+  if (process.env.PEER) {
+    await page.evaluate((v) => localStorage.setItem("tooltune.peer", v), process.env.PEER);
+  }
   await watchEventLoop(page);
   const t0 = Date.now();
   await train.getByRole("button", { name: "Train", exact: true }).click();
@@ -66,6 +71,7 @@ try {
   console.log(JSON.stringify({
     example: process.env.EXAMPLE ?? "support", settings, wall_s: wall, longest_block_ms,
     eval_worker: process.env.EVAL_WORKER ?? "default",
+    peer: process.env.PEER ?? "default",
     status: await train.getByTestId("train-status").innerText(),
     about: await train.getByTestId("train-about").innerText(),
     backend: await model.getByTestId("model-backend").innerText().catch(() => ""),

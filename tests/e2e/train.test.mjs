@@ -47,8 +47,9 @@ function trainNatively(dir) {
   return { out, steps: metricsLines(join(out, "metrics.jsonl")).filter((l) => l.type === "step") };
 }
 
-/** The first run's metric rows (scored by the second worker). */
+/** The first run's metric rows (scored by the second worker) and first and last losses. */
 let firstRun = [];
+let firstLosses = [];
 
 async function setNumber(train, label, value) {
   const input = train.getByLabel(label, { exact: true });
@@ -78,6 +79,10 @@ test("a run trains, charts the loss and scores the held-out rows before and afte
   assert.match(about, /CPU \(burn-flex in wasm, 1 thread, relaxed SIMD\)/, about);
   // The held-out rows are scored by the second worker while this one trains.
   assert.match(about, /held-out rows scored by a second worker/, about);
+  // From two cores each step is split between two engine workers (crate::peer in web/src).
+  if (await page.evaluate(() => navigator.hardwareConcurrency >= 2)) {
+    assert.match(about, /each step split between two engine workers/, about);
+  }
   assert.equal(Number(trainRows) + Number(testRows), 35, about);
   assert.ok(Number(testRows) >= 5, about);
   const done = await status.innerText();
@@ -97,6 +102,7 @@ test("a run trains, charts the loss and scores the held-out rows before and afte
   const rows = train.getByTestId("metrics-table").locator("tbody tr");
   assert.equal(await rows.count(), 3, "before training and after each of 2 epochs");
   firstRun = await metricRows(train);
+  firstLosses = await lossEnds(train);
   assert.equal(await rows.nth(0).locator("th").innerText(), "before training");
   for (let r = 0; r < 3; r++) {
     const cells = await rows.nth(r).locator("td").allInnerTexts();
@@ -176,14 +182,27 @@ test("the run downloads as a folder the CLI evaluates, and the CLI trains the sa
 });
 
 /** Trains to "Done" with the second worker for evaluation switched `evalWorker` ("on" or "off"). */
-async function trainToTheEnd(page, train, evalWorker) {
-  await page.evaluate((v) => localStorage.setItem("tooltune.eval_worker", v), evalWorker);
+async function trainToTheEnd(page, train, evalWorker, peer = null) {
+  await page.evaluate(([v, p]) => {
+    localStorage.setItem("tooltune.eval_worker", v);
+    if (p) localStorage.setItem("tooltune.peer", p);
+  }, [evalWorker, peer]);
   try {
     await train.getByRole("button", { name: "Train", exact: true }).click();
     await train.getByText(/^Done: \d+ step\(s\)/).waitFor({ timeout: 300_000 });
   } finally {
-    await page.evaluate(() => localStorage.removeItem("tooltune.eval_worker"));
+    await page.evaluate(() => {
+      localStorage.removeItem("tooltune.eval_worker");
+      localStorage.removeItem("tooltune.peer");
+    });
   }
+}
+
+/** The first and last loss of the loss chart's caption. */
+async function lossEnds(train) {
+  const caption = await train.getByTestId("loss-chart").locator("figcaption").innerText();
+  const [, first, last] = caption.match(/^Training loss: ([\d.]+) at step 1, ([\d.]+) at step \d+$/);
+  return [Number(first), Number(last)];
 }
 
 /** The metrics table's rows, the time column left out. */
@@ -195,12 +214,16 @@ async function metricRows(train) {
   return rows;
 }
 
-test("with the second worker switched off, the run scores where it trains and gets the same metrics", async () => {
+test("with the second worker and the split steps switched off, the run scores where it trains and gets the same losses and metrics", async () => {
   const { page } = session;
   const train = panel(page, "Train");
-  await trainToTheEnd(page, train, "off");
+  await trainToTheEnd(page, train, "off", "off");
   const about = await train.getByTestId("train-about").innerText();
   assert.doesNotMatch(about, /second worker/, about);
+  assert.doesNotMatch(about, /split between/, about);
+  // One worker trains what two did (up to float summation order).
+  const losses = await lossEnds(train);
+  for (let i = 0; i < 2; i++) assert.ok(Math.abs(losses[i] - firstLosses[i]) < 1e-3, `${losses} vs ${firstLosses}`);
   assert.ok(firstRun.length === 3, `${firstRun}`);
   assert.deepEqual(await metricRows(train), firstRun, "the same seed, rows and settings score the same wherever they are scored");
   assert.deepEqual(unexpected(session.errors), []);

@@ -161,11 +161,31 @@ pub fn send(state: AppState, request: &Request, buffers: Vec<js_sys::Uint8Array>
     }
     let mut request = request.clone();
     crate::evaluator::offload(state, &mut request);
-    let text = serde_json::to_string(&request).unwrap_or_default();
+    if crate::peer::take(state, &request, &buffers) {
+        return;
+    }
+    send_text(
+        state,
+        serde_json::to_string(&request).unwrap_or_default(),
+        buffers,
+    );
+}
+
+/// Sends a request already written out (see [`send`]) to the worker.
+pub fn send_text(state: AppState, text: String, buffers: Vec<js_sys::Uint8Array>) {
     match WORKER.with(|w| w.borrow().clone()) {
         Some(worker) => post(&worker, &text, &buffers, state),
         None => QUEUE.with(|q| q.borrow_mut().push((text, buffers))),
     }
+}
+
+/// Links the worker and `peer` by a channel of their own (see
+/// [`crate::peer`]).
+pub fn link_with(peer: &EngineWorker) -> Result<(), String> {
+    let worker = WORKER
+        .with(|w| w.borrow().clone())
+        .ok_or("the engine worker is not running")?;
+    worker.link(peer).map_err(|e| e.to_string())
 }
 
 fn post(worker: &EngineWorker, text: &str, buffers: &[js_sys::Uint8Array], state: AppState) {
@@ -236,6 +256,7 @@ pub fn apply(state: AppState, event: Event) {
                 };
                 slot.set(Job::Failed(message));
             } else if state.training.with_untracked(|t| t.id == id && t.busy()) {
+                crate::peer::run_ended(id);
                 state.training.update(|t| t.phase = Phase::Failed(message));
             } else if ADAPTER_IDS.with(|a| a.borrow_mut().remove(&id)) {
                 state.notice.set(Some(crate::state::Notice {
@@ -312,6 +333,7 @@ pub fn apply(state: AppState, event: Event) {
             stopped,
             error,
         } => {
+            crate::peer::run_ended(id);
             training(state, id, |t| {
                 t.phase = Phase::Done;
                 t.stopped = stopped;

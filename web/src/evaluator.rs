@@ -102,6 +102,16 @@ pub fn keep_model(request: &Request, buffers: &[Uint8Array]) {
     MODEL.with(|m| *m.borrow_mut() = kept);
 }
 
+/// A copy of the newest model's load request (on the CPU path) and files,
+/// when it is small enough to load twice (for [`crate::peer`]).
+pub fn kept_model() -> Option<(Request, Vec<Uint8Array>)> {
+    MODEL.with(|m| {
+        m.borrow()
+            .as_ref()
+            .map(|(r, b)| (r.clone(), b.iter().map(|x| Uint8Array::new(x)).collect()))
+    })
+}
+
 /// Readies the evaluator for a run about to be sent, and marks the run
 /// `eval_elsewhere`, when the model can be loaded twice and the evaluator
 /// is wanted (see the module's notes); otherwise the run evaluates where it

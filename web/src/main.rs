@@ -14,6 +14,8 @@ mod evaluator;
 #[cfg(target_arch = "wasm32")]
 mod files;
 #[cfg(target_arch = "wasm32")]
+mod peer;
+#[cfg(target_arch = "wasm32")]
 mod recovery;
 #[cfg(target_arch = "wasm32")]
 mod run_store;

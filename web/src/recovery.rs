@@ -118,6 +118,7 @@ pub fn resume(state: AppState) {
                     output_style: t.output_style,
                     resume_step: Some(step),
                     eval_elsewhere: false,
+                    split: None,
                 },
                 vec![adapter],
             ),

@@ -123,6 +123,9 @@ pub struct Training {
     /// The held-out rows are scored by the second worker (see
     /// `crate::evaluator`) while this one trains.
     pub eval_worker: bool,
+    /// Workers splitting each step (2 with `crate::peer`, else 1; 0 before
+    /// a run says).
+    pub train_workers: usize,
 }
 
 impl Training {

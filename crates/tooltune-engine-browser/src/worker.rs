@@ -3,6 +3,7 @@
 //! run its static constructors before anything else.
 
 pub use tooltune_worker::worker::{EngineWorker, post, post_with_buffers};
+pub use tooltune_worker::{WorkerError, link};
 
 /// [`tooltune_worker::worker::serve`] after [`crate::init`].
 pub fn serve(handler: impl FnMut(String) + 'static) {

@@ -618,11 +618,7 @@ type NamedWeights = Vec<(String, Vec<f32>)>;
 /// Trains with every step split between `parts` trainers (as the page's
 /// workers split it, `train::part`), each part sent as bytes: returns each
 /// step's loss and every trainer's final weights.
-fn split_run(
-    seed: u64,
-    cfg: &TrainConfig,
-    parts: usize,
-) -> (Vec<f32>, Vec<NamedWeights>) {
+fn split_run(seed: u64, cfg: &TrainConfig, parts: usize) -> (Vec<f32>, Vec<NamedWeights>) {
     let device = device();
     let mut trainers: Vec<train::Trainer> = (0..parts)
         .map(|_| {

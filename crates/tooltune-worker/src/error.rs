@@ -17,6 +17,10 @@ pub enum WorkerError {
     /// The worker panicked or raised an uncaught error; it is unusable now.
     #[error("engine worker failed: {0}")]
     Failed(String),
+    /// A newer session began on a link while this one waited on it
+    /// ([`crate::link::recv`]).
+    #[error("a newer run began on the linked workers")]
+    Superseded,
     /// A message could not be posted (e.g. the worker was terminated).
     #[error("posting to the engine worker failed: {0}")]
     Post(String),

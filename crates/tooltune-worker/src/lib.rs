@@ -11,6 +11,8 @@
 
 mod error;
 #[cfg(target_arch = "wasm32")]
+pub mod link;
+#[cfg(target_arch = "wasm32")]
 pub mod worker;
 
 pub use error::{Result, WorkerError};

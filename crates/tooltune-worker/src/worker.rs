@@ -294,6 +294,30 @@ impl EngineWorker {
             .map_err(|e| WorkerError::Post(describe(&e)))
     }
 
+    /// Links this worker and `other` by a channel of their own (a
+    /// `MessageChannel`, one port to each; see [`crate::link`]), replacing
+    /// any earlier link of either.
+    pub fn link(&self, other: &EngineWorker) -> Result<()> {
+        let channel = Reflect::construct(
+            &get(&js_sys::global(), "MessageChannel")
+                .dyn_into::<Function>()
+                .map_err(|e| WorkerError::Post(describe(&e)))?,
+            &Array::new(),
+        )
+        .map_err(|e| WorkerError::Post(describe(&e)))?;
+        for (worker, port) in [(self, "port1"), (other, "port2")] {
+            let port = get(&channel, port);
+            let message = Object::new();
+            set(&message, "tooltune", &"link".into());
+            set(&message, "port", &port);
+            worker
+                .worker
+                .post_message_with_transfer(&message, &Array::of1(&port))
+                .map_err(|e| WorkerError::Post(describe(&e)))?;
+        }
+        Ok(())
+    }
+
     /// The worker's next message ([`post`]), awaited without blocking; an
     /// error once the worker has panicked or raised an uncaught error.
     pub async fn recv(&self) -> Result<String> {
@@ -368,6 +392,8 @@ pub fn serve_with_buffers(mut handler: impl FnMut(String, Vec<Vec<u8>>) + 'stati
                 })
                 .unwrap_or_default();
             handler(text, buffers);
+        } else if get(&data, "tooltune").as_string().as_deref() == Some("link") {
+            crate::link::attach(get(&data, "port"));
         }
     });
     set(&js_sys::global(), "onmessage", on_message.as_ref());

@@ -99,6 +99,18 @@ pub enum Request {
         /// goes on while the other worker evaluates.
         #[serde(default)]
         eval_elsewhere: bool,
+        /// Each step split between this worker and others linked to it
+        /// (data parallelism, `tooltune_engine::train::part`): which part
+        /// this worker trains. Part 0 reports the run; the others only
+        /// train, and answer nothing unless they fail.
+        #[serde(default)]
+        split: Option<Split>,
+    },
+    /// The worker linked to this one for a split run is gone: the run
+    /// waiting on it fails with `reason`.
+    LinkLost {
+        /// Why, for the user.
+        reason: String,
     },
     /// Score `test` with the loaded model, or with a run's checkpoint of
     /// `step` steps (attached as one buffer, as [`Event::Checkpoint`] sends
@@ -169,6 +181,20 @@ pub enum Request {
         /// Echoed in the answer.
         id: u64,
     },
+}
+
+/// A worker's part of a training run whose steps are split between
+/// workers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Split {
+    /// This worker's part, 0-based; part 0 reports the run.
+    pub part: usize,
+    /// How many workers split each step.
+    pub parts: usize,
+    /// The link session of this request (fresh for each split request, a
+    /// resumed run's included): the workers' messages carry it, so a part
+    /// left waiting from an earlier request never takes this one's.
+    pub session: u64,
 }
 
 /// Where the engine runs a model.

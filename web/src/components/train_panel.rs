@@ -68,6 +68,7 @@ pub fn TrainPanel() -> impl IntoView {
                 output_style,
                 resume_step: None,
                 eval_elsewhere: false,
+                split: None,
             },
             Vec::new(),
         );
@@ -181,13 +182,18 @@ pub fn TrainPanel() -> impl IntoView {
             } else {
                 ""
             };
+            let split = if t.train_workers > 1 {
+                "; each step split between two engine workers (one core each)"
+            } else {
+                ""
+            };
             let constrained = if t.settings.constrain {
                 "; answers constrained to the catalogue (the valid rate is the decoder's, not the model's)"
             } else {
                 ""
             };
             format!(
-                "{} training rows ({} trained tokens), {} held-out rows; {}{scored}{constrained}",
+                "{} training rows ({} trained tokens), {} held-out rows; {}{split}{scored}{constrained}",
                 t.examples, t.trained_tokens, t.test_items, t.backend
             )
         });

@@ -15,9 +15,12 @@ use tooltune_core::prompt::PromptContext;
 use tooltune_engine::LlamaForCausalLM;
 use tooltune_engine::lora::{LoraSettings, save_peft_adapter_async};
 use tooltune_engine::run::RunInfo;
-use tooltune_engine::train::{self, TrainConfig, Trainer, Tuning, batch, mask_example};
+use tooltune_engine::train::part::StepPart;
+use tooltune_engine::train::{self, StepLog, TrainConfig, Trainer, Tuning, batch, mask_example};
+use tooltune_engine_browser::worker::WorkerError;
+use tooltune_engine_browser::worker::link;
 use tooltune_workspace::TrainMethod;
-use tooltune_workspace::protocol::{Event, ExportedFile};
+use tooltune_workspace::protocol::{Event, ExportedFile, Split};
 use tooltune_workspace::{OutputStyle, TrainSettings};
 
 use crate::train_eval::{EVAL_MAX_NEW_TOKENS, confusion, eval_set, evaluate, failures, metrics};
@@ -185,6 +188,49 @@ pub struct Job {
     pub resume: Option<(usize, Vec<u8>)>,
     /// Another worker evaluates: emit [`Event::EvalDue`] instead.
     pub eval_elsewhere: bool,
+    /// Each step split with the linked worker: this worker's part.
+    pub split: Option<Split>,
+}
+
+/// Link messages of a split run: a step's part, or the end of the run.
+const PART: u8 = 1;
+const END: u8 = 2;
+
+/// One step of a run split with the linked worker: this worker's part
+/// sent, the other's awaited, the update applied from both (the same on
+/// both workers). `Ok(None)` when the run is over, here or there.
+async fn split_step(trainer: &mut Trainer, split: Split) -> Result<Option<StepLog>, String> {
+    let Some(mine) = trainer
+        .step_part_async(split.part, split.parts)
+        .await
+        .map_err(|e| e.to_string())?
+    else {
+        return Ok(None);
+    };
+    let mut message = vec![PART];
+    mine.write_to(&mut message);
+    link::send(split.session, &message).map_err(|e| e.to_string())?;
+    let theirs = match link::recv(split.session).await {
+        Ok(bytes) => bytes,
+        // A newer request took the link (the first worker was restarted and
+        // resumed the run): this part ends quietly.
+        Err(WorkerError::Superseded) if split.part > 0 => return Ok(None),
+        Err(e) => return Err(e.to_string()),
+    };
+    let theirs = match theirs.split_first() {
+        Some((&PART, rest)) => StepPart::from_bytes(rest).map_err(|e| e.to_string())?,
+        // The run's end, from the worker that reports it (stopped, or
+        // failed); the reporting worker never hears it before its own end.
+        Some((&END, _)) if split.part > 0 => return Ok(None),
+        Some((&END, _)) => return Err("the second training worker ended the run early".into()),
+        _ => return Err("the second training worker sent something unreadable".into()),
+    };
+    let mut parts = [mine, theirs];
+    parts.sort_by_key(|p| p.part);
+    Ok(trainer
+        .complete_step(&parts)
+        .map_err(|e| e.to_string())?
+        .cloned())
 }
 
 /// Milliseconds of training between two checkpoints: an adapter is small;
@@ -269,9 +315,31 @@ pub(crate) fn examples(what: &str, lines: Vec<Value>) -> Result<Vec<Example>, St
         .collect()
 }
 
-/// Runs `job` on the loaded model, reporting as it goes; the error is for
-/// the user.
+/// Runs `job` on the loaded model, reporting as it goes (part 0 of a split
+/// run, or a run of its own; a later part of a split run only trains); the
+/// error is for the user.
 pub async fn run(m: Rc<Loaded>, job: Job) -> Result<(), String> {
+    if let Some(split) = job.split {
+        if split.parts != 2 || split.part >= 2 {
+            return Err(format!(
+                "a run split in {} parts: the page splits runs between two workers",
+                split.parts
+            ));
+        }
+        if !link::linked() {
+            return Err("a split run, but this worker is linked to no other".into());
+        }
+        link::begin(split.session);
+    }
+    let split = job.split;
+    let result = run_job(m, job).await;
+    if let Some(split) = split {
+        let _ = link::send(split.session, &[END]);
+    }
+    result
+}
+
+async fn run_job(m: Rc<Loaded>, job: Job) -> Result<(), String> {
     STOP.with(|s| s.set(None));
     PAUSE.with(|p| p.set(None));
     let cfg = config(&job.settings, job.seed, job.train.len());
@@ -289,6 +357,9 @@ pub async fn run(m: Rc<Loaded>, job: Job) -> Result<(), String> {
     }
     let trained_tokens = masked.iter().map(|x| x.trained_count()).sum();
     let example_count = masked.len();
+    // A later part of a split run only trains: no events, no evaluations
+    // (the page sends it no held-out lines), no checkpoints.
+    let reports = job.split.is_none_or(|s| s.part == 0);
     let set = eval_set(&m, &test_examples, &job.context, job.settings.constrain)?;
     let model = match &job.resume {
         Some((step, bytes)) => {
@@ -304,14 +375,16 @@ pub async fn run(m: Rc<Loaded>, job: Job) -> Result<(), String> {
     if let Some((step, _)) = &job.resume {
         trainer.skip_to(*step).map_err(|e| e.to_string())?;
     }
-    emit(&Event::TrainStarted {
-        id: job.id,
-        total_steps: trainer.total_steps(),
-        examples: example_count,
-        trained_tokens,
-        test_items: set.len(),
-        backend: m.backend.clone(),
-    });
+    if reports {
+        emit(&Event::TrainStarted {
+            id: job.id,
+            total_steps: trainer.total_steps(),
+            examples: example_count,
+            trained_tokens,
+            test_items: set.len(),
+            backend: m.backend.clone(),
+        });
+    }
     let evaluate = |model: LlamaForCausalLM, step: usize| {
         let m = m.clone();
         let set = &set;
@@ -330,7 +403,7 @@ pub async fn run(m: Rc<Loaded>, job: Job) -> Result<(), String> {
         }
     };
     let elsewhere = job.eval_elsewhere;
-    if !set.is_empty() && job.resume.is_none() {
+    if reports && !set.is_empty() && job.resume.is_none() {
         if elsewhere {
             emit(&Event::EvalDue {
                 id: job.id,
@@ -351,14 +424,20 @@ pub async fn run(m: Rc<Loaded>, job: Job) -> Result<(), String> {
             stopped = true;
             break;
         }
-        let Some(log) = trainer
-            .step_async()
-            .await
-            .map_err(|e| e.to_string())?
-            .cloned()
-        else {
+        let next = match job.split {
+            Some(split) => split_step(&mut trainer, split).await?,
+            None => trainer
+                .step_async()
+                .await
+                .map_err(|e| e.to_string())?
+                .cloned(),
+        };
+        let Some(log) = next else {
             break;
         };
+        if !reports {
+            continue;
+        }
         emit(&Event::TrainStep {
             id: job.id,
             step: log.step,
@@ -387,6 +466,9 @@ pub async fn run(m: Rc<Loaded>, job: Job) -> Result<(), String> {
                 evaluate(trainer.current(), log.step).await?;
             }
         }
+    }
+    if !reports {
+        return Ok(());
     }
     let steps = trainer.steps_done();
     let error = trainer.stopped().map(|e| e.to_string());

@@ -178,6 +178,7 @@ async fn handle(request: Request, buffers: Vec<Vec<u8>>) {
             output_style,
             resume_step,
             eval_elsewhere,
+            split,
         } => {
             let resume = match (resume_step, buffers.into_iter().next()) {
                 (Some(step), Some(adapter)) => Some((step, adapter)),
@@ -200,10 +201,12 @@ async fn handle(request: Request, buffers: Vec<Vec<u8>>) {
                 output_style,
                 resume,
                 eval_elsewhere,
+                split,
             };
             let result = async { crate::train::run(with_model()?, job).await };
             fail_on_error(id, result.await);
         }
+        Request::LinkLost { reason } => tooltune_engine_browser::worker::link::lose(&reason),
         Request::Evaluate {
             id,
             step,

@@ -44,7 +44,15 @@ pub struct StepPart {
 impl StepPart {
     /// The part as bytes (little-endian), to send to the other workers.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(32 + self.present.len() + 4 * self.grads.len());
+        let mut out = Vec::new();
+        self.write_to(&mut out);
+        out
+    }
+
+    /// Appends [`Self::to_bytes`]'s bytes to `out` (after a message's own
+    /// header, say), without a copy of the gradients in between.
+    pub fn write_to(&self, out: &mut Vec<u8>) {
+        out.reserve(44 + 8 * self.losses.len() + self.present.len() + 4 * self.grads.len());
         out.extend_from_slice(MAGIC);
         for n in [
             self.step,
@@ -60,10 +68,11 @@ impl StepPart {
             out.extend_from_slice(&share.to_le_bytes());
         }
         out.extend(self.present.iter().map(|&p| u8::from(p)));
-        for g in &self.grads {
-            out.extend_from_slice(&g.to_le_bytes());
+        let start = out.len();
+        out.resize(start + 4 * self.grads.len(), 0);
+        for (chunk, g) in out[start..].chunks_exact_mut(4).zip(&self.grads) {
+            chunk.copy_from_slice(&g.to_le_bytes());
         }
-        out
     }
 
     /// Reads [`Self::to_bytes`]'s output.
@@ -103,7 +112,10 @@ impl StepPart {
             part,
             losses,
             present: flags.iter().map(|&b| b != 0).collect(),
-            grads: (0..n_grads).map(|i| f32_at(start + 4 * i)).collect(),
+            grads: body[start..]
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect(),
         })
     }
 }
