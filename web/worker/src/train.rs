@@ -32,6 +32,8 @@ thread_local! {
     static STOP: Cell<Option<u64>> = const { Cell::new(None) };
     /// The run asked to pause.
     static PAUSE: Cell<Option<u64>> = const { Cell::new(None) };
+    /// The run whose step is under way.
+    static IN_STEP: Cell<Option<u64>> = const { Cell::new(None) };
     /// The last run: its trained model and what `run.json` records.
     static TUNED: RefCell<Option<Rc<TunedRun>>> = const { RefCell::new(None) };
 }
@@ -59,9 +61,14 @@ pub struct TunedRun {
 }
 
 /// Pauses (or resumes) run `id` between steps.
+/// A pause is confirmed once the run is between steps: at once when no
+/// step is under way, else by the run after that step (a split step awaits
+/// the other worker, so this request can arrive in the middle of one).
 pub fn request_pause(id: u64, paused: bool) {
     PAUSE.with(|p| p.set(paused.then_some(id)));
-    emit(&Event::TrainPaused { id, paused });
+    if !(paused && IN_STEP.with(|s| s.get()) == Some(id)) {
+        emit(&Event::TrainPaused { id, paused });
+    }
 }
 
 /// Attaches an imported PEFT adapter to the base: the fine-tuned model from
@@ -415,8 +422,15 @@ async fn run_job(m: Rc<Loaded>, job: Job) -> Result<(), String> {
     }
     let mut stopped = false;
     let mut last_checkpoint = now_ms();
+    let mut confirm_pause = false;
     loop {
         yield_now().await;
+        if std::mem::take(&mut confirm_pause) && PAUSE.with(|p| p.get()) == Some(job.id) {
+            emit(&Event::TrainPaused {
+                id: job.id,
+                paused: true,
+            });
+        }
         while PAUSE.with(|p| p.get()) == Some(job.id) && STOP.with(|s| s.get()) != Some(job.id) {
             sleep_ms(100).await;
         }
@@ -424,14 +438,20 @@ async fn run_job(m: Rc<Loaded>, job: Job) -> Result<(), String> {
             stopped = true;
             break;
         }
+        IN_STEP.with(|s| s.set(Some(job.id)));
         let next = match job.split {
-            Some(split) => split_step(&mut trainer, split).await?,
+            Some(split) => split_step(&mut trainer, split).await,
             None => trainer
                 .step_async()
                 .await
-                .map_err(|e| e.to_string())?
-                .cloned(),
+                .map_err(|e| e.to_string())
+                .map(|log| log.cloned()),
         };
+        IN_STEP.with(|s| s.set(None));
+        // A pause asked during the step is confirmed once the step is
+        // reported, at the top of the loop.
+        confirm_pause = PAUSE.with(|p| p.get()) == Some(job.id);
+        let next = next?;
         let Some(log) = next else {
             break;
         };
