@@ -507,3 +507,38 @@ test("the engine's module without relaxed SIMD, for browsers without it, trains 
     await context.close();
   }
 });
+
+test("when the second training worker dies mid-run, the run goes on alone from its checkpoint, and later runs are not split", async (t) => {
+  const { page } = session;
+  if (!bundled || !(await page.evaluate(() => navigator.hardwareConcurrency >= 2))) {
+    t.skip("needs the built-in model bundled (dist/builtin/) and two cores (the split runs' default)");
+    return;
+  }
+  const train = panel(page, "Train");
+  await train.getByLabel("Method").selectOption("lora");
+  await setNumber(train, "Epochs", 3);
+  await page.evaluate(() => localStorage.removeItem("tooltune.run"));
+  await train.getByRole("button", { name: "Train", exact: true }).click();
+  await waitForCheckpoint(page);
+  assert.match(await train.getByTestId("train-about").innerText(), /each step split between two engine workers/);
+  const status = train.getByTestId("train-status");
+  const total = Number((await status.innerText()).match(/step \d+\/(\d+)/)[1]);
+  const peers = [];
+  for (const w of page.workers()) {
+    if (await w.evaluate(() => self.name).catch(() => "") === "tooltune-peer") peers.push(w);
+  }
+  assert.equal(peers.length, 1, `one peer worker among ${page.workers().length}`);
+  await peers[0].evaluate(() => setTimeout(() => { throw new Error("simulated peer crash"); }, 0));
+  await page.getByText(/simulated peer crash.*\. The run goes on in one worker from its checkpoint at step \d+\./)
+    .waitFor({ timeout: 30_000 });
+  await train.getByText(/^Done: \d+ step\(s\)/).waitFor({ timeout: 300_000 });
+  const steps = await page.evaluate(() => JSON.parse(localStorage.getItem("tooltune.run")).steps.map((s) => s.step));
+  assert.deepEqual(steps, Array.from({ length: total }, (_, i) => i + 1), "every step once, in order");
+  assert.doesNotMatch(await train.getByTestId("train-about").innerText(), /split between/);
+  // The next run trains alone.
+  await setNumber(train, "Epochs", 1);
+  await train.getByRole("button", { name: "Train", exact: true }).click();
+  await train.getByText(/^Done: \d+ step\(s\)/).waitFor({ timeout: 300_000 });
+  assert.doesNotMatch(await train.getByTestId("train-about").innerText(), /split between/);
+  assert.deepEqual(unexpected(session.errors).filter((e) => !/simulated peer crash/.test(e)), []);
+});

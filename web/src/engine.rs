@@ -257,7 +257,9 @@ pub fn apply(state: AppState, event: Event) {
                 slot.set(Job::Failed(message));
             } else if state.training.with_untracked(|t| t.id == id && t.busy()) {
                 crate::peer::run_ended(id);
-                state.training.update(|t| t.phase = Phase::Failed(message));
+                if !(crate::peer::lost_run(id) && recovery::peer_lost(state, &message)) {
+                    state.training.update(|t| t.phase = Phase::Failed(message));
+                }
             } else if ADAPTER_IDS.with(|a| a.borrow_mut().remove(&id)) {
                 state.notice.set(Some(crate::state::Notice {
                     error: true,

@@ -15,9 +15,9 @@
 //! model and is linked to the first worker; then the peer gets part 1 and
 //! the first worker part 0, which reports the run as an unsplit run does.
 //! If the peer cannot start or load, the run goes ahead unsplit; if it
-//! fails during a run, the first worker is told ([`Request::LinkLost`]) and
-//! the run fails with the reason, its last checkpoint kept; later runs are
-//! not split.
+//! fails during a run, the first worker is told ([`Request::LinkLost`]),
+//! its part of the run ends, and the run goes on alone from its last
+//! checkpoint ([`crate::recovery::peer_lost`]); later runs are not split.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -59,6 +59,9 @@ thread_local! {
     static HELD: RefCell<Option<Held>> = const { RefCell::new(None) };
     /// The last link session handed out.
     static SESSION: Cell<u64> = const { Cell::new(0) };
+    /// The split run that lost the peer: its failure is a cue to go on
+    /// alone from its checkpoint.
+    static LOST: Cell<Option<u64>> = const { Cell::new(None) };
     /// The split run under way (its id), if any.
     static RUN: Cell<Option<u64>> = const { Cell::new(None) };
 }
@@ -90,6 +93,11 @@ pub fn take(state: AppState, request: &Request, buffers: &[Uint8Array]) -> bool 
     else {
         return false;
     };
+    state.training.update(|t| {
+        if t.id == *id {
+            t.train_workers = 1;
+        }
+    });
     let on_cpu = state.model.with_untracked(|m| match m {
         ModelStatus::Ready(info) => info.backend.starts_with("CPU"),
         _ => false,
@@ -283,7 +291,8 @@ fn lost(state: AppState, reason: &str) {
         unsplit(state, held);
         return;
     }
-    if RUN.with(Cell::take).is_some() {
+    if let Some(id) = RUN.with(Cell::take) {
+        LOST.with(|l| l.set(Some(id)));
         let request = Request::LinkLost {
             reason: reason.to_string(),
         };
@@ -297,6 +306,17 @@ fn lost(state: AppState, reason: &str) {
 
 fn give_up() {
     BROKEN.with(|b| b.set(true));
+}
+
+/// Whether run `id` failed because the peer was lost (asked once).
+pub fn lost_run(id: u64) -> bool {
+    LOST.with(|l| {
+        let lost = l.get() == Some(id);
+        if lost {
+            l.set(None);
+        }
+        lost
+    })
 }
 
 /// A run ended: the peer's part of it is over too.

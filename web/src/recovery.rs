@@ -127,6 +127,24 @@ pub fn resume(state: AppState) {
     });
 }
 
+/// The second worker of a split run was lost (`message`): the run goes on
+/// alone from its checkpoint, and the banner says so; returns whether it
+/// did (else the failure is shown: no checkpoint yet).
+pub fn peer_lost(state: AppState, message: &str) -> bool {
+    let Some(step) = state.training.with_untracked(|t| t.checkpoint_step) else {
+        return false;
+    };
+    state.training.update(|t| t.phase = Phase::Interrupted);
+    state.notice.set(Some(Notice {
+        error: true,
+        text: format!(
+            "{message}. The run goes on in one worker from its checkpoint at step {step}."
+        ),
+    }));
+    resume(state);
+    true
+}
+
 /// The worker died (`message`). During a run with a checkpoint: starts a
 /// new worker, loads the model on the CPU and goes on from the checkpoint
 /// once it is loaded; returns whether it did (else the failure is shown).

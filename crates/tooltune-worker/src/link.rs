@@ -104,7 +104,7 @@ pub fn send(session: u64, bytes: &[u8]) -> Result<()> {
     let _ = Reflect::set(&message, &"session".into(), &(session as f64).into());
     let _ = Reflect::set(&message, &"bytes".into(), &array);
     let post = Reflect::get(&port, &"postMessage".into())
-        .and_then(|f| f.dyn_into::<Function>().map_err(JsValue::from))
+        .and_then(|f| f.dyn_into::<Function>())
         .map_err(|e| WorkerError::Post(format!("{e:?}")))?;
     post.call2(&port, &message, &Array::of1(&array.buffer()))
         .map(|_| ())

@@ -222,6 +222,7 @@ async fn split_step(trainer: &mut Trainer, split: Split) -> Result<Option<StepLo
         // A newer request took the link (the first worker was restarted and
         // resumed the run): this part ends quietly.
         Err(WorkerError::Superseded) if split.part > 0 => return Ok(None),
+        Err(WorkerError::Failed(reason)) => return Err(reason),
         Err(e) => return Err(e.to_string()),
     };
     let theirs = match theirs.split_first() {
