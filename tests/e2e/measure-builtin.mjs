@@ -45,7 +45,7 @@ try {
     await page.evaluate((v) => localStorage.setItem("tooltune.eval_worker", v), process.env.EVAL_WORKER);
   }
   // PEER=on|off: whether each step is split with a second engine worker
-  // (default: on from two cores).
+  // (default: on from three cores; the Train panel's "Two training workers").
   if (process.env.PEER) {
     await page.evaluate((v) => localStorage.setItem("tooltune.peer", v), process.env.PEER);
   }

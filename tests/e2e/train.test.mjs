@@ -69,6 +69,9 @@ test("a run trains, charts the loss and scores the held-out rows before and afte
   assert.equal(await train.getByLabel("Epochs", { exact: true }).inputValue(), "10");
   await setNumber(train, "Epochs", 2);
   assert.equal(await auto.isChecked(), false, "a typed number fixes the epochs");
+  // Each step split between two engine workers (on by default from three
+  // cores; these machines have two): the box in the Train panel.
+  await train.getByLabel("Two training workers (CPU path)").check();
   // The second worker scores the held-out rows (on by default from three
   // cores; these machines have two).
   await trainToTheEnd(page, train, "on");
@@ -79,10 +82,8 @@ test("a run trains, charts the loss and scores the held-out rows before and afte
   assert.match(about, /CPU \(burn-flex in wasm, 1 thread, relaxed SIMD\)/, about);
   // The held-out rows are scored by the second worker while this one trains.
   assert.match(about, /held-out rows scored by a second worker/, about);
-  // From two cores each step is split between two engine workers (crate::peer in web/src).
-  if (await page.evaluate(() => navigator.hardwareConcurrency >= 2)) {
-    assert.match(about, /each step split between two engine workers/, about);
-  }
+  // Each step was split between two engine workers (crate::peer in web/src).
+  assert.match(about, /each step split between two engine workers/, about);
   assert.equal(Number(trainRows) + Number(testRows), 35, about);
   assert.ok(Number(testRows) >= 5, about);
   const done = await status.innerText();
@@ -510,11 +511,14 @@ test("the engine's module without relaxed SIMD, for browsers without it, trains 
 
 test("when the second training worker dies mid-run, the run goes on alone from its checkpoint, and later runs are not split", async (t) => {
   const { page } = session;
-  if (!bundled || !(await page.evaluate(() => navigator.hardwareConcurrency >= 2))) {
-    t.skip("needs the built-in model bundled (dist/builtin/) and two cores (the split runs' default)");
+  if (!bundled) {
+    t.skip("needs the built-in model bundled (dist/builtin/)");
     return;
   }
   const train = panel(page, "Train");
+  const box = train.getByLabel("Two training workers (CPU path)");
+  await box.uncheck();
+  await box.check();
   await train.getByLabel("Method").selectOption("lora");
   await setNumber(train, "Epochs", 3);
   await page.evaluate(() => localStorage.removeItem("tooltune.run"));
@@ -540,5 +544,6 @@ test("when the second training worker dies mid-run, the run goes on alone from i
   await train.getByRole("button", { name: "Train", exact: true }).click();
   await train.getByText(/^Done: \d+ step\(s\)/).waitFor({ timeout: 300_000 });
   assert.doesNotMatch(await train.getByTestId("train-about").innerText(), /split between/);
+  await box.uncheck();
   assert.deepEqual(unexpected(session.errors).filter((e) => !/simulated peer crash/.test(e)), []);
 });

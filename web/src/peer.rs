@@ -8,8 +8,12 @@
 //!
 //! Used on the CPU path (not WebGPU), for models small enough to load twice
 //! (the evaluator's [`crate::evaluator::MODEL_LIMIT_BYTES`]), when the
-//! browser has [`MIN_CORES`] cores or more; `localStorage["tooltune.peer"]`
-//! ([`SWITCH`]) set to `on` or `off` overrides the core count.
+//! browser has [`MIN_CORES`] cores or more; the Train panel's "Two training
+//! workers" box (`localStorage["tooltune.peer"]`, [`SWITCH`], `on` or `off`)
+//! overrides the core count. On two cores it is off by default: both cores
+//! then run a worker, and the page's event loop was held up to 97–110 ms
+//! (against 55–63 ms in one worker), past the 100 ms the page keeps to,
+//! while training 1.4–1.55× faster (docs/SPEED.md).
 //!
 //! A split run's request waits here until the peer is up, has loaded the
 //! model and is linked to the first worker; then the peer gets part 1 and
@@ -34,8 +38,8 @@ use crate::state::{AppState, ModelStatus};
 pub const SWITCH: &str = "tooltune.peer";
 
 /// Cores (`navigator.hardwareConcurrency`) from which runs are split by
-/// default.
-pub const MIN_CORES: f64 = 2.0;
+/// default: the page and two workers each get one.
+pub const MIN_CORES: f64 = 3.0;
 
 /// The peer's `self.name`.
 pub const WORKER_NAME: &str = "tooltune-peer";
@@ -67,7 +71,7 @@ thread_local! {
 }
 
 /// Whether runs are to be split (see the module's notes).
-fn wanted() -> bool {
+pub fn wanted() -> bool {
     let window = web_sys::window();
     let cores = window
         .as_ref()
@@ -306,6 +310,18 @@ fn lost(state: AppState, reason: &str) {
 
 fn give_up() {
     BROKEN.with(|b| b.set(true));
+}
+
+/// Sets the Train panel's "Two training workers" box: kept in this
+/// browser, for later runs.
+pub fn set_wanted(on: bool) {
+    if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        let _ = storage.set_item(SWITCH, if on { "on" } else { "off" });
+    }
+    if on {
+        // A new try after the peer failed.
+        BROKEN.with(|b| b.set(false));
+    }
 }
 
 /// Whether run `id` failed because the peer was lost (asked once).

@@ -71,6 +71,7 @@ pub fn TrainSettingsForm(busy: Signal<bool>) -> impl IntoView {
             </label>
             <div class="targets" role="group" aria-label="Target modules">{targets}</div>
             <ConstrainSetting />
+            <WorkersSetting />
         </fieldset>
     }
 }
@@ -230,6 +231,32 @@ pub fn ConstrainSetting() -> impl IntoView {
                 }
             />
             "Constrain answers to the catalogue"
+        </label>
+    }
+}
+
+/// Whether each training step is split between two engine workers (a
+/// preference of this browser, not of the workspace: it changes the speed,
+/// not the results; see `crate::peer`).
+#[component]
+fn WorkersSetting() -> impl IntoView {
+    let on = RwSignal::new(crate::peer::wanted());
+    view! {
+        <label
+            class="check"
+            data-testid="two-workers"
+            title="Each step's rows are split between two engine workers, one core each, which exchange their gradients: the same losses, about 1.4x faster on the CPU path. On by default from three cores; on two, the page may answer more slowly while training. Small models on the CPU path only (not WebGPU)."
+        >
+            <input
+                type="checkbox"
+                prop:checked=move || on.get()
+                on:change=move |ev| {
+                    let checked = event_target_checked(&ev);
+                    crate::peer::set_wanted(checked);
+                    on.set(checked);
+                }
+            />
+            "Two training workers (CPU path)"
         </label>
     }
 }
