@@ -547,3 +547,27 @@ test("when the second training worker dies mid-run, the run goes on alone from i
   await box.uncheck();
   assert.deepEqual(unexpected(session.errors).filter((e) => !/simulated peer crash/.test(e)), []);
 });
+
+test("with the box set again, a new second worker starts; a run stopped before it is ready never begins", async (t) => {
+  const { page } = session;
+  if (!bundled) {
+    t.skip("needs the built-in model bundled (dist/builtin/)");
+    return;
+  }
+  const train = panel(page, "Train");
+  const box = train.getByLabel("Two training workers (CPU path)");
+  await box.check(); // after the last test's lost worker: a new one
+  await setNumber(train, "Epochs", 1);
+  await train.getByRole("button", { name: "Train", exact: true }).click();
+  // At once: the run waits for the new worker to load the model (or, if
+  // that was quicker, has begun and stops after its current step).
+  await train.getByRole("button", { name: "Stop", exact: true }).click();
+  await train.getByText(/^Stopped: \d+ step\(s\)/).waitFor({ timeout: 120_000 });
+  console.log(`stopped at once: ${await train.getByTestId("train-status").innerText()}`);
+  assert.equal(await train.getByRole("button", { name: "Train", exact: true }).isDisabled(), false);
+  await train.getByRole("button", { name: "Train", exact: true }).click();
+  await train.getByText(/^Done: \d+ step\(s\)/).waitFor({ timeout: 300_000 });
+  assert.match(await train.getByTestId("train-about").innerText(), /each step split between two engine workers/);
+  await box.uncheck();
+  assert.deepEqual(unexpected(session.errors).filter((e) => !/simulated peer crash/.test(e)), []);
+});

@@ -159,6 +159,21 @@ pub fn send(state: AppState, request: &Request, buffers: Vec<js_sys::Uint8Array>
                 .insert(*id, (now_ms(), request.clone(), *tuned))
         });
     }
+    // A run stopped while it still waits for the peer never begins.
+    if let Request::StopTraining { id } = request
+        && crate::peer::drop_held(*id)
+    {
+        apply(
+            state,
+            Event::TrainDone {
+                id: *id,
+                steps: 0,
+                stopped: true,
+                error: None,
+            },
+        );
+        return;
+    }
     let mut request = request.clone();
     crate::evaluator::offload(state, &mut request);
     if crate::peer::take(state, &request, &buffers) {

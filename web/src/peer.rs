@@ -324,6 +324,23 @@ pub fn set_wanted(on: bool) {
     }
 }
 
+/// Drops run `id` if it is still waiting for the peer (stopped before it
+/// began); returns whether it was.
+pub fn drop_held(id: u64) -> bool {
+    HELD.with(|h| {
+        let mut h = h.borrow_mut();
+        let held = h.as_ref().is_some_and(|held| {
+            serde_json::from_str::<Request>(&held.primary.0)
+                .is_ok_and(|r| matches!(r, Request::Train { id: run, .. } if run == id))
+        });
+        if held {
+            *h = None;
+            RUN.with(|r| r.set(None));
+        }
+        held
+    })
+}
+
 /// Whether run `id` failed because the peer was lost (asked once).
 pub fn lost_run(id: u64) -> bool {
     LOST.with(|l| {
