@@ -4,9 +4,10 @@
 //! of its own shards of the step's micro-batches ([`StepPart`]), sends the
 //! part to the others as bytes, and every worker applies the same update
 //! from all the parts, summed in part order. Each therefore ends the step
-//! with the same weights, bit for bit, and the same weights as
-//! [`super::step::train_step`] splitting each micro-batch into as many
-//! shards on as many threads.
+//! with the same weights, bit for bit, and with the weights
+//! [`super::step::train_step`] gives splitting each micro-batch into as many
+//! shards on as many threads (up to summation order when a step has several
+//! micro-batches: a part sums its own shards first).
 //!
 //! Gradients travel as one flat `f32` vector over the model's trainable
 //! parameters in the module's visiting order, which two copies of one
