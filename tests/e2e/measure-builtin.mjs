@@ -6,7 +6,7 @@
 // Done, and the held-out metrics before training and after each epoch. Writes
 // a screenshot of the Train panel.
 // Not a test: a measurement, run by hand (about two minutes here):
-//   [BACKEND=cpu|webgpu|auto] [EXAMPLE=support] [EPOCHS=N] [EVAL_WORKER=on|off] [PEER=on|off] [SIMD=plain] node tests/e2e/measure-builtin.mjs [screenshot.png]
+//   [BACKEND=cpu|webgpu|auto] [EXAMPLE=support] [EPOCHS=N] [METHOD=lora|full] [EVAL_WORKER=on|off] [PEER=on|off] [SIMD=plain] node tests/e2e/measure-builtin.mjs [screenshot.png]
 // with the app served on $URL (default http://127.0.0.1:8080/).
 import { launch } from "./browser.mjs";
 import { open, panel, downloadRun, metricsLines, watchEventLoop, longestBlock } from "./app.mjs";
@@ -30,6 +30,8 @@ try {
   await page.getByRole("button", { name: "Load example" }).click();
   await page.getByText(/^Loaded the \w+ example/).first().waitFor({ timeout: 30_000 });
   const train = panel(page, "Train");
+  // METHOD=lora|full: the page's Method (the built-in model's default is full).
+  if (process.env.METHOD) await train.getByLabel("Method").selectOption(process.env.METHOD);
   if (process.env.EPOCHS) {
     const input = train.getByLabel("Epochs", { exact: true });
     await input.fill(process.env.EPOCHS);
