@@ -110,11 +110,11 @@ export async function downloadRun(page, prefix, count = 6) {
 export const metricsLines = (file) => readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l));
 
 /** The engine worker that trains (not the evaluator, `self.name` "tooltune-evaluator"). */
-export async function engineWorker(page) {
+export async function engineWorker(page, name = "tooltune-engine") {
   const named = [];
   for (const w of page.workers()) {
-    if (await w.evaluate(() => self.name).catch(() => "") === "tooltune-engine") named.push(w);
+    if (await w.evaluate(() => self.name).catch(() => "") === name) named.push(w);
   }
-  assert.equal(named.length, 1, `one engine worker among ${page.workers().length}`);
+  assert.equal(named.length, 1, `one ${name} worker among ${page.workers().length}`);
   return named[0];
 }

@@ -527,12 +527,7 @@ test("when the second training worker dies mid-run, the run goes on alone from i
   assert.match(await train.getByTestId("train-about").innerText(), /each step split between two engine workers/);
   const status = train.getByTestId("train-status");
   const total = Number((await status.innerText()).match(/step \d+\/(\d+)/)[1]);
-  const peers = [];
-  for (const w of page.workers()) {
-    if (await w.evaluate(() => self.name).catch(() => "") === "tooltune-peer") peers.push(w);
-  }
-  assert.equal(peers.length, 1, `one peer worker among ${page.workers().length}`);
-  await peers[0].evaluate(() => setTimeout(() => { throw new Error("simulated peer crash"); }, 0));
+  await (await engineWorker(page, "tooltune-peer")).evaluate(() => setTimeout(() => { throw new Error("simulated peer crash"); }, 0));
   await page.getByText(/simulated peer crash.*\. The run goes on in one worker from its checkpoint at step \d+\./)
     .waitFor({ timeout: 30_000 });
   await train.getByText(/^Done: \d+ step\(s\)/).waitFor({ timeout: 300_000 });

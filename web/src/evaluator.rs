@@ -129,18 +129,7 @@ pub fn offload(state: AppState, request: &mut Request) {
     else {
         return;
     };
-    let window = web_sys::window();
-    let cores = window
-        .as_ref()
-        .map_or(1.0, |w| w.navigator().hardware_concurrency());
-    let switch = window
-        .and_then(|w| w.local_storage().ok().flatten())
-        .and_then(|s| s.get_item(SWITCH).ok().flatten());
-    let wanted = match switch.as_deref() {
-        Some("on") => true,
-        Some("off") => false,
-        _ => cores >= MIN_CORES,
-    };
+    let wanted = crate::storage::switch_or_cores(SWITCH, MIN_CORES);
     let Some(load) = MODEL.with(|m| m.borrow().as_ref().map(|(r, b)| (r.clone(), b.clone())))
     else {
         return;

@@ -72,18 +72,7 @@ thread_local! {
 
 /// Whether runs are to be split (see the module's notes).
 pub fn wanted() -> bool {
-    let window = web_sys::window();
-    let cores = window
-        .as_ref()
-        .map_or(1.0, |w| w.navigator().hardware_concurrency());
-    let switch = window
-        .and_then(|w| w.local_storage().ok().flatten())
-        .and_then(|s| s.get_item(SWITCH).ok().flatten());
-    match switch.as_deref() {
-        Some("on") => true,
-        Some("off") => false,
-        _ => cores >= MIN_CORES,
-    }
+    crate::storage::switch_or_cores(SWITCH, MIN_CORES)
 }
 
 /// Takes a [`Request::Train`] to split with the peer, when it is wanted and
@@ -315,9 +304,7 @@ fn give_up() {
 /// Sets the Train panel's "Two training workers" box: kept in this
 /// browser, for later runs.
 pub fn set_wanted(on: bool) {
-    if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
-        let _ = storage.set_item(SWITCH, if on { "on" } else { "off" });
-    }
+    crate::storage::set_switch(SWITCH, on);
     if on {
         // A new try after the peer failed.
         BROKEN.with(|b| b.set(false));

@@ -28,6 +28,27 @@ fn local() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
 }
 
+/// A per-browser switch (`localStorage[key]` set to `on` or `off`), else
+/// whether the browser has `min_cores` cores or more
+/// (`navigator.hardwareConcurrency`): whether to start an extra worker.
+pub fn switch_or_cores(key: &str, min_cores: f64) -> bool {
+    match local()
+        .and_then(|s| s.get_item(key).ok().flatten())
+        .as_deref()
+    {
+        Some("on") => true,
+        Some("off") => false,
+        _ => web_sys::window().map_or(1.0, |w| w.navigator().hardware_concurrency()) >= min_cores,
+    }
+}
+
+/// Sets a [`switch_or_cores`] switch.
+pub fn set_switch(key: &str, on: bool) {
+    if let Some(s) = local() {
+        let _ = s.set_item(key, if on { "on" } else { "off" });
+    }
+}
+
 /// This tab's id, made on first use.
 pub fn tab_id() -> String {
     let session = web_sys::window().and_then(|w| w.session_storage().ok().flatten());
