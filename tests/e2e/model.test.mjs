@@ -45,6 +45,22 @@ test("the built-in model loads on start when the build bundles it (and is said t
   // --model builtin` writes the same call; MODEL.md has its scores).
   assert.equal(await tryIt.getByTestId("verdict").innerText(), 'valid call: track_order({"order_id":"ORD-1234"})');
   await shoot(page, "Try it", "try-it-builtin.png");
+  // A call threshold near 1 (`--call-threshold 0.999999`): the same request
+  // gets prose, since no first token of a call is that sure. The setting
+  // is the workspace's: the Train panel's field shows it too.
+  const threshold = tryIt.getByLabel("Call threshold");
+  await threshold.fill("0.999999");
+  await threshold.blur();
+  assert.equal(await panel(page, "Train").getByLabel("Call threshold").inputValue(), "0.999999");
+  await tryIt.getByRole("button", { name: "Ask the model" }).click();
+  let raw = "";
+  for (const start = Date.now(); Date.now() - start < 60_000; await page.waitForTimeout(200)) {
+    raw = await tryIt.getByTestId("raw-output").innerText();
+    if (!raw.startsWith("<tool_call>")) break;
+  }
+  assert.ok(raw.length > 0 && !raw.startsWith("<tool_call>"), raw);
+  await threshold.fill("");
+  await threshold.blur();
 });
 
 test("files dropped on the panel are picked, with their sizes", async () => {

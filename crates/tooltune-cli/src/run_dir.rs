@@ -9,7 +9,7 @@ use std::sync::Arc;
 use tooltune_core::Catalogue;
 use tooltune_core::dataset::Example;
 use tooltune_core::error::Location;
-use tooltune_engine::assistant::{EvalSet, prompt_ids};
+use tooltune_engine::assistant::{EvalSet, call_opening, prompt_ids};
 use tooltune_engine::run::RunInfo;
 use tooltune_engine::train::Tuning;
 use tooltune_engine::{ChatTemplate, LlamaForCausalLM, Tokenizer};
@@ -53,6 +53,13 @@ impl Run {
     pub fn request_prompt(&self, request: &str) -> Result<Vec<u32>> {
         let prompt = self.info.prompt_context().request(request);
         Ok(prompt_ids(&self.template, &self.tokenizer, &prompt)?)
+    }
+
+    /// The first token of a call's answer after [`Self::request_prompt`]
+    /// (`ids`), for the call-or-answer decision.
+    pub fn request_opening(&self, request: &str, ids: &[u32]) -> Result<Option<u32>> {
+        let prompt = self.info.prompt_context().request(request);
+        Ok(call_opening(&self.template, &self.tokenizer, &prompt, ids)?)
     }
 
     /// Every assistant turn of `examples` with its prompt, as `eval --run`

@@ -14,7 +14,7 @@ use tooltune_core::prompt::{Prompt, PromptContext};
 use crate::chat::{ChatTemplate, messages_value};
 use tooltune_core::constrain::Grammar;
 
-use crate::decode::{Constrained, GenerateConfig, generate, generate_batch};
+use crate::decode::{CallDecision, Constrained, GenerateConfig, generate, generate_batch};
 use crate::error::Result;
 use crate::llama::LlamaForCausalLM;
 use crate::tokenizer::Tokenizer;
@@ -47,6 +47,44 @@ pub fn prompt_ids(
 ) -> Result<Vec<u32>> {
     let text = template.render(&prompt.messages, prompt.tools.as_ref(), true)?;
     Ok(tokenizer.encode(&text)?.ids)
+}
+
+/// A name no catalogue uses, to find where a call's name goes.
+const PROBE_NAME: &str = "tooltune_probe_name_7f3a";
+
+/// The first token a tool call's answer opens with after `prompt` (ids
+/// `ids`, from [`prompt_ids`]): the template renders the turn with a call
+/// and whatever comes between the generation prompt and the call's name
+/// (`<tool_call>\n{"name": "` for ChatML and Hermes templates) is the
+/// opening. `None` when the template renders no calls there, or the
+/// opening's first token is not a token of its own after the prompt.
+pub fn call_opening(
+    template: &ChatTemplate,
+    tokenizer: &Tokenizer,
+    prompt: &Prompt,
+    ids: &[u32],
+) -> Result<Option<u32>> {
+    let text = template.render(&prompt.messages, prompt.tools.as_ref(), true)?;
+    let mut probe = prompt.messages.clone();
+    probe.push(
+        serde_json::json!({"role": "assistant", "tool_calls": [{"id": "call_1",
+        "type": "function", "function": {"name": PROBE_NAME, "arguments": {}}}]}),
+    );
+    let Ok(with_call) = template.render(&probe, prompt.tools.as_ref(), false) else {
+        return Ok(None);
+    };
+    let Some(opening) = with_call
+        .strip_prefix(text.as_str())
+        .and_then(|rest| rest.find(PROBE_NAME).map(|at| &rest[..at]))
+        .filter(|o| !o.trim().is_empty())
+    else {
+        return Ok(None);
+    };
+    let both = tokenizer.encode(&format!("{text}{opening}"))?.ids;
+    Ok(both
+        .get(..ids.len())
+        .filter(|head| *head == ids)
+        .and_then(|_| both.get(ids.len()).copied()))
 }
 
 /// A greedy continuation: its ids (the stop token included) and its text
@@ -83,24 +121,24 @@ pub fn complete_with(
 /// (`examples/bench_eval.rs`, one thread, AMD EPYC Zen 4, 3 December).
 pub const DEFAULT_BATCH_SIZE: usize = 16;
 
-/// [`complete`] for many prompts, decoded `batch_size` at a time
+/// [`complete`] for every prompt of `set`, decoded `batch_size` at a time
 /// ([`generate_batch`]); prompts of similar length share a batch, so little
-/// is padded. With `grammars` (one per prompt), each answer is decoded
-/// within its grammar ([`Constrained`]). Results come in prompt order.
+/// is padded. Each answer is decoded as the set says ([`processors`]).
+/// Results come in prompt order.
 pub fn complete_all(
     model: &LlamaForCausalLM,
     tokenizer: &Tokenizer,
-    prompts: &[Vec<u32>],
+    set: &EvalSet,
     stop: &[u32],
     max_new_tokens: usize,
     batch_size: usize,
-    grammars: Option<&[Grammar]>,
 ) -> Result<Vec<(Vec<u32>, String)>> {
     let config = GenerateConfig::greedy(max_new_tokens).with_eos(stop);
+    let prompts = &set.prompts;
     let mut out = vec![(Vec::new(), String::new()); prompts.len()];
     for chunk in &length_batches(prompts, batch_size) {
         let batch: Vec<&[u32]> = chunk.iter().map(|&i| &prompts[i][..]).collect();
-        let mut processors = processors(grammars, chunk, tokenizer, stop);
+        let mut processors = processors(set, chunk, tokenizer, stop);
         let generations = generate_batch(model, &batch, &config, &mut processors)?;
         for (&i, generation) in chunk.iter().zip(generations) {
             let text = text_of(tokenizer, &generation.tokens, stop)?;
@@ -110,20 +148,32 @@ pub fn complete_all(
     Ok(out)
 }
 
-/// The logits processors of the prompts `indices`: each one's grammar where
-/// `grammars` are given, none otherwise.
+/// How one answer is decoded beyond greedy: the call-or-answer decision,
+/// then the grammar, each where the set asks for it.
+pub type AnswerProcessor = (Option<CallDecision>, Option<Constrained>);
+
+/// The processors of the prompts `indices` of `set`: each one's call
+/// decision where the set has a threshold and the prompt an opening
+/// ([`EvalSet::deciding`]), its grammar where the set is constrained.
 pub fn processors(
-    grammars: Option<&[Grammar]>,
+    set: &EvalSet,
     indices: &[usize],
     tokenizer: &Tokenizer,
     stop: &[u32],
-) -> Vec<Option<Constrained>> {
-    let bytes = grammars.map(|_| tokenizer.token_bytes());
+) -> Vec<AnswerProcessor> {
+    let bytes = set.grammars.as_ref().map(|_| tokenizer.token_bytes());
     indices
         .iter()
         .map(|&i| {
-            let grammar = grammars?.get(i)?.clone();
-            Some(Constrained::new(grammar, bytes.clone()?, stop))
+            let decision = set.call_threshold.and_then(|t| {
+                let opening = set.openings.get(i).copied().flatten()?;
+                Some(CallDecision::new(opening, t))
+            });
+            let constrained = set.grammars.as_ref().and_then(|g| {
+                let grammar = g.get(i)?.clone();
+                Some(Constrained::new(grammar, bytes.clone()?, stop))
+            });
+            (decision, constrained)
         })
         .collect()
 }
@@ -156,6 +206,12 @@ pub struct EvalSet {
     /// Each item's valid answers, when answers are decoded within them
     /// ([`Self::constrained`]); `None`: free decoding.
     pub grammars: Option<Vec<Grammar>>,
+    /// The first token of a call's opening after each prompt
+    /// ([`call_opening`]).
+    pub openings: Vec<Option<u32>>,
+    /// With a threshold, each answer's first step is a call only when the
+    /// opening has that probability ([`CallDecision`]); `None`: greedy.
+    pub call_threshold: Option<f32>,
 }
 
 impl EvalSet {
@@ -171,6 +227,7 @@ impl EvalSet {
     ) -> Result<Self> {
         let items = eval::items(examples, tools, &mut CatalogueCache::default())?;
         let mut prompts = Vec::with_capacity(items.len());
+        let mut openings = Vec::with_capacity(items.len());
         for ex in examples {
             let conv = &ex.conversation;
             let turns: Vec<usize> = conv.assistant_turns().collect();
@@ -181,14 +238,25 @@ impl EvalSet {
             };
             for end in ends {
                 let prompt = context.turn(messages_value(conv, end), conv.tools.as_ref());
-                prompts.push(prompt_ids(template, tokenizer, &prompt)?);
+                let ids = prompt_ids(template, tokenizer, &prompt)?;
+                openings.push(call_opening(template, tokenizer, &prompt, &ids)?);
+                prompts.push(ids);
             }
         }
         Ok(Self {
             items,
             prompts,
             grammars: None,
+            openings,
+            call_threshold: None,
         })
+    }
+
+    /// The set with each answer's call-or-answer step taken by probability
+    /// ([`CallDecision`], at `threshold`), or greedily with `None`.
+    pub fn deciding(mut self, threshold: Option<f32>) -> Self {
+        self.call_threshold = threshold;
+        self
     }
 
     /// The set with answers decoded within each item's grammar (the
@@ -222,15 +290,7 @@ pub fn evaluate(
     mode: MatchMode,
     batch_size: usize,
 ) -> Result<(Report, Vec<String>)> {
-    let completions = complete_all(
-        model,
-        tokenizer,
-        &set.prompts,
-        stop,
-        max_new_tokens,
-        batch_size,
-        set.grammars.as_deref(),
-    )?;
+    let completions = complete_all(model, tokenizer, set, stop, max_new_tokens, batch_size)?;
     let outputs: Vec<String> = completions.into_iter().map(|(_, text)| text).collect();
     let report = score(set, &outputs, mode)?;
     Ok((report, outputs))

@@ -3,6 +3,7 @@
 
 mod common;
 mod constrain;
+mod decision;
 mod decode;
 mod gguf;
 mod lora;

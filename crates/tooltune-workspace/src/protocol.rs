@@ -68,6 +68,9 @@ pub enum Request {
         /// schemas), as `tooltune route --constrain`.
         #[serde(default)]
         constrain: bool,
+        /// The call-or-answer decision ([`TrainSettings::call_threshold`]).
+        #[serde(default)]
+        call_threshold: Option<f64>,
     },
     /// Fine-tune the loaded model with LoRA on `train` and evaluate on
     /// `test` before training (the baseline) and after each epoch. Answered
@@ -474,6 +477,7 @@ mod tests {
             max_new_tokens: 64,
             tuned: false,
             constrain: false,
+            call_threshold: Some(0.5),
         };
         let text = serde_json::to_string(&r).unwrap();
         assert!(text.starts_with(r#"{"kind":"route","id":3"#), "{text}");

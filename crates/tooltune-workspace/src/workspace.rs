@@ -185,6 +185,12 @@ pub struct TrainSettings {
     /// schemas), in evaluations and in try-it, as `--constrain` does. Off:
     /// the metrics measure the model alone, as the lesson's do.
     pub constrain: bool,
+    /// The call-or-answer decision of each answer, in evaluations and in
+    /// try-it (`tooltune --call-threshold`): a call only when the call's
+    /// opening token has this probability. `None` (the default): the
+    /// likeliest single token decides (plain greedy decoding, which leans
+    /// to calls).
+    pub call_threshold: Option<f64>,
     /// Epochs between evaluations of the held-out rows (the last step is
     /// always evaluated); `None`: [`Self::auto_eval_epochs`].
     pub eval_every_epochs: Option<usize>,
@@ -205,6 +211,7 @@ impl Default for TrainSettings {
             test_fraction: 0.2,
             label_smoothing: 0.0,
             constrain: false,
+            call_threshold: None,
             eval_every_epochs: None,
         }
     }

@@ -192,8 +192,13 @@ pub fn TrainPanel() -> impl IntoView {
             } else {
                 ""
             };
+            let decision = t
+                .settings
+                .call_threshold
+                .map(|p| format!("; a tool called only at probability {p} or more"))
+                .unwrap_or_default();
             format!(
-                "{} training rows ({} trained tokens), {} held-out rows; {}{split}{scored}{constrained}",
+                "{} training rows ({} trained tokens), {} held-out rows; {}{split}{scored}{constrained}{decision}",
                 t.examples, t.trained_tokens, t.test_items, t.backend
             )
         });

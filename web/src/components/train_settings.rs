@@ -71,6 +71,7 @@ pub fn TrainSettingsForm(busy: Signal<bool>) -> impl IntoView {
             </label>
             <div class="targets" role="group" aria-label="Target modules">{targets}</div>
             <ConstrainSetting />
+            <CallDecisionSetting />
             <WorkersSetting />
         </fieldset>
     }
@@ -231,6 +232,43 @@ pub fn ConstrainSetting() -> impl IntoView {
                 }
             />
             "Constrain answers to the catalogue"
+        </label>
+    }
+}
+
+/// The call-or-answer decision of each answer, in evaluations and in
+/// try-it: blank, the likeliest single first token decides (plain greedy,
+/// `tooltune --call-threshold greedy`); a probability P, a call only when
+/// the call's opening token has P or more (`--call-threshold P`).
+#[component]
+pub fn CallDecisionSetting() -> impl IntoView {
+    let state = use_app();
+    view! {
+        <label
+            data-testid="call-threshold"
+            title="Blank: the likeliest first token decides between a tool call and prose (plain greedy decoding), which leans to calls, since a prose answer's probability is spread over many first words. A probability P (0.5: the likelier of the two): a call only when the model gives its opening token P or more; higher P, fewer false calls and more missed ones. As tooltune --call-threshold."
+        >
+            "Call threshold "
+            <input
+                type="number"
+                min="0"
+                max="1"
+                step="any"
+                placeholder="greedy"
+                prop:value=move || {
+                    state.ws.with(|w| w.train.call_threshold.map(|p| p.to_string()).unwrap_or_default())
+                }
+                on:change=move |ev| {
+                    let text = event_target_value(&ev);
+                    let text = text.trim();
+                    if text.is_empty() {
+                        state.ws.update(|w| w.train.call_threshold = None);
+                    } else if let Ok(p) = text.parse::<f64>()
+                        && p > 0.0 && p < 1.0 {
+                            state.ws.update(|w| w.train.call_threshold = Some(p));
+                        }
+                }
+            />
         </label>
     }
 }

@@ -67,11 +67,12 @@ pub fn TryIt() -> impl IntoView {
             .last_valid
             .get_untracked()
             .map(|c| serde_json::Value::Array(c.to_openai()));
-        let (context, output_style, constrain) = state.ws.with_untracked(|w| {
+        let (context, output_style, constrain, call_threshold) = state.ws.with_untracked(|w| {
             (
                 w.prompt_context(catalogue),
                 w.output_style,
                 w.train.constrain,
+                w.train.call_threshold,
             )
         });
         let has_tuned = state.tuned.with_untracked(Option::is_some);
@@ -96,6 +97,7 @@ pub fn TryIt() -> impl IntoView {
                     max_new_tokens: max_new_tokens.get_untracked(),
                     tuned,
                     constrain,
+                    call_threshold,
                 },
                 Vec::new(),
             );
@@ -148,6 +150,7 @@ pub fn TryIt() -> impl IntoView {
                     />
                 </label>
                 <crate::components::train_settings::ConstrainSetting />
+                <crate::components::train_settings::CallDecisionSetting />
                 <button type="submit" disabled=move || !ready()>"Ask the model"</button>
             </form>
             {result}

@@ -368,7 +368,7 @@ async fn run_job(m: Rc<Loaded>, job: Job) -> Result<(), String> {
     // A later part of a split run only trains: no events, no evaluations
     // (the page sends it no held-out lines), no checkpoints.
     let reports = job.split.is_none_or(|s| s.part == 0);
-    let set = eval_set(&m, &test_examples, &job.context, job.settings.constrain)?;
+    let set = eval_set(&m, &test_examples, &job.context, &job.settings)?;
     let model = match &job.resume {
         Some((step, bytes)) => {
             train::from_checkpoint(m.model.clone(), &cfg.tuning, job.seed, bytes)

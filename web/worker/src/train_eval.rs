@@ -45,7 +45,7 @@ pub async fn evaluate(
     for chunk in &length_batches(&set.prompts, EVAL_BATCH) {
         yield_now().await;
         let prompts: Vec<&[u32]> = chunk.iter().map(|&i| &set.prompts[i][..]).collect();
-        let mut processors = processors(set.grammars.as_deref(), chunk, &m.tokenizer, &m.stop);
+        let mut processors = processors(set, chunk, &m.tokenizer, &m.stop);
         let generations = generate_batch_async(model, &prompts, &config, &mut processors)
             .await
             .map_err(|e| e.to_string())?;
@@ -125,12 +125,13 @@ fn gold_text(expected: &Expected) -> String {
 
 /// The held-out set of `test` under `context` (lines without `tools` get
 /// the context's catalogue), its answers decoded within their catalogues
-/// when `constrain`.
+/// when `settings.constrain`, each one's call-or-answer step taken at
+/// `settings.call_threshold`.
 pub(crate) fn eval_set(
     m: &Loaded,
     test: &[Example],
     context: &PromptContext,
-    constrain: bool,
+    settings: &TrainSettings,
 ) -> Result<EvalSet, String> {
     let catalogue = match &context.tools {
         Some(tools) => Some(Arc::new(
@@ -147,7 +148,10 @@ pub(crate) fn eval_set(
         &m.template,
         &m.tokenizer,
     )
-    .map(|set| set.constrained(constrain))
+    .map(|set| {
+        set.constrained(settings.constrain)
+            .deciding(settings.call_threshold.map(|t| t as f32))
+    })
     .map_err(|e| e.to_string())
 }
 
@@ -171,7 +175,7 @@ pub struct EvalJob {
 pub async fn evaluate_elsewhere(m: Rc<Loaded>, job: EvalJob) -> Result<(), String> {
     let started = now_ms();
     let test = crate::train::examples("held-out row", job.test)?;
-    let set = eval_set(&m, &test, &job.context, job.settings.constrain)?;
+    let set = eval_set(&m, &test, &job.context, &job.settings)?;
     let model = match &job.weights {
         Some(bytes) => {
             let tuning = crate::train::tuning(&job.settings);

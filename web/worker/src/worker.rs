@@ -15,7 +15,7 @@ use tooltune_core::prompt::PromptContext;
 use tooltune_core::{Catalogue, Location};
 use tooltune_engine::burn::module::Module;
 use tooltune_engine::burn::tensor::Device;
-use tooltune_engine::decode::{Constrained, GenerateConfig, generate_async};
+use tooltune_engine::decode::{CallDecision, Constrained, GenerateConfig, generate_async};
 use tooltune_engine::train::Tuning;
 use tooltune_engine::train::mask::mask_example;
 use tooltune_engine::weights::gguf::{StoreAs, gguf_to_hf};
@@ -136,6 +136,7 @@ async fn handle(request: Request, buffers: Vec<Vec<u8>>) {
             max_new_tokens,
             tuned,
             constrain,
+            call_threshold,
         } => {
             let start = now_ms();
             let ask = Ask {
@@ -145,6 +146,7 @@ async fn handle(request: Request, buffers: Vec<Vec<u8>>) {
                 grammar: constrain
                     .then(|| grammar(&context, output_style))
                     .transpose(),
+                call_threshold: call_threshold.map(|t| t as f32),
             };
             let result = match (with_model(), tuned) {
                 (Ok(m), false) => route(&m, &m.model, ask).await,
@@ -461,6 +463,8 @@ struct Ask<'a> {
     /// The answers allowed, when decoding is constrained (or why the
     /// catalogue can't give them).
     grammar: Result<Option<Grammar>, String>,
+    /// The call-or-answer decision's threshold; `None`: greedy.
+    call_threshold: Option<f32>,
 }
 
 /// The answers valid against `context`'s catalogue in `style`, parallel
@@ -480,16 +484,21 @@ async fn route(
     model: &LlamaForCausalLM,
     ask: Ask<'_>,
 ) -> Result<(String, usize, usize), String> {
-    let prompt = tooltune_engine::assistant::prompt_ids(
-        &m.template,
-        &m.tokenizer,
-        &ask.context.request(ask.request),
-    )
-    .map_err(|e| e.to_string())?;
+    let request = ask.context.request(ask.request);
+    let prompt = tooltune_engine::assistant::prompt_ids(&m.template, &m.tokenizer, &request)
+        .map_err(|e| e.to_string())?;
+    let opening =
+        tooltune_engine::assistant::call_opening(&m.template, &m.tokenizer, &request, &prompt)
+            .map_err(|e| e.to_string())?;
     let config = GenerateConfig::greedy(ask.max_new_tokens).with_eos(&m.stop);
-    let mut processor = ask
+    let decision = ask
+        .call_threshold
+        .zip(opening)
+        .map(|(t, opening)| CallDecision::new(opening, t));
+    let constrained = ask
         .grammar?
         .map(|g| Constrained::new(g, m.tokenizer.token_bytes(), &m.stop));
+    let mut processor = (decision, constrained);
     let out = generate_async(model, &prompt, &config, &mut processor)
         .await
         .map_err(|e| e.to_string())?;

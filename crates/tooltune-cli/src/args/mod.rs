@@ -174,6 +174,27 @@ fn share(s: &str) -> Result<f64, String> {
     }
 }
 
+/// `--call-threshold`: the probability a call's opening token needs for an
+/// answer to be a call ([`tooltune_engine::decode::CallDecision`]), or
+/// `greedy` (the likeliest single token decides, as plain greedy decoding).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CallThreshold(pub Option<f32>);
+
+pub fn call_threshold(s: &str) -> Result<CallThreshold, String> {
+    if s == "greedy" {
+        return Ok(CallThreshold(None));
+    }
+    match s.parse::<f32>() {
+        Ok(x) if x > 0.0 && x < 1.0 => Ok(CallThreshold(Some(x))),
+        _ => Err(format!(
+            "`{s}` is neither a probability between 0 and 1 (exclusive) nor `greedy`"
+        )),
+    }
+}
+
+/// The help text of `--call-threshold`, the same for every command.
+pub const CALL_THRESHOLD_HELP: &str = "A probability P: an answer is a tool call only when the call's opening token has probability P or more, prose otherwise (0.5: the likelier of the two; higher: fewer false calls, more missed ones). `greedy` (the default): the likeliest single first token decides, as plain greedy decoding, which leans to calls (a prose answer's probability is spread over many first words)";
+
 #[derive(Debug, Args)]
 pub struct CatalogueArgs {
     /// The catalogue JSON file.
@@ -273,6 +294,9 @@ pub struct EvalArgs {
     /// OpenAI's strict tools do. Off by default: the metrics then measure the model alone.
     #[arg(long)]
     pub constrain: bool,
+    /// With --run or --model: the call-or-answer decision.
+    #[arg(long, default_value = "greedy", value_parser = call_threshold, long_help = CALL_THRESHOLD_HELP)]
+    pub call_threshold: CallThreshold,
     /// With --run: answers decoded together (one forward pass per step for the batch).
     #[arg(long, default_value_t = tooltune_engine::assistant::DEFAULT_BATCH_SIZE, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1024))]
     pub batch_size: usize,

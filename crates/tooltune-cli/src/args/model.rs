@@ -30,6 +30,9 @@ pub struct TrainArgs {
     /// catalogue (as `eval --constrain`).
     #[arg(long, requires = "eval")]
     pub constrain: bool,
+    /// With --eval: the call-or-answer decision of the evaluations' answers.
+    #[arg(long, default_value = "greedy", value_parser = super::call_threshold, long_help = super::CALL_THRESHOLD_HELP)]
+    pub call_threshold: super::CallThreshold,
     /// Run folder to write: adapter (PEFT) or model, run.json, metrics.jsonl.
     #[arg(long)]
     pub out: PathBuf,
@@ -167,6 +170,9 @@ pub struct RouteArgs {
     /// accept (prose stays the no-tool answer).
     #[arg(long)]
     pub constrain: bool,
+    /// The call-or-answer decision.
+    #[arg(long, default_value = "greedy", value_parser = super::call_threshold, long_help = super::CALL_THRESHOLD_HELP)]
+    pub call_threshold: super::CallThreshold,
 }
 
 #[derive(Debug, Args)]

@@ -19,7 +19,10 @@ pub fn run(run: &Path, data: &Path, a: &EvalArgs) -> Result<ExitCode> {
     let loaded = run_dir::load(run)?;
     let examples = io::examples(data)?;
     let tools = a.tools.as_deref().map(io::catalogue).transpose()?;
-    let set = loaded.eval_set(&examples, tools)?.constrained(a.constrain);
+    let set = loaded
+        .eval_set(&examples, tools)?
+        .constrained(a.constrain)
+        .deciding(a.call_threshold.0);
     let (report, _) = evaluate(
         &loaded.model,
         &loaded.tokenizer,
@@ -55,7 +58,8 @@ pub fn run_base(dir: &Path, data: &Path, a: &EvalArgs) -> Result<ExitCode> {
         &text.template,
         &text.tokenizer,
     )?
-    .constrained(a.constrain);
+    .constrained(a.constrain)
+    .deciding(a.call_threshold.0);
     let (report, _) = evaluate(
         &base,
         &text.tokenizer,

@@ -12,8 +12,8 @@ use tooltune_core::Catalogue;
 use tooltune_core::constrain::Grammar;
 use tooltune_core::parse::Mode;
 use tooltune_core::prompt::PromptContext;
-use tooltune_engine::assistant::{complete_with, prompt_ids};
-use tooltune_engine::decode::Constrained;
+use tooltune_engine::assistant::{call_opening, complete_with, prompt_ids};
+use tooltune_engine::decode::{CallDecision, Constrained};
 use tooltune_engine::{LlamaForCausalLM, Tokenizer};
 use tooltune_workspace::OutputStyle;
 use tooltune_workspace::verdict::{Verdict, verdict};
@@ -27,6 +27,9 @@ struct Router {
     model: LlamaForCausalLM,
     tokenizer: Tokenizer,
     prompt: Vec<u32>,
+    /// The first token of a call's answer after `prompt`, if the template
+    /// writes calls.
+    opening: Option<u32>,
     stop: Vec<u32>,
     catalogue: Option<Arc<Catalogue>>,
     mode: Mode,
@@ -49,7 +52,12 @@ pub fn run(a: RouteArgs) -> Result<ExitCode> {
         (None, Some(m)) => from_model(m, &a)?,
         (None, None) => bail!("give --run RUN_DIR or --model MODEL"),
     };
-    let mut processor = match (&r.catalogue, a.constrain) {
+    let decision = a
+        .call_threshold
+        .0
+        .zip(r.opening)
+        .map(|(t, opening)| CallDecision::new(opening, t));
+    let constrained = match (&r.catalogue, a.constrain) {
         (Some(c), true) => Some(Constrained::new(
             Grammar::new(c.clone(), r.mode, true),
             r.tokenizer.token_bytes(),
@@ -58,6 +66,7 @@ pub fn run(a: RouteArgs) -> Result<ExitCode> {
         (None, true) => bail!("--constrain needs a catalogue (--tools, or a run that has one)"),
         (_, false) => None,
     };
+    let mut processor = (decision, constrained);
     let (new_ids, output) = complete_with(
         &r.model,
         &r.tokenizer,
@@ -89,11 +98,13 @@ fn from_run(dir: &std::path::Path, request: &str) -> Result<Router> {
     let run = run_dir::load(dir)?;
     let catalogue = run_dir::run_catalogue(&run.info, dir)?;
     let prompt = run.request_prompt(request)?;
+    let opening = run.request_opening(request, &prompt)?;
     let mode = run.info.mode();
     Ok(Router {
         model: run.model,
         tokenizer: run.tokenizer,
         prompt,
+        opening,
         stop: run.stop,
         catalogue,
         mode,
@@ -114,15 +125,14 @@ fn from_model(dir: &std::path::Path, a: &RouteArgs) -> Result<Router> {
         tools_in_prompt: style.tools_in_prompt(),
     };
     let model::Bare { model, text, stop } = model::load_bare(dir, &a.backend)?;
-    let prompt = prompt_ids(
-        &text.template,
-        &text.tokenizer,
-        &context.request(&a.request),
-    )?;
+    let request = context.request(&a.request);
+    let prompt = prompt_ids(&text.template, &text.tokenizer, &request)?;
+    let opening = call_opening(&text.template, &text.tokenizer, &request, &prompt)?;
     Ok(Router {
         model,
         tokenizer: text.tokenizer,
         prompt,
+        opening,
         stop,
         catalogue,
         mode: style.mode(),

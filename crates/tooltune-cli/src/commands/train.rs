@@ -140,7 +140,8 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
                     &text.template,
                     &text.tokenizer,
                 )?
-                .constrained(a.constrain),
+                .constrained(a.constrain)
+                .deciding(a.call_threshold.0),
             )
         }
         None => None,

@@ -480,3 +480,77 @@ fn constrained_decoding_keeps_answers_valid() {
     assert!(!o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("--constrain"), "{}", text(&o));
 }
+
+#[test]
+fn the_call_threshold_decides_call_or_prose() {
+    // eval --call-threshold near 1: every answer is prose (every gold call
+    // missed); near 0: every answer is a call (no prose at all). route
+    // takes the same flag, and a value out of range is a clear error.
+    let small = first_lines(
+        &datasets().join("support/test.jsonl"),
+        10,
+        "threshold-support.jsonl",
+    );
+    let eval = |threshold: &str| {
+        let o = tooltune(&[
+            "eval",
+            "--model",
+            "builtin",
+            "--data",
+            s(&small),
+            "--json",
+            "--max-new-tokens",
+            "32",
+            "--call-threshold",
+            threshold,
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        serde_json::from_slice::<Value>(&o.stdout).unwrap()
+    };
+    let never = eval("0.999999");
+    let n = never["n"].as_f64().unwrap();
+    let calls = never["counts"]["gold_calls"].as_f64().unwrap_or(0.0);
+    assert!(calls > 0.0, "{never}");
+    assert_eq!(
+        never["missed_call_rate"].as_f64().unwrap() * n,
+        calls,
+        "{never}"
+    );
+    let always = eval("0.000001");
+    assert_eq!(always["missed_call_rate"], 0.0, "{always}");
+    let o = tooltune(&[
+        "route",
+        "--model",
+        "builtin",
+        "--tools",
+        s(&datasets().join("support/tools.json")),
+        "--json",
+        "--call-threshold",
+        "0.999999",
+        "Where is my order ORD-4417?",
+    ]);
+    let routed: Value =
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&o)));
+    assert!(
+        !routed["output"]
+            .as_str()
+            .unwrap()
+            .starts_with("<tool_call>"),
+        "{routed}"
+    );
+    let o = tooltune(&[
+        "eval",
+        "--model",
+        "builtin",
+        "--data",
+        s(&small),
+        "--call-threshold",
+        "1.5",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("1.5") && text(&o).contains("greedy"),
+        "{}",
+        text(&o)
+    );
+}

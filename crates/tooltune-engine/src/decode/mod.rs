@@ -4,11 +4,13 @@
 //! constrained decoding (e.g. a JSON grammar for tool calls) plugs in.
 
 pub mod constrain;
+mod decision;
 mod greedy;
 pub mod prefix;
 mod processor;
 
 pub use constrain::Constrained;
+pub use decision::CallDecision;
 pub use greedy::{
     GenerateConfig, Generation, StopReason, argmax, generate, generate_async, generate_batch,
     generate_batch_async,

@@ -32,6 +32,20 @@ impl<P: LogitsProcessor> LogitsProcessor for Option<P> {
     }
 }
 
+/// Two processors in turn: `A` edits the logits first, then `B`; both hear
+/// the chosen token.
+impl<A: LogitsProcessor, B: LogitsProcessor> LogitsProcessor for (A, B) {
+    fn process(&mut self, tokens: &[u32], logits: &mut [f32]) {
+        self.0.process(tokens, logits);
+        self.1.process(tokens, logits);
+    }
+
+    fn on_token(&mut self, token: u32) {
+        self.0.on_token(token);
+        self.1.on_token(token);
+    }
+}
+
 /// Forbids a fixed set of token ids (ids outside the vocabulary are ignored).
 #[derive(Debug, Clone, Default)]
 pub struct SuppressTokens(pub Vec<u32>);

@@ -1,0 +1,70 @@
+//! The call-or-answer decision ([`CallDecision`], `--call-threshold`): the
+//! opening is found from the template, and the threshold alone decides
+//! whether each answer is a call.
+
+use tooltune_core::dataset::{Example, Format};
+use tooltune_core::eval::MatchMode;
+use tooltune_core::prompt::PromptContext;
+use tooltune_engine::assistant::{EvalSet, call_opening, evaluate, prompt_ids, stop_ids};
+use tooltune_engine::builtin;
+
+use crate::common::device;
+
+/// The support example's first test rows (calls and a no-tool row).
+fn rows() -> Vec<Example> {
+    let text = include_str!("../../../datasets/support/test.jsonl");
+    tooltune_core::dataset::read(Format::OpenAi, "support/test.jsonl", text.as_bytes(), None)
+        .expect("the support test file reads")
+        .into_iter()
+        .take(10)
+        .map(|line| line.expect("a valid line"))
+        .collect()
+}
+
+#[test]
+fn the_call_opening_is_the_templates_tool_call_token() {
+    let tokenizer = builtin::tokenizer().unwrap();
+    let template = builtin::template().unwrap();
+    let context = PromptContext::as_given();
+    let example = &rows()[0];
+    let conv = &example.conversation;
+    let prompt = context.turn(
+        tooltune_engine::chat::messages_value(conv, conv.messages.len() - 1),
+        conv.tools.as_ref(),
+    );
+    let ids = prompt_ids(&template, &tokenizer, &prompt).unwrap();
+    let opening = call_opening(&template, &tokenizer, &prompt, &ids).unwrap();
+    assert_eq!(opening, tokenizer.token_id("<tool_call>"));
+}
+
+#[test]
+fn the_threshold_alone_decides_call_or_prose() {
+    let device = device();
+    let model = builtin::model(&device).unwrap();
+    let tokenizer = builtin::tokenizer().unwrap();
+    let template = builtin::template().unwrap();
+    let stop = stop_ids(&model, &tokenizer, &template);
+    let examples = rows();
+    let set = || {
+        EvalSet::new(
+            &examples,
+            None,
+            &PromptContext::as_given(),
+            &template,
+            &tokenizer,
+        )
+        .unwrap()
+    };
+    let open = "<tool_call>";
+    let decode = |set: &EvalSet| {
+        evaluate(&model, &tokenizer, &stop, set, 24, MatchMode::Exact, 4)
+            .unwrap()
+            .1
+    };
+    assert!(set().openings.iter().all(|o| o.is_some()));
+    // Near 1: no answer is a call; near 0: every answer opens one.
+    let never = decode(&set().deciding(Some(0.999_999)));
+    assert!(never.iter().all(|o| !o.starts_with(open)), "{never:?}");
+    let always = decode(&set().deciding(Some(1e-6)));
+    assert!(always.iter().all(|o| o.starts_with(open)), "{always:?}");
+}
