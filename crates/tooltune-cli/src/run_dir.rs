@@ -144,6 +144,7 @@ mod tests {
             final_loss: None,
             stopped: None,
             constrained_eval: false,
+            call_threshold: None,
         };
         Run {
             dir: "test-run".into(),

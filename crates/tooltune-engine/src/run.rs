@@ -48,6 +48,10 @@ pub struct RunInfo {
     /// catalogue"); absent in runs written before it: false.
     #[serde(default)]
     pub constrained_eval: bool,
+    /// The call threshold of those evaluations (`--call-threshold`, the
+    /// page's "Call threshold"); absent or `null`: greedy.
+    #[serde(default)]
+    pub call_threshold: Option<f32>,
 }
 
 impl RunInfo {

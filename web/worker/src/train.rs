@@ -58,6 +58,8 @@ pub struct TunedRun {
     stopped: Option<String>,
     /// Whether its evaluations decoded within the catalogue.
     constrained_eval: bool,
+    /// Their call threshold (`None`: greedy).
+    call_threshold: Option<f32>,
 }
 
 /// Pauses (or resumes) run `id` between steps.
@@ -117,6 +119,7 @@ fn tune(m: &Loaded, model: LlamaForCausalLM, tuning: Tuning) {
         final_loss: None,
         stopped: None,
         constrained_eval: false,
+        call_threshold: None,
     };
     TUNED.with(|t| *t.borrow_mut() = Some(Rc::new(run)));
 }
@@ -168,6 +171,7 @@ pub async fn export() -> Result<Vec<ExportedFile>, String> {
         final_loss: run.final_loss,
         stopped: run.stopped.clone(),
         constrained_eval: run.constrained_eval,
+        call_threshold: run.call_threshold,
     };
     files.push(ExportedFile::new(
         "run.json",
@@ -505,6 +509,7 @@ async fn run_job(m: Rc<Loaded>, job: Job) -> Result<(), String> {
         final_loss: trained.steps.last().map(|s| s.loss),
         stopped: error.clone(),
         constrained_eval: job.settings.constrain,
+        call_threshold: job.settings.call_threshold.map(|t| t as f32),
     };
     TUNED.with(|t| *t.borrow_mut() = Some(Rc::new(run)));
     emit(&Event::TrainDone {

@@ -126,6 +126,7 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
         final_loss: None,
         stopped: None,
         constrained_eval: a.constrain,
+        call_threshold: a.call_threshold.0,
     };
     let catalogue = run_catalogue(&info, &a.out)?;
     let eval_set = match &a.eval {

@@ -402,6 +402,7 @@ fn constrained_decoding_keeps_answers_valid() {
     let info: Value =
         serde_json::from_slice(&std::fs::read(run.join("run.json")).unwrap()).unwrap();
     assert_eq!(info["constrained_eval"], true);
+    assert_eq!(info["call_threshold"], Value::Null);
     let metrics = std::fs::read_to_string(run.join("metrics.jsonl")).unwrap();
     let last: Value = metrics
         .lines()
