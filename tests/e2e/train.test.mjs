@@ -368,6 +368,20 @@ test("a reload mid-training keeps the run, loads its checkpoint, and Resume goes
   assert.deepEqual(unexpected(session.errors), []);
 });
 
+// Throws `message` in engine worker `name` mid-run, waits for the page to
+// say `recovered` and for the run to end, and checks that every step ran
+// once, in order. Returns the run's number of steps.
+async function crashAndFinish(page, train, name, message, recovered) {
+  const status = train.getByTestId("train-status");
+  const total = Number((await status.innerText()).match(/step \d+\/(\d+)/)[1]);
+  await (await engineWorker(page, name)).evaluate((m) => setTimeout(() => { throw new Error(m); }, 0), message);
+  await page.getByText(recovered).waitFor({ timeout: 30_000 });
+  await train.getByText(/^Done: \d+ step\(s\)/).waitFor({ timeout: 300_000 });
+  const steps = await page.evaluate(() => JSON.parse(localStorage.getItem("tooltune.run")).steps.map((s) => s.step));
+  assert.deepEqual(steps, Array.from({ length: total }, (_, i) => i + 1), "every step once, in order");
+  return total;
+}
+
 test("when the engine worker dies mid-run, a new one loads the model on the CPU and the run goes on", async (t) => {
   const { page } = session;
   if (!bundled) {
@@ -380,15 +394,9 @@ test("when the engine worker dies mid-run, a new one loads the model on the CPU 
   await train.getByRole("button", { name: "Train", exact: true }).click();
   await waitForCheckpoint(page);
   const status = train.getByTestId("train-status");
-  const total = Number((await status.innerText()).match(/step \d+\/(\d+)/)[1]);
   // What a lost WebGPU device does to the wasm instance: an uncaught error in the worker.
-  const worker = await engineWorker(page);
-  await worker.evaluate(() => setTimeout(() => { throw new Error("simulated lost device"); }, 0));
-  await page.getByText(/^The engine stopped during training \(.*simulated lost device.*\)\. It is restarting on the CPU; the run goes on from its checkpoint at step \d+\./)
-    .waitFor({ timeout: 30_000 });
-  await train.getByText(/^Done: \d+ step\(s\)/).waitFor({ timeout: 300_000 });
-  const steps = await page.evaluate(() => JSON.parse(localStorage.getItem("tooltune.run")).steps.map((s) => s.step));
-  assert.deepEqual(steps, Array.from({ length: total }, (_, i) => i + 1), "every step once, in order");
+  const total = await crashAndFinish(page, train, "tooltune-engine", "simulated lost device",
+    /^The engine stopped during training \(.*simulated lost device.*\)\. It is restarting on the CPU; the run goes on from its checkpoint at step \d+\./);
   assert.equal(Number((await status.innerText()).match(/^Done: (\d+) step/)[1]), total);
   const caption = await train.getByTestId("loss-chart").locator("figcaption").innerText();
   assert.match(caption, new RegExp(`at step ${total}$`));
@@ -525,14 +533,8 @@ test("when the second training worker dies mid-run, the run goes on alone from i
   await train.getByRole("button", { name: "Train", exact: true }).click();
   await waitForCheckpoint(page);
   assert.match(await train.getByTestId("train-about").innerText(), /each step split between two engine workers/);
-  const status = train.getByTestId("train-status");
-  const total = Number((await status.innerText()).match(/step \d+\/(\d+)/)[1]);
-  await (await engineWorker(page, "tooltune-peer")).evaluate(() => setTimeout(() => { throw new Error("simulated peer crash"); }, 0));
-  await page.getByText(/simulated peer crash.*\. The run goes on in one worker from its checkpoint at step \d+\./)
-    .waitFor({ timeout: 30_000 });
-  await train.getByText(/^Done: \d+ step\(s\)/).waitFor({ timeout: 300_000 });
-  const steps = await page.evaluate(() => JSON.parse(localStorage.getItem("tooltune.run")).steps.map((s) => s.step));
-  assert.deepEqual(steps, Array.from({ length: total }, (_, i) => i + 1), "every step once, in order");
+  await crashAndFinish(page, train, "tooltune-peer", "simulated peer crash",
+    /simulated peer crash.*\. The run goes on in one worker from its checkpoint at step \d+\./);
   assert.doesNotMatch(await train.getByTestId("train-about").innerText(), /split between/);
   // The next run trains alone.
   await setNumber(train, "Epochs", 1);

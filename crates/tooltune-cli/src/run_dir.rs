@@ -9,7 +9,7 @@ use std::sync::Arc;
 use tooltune_core::Catalogue;
 use tooltune_core::dataset::Example;
 use tooltune_core::error::Location;
-use tooltune_engine::assistant::{EvalSet, call_opening, prompt_ids};
+use tooltune_engine::assistant::{EvalSet, prompt_with_opening};
 use tooltune_engine::run::RunInfo;
 use tooltune_engine::train::Tuning;
 use tooltune_engine::{ChatTemplate, LlamaForCausalLM, Tokenizer};
@@ -49,17 +49,15 @@ pub struct Run {
 }
 
 impl Run {
-    /// The prompt ids of one request, as `route` sends it.
-    pub fn request_prompt(&self, request: &str) -> Result<Vec<u32>> {
+    /// The prompt ids of one request, as `route` sends it, and the first
+    /// token of a call's answer after them (the call-or-answer decision).
+    pub fn request_prompt(&self, request: &str) -> Result<(Vec<u32>, Option<u32>)> {
         let prompt = self.info.prompt_context().request(request);
-        Ok(prompt_ids(&self.template, &self.tokenizer, &prompt)?)
-    }
-
-    /// The first token of a call's answer after [`Self::request_prompt`]
-    /// (`ids`), for the call-or-answer decision.
-    pub fn request_opening(&self, request: &str, ids: &[u32]) -> Result<Option<u32>> {
-        let prompt = self.info.prompt_context().request(request);
-        Ok(call_opening(&self.template, &self.tokenizer, &prompt, ids)?)
+        Ok(prompt_with_opening(
+            &self.template,
+            &self.tokenizer,
+            &prompt,
+        )?)
     }
 
     /// Every assistant turn of `examples` with its prompt, as `eval --run`
@@ -173,7 +171,7 @@ mod tests {
     fn route_eval_and_training_share_one_prompt() {
         for tools_in_prompt in [true, false] {
             let run = builtin_run(tools_in_prompt);
-            let routed = run.request_prompt("Where is ORD-7?").expect("route prompt");
+            let (routed, _) = run.request_prompt("Where is ORD-7?").expect("route prompt");
             let bare = example(
                 r#"{"messages": [{"role": "user", "content": "Where is ORD-7?"}, {"role": "assistant", "content": "Let me check."}]}"#,
             );

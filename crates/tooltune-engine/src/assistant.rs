@@ -52,19 +52,32 @@ pub fn prompt_ids(
 /// A name no catalogue uses, to find where a call's name goes.
 const PROBE_NAME: &str = "tooltune_probe_name_7f3a";
 
-/// The first token a tool call's answer opens with after `prompt` (ids
-/// `ids`, from [`prompt_ids`]): the template renders the turn with a call
-/// and whatever comes between the generation prompt and the call's name
-/// (`<tool_call>\n{"name": "` for ChatML and Hermes templates) is the
-/// opening. `None` when the template renders no calls there, or the
-/// opening's first token is not a token of its own after the prompt.
-pub fn call_opening(
+/// [`prompt_ids`] and the first token a tool call's answer opens with after
+/// them, from one rendering of the prompt: the template renders the turn
+/// with a call, and whatever comes between the generation prompt and the
+/// call's name (`<tool_call>\n{"name": "` for ChatML and Hermes templates)
+/// is the opening. The opening is `None` when the template renders no calls
+/// there, or its first token is not a token of its own after the prompt.
+pub fn prompt_with_opening(
     template: &ChatTemplate,
     tokenizer: &Tokenizer,
     prompt: &Prompt,
+) -> Result<(Vec<u32>, Option<u32>)> {
+    let text = template.render(&prompt.messages, prompt.tools.as_ref(), true)?;
+    let ids = tokenizer.encode(&text)?.ids;
+    let opening = opening_after(template, tokenizer, prompt, &text, &ids)?;
+    Ok((ids, opening))
+}
+
+/// The opening's first token after `text` (the prompt rendered, `ids` its
+/// tokens); see [`prompt_with_opening`].
+fn opening_after(
+    template: &ChatTemplate,
+    tokenizer: &Tokenizer,
+    prompt: &Prompt,
+    text: &str,
     ids: &[u32],
 ) -> Result<Option<u32>> {
-    let text = template.render(&prompt.messages, prompt.tools.as_ref(), true)?;
     let mut probe = prompt.messages.clone();
     probe.push(
         serde_json::json!({"role": "assistant", "tool_calls": [{"id": "call_1",
@@ -74,7 +87,7 @@ pub fn call_opening(
         return Ok(None);
     };
     let Some(opening) = with_call
-        .strip_prefix(text.as_str())
+        .strip_prefix(text)
         .and_then(|rest| rest.find(PROBE_NAME).map(|at| &rest[..at]))
         .filter(|o| !o.trim().is_empty())
     else {
@@ -207,7 +220,7 @@ pub struct EvalSet {
     /// ([`Self::constrained`]); `None`: free decoding.
     pub grammars: Option<Vec<Grammar>>,
     /// The first token of a call's opening after each prompt
-    /// ([`call_opening`]).
+    /// ([`prompt_with_opening`]).
     pub openings: Vec<Option<u32>>,
     /// With a threshold, each answer's first step is a call only when the
     /// opening has that probability ([`CallDecision`]); `None`: greedy.
@@ -238,8 +251,8 @@ impl EvalSet {
             };
             for end in ends {
                 let prompt = context.turn(messages_value(conv, end), conv.tools.as_ref());
-                let ids = prompt_ids(template, tokenizer, &prompt)?;
-                openings.push(call_opening(template, tokenizer, &prompt, &ids)?);
+                let (ids, opening) = prompt_with_opening(template, tokenizer, &prompt)?;
+                openings.push(opening);
                 prompts.push(ids);
             }
         }

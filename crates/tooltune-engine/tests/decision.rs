@@ -5,7 +5,7 @@
 use tooltune_core::dataset::{Example, Format};
 use tooltune_core::eval::MatchMode;
 use tooltune_core::prompt::PromptContext;
-use tooltune_engine::assistant::{EvalSet, call_opening, evaluate, prompt_ids, stop_ids};
+use tooltune_engine::assistant::{EvalSet, evaluate, prompt_ids, prompt_with_opening, stop_ids};
 use tooltune_engine::builtin;
 
 use crate::common::device;
@@ -32,8 +32,8 @@ fn the_call_opening_is_the_templates_tool_call_token() {
         tooltune_engine::chat::messages_value(conv, conv.messages.len() - 1),
         conv.tools.as_ref(),
     );
-    let ids = prompt_ids(&template, &tokenizer, &prompt).unwrap();
-    let opening = call_opening(&template, &tokenizer, &prompt, &ids).unwrap();
+    let (ids, opening) = prompt_with_opening(&template, &tokenizer, &prompt).unwrap();
+    assert_eq!(ids, prompt_ids(&template, &tokenizer, &prompt).unwrap());
     assert_eq!(opening, tokenizer.token_id("<tool_call>"));
 }
 

@@ -484,12 +484,12 @@ async fn route(
     model: &LlamaForCausalLM,
     ask: Ask<'_>,
 ) -> Result<(String, usize, usize), String> {
-    let request = ask.context.request(ask.request);
-    let prompt = tooltune_engine::assistant::prompt_ids(&m.template, &m.tokenizer, &request)
-        .map_err(|e| e.to_string())?;
-    let opening =
-        tooltune_engine::assistant::call_opening(&m.template, &m.tokenizer, &request, &prompt)
-            .map_err(|e| e.to_string())?;
+    let (prompt, opening) = tooltune_engine::assistant::prompt_with_opening(
+        &m.template,
+        &m.tokenizer,
+        &ask.context.request(ask.request),
+    )
+    .map_err(|e| e.to_string())?;
     let config = GenerateConfig::greedy(ask.max_new_tokens).with_eos(&m.stop);
     let decision = ask
         .call_threshold

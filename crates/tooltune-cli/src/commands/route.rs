@@ -12,7 +12,7 @@ use tooltune_core::Catalogue;
 use tooltune_core::constrain::Grammar;
 use tooltune_core::parse::Mode;
 use tooltune_core::prompt::PromptContext;
-use tooltune_engine::assistant::{call_opening, complete_with, prompt_ids};
+use tooltune_engine::assistant::{complete_with, prompt_with_opening};
 use tooltune_engine::decode::{CallDecision, Constrained};
 use tooltune_engine::{LlamaForCausalLM, Tokenizer};
 use tooltune_workspace::OutputStyle;
@@ -97,8 +97,7 @@ pub fn run(a: RouteArgs) -> Result<ExitCode> {
 fn from_run(dir: &std::path::Path, request: &str) -> Result<Router> {
     let run = run_dir::load(dir)?;
     let catalogue = run_dir::run_catalogue(&run.info, dir)?;
-    let prompt = run.request_prompt(request)?;
-    let opening = run.request_opening(request, &prompt)?;
+    let (prompt, opening) = run.request_prompt(request)?;
     let mode = run.info.mode();
     Ok(Router {
         model: run.model,
@@ -125,9 +124,11 @@ fn from_model(dir: &std::path::Path, a: &RouteArgs) -> Result<Router> {
         tools_in_prompt: style.tools_in_prompt(),
     };
     let model::Bare { model, text, stop } = model::load_bare(dir, &a.backend)?;
-    let request = context.request(&a.request);
-    let prompt = prompt_ids(&text.template, &text.tokenizer, &request)?;
-    let opening = call_opening(&text.template, &text.tokenizer, &request, &prompt)?;
+    let (prompt, opening) = prompt_with_opening(
+        &text.template,
+        &text.tokenizer,
+        &context.request(&a.request),
+    )?;
     Ok(Router {
         model,
         tokenizer: text.tokenizer,

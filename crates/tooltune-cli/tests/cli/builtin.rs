@@ -347,6 +347,15 @@ fn route_with_a_bare_model_answers_as_zero_shot_eval_does() {
     assert!(text(&o).contains("--model"), "{}", text(&o));
 }
 
+/// `tooltune eval --model builtin --data DATA --json EXTRA...`'s report.
+fn eval_builtin(data: &std::path::Path, extra: &[&str]) -> Value {
+    let mut args = vec!["eval", "--model", "builtin", "--data", s(data), "--json"];
+    args.extend_from_slice(extra);
+    let o = tooltune(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&o)))
+}
+
 #[test]
 fn constrained_decoding_keeps_answers_valid() {
     // Zero-shot on a catalogue the model never saw: decoded within each
@@ -358,13 +367,7 @@ fn constrained_decoding_keeps_answers_valid() {
         12,
         "constrain-vet.jsonl",
     );
-    let eval = |extra: &[&str]| {
-        let mut args = vec!["eval", "--model", "builtin", "--data", s(&small), "--json"];
-        args.extend_from_slice(extra);
-        let o = tooltune(&args);
-        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-        serde_json::from_slice::<Value>(&o.stdout).unwrap()
-    };
+    let eval = |extra: &[&str]| eval_builtin(&small, extra);
     let free = eval(&[]);
     let constrained = eval(&["--constrain"]);
     eprintln!(
@@ -493,20 +496,10 @@ fn the_call_threshold_decides_call_or_prose() {
         "threshold-support.jsonl",
     );
     let eval = |threshold: &str| {
-        let o = tooltune(&[
-            "eval",
-            "--model",
-            "builtin",
-            "--data",
-            s(&small),
-            "--json",
-            "--max-new-tokens",
-            "32",
-            "--call-threshold",
-            threshold,
-        ]);
-        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-        serde_json::from_slice::<Value>(&o.stdout).unwrap()
+        eval_builtin(
+            &small,
+            &["--max-new-tokens", "32", "--call-threshold", threshold],
+        )
     };
     let never = eval("0.999999");
     let n = never["n"].as_f64().unwrap();
