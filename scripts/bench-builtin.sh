@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # The built-in model's default fine-tune: how long it takes and what it scores.
 #
-#   scripts/bench-builtin.sh [--threads N] [--seeds "0 1 2"] [--model DIR] [--no-300]
+#   scripts/bench-builtin.sh [--threads N] [--seeds "0 1 2"] [--model DIR|smollm2]
+#       [--flags "TRAIN FLAGS"] [--call-threshold P] [--no-300] [--no-zero-shot]
 #
 # --model DIR measures a candidate base instead (a `tooltune pretrain` run's
 # model/ folder), fine-tuned with the built-in model's defaults spelled out
 # (--full --lr 2e-3 --label-smoothing 0.1, 10 epochs up to 120 rows, fewer
 # above: what `--model builtin` picks by itself), and adds its zero-shot
-# scores. --no-300 skips the 300-row runs.
+# scores (--no-zero-shot skips them). --flags replaces those defaults with
+# other `tooltune train` flags, e.g. SmolLM2's recipe:
+#   --model smollm2 --flags "--full --lr 1e-4 --batch-size 16 --epochs 5"
+# --call-threshold P scores each run a second time with
+# `eval --call-threshold P` (rows named RUN@P). --no-300 skips the 300-row
+# runs.
 #
 # For each example dataset (support, library, vet; 120 training rows each) and
 # each seed, it runs `tooltune train --model builtin --data datasets/D/train.jsonl`
@@ -23,14 +29,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-threads=2 seeds="0 1 2" model=builtin rows300=1
+threads=2 seeds="0 1 2" model=builtin rows300=1 zero_shot=1 flags= threshold=
 while [ $# -gt 0 ]; do
   case "$1" in
     --threads) threads="$2"; shift ;;
     --seeds) seeds="$2"; shift ;;
     --model) model="$2"; shift ;;
+    --flags) flags="$2"; shift ;;
+    --call-threshold) threshold="$2"; shift ;;
     --no-300) rows300=0 ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    --no-zero-shot) zero_shot=0 ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -46,7 +55,9 @@ run() {
   local load; load=$(cut -d' ' -f1 /proc/loadavg)
   local t0; t0=$(date +%s.%N)
   local defaults=()
-  if [ "$model" != builtin ]; then
+  if [ -n "$flags" ]; then
+    read -r -a defaults <<< "$flags"
+  elif [ "$model" != builtin ]; then
     # The built-in model's defaults, which another folder does not get by itself
     # (epochs: TrainSettings::builtin_epochs, about 1,200 example passes, at most 10).
     local rows; rows=$(grep -c . "$train")
@@ -58,20 +69,30 @@ run() {
   if [ -n "$test" ]; then
     metrics=$(RAYON_NUM_THREADS=$threads "$bin" eval --run "$dir" --data "$test" --json 2>/dev/null)
   fi
-  python3 - "$name" "$seed" "$t0" "$t1" "$load" "$cpu" "$threads" "$dir/run.json" "$metrics" "$model" <<'EOF' | tee -a "$out"
+  line "$name" "$metrics"
+  if [ -n "$test" ] && [ -n "$threshold" ]; then
+    metrics=$(RAYON_NUM_THREADS=$threads "$bin" eval --run "$dir" --data "$test" --json \
+      --call-threshold "$threshold" 2>/dev/null)
+    line "$name@$threshold" "$metrics"
+  fi
+}
+
+# line NAME METRICS: the JSON line of one scored run (uses run's locals).
+line() {
+  python3 - "$1" "$seed" "$t0" "$t1" "$load" "$cpu" "$threads" "$dir/run.json" "$2" "$model" "$flags" <<'EOF' | tee -a "$out"
 import json, sys
-name, seed, t0, t1, load, cpu, threads, run, metrics, model = sys.argv[1:]
+name, seed, t0, t1, load, cpu, threads, run, metrics, model, flags = sys.argv[1:]
 r = json.load(open(run))
 m = json.loads(metrics)
 keys = ["valid_tool_call_rate", "tool_name_accuracy", "argument_match_accuracy", "call_accuracy", "false_tool_call_rate"]
-print(json.dumps({"bench": "builtin-finetune", "model": model, "run": name, "seed": int(seed), "cpu": cpu,
+print(json.dumps({"bench": "builtin-finetune", "model": model, "flags": flags, "run": name, "seed": int(seed), "cpu": cpu,
                   "threads": int(threads), "load_1m": float(load), "examples": r["examples"],
                   "epochs": r["config"]["epochs"], "steps": r["steps"],
                   "seconds": round(float(t1) - float(t0), 1), **{k: m[k] for k in keys if k in m}}))
 EOF
 }
 
-if [ "$model" != builtin ]; then
+if [ "$model" != builtin ] && [ "$zero_shot" = 1 ]; then
   for d in support library vet; do
     RAYON_NUM_THREADS=$threads "$bin" eval --model "$model" --data "datasets/$d/test.jsonl" --json 2>/dev/null \
       | python3 -c "import json, sys; m = json.load(sys.stdin); print('zero-shot $d', ' '.join(f'{m[k]:.3f}' for k in ['valid_tool_call_rate', 'tool_name_accuracy', 'argument_match_accuracy', 'call_accuracy', 'false_tool_call_rate']))" >&2
@@ -89,20 +110,23 @@ if [ "$rows300" = 1 ]; then
   done
 fi
 
-python3 - "$out" "$model" <<'EOF'
+python3 - "$out" "$model" "$flags" <<'EOF'
 import json, sys, statistics as st
 rows = [json.loads(l) for l in open(sys.argv[1])]
-rows = [r for r in rows if r.get("model", "builtin") == sys.argv[2]]
+rows = [r for r in rows if r.get("model", "builtin") == sys.argv[2] and r.get("flags", "") == sys.argv[3]]
 keys = ["valid_tool_call_rate", "tool_name_accuracy", "argument_match_accuracy", "call_accuracy", "false_tool_call_rate"]
 last = {}  # the latest line of each run (the file gathers a day's runs)
 for r in rows:
     last[r["run"]] = r
-print(f"\n{'run':<16}{'rows':>5}{'ep':>4}{'steps':>6}{'s':>7}  valid  tool   arg    call   false")
+print(f"\n{'run':<20}{'rows':>5}{'ep':>4}{'steps':>6}{'s':>7}  valid  tool   arg    call   false")
 for r in last.values():
-    print(f"{r['run']:<16}{r['examples']:>5}{r['epochs']:>4}{r['steps']:>6}{r['seconds']:>7}  "
+    print(f"{r['run']:<20}{r['examples']:>5}{r['epochs']:>4}{r['steps']:>6}{r['seconds']:>7}  "
           + "  ".join(f"{r[k]:.3f}" if k in r else "  -  " for k in keys))
 for d in ["support", "library", "vet"]:
-    rs = [r for n, r in last.items() if n.startswith(d + "-") and n[len(d) + 1:].isdigit()]
-    if rs:
-        print(f"mean {d:<12}" + " " * 22 + "  ".join(f"{st.mean(r[k] for r in rs):.3f}" for k in keys))
+    for at in sorted({n.partition("@")[2] for n in last}):
+        rs = [r for n, r in last.items()
+              if n.startswith(d + "-") and n.partition("@")[2] == at and n.partition("@")[0][len(d) + 1:].isdigit()]
+        if rs:
+            label = d + (f"@{at}" if at else "")
+            print(f"mean {label:<16}" + " " * 22 + "  ".join(f"{st.mean(r[k] for r in rs):.3f}" for k in keys))
 EOF
