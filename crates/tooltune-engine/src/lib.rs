@@ -72,7 +72,7 @@ pub fn default_device() -> burn::tensor::Device {
 /// 512 MB at a time (untouched pages cost no memory). Call it once
 /// at the start of a program that trains or decodes (the CLI and the
 /// benchmarks do); the cost is that the process keeps its peak heap.
-/// Returns whether glibc took both settings (true elsewhere).
+/// Returns whether glibc took all three settings (true elsewhere).
 pub fn tune_allocator() -> bool {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only changes allocator parameters; called before the
