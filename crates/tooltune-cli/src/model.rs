@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use tooltune_engine::burn::tensor::Device;
+use tooltune_engine::weights::HostTensor;
 use tooltune_engine::weights::gguf::{HfFolder, StoreAs, gguf_to_hf};
 use tooltune_engine::{
     ChatTemplate, LlamaConfig, LlamaForCausalLM, SafetensorsWeights, Tokenizer, builtin,
@@ -82,6 +83,32 @@ fn gguf_folder(path: &Path) -> Result<Rc<HfFolder>> {
     let folder = Rc::new(gguf_to_hf(&io::name(path), &bytes, StoreAs::F32)?);
     GGUF.with(|g| *g.borrow_mut() = Some((path.to_path_buf(), folder.clone())));
     Ok(folder)
+}
+
+/// The tokenizer and input embeddings (`model.embed_tokens.weight`, rows by
+/// token) of a model folder with one `model.safetensors`, or of a .gguf file
+/// (`smollm2` names its imported folder).
+pub fn load_embedding(dir: &Path) -> Result<(Tokenizer, HostTensor)> {
+    const KEY: &str = "model.embed_tokens.weight";
+    if is_builtin(dir) {
+        bail!("the built-in model cannot lend its own embeddings; name another model");
+    }
+    let tokenizer = load_text(dir)?.tokenizer;
+    let dir = &resolve(dir)?;
+    let embedding = if is_gguf(dir) {
+        let f = gguf_folder(dir)?;
+        SafetensorsWeights::from_named_bytes(&io::name(dir), &f.model_safetensors)?.get(KEY)?
+    } else {
+        let file = dir.join("model.safetensors");
+        let bytes = io::read(&file).with_context(|| {
+            format!(
+                "{} needs one model.safetensors (or give a .gguf file)",
+                dir.display()
+            )
+        })?;
+        SafetensorsWeights::from_named_bytes(&io::name(&file), &bytes)?.get(KEY)?
+    };
+    Ok((tokenizer, embedding))
 }
 
 /// A bare model (no adapter) ready to generate: weights, text side, and the

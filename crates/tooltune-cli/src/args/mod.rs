@@ -141,6 +141,20 @@ pub struct PretrainArgs {
     /// with parameter names and enum values of their own; MODEL.md), 0 to 1.
     #[arg(long, default_value_t = tooltune_corpus::INVENTED_SHARE, value_parser = share)]
     pub invented: f64,
+    /// A model whose input embeddings lend our tokens their meanings (a
+    /// folder, a .gguf file or `smollm2`): each token's embedding of the same
+    /// text, reduced to --embed-dims principal components, is written into
+    /// residual dimensions the copy circuit leaves free (MODEL.md). Unset
+    /// (the shipped base): none.
+    #[arg(long)]
+    pub embed_from: Option<PathBuf>,
+    /// Dimensions of the borrowed meanings.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=512))]
+    pub embed_dims: u64,
+    /// Mean norm of a token's borrowed vector (the identity block's is
+    /// about 11 in the built-in shape).
+    #[arg(long, default_value_t = 8.0)]
+    pub embed_norm: f64,
 }
 
 #[derive(Debug, Args)]

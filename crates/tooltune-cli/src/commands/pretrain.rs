@@ -194,7 +194,35 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
             "copy-circuit-3" => pretrain::Init::CopyCircuit3,
             _ => pretrain::Init::CopyCircuit,
         };
-        pretrain::init_safetensors(&config, a.seed, init)?
+        let weights = pretrain::init_safetensors(&config, a.seed, init)?;
+        match &a.embed_from {
+            None => weights,
+            Some(donor) => {
+                let (donor_tokenizer, embedding) = crate::model::load_embedding(donor)
+                    .with_context(|| format!("--embed-from {}", donor.display()))?;
+                let skip: Vec<&str> = pretrain::SPECIAL_TOKENS
+                    .iter()
+                    .chain(&pretrain::ADDED_TOKENS)
+                    .copied()
+                    .collect();
+                let vectors = pretrain::donor_vectors(
+                    &tokenizer,
+                    &skip,
+                    &donor_tokenizer,
+                    &embedding,
+                    a.embed_dims as usize,
+                    a.embed_norm,
+                )?;
+                eprintln!(
+                    "{} of {} tokens took their meaning from {}",
+                    vectors.iter().flatten().count(),
+                    vectors.len(),
+                    donor.display()
+                );
+                pretrain::write_donor(&weights, &config, init, &vectors)
+                    .with_context(|| format!("--embed-dims {}", a.embed_dims))?
+            }
+        }
     } else {
         weights
     };
@@ -217,6 +245,8 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
             "shape": a.shape, "wordnet": wordnet.map(|p| p.display().to_string()),
             "tokenizer_examples": a.tokenizer_examples, "loss": a.loss,
             "drill_rows": a.drill_rows, "drill_len": a.drill_len, "init": a.init, "group": a.group, "invented": a.invented,
+            "embed_from": a.embed_from.as_ref().map(|p| p.display().to_string()),
+            "embed_dims": a.embed_dims, "embed_norm": a.embed_norm,
             "rayon_num_threads": std::env::var("RAYON_NUM_THREADS").ok(),
         }))? + "\n"),
     )?;

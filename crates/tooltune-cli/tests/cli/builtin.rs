@@ -145,6 +145,59 @@ fn grouped_pretraining_is_seeded_and_group_one_is_the_plain_run() {
     assert!(text(&o).contains("--group"), "{}", text(&o));
 }
 
+/// `--embed-from` lends the donor's embeddings to step 0 only: seeded, a
+/// run unlike the plain one, recorded in pretrain.json; a donor that is not
+/// there is refused with its name.
+#[test]
+fn borrowed_embeddings_are_seeded_and_recorded() {
+    let donor = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/hf/llama-gqa");
+    let (plain, a, b) = (tmp("donor-plain"), tmp("donor-a"), tmp("donor-b"));
+    assert_eq!(pretrain(&plain, "5", "2", false).status.code(), Some(0));
+    for dir in [&a, &b] {
+        let o = pretrain_with(
+            dir,
+            "5",
+            "2",
+            false,
+            &["--embed-from", s(&donor), "--embed-dims", "4"],
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        assert!(text(&o).contains("took their meaning from"), "{}", text(&o));
+    }
+    assert_eq!(losses(&a), losses(&b));
+    assert_ne!(losses(&a), losses(&plain), "the embeddings differ");
+    let settings: Value =
+        serde_json::from_slice(&std::fs::read(a.join("pretrain.json")).unwrap()).unwrap();
+    assert_eq!(settings["embed_dims"], 4);
+    assert!(
+        settings["embed_from"]
+            .as_str()
+            .unwrap()
+            .ends_with("llama-gqa")
+    );
+    let missing = tmp("donor-missing-folder");
+    let o = pretrain_with(
+        &tmp("donor-missing"),
+        "5",
+        "2",
+        false,
+        &["--embed-from", s(&missing)],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("--embed-from"), "{}", text(&o));
+    // The test shape has 7 free dimensions.
+    let o = pretrain_with(
+        &tmp("donor-wide"),
+        "5",
+        "2",
+        false,
+        &["--embed-from", s(&donor), "--embed-dims", "12"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("--embed-dims 12"), "{}", text(&o));
+    assert!(text(&o).contains("7 free dimensions"), "{}", text(&o));
+}
+
 #[test]
 fn builtin_writes_the_shipped_folder() {
     let out = tmp("builtin-out");

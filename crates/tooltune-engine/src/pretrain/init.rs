@@ -140,6 +140,59 @@ pub fn init_safetensors(config: &LlamaConfig, seed: u64, init: Init) -> Result<V
     serialize(&tensors, Dtype::F32, "initial weights")
 }
 
+/// The first residual dimension the copy circuit of `init` leaves free (its
+/// identity, "previous" and "two back" blocks come before it; the constant
+/// dimension is the last).
+fn free_from(config: &LlamaConfig, init: Init) -> usize {
+    config.hidden_size / 2 + init.circuit_order().unwrap_or(2) * (config.head_dim / 4)
+}
+
+/// Initial weights (f32 `model.safetensors` from [`init_safetensors`]) with
+/// `vectors` (one per token, from [`donor_vectors`](super::donor::donor_vectors))
+/// written into the embedding's first free dimensions; a token without one
+/// keeps its draw.
+pub fn write_donor(
+    weights: &[u8],
+    config: &LlamaConfig,
+    init: Init,
+    vectors: &[Option<Vec<f32>>],
+) -> Result<Vec<u8>> {
+    const FILE: &str = "initial weights";
+    const KEY: &str = "model.embed_tokens.weight";
+    let (d, start) = (config.hidden_size, free_from(config, init));
+    let dims = vectors.iter().flatten().map(Vec::len).max().unwrap_or(0);
+    if vectors.len() != config.vocab_size || start + dims >= d {
+        return Err(EngineError::Config {
+            file: "config.json".into(),
+            key: "hidden_size".into(),
+            message: format!(
+                "{} donor vectors of {dims} dimensions do not fit {} tokens with {} free dimensions",
+                vectors.len(),
+                config.vocab_size,
+                d.saturating_sub(start + 1)
+            ),
+        });
+    }
+    let st = SafeTensors::deserialize(weights).map_err(st_err(FILE))?;
+    let mut tensors = Vec::new();
+    for name in st.names() {
+        let view = st.tensor(name).map_err(st_err(FILE))?;
+        let mut bytes = view.data().to_vec();
+        if name == KEY {
+            for (row, v) in vectors.iter().enumerate() {
+                let Some(v) = v else { continue };
+                for (j, x) in v.iter().enumerate() {
+                    let at = (row * d + start + j) * 4;
+                    bytes[at..at + 4].copy_from_slice(&x.to_le_bytes());
+                }
+            }
+        }
+        tensors.push((name.to_string(), view.shape().to_vec(), bytes));
+    }
+    tensors.sort_by(|a, b| a.0.cmp(&b.0));
+    serialize(&tensors, Dtype::F32, FILE)
+}
+
 /// A `model.safetensors` with every f32 tensor stored as f16.
 pub fn to_f16(bytes: &[u8]) -> Result<Vec<u8>> {
     const FILE: &str = "model.safetensors";

@@ -9,11 +9,13 @@
 //! the engine's own [`train_step`](crate::train::step::train_step).
 
 mod circuit;
+mod donor;
 pub mod drill;
 mod init;
 mod tokenizer;
 
-pub use init::{Init, init_safetensors, to_f16};
+pub use donor::donor_vectors;
+pub use init::{Init, init_safetensors, to_f16, write_donor};
 pub use tokenizer::{ADDED_TOKENS, SPECIAL_TOKENS, train_tokenizer};
 
 use serde_json::json;
