@@ -11,6 +11,11 @@
 //! from step 0, pretraining can route by meaning, not by the corpus's words
 //! alone. The token's identity (`[0, d/2)`, which the copy circuit reads) is
 //! untouched, so copying stays exact.
+//!
+//! Tried once with SmolLM2 as the donor (MODEL.md, "Tried since: word
+//! meanings borrowed from SmolLM2"): no better than the shipped base, within
+//! the spread of pretraining seeds. The built-in tokenizer keeps many request
+//! words only in pieces, which have no meaning to borrow.
 
 use crate::error::{EngineError, Result};
 use crate::tokenizer::Tokenizer;

@@ -1,0 +1,50 @@
+"""Would a 4,096-token BPE of ordinary English keep the test requests' words whole?
+
+Usage: python3 scripts/peer/gloss_vocab.py [N_GLOSSES [VOCAB]]
+(needs Python's `tokenizers` and WordNet in /usr/share/wordnet, which
+`bash scripts/setup.sh corpus` installs).
+
+Trains a byte-level BPE of VOCAB (default 4,096) tokens with the built-in tokenizer's
+pre-tokenizer (digits one by one, spaces isolated) on N_GLOSSES (default
+40,000) WordNet glosses, shuffled with seed 0, and counts, as
+vocab_coverage.py does, the test requests' words it keeps as one token.
+"""
+import json
+import random
+import re
+import sys
+from pathlib import Path
+
+from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+
+root = Path(__file__).resolve().parents[2]
+n = int(sys.argv[1]) if len(sys.argv) > 1 else 40000
+vocab = int(sys.argv[2]) if len(sys.argv) > 2 else 4096
+glosses = []
+for pos in ["noun", "verb", "adj", "adv"]:
+    for line in open(f"/usr/share/wordnet/data.{pos}", encoding="latin-1"):
+        if not line.startswith("  ") and "|" in line:
+            glosses.append(line.split("|", 1)[1].strip())
+random.seed(0)
+random.shuffle(glosses)
+tok = Tokenizer(models.BPE())
+tok.pre_tokenizer = pre_tokenizers.Sequence([
+    pre_tokenizers.Digits(individual_digits=True),
+    pre_tokenizers.Split(" ", "isolated"),
+    pre_tokenizers.ByteLevel(add_prefix_space=False),
+])
+trainer = trainers.BpeTrainer(
+    vocab_size=vocab,
+    initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+    special_tokens=["<|endoftext|>", "<|im_start|>", "<|im_end|>"],
+)
+tok.train_from_iterator(glosses[:n], trainer)
+for name in ["support", "library", "vet"]:
+    words = set()
+    for line in open(root / "datasets" / name / "test.jsonl"):
+        for m in json.loads(line)["messages"]:
+            if m["role"] == "user":
+                words.update(w.lower() for w in re.findall(r"[A-Za-z]+", m["content"]))
+    whole = [w for w in words if len(tok.encode(w).ids) == 1]
+    print(f"{name}: {len(whole)} of {len(words)} words are one token")
+    print("  split:", ", ".join(sorted(w for w in words if len(tok.encode(w).ids) > 1)))
