@@ -9,15 +9,13 @@ pre-tokenizer (digits one by one, spaces isolated) on N_GLOSSES (default
 40,000) WordNet glosses, shuffled with seed 0, and counts, as
 vocab_coverage.py does, the test requests' words it keeps as one token.
 """
-import json
 import random
-import re
 import sys
-from pathlib import Path
 
 from tokenizers import Tokenizer, models, pre_tokenizers, trainers
 
-root = Path(__file__).resolve().parents[2]
+from vocab_coverage import report
+
 n = int(sys.argv[1]) if len(sys.argv) > 1 else 40000
 vocab = int(sys.argv[2]) if len(sys.argv) > 2 else 4096
 glosses = []
@@ -39,12 +37,4 @@ trainer = trainers.BpeTrainer(
     special_tokens=["<|endoftext|>", "<|im_start|>", "<|im_end|>"],
 )
 tok.train_from_iterator(glosses[:n], trainer)
-for name in ["support", "library", "vet"]:
-    words = set()
-    for line in open(root / "datasets" / name / "test.jsonl"):
-        for m in json.loads(line)["messages"]:
-            if m["role"] == "user":
-                words.update(w.lower() for w in re.findall(r"[A-Za-z]+", m["content"]))
-    whole = [w for w in words if len(tok.encode(w).ids) == 1]
-    print(f"{name}: {len(whole)} of {len(words)} words are one token")
-    print("  split:", ", ".join(sorted(w for w in words if len(tok.encode(w).ids) > 1)))
+report(tok)

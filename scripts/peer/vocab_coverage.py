@@ -17,15 +17,27 @@ from pathlib import Path
 from tokenizers import Tokenizer
 
 root = Path(__file__).resolve().parents[2]
-path = sys.argv[1] if len(sys.argv) > 1 else root / "crates/tooltune-engine/builtin/tokenizer.json"
-tok = Tokenizer.from_file(str(path))
-for name in ["support", "library", "vet"]:
+
+
+def request_words(name):
+    """The distinct lower-cased alphabetic words of a dataset's test requests."""
     words = set()
     for line in open(root / "datasets" / name / "test.jsonl"):
         for m in json.loads(line)["messages"]:
             if m["role"] == "user":
                 words.update(w.lower() for w in re.findall(r"[A-Za-z]+", m["content"]))
-    pieces = {w: tok.encode(w).tokens for w in sorted(words)}
-    whole = [w for w, p in pieces.items() if len(p) == 1]
-    print(f"{name}: {len(whole)} of {len(words)} words are one token")
-    print("  split:", ", ".join(f"{w}={'|'.join(p)}" for w, p in pieces.items() if len(p) > 1))
+    return words
+
+
+def report(tok):
+    """Prints, per example dataset, the words `tok` keeps whole and the split ones."""
+    for name in ["support", "library", "vet"]:
+        pieces = {w: tok.encode(w).tokens for w in sorted(request_words(name))}
+        whole = [w for w, p in pieces.items() if len(p) == 1]
+        print(f"{name}: {len(whole)} of {len(pieces)} words are one token")
+        print("  split:", ", ".join(f"{w}={'|'.join(p)}" for w, p in pieces.items() if len(p) > 1))
+
+
+if __name__ == "__main__":
+    default = root / "crates/tooltune-engine/builtin/tokenizer.json"
+    report(Tokenizer.from_file(str(sys.argv[1] if len(sys.argv) > 1 else default)))

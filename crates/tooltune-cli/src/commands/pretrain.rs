@@ -135,6 +135,14 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
         .with_context(|| format!("cannot create {}", model_dir.display()))?;
     let template_json = pretrain::tokenizer_config_json();
     let template = ChatTemplate::from_tokenizer_config(template_json.as_bytes())?;
+    // Read before the tokenizer is trained, so a bad donor fails at once.
+    let donor = match (&a.embed_from, a.resume) {
+        (Some(dir), false) => Some(
+            crate::model::load_embedding(dir)
+                .with_context(|| format!("--embed-from {}", dir.display()))?,
+        ),
+        _ => None,
+    };
     let started = Instant::now();
     let (state, tokenizer_json, weights) = if a.resume {
         let state: State = serde_json::from_slice(&io::read(&state_path)?)
@@ -195,11 +203,8 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
             _ => pretrain::Init::CopyCircuit,
         };
         let weights = pretrain::init_safetensors(&config, a.seed, init)?;
-        match &a.embed_from {
-            None => weights,
-            Some(donor) => {
-                let (donor_tokenizer, embedding) = crate::model::load_embedding(donor)
-                    .with_context(|| format!("--embed-from {}", donor.display()))?;
+        match (&donor, &a.embed_from) {
+            (Some((donor_tokenizer, embedding)), Some(from)) => {
                 let skip: Vec<&str> = pretrain::SPECIAL_TOKENS
                     .iter()
                     .chain(&pretrain::ADDED_TOKENS)
@@ -208,8 +213,8 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
                 let vectors = pretrain::donor_vectors(
                     &tokenizer,
                     &skip,
-                    &donor_tokenizer,
-                    &embedding,
+                    donor_tokenizer,
+                    embedding,
                     a.embed_dims as usize,
                     a.embed_norm,
                 )?;
@@ -217,11 +222,12 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
                     "{} of {} tokens took their meaning from {}",
                     vectors.iter().flatten().count(),
                     vectors.len(),
-                    donor.display()
+                    from.display()
                 );
                 pretrain::write_donor(&weights, &config, init, &vectors)
                     .with_context(|| format!("--embed-dims {}", a.embed_dims))?
             }
+            _ => weights,
         }
     } else {
         weights
