@@ -142,6 +142,19 @@ impl Lexicon {
     }
 }
 
+/// Every gloss of a WordNet `data.*` file (definition and examples, as
+/// written after ` | `), ASCII ones only: ordinary English, for training a
+/// tokenizer that keeps everyday words whole.
+pub fn wordnet_glosses(data: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(data)
+        .lines()
+        .filter(|line| !line.starts_with(' '))
+        .filter_map(|line| line.split_once(" | "))
+        .map(|(_, gloss)| gloss.trim().to_string())
+        .filter(|gloss| !gloss.is_empty() && gloss.is_ascii())
+        .collect()
+}
+
 /// offset -> (lemmas, gloss) of a WordNet `data.*` file.
 fn parse_synsets(data: &[u8]) -> HashMap<String, (Vec<String>, String)> {
     let mut out = HashMap::new();
@@ -167,4 +180,25 @@ fn parse_synsets(data: &[u8]) -> HashMap<String, (Vec<String>, String)> {
 /// One or two lowercase ASCII words.
 fn plain(w: &str) -> bool {
     w.split('_').count() <= 2 && w.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn glosses_are_the_text_after_the_bar_of_synset_lines() {
+        let data = b"  1 This is the licence header\n\
+00001740 03 n 01 entity 0 003 ~ 00001930 n 0000 | that which is perceived; \"a thing\"\n\
+00001930 03 n 01 thing 0 000 | \n\
+00002137 03 n 01 caf\xc3\xa9 0 000 | a small restaurant\xc3\xa9\n\
+00002452 03 v 01 go 0 000 | move away; \"go away\"  \n";
+        assert_eq!(
+            wordnet_glosses(data),
+            vec![
+                "that which is perceived; \"a thing\"",
+                "move away; \"go away\""
+            ]
+        );
+    }
 }

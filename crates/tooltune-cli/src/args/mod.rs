@@ -100,6 +100,19 @@ pub struct PretrainArgs {
     /// Examples the tokenizer is trained on.
     #[arg(long, default_value_t = 8000)]
     pub tokenizer_examples: usize,
+    /// WordNet glosses (ordinary English definitions, seeded sample) the
+    /// tokenizer is trained on beside the corpus examples, so everyday words
+    /// the corpus rarely says stay whole tokens. 0 reproduces the shipped base.
+    #[arg(long, default_value_t = 0)]
+    pub tokenizer_glosses: usize,
+    /// Text files of ordinary English (e.g. Debian's `fortunes`) the
+    /// tokenizer is trained on beside the corpus examples, whole; repeatable.
+    #[arg(long)]
+    pub tokenizer_text: Vec<PathBuf>,
+    /// Vocabulary size (special and added tokens included); unset: the
+    /// shape's (4,096 for builtin).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(300..=65536))]
+    pub vocab: Option<u64>,
     /// WordNet's folder (Debian's wordnet-base).
     #[arg(long, default_value = "/usr/share/wordnet")]
     pub wordnet: PathBuf,

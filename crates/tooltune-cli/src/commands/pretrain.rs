@@ -27,7 +27,7 @@ use tooltune_engine::burn::grad_clipping::GradientClippingConfig;
 use tooltune_engine::burn::module::Module;
 use tooltune_engine::burn::optim::AdamWConfig;
 use tooltune_engine::pretrain::{self, Shape};
-use tooltune_engine::train::batch::{Batch, fit_length};
+use tooltune_engine::train::batch::{Batch, SplitMix64, fit_length};
 use tooltune_engine::train::mask_example;
 use tooltune_engine::train::schedule::CosineWithWarmup;
 use tooltune_engine::train::step::train_step;
@@ -106,6 +106,29 @@ fn tokenizer_texts(
     Ok(texts)
 }
 
+/// A seeded sample of `n` WordNet glosses (all of them if there are fewer),
+/// from every part of speech.
+fn glosses(dir: &Path, seed: u64, n: usize) -> Result<Vec<String>> {
+    let mut all = Vec::new();
+    for pos in ["noun", "verb", "adj", "adv"] {
+        let path = dir.join(format!("data.{pos}"));
+        let data = std::fs::read(&path).with_context(|| {
+            format!(
+                "cannot read WordNet's {} for --tokenizer-glosses \
+                 (install it with `bash scripts/setup.sh corpus`)",
+                path.display()
+            )
+        })?;
+        all.extend(tooltune_corpus::lexicon::wordnet_glosses(&data));
+    }
+    let mut rng = SplitMix64::new(seed ^ 0x676C_6F73_7365_73);
+    for i in (1..all.len()).rev() {
+        all.swap(i, (rng.next_u64() % (i as u64 + 1)) as usize);
+    }
+    all.truncate(n);
+    Ok(all)
+}
+
 /// The drills' alphabets: every ordinary token, and the ten digits.
 fn drill_alphabets(tokenizer: &Tokenizer, vocab_size: usize) -> Result<[Vec<u32>; 2]> {
     let first = pretrain::SPECIAL_TOKENS.len() as u32;
@@ -126,6 +149,13 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
         "test" => Shape::TEST,
         other => bail!("unknown --shape `{other}` (builtin or test)"),
     };
+    let shape = Shape {
+        vocab_size: a.vocab.map_or(shape.vocab_size, |v| v as usize),
+        ..shape
+    };
+    if a.tokenizer_glosses > 0 && a.no_wordnet {
+        bail!("--tokenizer-glosses reads WordNet, which --no-wordnet turns off");
+    }
     let device = tooltune_engine::backend_device(&a.backend).map_err(|e| anyhow!(e))?;
     let wordnet = (!a.no_wordnet).then_some(a.wordnet.as_path());
     let generator = Generator::new(a.seed, lexicon(wordnet)?).invented_share(a.invented);
@@ -164,7 +194,17 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
             "training the tokenizer on {} examples",
             a.tokenizer_examples
         );
-        let texts = tokenizer_texts(&generator, &template, a.tokenizer_examples)?;
+        let mut texts = tokenizer_texts(&generator, &template, a.tokenizer_examples)?;
+        if a.tokenizer_glosses > 0 {
+            let glosses = glosses(&a.wordnet, a.seed, a.tokenizer_glosses)?;
+            eprintln!("and on {} WordNet glosses", glosses.len());
+            texts.extend(glosses);
+        }
+        for path in &a.tokenizer_text {
+            let text = String::from_utf8_lossy(&io::read(path)?).into_owned();
+            eprintln!("and on {} ({} bytes)", path.display(), text.len());
+            texts.push(text);
+        }
         let tok = pretrain::train_tokenizer(texts.iter(), shape.vocab_size)?;
         eprintln!(
             "tokenizer trained in {:.1} s",
@@ -249,7 +289,9 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
             "seed": a.seed, "steps": a.steps, "batch_size": a.batch_size, "lr": a.lr,
             "warmup_steps": a.warmup_steps, "weight_decay": a.weight_decay, "max_seq_len": a.max_seq_len,
             "shape": a.shape, "wordnet": wordnet.map(|p| p.display().to_string()),
-            "tokenizer_examples": a.tokenizer_examples, "loss": a.loss,
+            "tokenizer_examples": a.tokenizer_examples, "tokenizer_glosses": a.tokenizer_glosses,
+            "tokenizer_text": a.tokenizer_text.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+            "vocab_size": shape.vocab_size, "loss": a.loss,
             "drill_rows": a.drill_rows, "drill_len": a.drill_len, "init": a.init, "group": a.group, "invented": a.invented,
             "embed_from": a.embed_from.as_ref().map(|p| p.display().to_string()),
             "embed_dims": a.embed_dims, "embed_norm": a.embed_norm,

@@ -198,6 +198,64 @@ fn borrowed_embeddings_are_seeded_and_recorded() {
     assert!(text(&o).contains("7 free dimensions"), "{}", text(&o));
 }
 
+/// The vocabulary of a tokenizer.json (`model.vocab`'s keys).
+fn vocabulary(dir: &Path) -> Vec<String> {
+    let tok: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("model/tokenizer.json")).unwrap()).unwrap();
+    tok["model"]["vocab"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn tokenizer_text_and_vocab_size_shape_the_tokenizer() {
+    let english = tmp("tokenizer-text").with_extension("txt");
+    std::fs::write(&english, "the zorblaxian quokka said hello\n".repeat(300)).unwrap();
+    let (plain, wide) = (tmp("tok-plain"), tmp("tok-wide"));
+    assert_eq!(pretrain(&plain, "0", "1", false).status.code(), Some(0));
+    let o = pretrain_with(
+        &wide,
+        "0",
+        "1",
+        false,
+        &["--vocab", "600", "--tokenizer-text", s(&english)],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let (plain_vocab, wide_vocab) = (vocabulary(&plain), vocabulary(&wide));
+    assert!(!plain_vocab.iter().any(|t| t == "zorblaxian"));
+    assert!(wide_vocab.iter().any(|t| t == "zorblaxian"), "kept whole");
+    let settings: Value =
+        serde_json::from_slice(&std::fs::read(wide.join("pretrain.json")).unwrap()).unwrap();
+    assert_eq!(settings["vocab_size"], 600);
+    assert_eq!(settings["tokenizer_text"][0], s(&english));
+    let config: Value =
+        serde_json::from_slice(&std::fs::read(wide.join("model/config.json")).unwrap()).unwrap();
+    assert_eq!(config["vocab_size"], 600);
+
+    let missing = tmp("no-such-text.txt");
+    let o = pretrain_with(
+        &tmp("tok-missing"),
+        "0",
+        "1",
+        false,
+        &["--tokenizer-text", s(&missing)],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("no-such-text.txt"), "{}", text(&o));
+    let o = pretrain_with(
+        &tmp("tok-glosses"),
+        "0",
+        "1",
+        false,
+        &["--tokenizer-glosses", "10"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("--no-wordnet"), "{}", text(&o));
+}
+
 #[test]
 fn builtin_writes_the_shipped_folder() {
     let out = tmp("builtin-out");
