@@ -121,7 +121,7 @@ fn glosses(dir: &Path, seed: u64, n: usize) -> Result<Vec<String>> {
         })?;
         all.extend(tooltune_corpus::lexicon::wordnet_glosses(&data));
     }
-    let mut rng = SplitMix64::new(seed ^ 0x676C_6F73_7365_73);
+    let mut rng = SplitMix64::new(seed ^ 0x0067_6C6F_7373_6573);
     for i in (1..all.len()).rev() {
         all.swap(i, (rng.next_u64() % (i as u64 + 1)) as usize);
     }
@@ -223,7 +223,8 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
     let tokenizer = Tokenizer::from_bytes(&tokenizer_json)?;
     if tokenizer.vocab_size() != shape.vocab_size {
         bail!(
-            "tokenizer has {} tokens, the model {}",
+            "{} has {} tokens, the model {} (resume with the --vocab the run was made with)",
+            model_dir.join("tokenizer.json").display(),
             tokenizer.vocab_size(),
             shape.vocab_size
         );

@@ -234,6 +234,11 @@ fn tokenizer_text_and_vocab_size_shape_the_tokenizer() {
     let config: Value =
         serde_json::from_slice(&std::fs::read(wide.join("model/config.json")).unwrap()).unwrap();
     assert_eq!(config["vocab_size"], 600);
+    let o = pretrain(&wide, "0", "2", true);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("--vocab"), "{}", text(&o));
+    let o = pretrain_with(&wide, "0", "2", true, &["--vocab", "600"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
 
     let missing = tmp("no-such-text.txt");
     let o = pretrain_with(
