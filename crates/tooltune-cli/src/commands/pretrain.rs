@@ -165,7 +165,8 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
         .with_context(|| format!("cannot create {}", model_dir.display()))?;
     let template_json = pretrain::tokenizer_config_json();
     let template = ChatTemplate::from_tokenizer_config(template_json.as_bytes())?;
-    // Read before the tokenizer is trained, so a bad donor fails at once.
+    // Read before the tokenizer is trained, so a bad donor or text file
+    // fails at once.
     let donor = match (&a.embed_from, a.resume) {
         (Some(dir), false) => Some(
             crate::model::load_embedding(dir)
@@ -173,6 +174,15 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
         ),
         _ => None,
     };
+    let mut english = Vec::new();
+    if !a.resume {
+        if a.tokenizer_glosses > 0 {
+            english = glosses(&a.wordnet, a.seed, a.tokenizer_glosses)?;
+        }
+        for path in &a.tokenizer_text {
+            english.push(String::from_utf8_lossy(&io::read(path)?).into_owned());
+        }
+    }
     let started = Instant::now();
     let (state, tokenizer_json, weights) = if a.resume {
         let state: State = serde_json::from_slice(&io::read(&state_path)?)
@@ -195,16 +205,15 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
             a.tokenizer_examples
         );
         let mut texts = tokenizer_texts(&generator, &template, a.tokenizer_examples)?;
-        if a.tokenizer_glosses > 0 {
-            let glosses = glosses(&a.wordnet, a.seed, a.tokenizer_glosses)?;
-            eprintln!("and on {} WordNet glosses", glosses.len());
-            texts.extend(glosses);
+        if !english.is_empty() {
+            eprintln!(
+                "and on {} WordNet glosses and {} text files ({} bytes of English)",
+                english.len() - a.tokenizer_text.len(),
+                a.tokenizer_text.len(),
+                english.iter().map(String::len).sum::<usize>()
+            );
         }
-        for path in &a.tokenizer_text {
-            let text = String::from_utf8_lossy(&io::read(path)?).into_owned();
-            eprintln!("and on {} ({} bytes)", path.display(), text.len());
-            texts.push(text);
-        }
+        texts.append(&mut english);
         let tok = pretrain::train_tokenizer(texts.iter(), shape.vocab_size)?;
         eprintln!(
             "tokenizer trained in {:.1} s",
