@@ -250,7 +250,10 @@ fn tokenizer_text_and_vocab_size_shape_the_tokenizer() {
     );
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("no-such-text.txt"), "{}", text(&o));
-    assert!(!text(&o).contains("training the tokenizer"), "fails at once");
+    assert!(
+        !text(&o).contains("training the tokenizer"),
+        "fails at once"
+    );
     let o = pretrain_with(
         &tmp("tok-glosses"),
         "0",
