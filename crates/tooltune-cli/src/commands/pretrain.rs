@@ -27,7 +27,7 @@ use tooltune_engine::burn::grad_clipping::GradientClippingConfig;
 use tooltune_engine::burn::module::Module;
 use tooltune_engine::burn::optim::AdamWConfig;
 use tooltune_engine::pretrain::{self, Shape};
-use tooltune_engine::train::batch::{Batch, SplitMix64, fit_length};
+use tooltune_engine::train::batch::{Batch, epoch_order, fit_length};
 use tooltune_engine::train::mask_example;
 use tooltune_engine::train::schedule::CosineWithWarmup;
 use tooltune_engine::train::step::train_step;
@@ -121,12 +121,8 @@ fn glosses(dir: &Path, seed: u64, n: usize) -> Result<Vec<String>> {
         })?;
         all.extend(tooltune_corpus::lexicon::wordnet_glosses(&data));
     }
-    let mut rng = SplitMix64::new(seed ^ 0x0067_6C6F_7373_6573);
-    for i in (1..all.len()).rev() {
-        all.swap(i, (rng.next_u64() % (i as u64 + 1)) as usize);
-    }
-    all.truncate(n);
-    Ok(all)
+    let order = epoch_order(all.len(), seed ^ 0x0067_6C6F_7373_6573, 0);
+    Ok(order.into_iter().take(n).map(|i| all[i].clone()).collect())
 }
 
 /// The drills' alphabets: every ordinary token, and the ten digits.
