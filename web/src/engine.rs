@@ -20,7 +20,7 @@ use crate::state::{Answer, AppState, Job, ModelStatus, Phase, Training};
 /// loads the worker's own wasm module (web/worker). Started once the page
 /// has rendered: started with the page, its download and compile slowed the
 /// page's first render on two cores and brought the model no sooner
-/// (README, "Page speed").
+/// (docs/FEATURES.md, "Page speed").
 pub const WORKER_SCRIPT: &str = "./worker.js";
 
 /// The `localStorage` key that, set to `plain`, makes the engine workers load

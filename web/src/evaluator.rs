@@ -1,7 +1,7 @@
 //! The evaluator: a second engine worker that scores a run's checkpoints on
 //! the held-out rows while the first worker goes on training, so a run no
 //! longer stops for each evaluation (the default built-in run spends about
-//! a fifth of its time in them, README "Train in the page").
+//! a fifth of its time in them, docs/FEATURES.md "Train in the page").
 //!
 //! It is used when the model is small enough to load twice
 //! ([`MODEL_LIMIT_BYTES`]) and the browser has [`MIN_CORES`] cores or more;
