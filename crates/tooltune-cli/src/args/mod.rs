@@ -77,28 +77,29 @@ pub struct PretrainArgs {
     #[arg(long)]
     pub resume: bool,
     /// Optimiser steps in all.
-    #[arg(long, default_value_t = 3000)]
+    #[arg(long, default_value_t = 3000, value_parser = at_least_one())]
     pub steps: usize,
     /// Examples per step.
-    #[arg(long, default_value_t = 16)]
+    #[arg(long, default_value_t = 16, value_parser = at_least_one())]
     pub batch_size: usize,
     /// Peak learning rate (linear warmup, cosine decay to 0).
-    #[arg(long, default_value_t = 2e-3)]
+    #[arg(long, default_value_t = 2e-3, value_parser = learning_rate)]
     pub lr: f64,
     /// Warmup steps.
     #[arg(long, default_value_t = 100)]
     pub warmup_steps: usize,
     /// AdamW weight decay.
-    #[arg(long, default_value_t = 0.01)]
+    #[arg(long, default_value_t = 0.01, value_parser = share)]
     pub weight_decay: f64,
-    /// Longest example in tokens (longer ones are cut).
-    #[arg(long, default_value_t = 512)]
+    /// Longest example in tokens (longer ones are cut; one left with no
+    /// trained token is skipped).
+    #[arg(long, default_value_t = 512, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(2..))]
     pub max_seq_len: usize,
     /// Steps between checkpoints.
-    #[arg(long, default_value_t = 50)]
+    #[arg(long, default_value_t = 50, value_parser = at_least_one())]
     pub checkpoint_every: usize,
     /// Examples the tokenizer is trained on.
-    #[arg(long, default_value_t = 8000)]
+    #[arg(long, default_value_t = 8000, value_parser = at_least_one())]
     pub tokenizer_examples: usize,
     /// WordNet glosses (ordinary English definitions, seeded sample) the
     /// tokenizer is trained on beside the corpus examples, so everyday words
@@ -194,6 +195,19 @@ pub struct CorpusArgs {
 }
 
 /// A share: a number from 0 to 1.
+/// A count that must be at least 1 (steps, examples, tokens to generate).
+pub(crate) fn at_least_one() -> clap::builder::RangedU64ValueParser<usize> {
+    clap::builder::RangedU64ValueParser::<usize>::new().range(1..)
+}
+
+/// A learning rate: a number in (0, 1].
+fn learning_rate(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(x) if x > 0.0 && x <= 1.0 => Ok(x),
+        _ => Err(format!("`{s}` is not a learning rate in (0, 1]")),
+    }
+}
+
 fn share(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(x) if (0.0..=1.0).contains(&x) => Ok(x),
@@ -314,7 +328,7 @@ pub struct EvalArgs {
     #[arg(long)]
     pub data: Option<PathBuf>,
     /// With --run: the most tokens generated per answer.
-    #[arg(long, default_value_t = 128)]
+    #[arg(long, default_value_t = 128, value_parser = at_least_one())]
     pub max_new_tokens: usize,
     /// With --run or --model: decode each answer within its catalogue (tool names and
     /// argument schemas; prose stays the no-tool answer), as llama.cpp grammars and

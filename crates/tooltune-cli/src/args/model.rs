@@ -99,7 +99,7 @@ pub struct TrainArgs {
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub eval_every_epochs: Option<u64>,
     /// The most tokens generated per answer during evaluation.
-    #[arg(long, default_value_t = 128)]
+    #[arg(long, default_value_t = 128, value_parser = super::at_least_one())]
     pub max_new_tokens: usize,
 }
 
@@ -121,7 +121,7 @@ pub struct GenerateArgs {
     #[arg(long, value_delimiter = ',')]
     pub prompt_ids: Option<Vec<u32>>,
     /// The most tokens to generate.
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = 64, value_parser = super::at_least_one())]
     pub max_new_tokens: usize,
     /// Do not stop at end-of-sequence tokens.
     #[arg(long)]
@@ -160,7 +160,7 @@ pub struct RouteArgs {
     /// The request to route.
     pub request: String,
     /// The most tokens to generate.
-    #[arg(long, default_value_t = 128)]
+    #[arg(long, default_value_t = 128, value_parser = super::at_least_one())]
     pub max_new_tokens: usize,
     /// Print {"output", "new_ids", "prompt_tokens", "verdict", "routed"} as JSON
     /// (the raw output and its token ids too, whatever the verdict).

@@ -227,9 +227,17 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
     };
     let tokenizer = Tokenizer::from_bytes(&tokenizer_json)?;
     if tokenizer.vocab_size() != shape.vocab_size {
+        if a.resume {
+            bail!(
+                "{} has {} tokens, the model {} (resume with the --vocab the run was made with)",
+                model_dir.join("tokenizer.json").display(),
+                tokenizer.vocab_size(),
+                shape.vocab_size
+            );
+        }
         bail!(
-            "{} has {} tokens, the model {} (resume with the --vocab the run was made with)",
-            model_dir.join("tokenizer.json").display(),
+            "the tokenizer's training texts gave only {} tokens, fewer than the vocabulary's {} \
+             (raise --tokenizer-examples or lower --vocab)",
             tokenizer.vocab_size(),
             shape.vocab_size
         );
@@ -370,6 +378,14 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
             if fit_length(&mut m, a.max_seq_len, true).is_ok() {
                 rows.push(((a.group > 1).then_some(i / a.group), m));
             }
+        }
+        if rows.is_empty() && a.drill_rows == 0 {
+            bail!(
+                "step {}: none of its {} examples keeps a trained token within --max-seq-len {} (raise it)",
+                step + 1,
+                a.batch_size,
+                a.max_seq_len
+            );
         }
         // One row in four from the digits, the rest from all ordinary tokens.
         let drills: Vec<_> = (0..a.drill_rows as u64)

@@ -265,6 +265,82 @@ fn tokenizer_text_and_vocab_size_shape_the_tokenizer() {
     assert!(text(&o).contains("--no-wordnet"), "{}", text(&o));
 }
 
+/// Settings under which pretraining would train nothing, or divide by zero,
+/// are refused with the flag named; nothing panics.
+#[test]
+fn pretraining_refuses_settings_that_train_nothing() {
+    let out = tmp("refused");
+    for (flag, value) in [
+        ("--steps", "0"),
+        ("--batch-size", "0"),
+        ("--checkpoint-every", "0"),
+        ("--tokenizer-examples", "0"),
+        ("--lr", "0"),
+        ("--weight-decay", "2"),
+        ("--max-seq-len", "1"),
+    ] {
+        let o = tooltune(&[
+            "pretrain",
+            "--shape",
+            "test",
+            "--no-wordnet",
+            "--out",
+            s(&out),
+            flag,
+            value,
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{flag} {value}: {}", text(&o));
+        assert!(text(&o).contains(flag), "{flag} {value}: {}", text(&o));
+    }
+    // Every example cut to 8 tokens keeps no trained token.
+    let o = tooltune(&[
+        "pretrain",
+        "--shape",
+        "test",
+        "--no-wordnet",
+        "--out",
+        s(&tmp("refused-short")),
+        "--steps",
+        "1",
+        "--tokenizer-examples",
+        "60",
+        "--max-seq-len",
+        "8",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("--max-seq-len 8"), "{}", text(&o));
+    // One example cannot fill a 4,096-token vocabulary.
+    let o = tooltune(&[
+        "pretrain",
+        "--shape",
+        "test",
+        "--no-wordnet",
+        "--out",
+        s(&tmp("refused-vocab")),
+        "--steps",
+        "1",
+        "--tokenizer-examples",
+        "1",
+        "--vocab",
+        "4096",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("--tokenizer-examples"), "{}", text(&o));
+    let tools = datasets().join("support/tools.json");
+    let o = tooltune(&[
+        "route",
+        "--model",
+        "builtin",
+        "--tools",
+        s(&tools),
+        "--max-new-tokens",
+        "0",
+        "Where is ORD-1?",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("--max-new-tokens"), "{}", text(&o));
+}
+
 #[test]
 fn builtin_writes_the_shipped_folder() {
     let out = tmp("builtin-out");
