@@ -139,6 +139,12 @@ pub struct PretrainArgs {
     /// them all.
     #[arg(long, default_value = "copy-circuit", value_parser = ["copy-circuit", "copy-circuit-3", "random"])]
     pub init: String,
+    /// Rows of ordinary English added to each step's batch, trained on every
+    /// token: windows of the texts the tokenizer was trained on beside the
+    /// corpus (--tokenizer-glosses, --tokenizer-text), so the model reads the
+    /// tokens they gave it (MODEL.md); 0 reproduces the shipped base.
+    #[arg(long, default_value_t = 0)]
+    pub english_rows: usize,
     /// Longest half of a drill row, in tokens (the shortest is a quarter).
     #[arg(long, default_value_t = 96)]
     pub drill_len: usize,

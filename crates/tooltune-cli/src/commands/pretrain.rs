@@ -152,6 +152,11 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
     if a.tokenizer_glosses > 0 && a.no_wordnet {
         bail!("--tokenizer-glosses reads WordNet, which --no-wordnet turns off");
     }
+    if a.english_rows > 0 && a.tokenizer_glosses == 0 && a.tokenizer_text.is_empty() {
+        bail!(
+            "--english-rows reads the tokenizer's English: give --tokenizer-glosses or --tokenizer-text"
+        );
+    }
     let device = tooltune_engine::backend_device(&a.backend).map_err(|e| anyhow!(e))?;
     let wordnet = (!a.no_wordnet).then_some(a.wordnet.as_path());
     let generator = Generator::new(a.seed, lexicon(wordnet)?).invented_share(a.invented);
@@ -170,8 +175,9 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
         ),
         _ => None,
     };
+    // The tokenizer's English; on a resume only the English rows need it.
     let mut english = Vec::new();
-    if !a.resume {
+    if !a.resume || a.english_rows > 0 {
         if a.tokenizer_glosses > 0 {
             english = glosses(&a.wordnet, a.seed, a.tokenizer_glosses)?;
         }
@@ -209,7 +215,7 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
                 english.iter().map(String::len).sum::<usize>()
             );
         }
-        texts.append(&mut english);
+        texts.extend(english.iter().cloned());
         let tok = pretrain::train_tokenizer(texts.iter(), shape.vocab_size)?;
         eprintln!(
             "tokenizer trained in {:.1} s",
@@ -306,7 +312,7 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
             "tokenizer_examples": a.tokenizer_examples, "tokenizer_glosses": a.tokenizer_glosses,
             "tokenizer_text": a.tokenizer_text.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
             "vocab_size": shape.vocab_size, "loss": a.loss,
-            "drill_rows": a.drill_rows, "drill_len": a.drill_len, "init": a.init, "group": a.group, "invented": a.invented,
+            "drill_rows": a.drill_rows, "drill_len": a.drill_len, "english_rows": a.english_rows, "init": a.init, "group": a.group, "invented": a.invented,
             "embed_from": a.embed_from.as_ref().map(|p| p.display().to_string()),
             "embed_dims": a.embed_dims, "embed_norm": a.embed_norm,
             "rayon_num_threads": std::env::var("RAYON_NUM_THREADS").ok(),
@@ -321,6 +327,13 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
     }
 
     let alphabets = drill_alphabets(&tokenizer, shape.vocab_size)?;
+    let english = if a.english_rows > 0 {
+        let stream = pretrain::english::EnglishStream::new(&tokenizer, &english)?;
+        eprintln!("English rows drawn from {} tokens of text", stream.len());
+        Some(stream)
+    } else {
+        None
+    };
     let autodiff = model.device().autodiff();
     device.seed(a.seed);
     let mut model = model.fork(&autodiff).train();
@@ -379,7 +392,7 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
                 rows.push(((a.group > 1).then_some(i / a.group), m));
             }
         }
-        if rows.is_empty() && a.drill_rows == 0 {
+        if rows.is_empty() && a.drill_rows == 0 && a.english_rows == 0 {
             bail!(
                 "step {}: none of its {} examples keeps a trained token within --max-seq-len {} (raise it)",
                 step + 1,
@@ -388,14 +401,21 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
             );
         }
         // One row in four from the digits, the rest from all ordinary tokens.
-        let drills: Vec<_> = (0..a.drill_rows as u64)
+        let mut drills: Vec<_> = (0..a.drill_rows as u64)
             .map(|k| {
                 let row = step as u64 * a.drill_rows as u64 + k;
                 let alphabet = &alphabets[usize::from(row % 4 == 3)];
                 pretrain::drill::induction_row(a.seed, row, a.drill_len, alphabet)
             })
             .collect();
-        // One micro-batch per catalogue group, the drill rows in the last.
+        if let Some(stream) = &english {
+            drills.extend((0..a.english_rows as u64).filter_map(|k| {
+                let row = step as u64 * a.english_rows as u64 + k;
+                let len = pretrain::english::ROW_TOKENS.min(a.max_seq_len);
+                stream.row(a.seed, row, len)
+            }));
+        }
+        // One micro-batch per catalogue group, the drill and English rows in the last.
         let mut groups: Vec<Vec<_>> = rows
             .chunk_by(|x, y| x.0 == y.0)
             .map(|g| g.iter().map(|(_, m)| m).collect())

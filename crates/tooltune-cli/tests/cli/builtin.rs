@@ -54,7 +54,7 @@ fn pretrain_with(
         "--warmup-steps",
         "1",
         "--max-seq-len",
-        "256",
+        "512",
     ];
     if resume {
         args.push("--resume");
@@ -263,6 +263,63 @@ fn tokenizer_text_and_vocab_size_shape_the_tokenizer() {
     );
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("--no-wordnet"), "{}", text(&o));
+}
+
+/// Trained tokens of each logged step.
+fn trained_tokens(dir: &Path) -> Vec<u64> {
+    std::fs::read_to_string(dir.join("loss.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["trained_tokens"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn english_rows_are_seeded_recorded_and_resume() {
+    let english = tmp("english-rows").with_extension("txt");
+    std::fs::write(
+        &english,
+        "the quick brown fox jumps over the lazy dog\n".repeat(200),
+    )
+    .unwrap();
+    let english_text = ["--tokenizer-text", s(&english)];
+    let (plain, one, again) = (tmp("en-plain"), tmp("en-one"), tmp("en-again"));
+    assert_eq!(
+        pretrain_with(&plain, "0", "2", false, &english_text)
+            .status
+            .code(),
+        Some(0)
+    );
+    let rows = [&english_text[..], &["--english-rows", "1"]].concat();
+    let o = pretrain_with(&one, "0", "2", false, &rows);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("English rows drawn from"), "{}", text(&o));
+    assert_eq!(
+        pretrain_with(&again, "0", "2", false, &rows).status.code(),
+        Some(0)
+    );
+    assert_eq!(losses(&one), losses(&again), "seeded");
+    assert_ne!(losses(&one), losses(&plain));
+    // One row of 128 tokens, all trained but the first.
+    let extra: Vec<u64> = trained_tokens(&one)
+        .iter()
+        .zip(trained_tokens(&plain))
+        .map(|(a, b)| a - b)
+        .collect();
+    assert_eq!(extra, [127, 127]);
+    let settings: Value =
+        serde_json::from_slice(&std::fs::read(one.join("pretrain.json")).unwrap()).unwrap();
+    assert_eq!(settings["english_rows"], 1);
+    let o = pretrain_with(&one, "0", "3", true, &rows);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(trained_tokens(&one).len(), 3);
+    let o = pretrain_with(&tmp("en-none"), "0", "1", false, &["--english-rows", "1"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("--tokenizer-text"), "{}", text(&o));
 }
 
 /// Settings under which pretraining would train nothing, or divide by zero,

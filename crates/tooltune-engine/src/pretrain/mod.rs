@@ -11,6 +11,7 @@
 mod circuit;
 mod donor;
 pub mod drill;
+pub mod english;
 mod init;
 mod tokenizer;
 
