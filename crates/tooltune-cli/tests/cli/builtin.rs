@@ -63,15 +63,19 @@ fn pretrain_with(
     tooltune(&args)
 }
 
-fn losses(dir: &Path) -> Vec<f64> {
+/// One key of each logged step of a pretraining run's `loss.jsonl`.
+fn logged(dir: &Path, key: &str) -> Vec<Value> {
     std::fs::read_to_string(dir.join("loss.jsonl"))
         .unwrap()
         .lines()
-        .map(|l| {
-            serde_json::from_str::<Value>(l).unwrap()["loss"]
-                .as_f64()
-                .unwrap()
-        })
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()[key].clone())
+        .collect()
+}
+
+fn losses(dir: &Path) -> Vec<f64> {
+    logged(dir, "loss")
+        .iter()
+        .map(|v| v.as_f64().unwrap())
         .collect()
 }
 
@@ -267,14 +271,9 @@ fn tokenizer_text_and_vocab_size_shape_the_tokenizer() {
 
 /// Trained tokens of each logged step.
 fn trained_tokens(dir: &Path) -> Vec<u64> {
-    std::fs::read_to_string(dir.join("loss.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<Value>(l).unwrap()["trained_tokens"]
-                .as_u64()
-                .unwrap()
-        })
+    logged(dir, "trained_tokens")
+        .iter()
+        .map(|v| v.as_u64().unwrap())
         .collect()
 }
 
