@@ -42,6 +42,7 @@ pub struct Generator {
     lexicon: Lexicon,
     invented: Invented,
     invented_share: f64,
+    english_values: f64,
 }
 
 /// Share of catalogues drawn from the invented domains (see [`invented`]) by
@@ -104,6 +105,7 @@ impl Generator {
             lexicon,
             invented: Invented::none(),
             invented_share: 0.0,
+            english_values: 0.0,
         }
         .invented_share(INVENTED_SHARE)
     }
@@ -116,6 +118,15 @@ impl Generator {
         if self.invented_share > 0.0 && self.invented.domains().is_empty() {
             self.invented = Invented::draw(self.seed, &self.lexicon);
         }
+        self
+    }
+
+    /// The same generator with `share` (0 to 1) of its quoted and word
+    /// argument values drawn from the lexicon's English instead of their
+    /// pools (see [`values::english`]); 0, the default, is the shipped
+    /// base's stream.
+    pub fn english_values(mut self, share: f64) -> Self {
+        self.english_values = share.clamp(0.0, 1.0);
         self
     }
 
@@ -144,7 +155,7 @@ impl Generator {
     /// The conversation of one example in `setting`, drawn from `rng`.
     fn conversation(&self, setting: Setting, rng: &mut Rng) -> Value {
         let Setting { d, tools, system } = setting;
-        let ph = Phraser::new(&self.lexicon);
+        let ph = Phraser::new(&self.lexicon).english_values(self.english_values);
         let mut messages = Vec::new();
         if let Some(system) = system {
             messages.push(json!({"role": "system", "content": system}));
@@ -400,7 +411,7 @@ fn draw_call(ph: &Phraser, tool: &Placed, rng: &mut Rng) -> Call {
         if !required && !rng.chance(0.4) {
             continue;
         }
-        let Drawn { surface, value } = a.kind.draw(rng);
+        let Drawn { surface, value } = ph.value(&a.kind, rng);
         arguments.insert(pname.clone(), value);
         phrases.push(ph.arg_phrase(a, &surface, rng));
     }
@@ -489,7 +500,7 @@ fn underspecified(ph: &Phraser, tools: &[Placed], rng: &mut Rng) -> Option<(Stri
         if i == skip || !required {
             continue;
         }
-        let Drawn { surface, .. } = a.kind.draw(rng);
+        let Drawn { surface, .. } = ph.value(&a.kind, rng);
         phrases.push(ph.arg_phrase(a, &surface, rng));
     }
     let (verb, object) = ph.verb_object(tool.spec, rng);
@@ -550,6 +561,53 @@ mod tests {
         }
         let share = invented as f64 / 400.0;
         assert!((share - 0.4).abs() < 0.08, "{share}");
+    }
+
+    #[test]
+    fn english_values_are_lexicon_words_copied_from_the_request() {
+        let lexicon = Lexicon::builtin();
+        let heads: HashSet<String> = lexicon.glosses().iter().map(|(w, _)| w.clone()).collect();
+        let english = |v: &str| {
+            lexicon.glosses().iter().any(|(_, g)| g == v)
+                || v.trim_start_matches("The ")
+                    .split(' ')
+                    .all(|w| heads.contains(&w.to_lowercase()))
+        };
+        // (calls with an English value, of those copied into the request)
+        let count = |share: f64| {
+            let g = Generator::new(5, Lexicon::builtin()).english_values(share);
+            let (mut found, mut copied) = (0, 0);
+            for i in 0..300 {
+                let e = g.example(i);
+                let m = e["messages"].as_array().expect("messages");
+                let Some(user) = m.iter().find(|m| m["role"] == "user") else {
+                    continue;
+                };
+                let user = user["content"].as_str().expect("text").to_lowercase();
+                for call in m
+                    .iter()
+                    .filter_map(|m| m["tool_calls"].as_array())
+                    .flatten()
+                {
+                    let args: Value = serde_json::from_str(
+                        call["function"]["arguments"].as_str().expect("arguments"),
+                    )
+                    .expect("json");
+                    for v in args.as_object().expect("object").values() {
+                        if let Some(v) = v.as_str().filter(|v| english(v)) {
+                            found += 1;
+                            copied += usize::from(user.contains(&v.to_lowercase()));
+                        }
+                    }
+                }
+            }
+            (found, copied)
+        };
+        assert_eq!(count(0.0), (0, 0));
+        let (found, copied) = count(1.0);
+        assert!(found >= 30, "{found}");
+        // Typos may touch a copied value; nearly all stay whole.
+        assert!(copied * 10 >= found * 9, "{copied} of {found}");
     }
 
     #[test]

@@ -7,11 +7,14 @@ use serde_json::{Map, Value, json};
 use crate::domains::{Attr, ToolSpec};
 use crate::lexicon::Lexicon;
 use crate::rng::Rng;
-use crate::values::{Kind, long_date};
+use crate::values::{self, Drawn, Kind, long_date};
 
 /// Phrasing with a lexicon.
 pub struct Phraser<'a> {
     lexicon: &'a Lexicon,
+    /// Share of `Quoted` and `Word` values drawn from the lexicon instead of
+    /// their pools ([`values::english`]).
+    english_values: f64,
 }
 
 const FRAMES: &[&str] = &[
@@ -94,7 +97,29 @@ const CHIT_CHAT: &[(&str, &str)] = &[
 impl<'a> Phraser<'a> {
     /// A phraser over `lexicon`.
     pub fn new(lexicon: &'a Lexicon) -> Self {
-        Self { lexicon }
+        Self {
+            lexicon,
+            english_values: 0.0,
+        }
+    }
+
+    /// The same phraser drawing `share` of its `Quoted` and `Word` values
+    /// from the lexicon's English.
+    pub fn english_values(mut self, share: f64) -> Self {
+        self.english_values = share;
+        self
+    }
+
+    /// A value of `kind` and the words that say it. No extra draw at share
+    /// 0, so that stream is the one before English values existed.
+    pub fn value(&self, kind: &Kind, rng: &mut Rng) -> Drawn {
+        let english = matches!(kind, Kind::Quoted(_) | Kind::Word(_))
+            && self.english_values > 0.0
+            && rng.chance(self.english_values);
+        english
+            .then(|| values::english(kind, self.lexicon.glosses(), rng))
+            .flatten()
+            .unwrap_or_else(|| kind.draw(rng))
     }
 
     /// One argument said in words.

@@ -252,6 +252,68 @@ fn email(rng: &mut Rng) -> String {
     )
 }
 
+/// An English value for a `Quoted` or `Word` argument, from the lexicon's
+/// (word, gloss) pairs instead of the argument's own pool: for quoted text a
+/// gloss (ordinary words, "a slowly moving mass of ice") or a title of one to
+/// three head words ("The Glacier Lantern"); unquoted, one or two head words,
+/// capitalised half the time. Pools are a few dozen values, so a base
+/// pretrained on them alone copies only their tokens; these put the rest of
+/// an English vocabulary where the model learns to copy (MODEL.md, "Tried
+/// since: English values"). `None` for any other kind.
+pub fn english(kind: &Kind, glosses: &[(String, String)], rng: &mut Rng) -> Option<Drawn> {
+    if glosses.is_empty() {
+        return None;
+    }
+    let words = |n: i64, rng: &mut Rng| -> Vec<String> {
+        (0..n).map(|_| rng.pick(glosses).0.clone()).collect()
+    };
+    let title = |ws: Vec<String>| -> String {
+        ws.iter()
+            .map(|w| {
+                let mut c = w.chars();
+                c.next()
+                    .map(|f| f.to_uppercase().chain(c).collect())
+                    .unwrap_or_default()
+            })
+            .collect::<Vec<String>>()
+            .join(" ")
+    };
+    match kind {
+        Kind::Quoted(_) => {
+            let text = if rng.chance(0.4) {
+                rng.pick(glosses).1.clone()
+            } else {
+                let n = rng.range(1, 3);
+                let t = title(words(n, rng));
+                if rng.chance(0.3) {
+                    format!("The {t}")
+                } else {
+                    t
+                }
+            };
+            let q = if rng.chance(0.2) { '\'' } else { '"' };
+            Some(Drawn {
+                surface: format!("{q}{text}{q}"),
+                value: Value::String(text),
+            })
+        }
+        Kind::Word(_) => {
+            let n = rng.range(1, 2);
+            let ws = words(n, rng);
+            let text = if rng.chance(0.5) {
+                title(ws)
+            } else {
+                ws.join(" ")
+            };
+            Some(Drawn {
+                surface: text.clone(),
+                value: Value::String(text),
+            })
+        }
+        _ => None,
+    }
+}
+
 /// "a, b and c" / "a and b" / "a, b, c".
 pub fn join_words(items: &[&str], rng: &mut Rng) -> String {
     match items {

@@ -161,6 +161,12 @@ pub struct PretrainArgs {
     /// with parameter names and enum values of their own; MODEL.md), 0 to 1.
     #[arg(long, default_value_t = tooltune_corpus::INVENTED_SHARE, value_parser = share)]
     pub invented: f64,
+    /// Share of quoted and word argument values (titles, notes, queries)
+    /// drawn from WordNet's English instead of the domains' small pools, so
+    /// the model learns to copy any word, 0 to 1. 0 (the shipped base):
+    /// pools only.
+    #[arg(long, default_value_t = 0.0, value_parser = share)]
+    pub english_values: f64,
     /// A model whose input embeddings lend our tokens their meanings (a
     /// folder, a .gguf file or `smollm2`): each token's embedding of the same
     /// text, reduced to --embed-dims principal components, is written into
@@ -198,9 +204,14 @@ pub struct CorpusArgs {
     /// with parameter names and enum values of their own; MODEL.md), 0 to 1.
     #[arg(long, default_value_t = tooltune_corpus::INVENTED_SHARE, value_parser = share)]
     pub invented: f64,
+    /// Share of quoted and word argument values (titles, notes, queries)
+    /// drawn from WordNet's English instead of the domains' small pools, so
+    /// the model learns to copy any word, 0 to 1. 0 (the shipped base):
+    /// pools only.
+    #[arg(long, default_value_t = 0.0, value_parser = share)]
+    pub english_values: f64,
 }
 
-/// A share: a number from 0 to 1.
 /// A count that must be at least 1 (steps, examples, tokens to generate).
 pub(crate) fn at_least_one() -> clap::builder::RangedU64ValueParser<usize> {
     clap::builder::RangedU64ValueParser::<usize>::new().range(1..)
@@ -214,6 +225,7 @@ fn learning_rate(s: &str) -> Result<f64, String> {
     }
 }
 
+/// A share: a number from 0 to 1.
 fn share(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(x) if (0.0..=1.0).contains(&x) => Ok(x),

@@ -321,6 +321,62 @@ fn english_rows_are_seeded_recorded_and_resume() {
     assert!(text(&o).contains("--tokenizer-text"), "{}", text(&o));
 }
 
+/// `--english-values` changes the corpus `corpus` writes and `pretrain`
+/// trains on (seeded), is recorded, and is range-checked.
+#[test]
+fn english_values_change_the_corpus_and_are_recorded() {
+    let corpus = |name: &str, extra: &[&str]| {
+        let out = tmp(name).with_extension("jsonl");
+        let args = [
+            &[
+                "corpus",
+                "--no-wordnet",
+                "--seed",
+                "2",
+                "--n",
+                "200",
+                "--out",
+                s(&out),
+            ][..],
+            extra,
+        ]
+        .concat();
+        let o = tooltune(&args);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        std::fs::read_to_string(out).unwrap()
+    };
+    let pools = corpus("ev-pools", &[]);
+    let english = corpus("ev-english", &["--english-values", "1"]);
+    assert_eq!(english, corpus("ev-again", &["--english-values", "1"]));
+    assert_ne!(pools, english);
+    // The built-in lexicon's head words (ferry, glacier, ...) appear as values.
+    assert!(!pools.contains("Glacier") && !pools.contains("glacier"));
+    assert!(
+        english.contains("lacier"),
+        "no English value in 200 examples"
+    );
+    let o = tooltune(&[
+        "corpus",
+        "--n",
+        "1",
+        "--out",
+        "x.jsonl",
+        "--english-values",
+        "1.5",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("--english-values"), "{}", text(&o));
+
+    let (plain, values) = (tmp("ev-pre-plain"), tmp("ev-pre-values"));
+    assert_eq!(pretrain(&plain, "0", "1", false).status.code(), Some(0));
+    let o = pretrain_with(&values, "0", "1", false, &["--english-values", "1"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_ne!(losses(&plain), losses(&values));
+    let settings: Value =
+        serde_json::from_slice(&std::fs::read(values.join("pretrain.json")).unwrap()).unwrap();
+    assert_eq!(settings["english_values"], 1.0);
+}
+
 /// Settings under which pretraining would train nothing, or divide by zero,
 /// are refused with the flag named; nothing panics.
 #[test]
