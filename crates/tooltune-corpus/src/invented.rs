@@ -21,6 +21,7 @@ use std::collections::HashMap;
 
 use crate::domains::{Attr, Domain, ToolSpec};
 use crate::lexicon::Lexicon;
+use crate::phrasing::upper_first;
 use crate::rng::Rng;
 use crate::values::{FIRST, Kind};
 
@@ -220,12 +221,7 @@ fn invent_tool(
 ) -> ToolSpec {
     let (part, phrases) = *rng.pick(VERBS);
     let verb = phrases[0];
-    let cap = {
-        let mut c = verb.chars();
-        c.next()
-            .map(|f| f.to_uppercase().chain(c).collect::<String>())
-            .unwrap_or_default()
-    };
+    let cap = upper_first(verb);
     let names = leak_all(vec![
         format!("{part}_{noun}"),
         format!("{noun}_{part}"),

@@ -170,10 +170,7 @@ impl<'a> Phraser<'a> {
         };
         let mut text = frame.replace("{}", &squash(&core));
         if mode >= 9 && !(args_first && frame.starts_with('{')) {
-            let mut c = text.chars();
-            if let Some(f) = c.next() {
-                text = f.to_uppercase().chain(c).collect();
-            }
+            text = upper_first(&text);
         }
         if !text.ends_with(['?', '!', '.']) && rng.chance(0.4) {
             text.push(*rng.pick(&['.', '!', '?']));
@@ -290,6 +287,14 @@ pub fn camel(s: &str) -> String {
     out
 }
 
+/// `s` with its first letter capitalised.
+pub(crate) fn upper_first(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
 fn lower_first(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
@@ -348,12 +353,7 @@ fn finish(s: &str, rng: &mut Rng) -> String {
         0..=2 => t = t.to_lowercase(),
         3 => t = t.to_uppercase(),
         4..=8 => {}
-        _ => {
-            let mut c = t.chars();
-            if let Some(f) = c.next() {
-                t = f.to_uppercase().chain(c).collect();
-            }
-        }
+        _ => t = upper_first(&t),
     }
     if !t.ends_with(['?', '!', '.']) && rng.chance(0.4) {
         t.push(*rng.pick(&['.', '!', '?']));

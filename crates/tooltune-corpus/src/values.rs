@@ -5,6 +5,7 @@
 
 use serde_json::{Value, json};
 
+use crate::phrasing::upper_first;
 use crate::rng::Rng;
 
 /// The type of an argument and where its values come from.
@@ -154,14 +155,7 @@ impl Kind {
                 rng.range(6, 22),
                 rng.pick(&["00", "15", "30", "45"])
             )),
-            Kind::Quoted(pool) => {
-                let text = rng.pick(pool).to_string();
-                let q = if rng.chance(0.2) { '\'' } else { '"' };
-                Drawn {
-                    surface: format!("{q}{text}{q}"),
-                    value: Value::String(text),
-                }
-            }
+            Kind::Quoted(pool) => quoted(rng.pick(pool).to_string(), rng),
             Kind::Word(pool) => s(rng.pick(pool).to_string()),
             Kind::Int(lo, hi) => {
                 let n = rng.range(lo, hi);
@@ -243,6 +237,15 @@ impl Kind {
     }
 }
 
+/// `text` in double quotes, or single ones a fifth of the time.
+fn quoted(text: String, rng: &mut Rng) -> Drawn {
+    let q = if rng.chance(0.2) { '\'' } else { '"' };
+    Drawn {
+        surface: format!("{q}{text}{q}"),
+        value: Value::String(text),
+    }
+}
+
 fn email(rng: &mut Rng) -> String {
     format!(
         "{}.{}@{}",
@@ -269,13 +272,8 @@ pub fn english(kind: &Kind, glosses: &[(String, String)], rng: &mut Rng) -> Opti
     };
     let title = |ws: Vec<String>| -> String {
         ws.iter()
-            .map(|w| {
-                let mut c = w.chars();
-                c.next()
-                    .map(|f| f.to_uppercase().chain(c).collect())
-                    .unwrap_or_default()
-            })
-            .collect::<Vec<String>>()
+            .map(|w| upper_first(w))
+            .collect::<Vec<_>>()
             .join(" ")
     };
     match kind {
@@ -291,11 +289,7 @@ pub fn english(kind: &Kind, glosses: &[(String, String)], rng: &mut Rng) -> Opti
                     t
                 }
             };
-            let q = if rng.chance(0.2) { '\'' } else { '"' };
-            Some(Drawn {
-                surface: format!("{q}{text}{q}"),
-                value: Value::String(text),
-            })
+            Some(quoted(text, rng))
         }
         Kind::Word(_) => {
             let n = rng.range(1, 2);
