@@ -43,6 +43,7 @@ pub struct Generator {
     invented: Invented,
     invented_share: f64,
     english_values: f64,
+    distractors: f64,
 }
 
 /// Share of catalogues drawn from the invented domains (see [`invented`]) by
@@ -106,6 +107,7 @@ impl Generator {
             invented: Invented::none(),
             invented_share: 0.0,
             english_values: 0.0,
+            distractors: 0.0,
         }
         .invented_share(INVENTED_SHARE)
     }
@@ -127,6 +129,16 @@ impl Generator {
     /// base's stream.
     pub fn english_values(mut self, share: f64) -> Self {
         self.english_values = share.clamp(0.0, 1.0);
+        self
+    }
+
+    /// The same generator saying, in `share` (0 to 1) of the requests for a
+    /// catalogue tool, one more value that only another tool of the
+    /// catalogue takes, which the call leaves out (see
+    /// [`Phraser::distractors`]); 0, the default, is the shipped base's
+    /// stream.
+    pub fn distractors(mut self, share: f64) -> Self {
+        self.distractors = share.clamp(0.0, 1.0);
         self
     }
 
@@ -155,7 +167,9 @@ impl Generator {
     /// The conversation of one example in `setting`, drawn from `rng`.
     fn conversation(&self, setting: Setting, rng: &mut Rng) -> Value {
         let Setting { d, tools, system } = setting;
-        let ph = Phraser::new(&self.lexicon).english_values(self.english_values);
+        let ph = Phraser::new(&self.lexicon)
+            .english_values(self.english_values)
+            .distractors(self.distractors);
         let mut messages = Vec::new();
         if let Some(system) = system {
             messages.push(json!({"role": "system", "content": system}));
@@ -172,7 +186,7 @@ impl Generator {
                 &mut messages,
             );
         } else {
-            let first = draw_call(&ph, rng.pick(&tools), rng);
+            let first = draw_call(&ph, rng.pick(&tools), &tools, rng);
             let r = rng.below(100);
             if r < 12 {
                 // Parallel calls: the same tool twice or two tools.
@@ -180,10 +194,11 @@ impl Generator {
                     draw_call(
                         &ph,
                         tools.iter().find(|t| t.name == first.name).expect("placed"),
+                        &tools,
                         rng,
                     )
                 } else {
-                    draw_call(&ph, rng.pick(&tools), rng)
+                    draw_call(&ph, rng.pick(&tools), &tools, rng)
                 };
                 let request = ph.join_requests(&first.request, &second.request, rng);
                 messages.push(json!({"role": "user", "content": request}));
@@ -403,8 +418,9 @@ fn place(
 }
 
 /// Draws argument values (all required, each optional with p = 0.4) and
-/// the request that says them.
-fn draw_call(ph: &Phraser, tool: &Placed, rng: &mut Rng) -> Call {
+/// the request that says them, perhaps with a distractor drawn from the
+/// other tools of `catalogue`.
+fn draw_call(ph: &Phraser, tool: &Placed, catalogue: &[Placed], rng: &mut Rng) -> Call {
     let mut arguments = Map::new();
     let mut phrases = Vec::new();
     for (pname, a, required) in &tool.params {
@@ -415,6 +431,13 @@ fn draw_call(ph: &Phraser, tool: &Placed, rng: &mut Rng) -> Call {
         arguments.insert(pname.clone(), value);
         phrases.push(ph.arg_phrase(a, &surface, rng));
     }
+    let taken: Vec<&Attr> = tool.params.iter().map(|p| p.1).collect();
+    let others: Vec<&Attr> = catalogue
+        .iter()
+        .filter(|t| t.name != tool.name)
+        .flat_map(|t| t.params.iter().map(|p| p.1))
+        .collect();
+    phrases.extend(ph.distractor(&taken, &others, rng));
     let (verb, object) = ph.verb_object(tool.spec, rng);
     let request = ph.request(&verb, &object, &mut phrases, rng);
     Call {
@@ -475,7 +498,7 @@ fn no_tool(
                 invented,
                 rng,
             );
-            let call = draw_call(ph, &stranger, rng);
+            let call = draw_call(ph, &stranger, &[], rng);
             let answer = ph.cannot(&call.verb, &call.object, rng);
             (call.request, answer)
         }
@@ -608,6 +631,46 @@ mod tests {
         assert!(found >= 30, "{found}");
         // Typos may touch a copied value; nearly all stay whole.
         assert!(copied * 10 >= found * 9, "{copied} of {found}");
+    }
+
+    #[test]
+    fn distractors_say_values_the_call_leaves_out() {
+        // (requests with a number of 3+ digits no argument holds, requests)
+        let count = |share: f64| {
+            let g = Generator::new(7, Lexicon::builtin()).distractors(share);
+            let (mut stray, mut requests) = (0, 0);
+            for i in 0..400 {
+                let e = g.example(i);
+                let m = e["messages"].as_array().expect("messages");
+                let Some(k) = m.iter().position(|m| m["role"] == "user") else {
+                    continue;
+                };
+                let Some(calls) = m[k + 1]["tool_calls"].as_array() else {
+                    continue;
+                };
+                let args: String = calls
+                    .iter()
+                    .map(|c| c["function"]["arguments"].as_str().expect("arguments"))
+                    .collect();
+                let user = m[k]["content"].as_str().expect("text");
+                requests += 1;
+                stray += usize::from(
+                    user.split(|c: char| !c.is_ascii_digit())
+                        .any(|run| run.len() >= 3 && !args.contains(run)),
+                );
+            }
+            (stray, requests)
+        };
+        let (none, requests) = count(0.0);
+        assert_eq!(none, 0, "a request says a number its call leaves out");
+        let (stray, _) = count(1.0);
+        assert!(stray * 10 >= requests, "{stray} of {requests}");
+        // Share 0 draws nothing: the stream is the default one.
+        let (a, b) = (
+            Generator::new(7, Lexicon::builtin()),
+            Generator::new(7, Lexicon::builtin()).distractors(0.0),
+        );
+        assert!((0..50).all(|i| a.example(i) == b.example(i)));
     }
 
     #[test]

@@ -15,6 +15,9 @@ pub struct Phraser<'a> {
     /// Share of `Quoted` and `Word` values drawn from the lexicon instead of
     /// their pools ([`values::english`]).
     english_values: f64,
+    /// Chance that a request also says a value no parameter of its tool
+    /// takes ([`Phraser::distractors`]).
+    distractors: f64,
 }
 
 const FRAMES: &[&str] = &[
@@ -100,6 +103,7 @@ impl<'a> Phraser<'a> {
         Self {
             lexicon,
             english_values: 0.0,
+            distractors: 0.0,
         }
     }
 
@@ -108,6 +112,42 @@ impl<'a> Phraser<'a> {
     pub fn english_values(mut self, share: f64) -> Self {
         self.english_values = share;
         self
+    }
+
+    /// The same phraser adding, to `share` of the requests for a catalogue
+    /// tool, one phrase that says a value of another tool's parameter the
+    /// called tool does not take ("with the note 'ring twice'" when
+    /// tracking an order): the call leaves it out, so the schema, not the
+    /// request's words, decides the arguments.
+    pub fn distractors(mut self, share: f64) -> Self {
+        self.distractors = share;
+        self
+    }
+
+    /// A distractor phrase for a call whose arguments are `taken`, drawn from
+    /// `others` (attributes of the catalogue's other tools): none at share 0
+    /// (and no draw, so that stream is the one before distractors existed),
+    /// or when every candidate's key or kind is one the call already takes
+    /// (two dates in one request would leave the model to guess which is
+    /// meant).
+    pub fn distractor(&self, taken: &[&Attr], others: &[&Attr], rng: &mut Rng) -> Option<String> {
+        if self.distractors <= 0.0 || !rng.chance(self.distractors) {
+            return None;
+        }
+        let same_kind =
+            |a: &Attr, b: &Attr| std::mem::discriminant(&a.kind) == std::mem::discriminant(&b.kind);
+        let candidates: Vec<&Attr> = others
+            .iter()
+            .copied()
+            .filter(|a| !matches!(a.kind, Kind::Bool(..)))
+            .filter(|a| taken.iter().all(|t| t.key != a.key && !same_kind(t, a)))
+            .collect();
+        if candidates.is_empty() {
+            return None;
+        }
+        let a = *rng.pick(&candidates);
+        let Drawn { surface, .. } = self.value(&a.kind, rng);
+        Some(self.arg_phrase(a, &surface, rng))
     }
 
     /// A value of `kind` and the words that say it. No extra draw at share

@@ -6,9 +6,18 @@ use tooltune_corpus::{Generator, Lexicon};
 
 #[test]
 fn generated_corpus_is_lint_clean() {
-    // Seed 1 with every catalogue invented (`--invented 1`).
-    for (seed, invented) in [(0, 0.0), (1, 0.0), (1, 1.0)] {
-        let g = Generator::new(seed, Lexicon::builtin()).invented_share(invented);
+    // Seed 1 with every catalogue invented (`--invented 1`), and seed 2 with
+    // English values and distractors (`--english-values 0.5 --distractors 0.3`).
+    for (seed, invented, english, distractors) in [
+        (0, 0.0, 0.0, 0.0),
+        (1, 0.0, 0.0, 0.0),
+        (1, 1.0, 0.0, 0.0),
+        (2, 0.0, 0.5, 0.3),
+    ] {
+        let g = Generator::new(seed, Lexicon::builtin())
+            .invented_share(invented)
+            .english_values(english)
+            .distractors(distractors);
         let jsonl = g.jsonl(2000);
         let report = lint("corpus.jsonl", jsonl.as_bytes(), None, &Options::default());
         let errors: Vec<String> = report
@@ -20,7 +29,7 @@ fn generated_corpus_is_lint_clean() {
             .collect();
         assert!(
             errors.is_empty(),
-            "seed {seed}, invented {invented}: {errors:#?}"
+            "seed {seed}, invented {invented}, english {english}, distractors {distractors}: {errors:#?}"
         );
         let share = report.summary.no_tool_share;
         assert!((0.10..=0.20).contains(&share), "no-tool share {share}");

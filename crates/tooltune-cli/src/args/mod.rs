@@ -167,6 +167,12 @@ pub struct PretrainArgs {
     /// pools only.
     #[arg(long, default_value_t = 0.0, value_parser = share)]
     pub english_values: f64,
+    /// Share of requests for a catalogue tool that also say a value only
+    /// another tool of the catalogue takes, which the call leaves out, so the
+    /// schema, not the request's words, decides the arguments; 0 to 1. 0
+    /// (the shipped base): none.
+    #[arg(long, default_value_t = 0.0, value_parser = share)]
+    pub distractors: f64,
     /// A model whose input embeddings lend our tokens their meanings (a
     /// folder, a .gguf file or `smollm2`): each token's embedding of the same
     /// text, reduced to --embed-dims principal components, is written into
@@ -210,6 +216,12 @@ pub struct CorpusArgs {
     /// pools only.
     #[arg(long, default_value_t = 0.0, value_parser = share)]
     pub english_values: f64,
+    /// Share of requests for a catalogue tool that also say a value only
+    /// another tool of the catalogue takes, which the call leaves out, so the
+    /// schema, not the request's words, decides the arguments; 0 to 1. 0
+    /// (the shipped base): none.
+    #[arg(long, default_value_t = 0.0, value_parser = share)]
+    pub distractors: f64,
 }
 
 /// A count that must be at least 1 (steps, examples, tokens to generate).

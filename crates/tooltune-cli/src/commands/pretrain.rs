@@ -161,7 +161,8 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
     let wordnet = (!a.no_wordnet).then_some(a.wordnet.as_path());
     let generator = Generator::new(a.seed, lexicon(wordnet)?)
         .invented_share(a.invented)
-        .english_values(a.english_values);
+        .english_values(a.english_values)
+        .distractors(a.distractors);
     let model_dir = a.out.join("model");
     let state_path = a.out.join("state.json");
     std::fs::create_dir_all(&model_dir)
@@ -314,7 +315,7 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
             "tokenizer_examples": a.tokenizer_examples, "tokenizer_glosses": a.tokenizer_glosses,
             "tokenizer_text": a.tokenizer_text.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
             "vocab_size": shape.vocab_size, "loss": a.loss,
-            "drill_rows": a.drill_rows, "drill_len": a.drill_len, "english_rows": a.english_rows, "init": a.init, "group": a.group, "invented": a.invented, "english_values": a.english_values,
+            "drill_rows": a.drill_rows, "drill_len": a.drill_len, "english_rows": a.english_rows, "init": a.init, "group": a.group, "invented": a.invented, "english_values": a.english_values, "distractors": a.distractors,
             "embed_from": a.embed_from.as_ref().map(|p| p.display().to_string()),
             "embed_dims": a.embed_dims, "embed_norm": a.embed_norm,
             "rayon_num_threads": std::env::var("RAYON_NUM_THREADS").ok(),

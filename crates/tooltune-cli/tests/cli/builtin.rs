@@ -321,10 +321,10 @@ fn english_rows_are_seeded_recorded_and_resume() {
     assert!(text(&o).contains("--tokenizer-text"), "{}", text(&o));
 }
 
-/// `--english-values` changes the corpus `corpus` writes and `pretrain`
-/// trains on (seeded), is recorded, and is range-checked.
+/// `--english-values` and `--distractors` change the corpus `corpus` writes
+/// and `pretrain` trains on (seeded), are recorded, and are range-checked.
 #[test]
-fn english_values_change_the_corpus_and_are_recorded() {
+fn corpus_shares_change_the_corpus_and_are_recorded() {
     let corpus = |name: &str, extra: &[&str]| {
         let out = tmp(name).with_extension("jsonl");
         let args = [
@@ -346,35 +346,35 @@ fn english_values_change_the_corpus_and_are_recorded() {
         std::fs::read_to_string(out).unwrap()
     };
     let pools = corpus("ev-pools", &[]);
-    let english = corpus("ev-english", &["--english-values", "1"]);
-    assert_eq!(english, corpus("ev-again", &["--english-values", "1"]));
-    assert_ne!(pools, english);
-    // The built-in lexicon's head words (ferry, glacier, ...) appear as values.
-    assert!(!pools.contains("Glacier") && !pools.contains("glacier"));
-    assert!(
-        english.contains("lacier"),
-        "no English value in 200 examples"
-    );
-    let o = tooltune(&[
-        "corpus",
-        "--n",
-        "1",
-        "--out",
-        "x.jsonl",
-        "--english-values",
-        "1.5",
-    ]);
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    assert!(text(&o).contains("--english-values"), "{}", text(&o));
-
-    let (plain, values) = (tmp("ev-pre-plain"), tmp("ev-pre-values"));
+    let plain = tmp("shares-pre-plain");
     assert_eq!(pretrain(&plain, "0", "1", false).status.code(), Some(0));
-    let o = pretrain_with(&values, "0", "1", false, &["--english-values", "1"]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    assert_ne!(losses(&plain), losses(&values));
-    let settings: Value =
-        serde_json::from_slice(&std::fs::read(values.join("pretrain.json")).unwrap()).unwrap();
-    assert_eq!(settings["english_values"], 1.0);
+    for (flag, key) in [
+        ("--english-values", "english_values"),
+        ("--distractors", "distractors"),
+    ] {
+        let changed = corpus(&format!("{key}-1"), &[flag, "1"]);
+        assert_eq!(changed, corpus(&format!("{key}-again"), &[flag, "1"]));
+        assert_ne!(pools, changed, "{flag}");
+        let o = tooltune(&["corpus", "--n", "1", "--out", "x.jsonl", flag, "1.5"]);
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+        assert!(text(&o).contains(flag), "{}", text(&o));
+        if flag == "--english-values" {
+            // The built-in lexicon's head words (ferry, glacier, ...) appear as values.
+            assert!(!pools.contains("Glacier") && !pools.contains("glacier"));
+            assert!(
+                changed.contains("lacier"),
+                "no English value in 200 examples"
+            );
+        }
+
+        let with = tmp(&format!("{key}-pre"));
+        let o = pretrain_with(&with, "0", "1", false, &[flag, "1"]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        assert_ne!(losses(&plain), losses(&with), "{flag}");
+        let settings: Value =
+            serde_json::from_slice(&std::fs::read(with.join("pretrain.json")).unwrap()).unwrap();
+        assert_eq!(settings[key], 1.0);
+    }
 }
 
 /// Settings under which pretraining would train nothing, or divide by zero,
