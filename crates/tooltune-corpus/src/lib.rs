@@ -665,12 +665,8 @@ mod tests {
         assert_eq!(none, 0, "a request says a number its call leaves out");
         let (stray, _) = count(1.0);
         assert!(stray * 10 >= requests, "{stray} of {requests}");
-        // Share 0 draws nothing: the stream is the default one.
-        let (a, b) = (
-            Generator::new(7, Lexicon::builtin()),
-            Generator::new(7, Lexicon::builtin()).distractors(0.0),
-        );
-        assert!((0..50).all(|i| a.example(i) == b.example(i)));
+        // That share 0 draws nothing (the default stream is the shipped
+        // base's) is `the_default_stream_is_the_one_the_shipped_base_saw`.
     }
 
     #[test]
