@@ -11,12 +11,19 @@ model's pretraining corpus has none of these tools.
 Deterministic: one seeded generator per dataset and split, so adding training
 phrasings never changes a test split. Run: python3 datasets/make.py
 (N_TRAIN=300 OUT=/tmp/d for bigger training splits elsewhere).
+
+WIDE=1 OUT=/tmp/wide python3 datasets/make.py writes a wider test split beside
+the same training split: three times the test phrasings (six per tool, eight
+no-tool requests), still disjoint from training, each said about twice in the
+60 rows instead of six or seven times. Under evaluation (MODEL.md, "How
+coarse the test sets are"); the shipped files are the default's.
 """
 import json, os, random
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.environ.get("OUT", HERE)
 N_TRAIN = int(os.environ.get("N_TRAIN", "120"))
+WIDE = os.environ.get("WIDE") == "1"
 # One generator per (dataset, split), so adding training phrasings never moves a
 # test split's values; `rows` reseeds it.
 rng = random.Random()
@@ -270,6 +277,47 @@ VET = {
 }
 
 
+# The wider test split's extra phrasings (WIDE=1): per tool, then per dataset's no-tool requests.
+WIDE_TEST = {
+    "track_order": ["Has my parcel {o} left the warehouse?", "Give me an update on shipment {o}",
+                    "I haven't received {o} yet. Where is it?", "Track my delivery, the order is {o}"],
+    "request_refund": ["Order {o} {why} so I'd like to be reimbursed", "Can I return {o} for my money? It {why}",
+                       "{o}: it {why}. Please refund me.", "I demand a refund for {o}, it {why}"],
+    "escalate": ["I have a {r} and want to talk to your team", "Escalate my case please, {r}",
+                 "A bot can't fix this: {r}. Get a supervisor.", "Can someone from customer service call me about a {r}?"],
+    "search_catalogue": ["Does the library carry {t}?", "I want to read {t}, do you have it?", "Search your books for {t}",
+                         "Is there a {t} I could borrow?"],
+    "renew_loans": ["I need my books longer: card {c}, {w} weeks", "Extend the due dates on {c} by {w} weeks",
+                    "Could I keep everything on card {c} for {w} more weeks?", "Renew what I borrowed on {c} for {w} weeks"],
+    "place_hold": ["Save {t} for me at {b}, my card number is {c}", "Please reserve a copy of {t} at the {b} branch for card {c}",
+                   "Card {c}: I want to collect {t} from {b}", "Keep {t} aside at {b} for {c}"],
+    "pay_fine": ["Take {a} for the late fee on card {c}", "I'd like to settle my {a} penalty, card {c}",
+                 "Pay off {a} owed on {c}", "My card {c} has a {a} fine, let me pay it"],
+    "book_checkup": ["Please fit {p} in on {d}, she's a {s}", "My {s} {p} needs an exam on {d}",
+                     "Reserve a slot on {d} for {p} ({s})", "Could the doctor examine {p} the {s} on {d}?"],
+    "refill_prescription": ["We're almost out of {r}, please top it up", "Repeat prescription {r}",
+                            "Can {r} be refilled today?", "Please reorder the medicine on {r}"],
+    "send_records": ["Our new vet at {e} needs {p}'s file", "Share {p}'s medical history with {e}",
+                     "Could {p}'s records go to {e}?", "Please e-mail {e} everything you have on {p}"],
+    "vaccination_status": ["Are {p}'s jabs up to date? {p} is a {s}", "When is my {s} {p} due for the next shot?",
+                           "Look up which vaccinations {p} the {s} still needs", "Is {p} ({s}) missing any vaccines?"],
+}
+WIDE_NO_TOOL = {
+    "support": [("Something is wrong with my order", "Sorry to hear that — what's the order number, and what happened?"),
+                ("Do you sell gift cards?", "Sorry, I can only help with orders, refunds and hand-offs to an agent."),
+                ("Translate this into French for me", "Sorry, I can only help with orders, refunds and hand-offs to an agent."),
+                ("Thanks, that's all", "You're welcome! Have a good day.")],
+    "library": [("I'd like to renew my loans", "Sure — what's your card number?"),
+                ("Can I print documents here?", "Yes, every branch has printers."),
+                ("What's the capital of Peru?", "Sorry, I can only help with library services."),
+                ("Cheers, bye", "Goodbye!")],
+    "vet": [("My cat needs a checkup", "Of course — what's your cat's name, and which date?"),
+            ("Do you have parking?", "Yes, there is free parking behind the clinic."),
+            ("Book me a haircut", "Sorry, we only handle clinic appointments, prescriptions and records."),
+            ("Thank you so much", "You're welcome!")],
+}
+
+
 # Training requests as people type them: casing, punctuation, a greeting or a
 # courtesy around the request (on the template, so slot values keep their case). Test requests are left as their templates write them.
 OPENERS = ["hi, ", "hello! ", "hey - ", "good morning, ", "quick one: "]
@@ -288,16 +336,18 @@ def vary(text):
     return text
 
 
-def rows(spec, split, n, seed):
+def rows(name, spec, split, n, seed):
     rng.seed(seed)
     out, seen = [], set()
     n_no = round(n * (0.18 if split == "train" else 0.15))
-    no = spec["no_tool"][split]
+    no = spec["no_tool"][split] + (WIDE_NO_TOOL[name] if WIDE and split == "test" else [])
     i = 0
     while len(out) < n - n_no:
         tool, train_t, test_t, draw = spec["tasks"][i % len(spec["tasks"])]
         i += 1
         slots, args = draw()
+        if WIDE:
+            test_t = test_t + WIDE_TEST[tool]
         template = rng.choice(train_t if split == "train" else test_t)
         text = (vary(template) if split == "train" else template).format(**slots)
         msgs = [{"role": "system", "content": spec["system"]}, {"role": "user", "content": text},
@@ -325,6 +375,6 @@ for name, spec in [("support", SUPPORT), ("library", LIBRARY), ("vet", VET)]:
     json.dump(spec["tools"], open(os.path.join(d, "tools.json"), "w"), indent=2)
     for split, n in [("train", n_train), ("test", n_test)]:
         with open(os.path.join(d, f"{split}.jsonl"), "w") as f:
-            for r in rows(spec, split, n, f"{name}/{split}/11"):
+            for r in rows(name, spec, split, n, f"{name}/{split}/11"):
                 f.write(json.dumps(r) + "\n")
 print(f"wrote {OUT}/{{support,library,vet}}/{{tools.json,train.jsonl,test.jsonl}}")
