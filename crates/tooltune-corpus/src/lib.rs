@@ -431,13 +431,12 @@ fn draw_call(ph: &Phraser, tool: &Placed, catalogue: &[Placed], rng: &mut Rng) -
         arguments.insert(pname.clone(), value);
         phrases.push(ph.arg_phrase(a, &surface, rng));
     }
-    let taken: Vec<&Attr> = tool.params.iter().map(|p| p.1).collect();
-    let others: Vec<&Attr> = catalogue
+    let taken = tool.params.iter().map(|p| p.1);
+    let others = catalogue
         .iter()
         .filter(|t| t.name != tool.name)
-        .flat_map(|t| t.params.iter().map(|p| p.1))
-        .collect();
-    phrases.extend(ph.distractor(&taken, &others, rng));
+        .flat_map(|t| t.params.iter().map(|p| p.1));
+    phrases.extend(ph.distractor(taken, others, rng));
     let (verb, object) = ph.verb_object(tool.spec, rng);
     let request = ph.request(&verb, &object, &mut phrases, rng);
     Call {

@@ -126,21 +126,24 @@ impl<'a> Phraser<'a> {
 
     /// A distractor phrase for a call whose arguments are `taken`, drawn from
     /// `others` (attributes of the catalogue's other tools): none at share 0
-    /// (and no draw, so that stream is the one before distractors existed),
-    /// or when every candidate's key or kind is one the call already takes
-    /// (two dates in one request would leave the model to guess which is
-    /// meant).
-    pub fn distractor(&self, taken: &[&Attr], others: &[&Attr], rng: &mut Rng) -> Option<String> {
+    /// (and no draw, nor a look at the attributes, so that stream is the one
+    /// before distractors existed), or when every candidate's key or kind is
+    /// one the call already takes (two dates in one request would leave the
+    /// model to guess which is meant).
+    pub fn distractor<'t>(
+        &self,
+        taken: impl Iterator<Item = &'t Attr> + Clone,
+        others: impl Iterator<Item = &'t Attr>,
+        rng: &mut Rng,
+    ) -> Option<String> {
         if self.distractors <= 0.0 || !rng.chance(self.distractors) {
             return None;
         }
         let same_kind =
             |a: &Attr, b: &Attr| std::mem::discriminant(&a.kind) == std::mem::discriminant(&b.kind);
         let candidates: Vec<&Attr> = others
-            .iter()
-            .copied()
             .filter(|a| !matches!(a.kind, Kind::Bool(..)))
-            .filter(|a| taken.iter().all(|t| t.key != a.key && !same_kind(t, a)))
+            .filter(|a| taken.clone().all(|t| t.key != a.key && !same_kind(t, a)))
             .collect();
         if candidates.is_empty() {
             return None;
