@@ -12,18 +12,18 @@ Deterministic: one seeded generator per dataset and split, so adding training
 phrasings never changes a test split. Run: python3 datasets/make.py
 (N_TRAIN=300 OUT=/tmp/d for bigger training splits elsewhere).
 
-WIDE=1 OUT=/tmp/wide python3 datasets/make.py writes a wider test split beside
-the same training split: three times the test phrasings (six per tool, eight
-no-tool requests), still disjoint from training, each said about twice in the
-60 rows instead of six or seven times. Under evaluation (MODEL.md, "How
-coarse the test sets are"); the shipped files are the default's.
+The test splits are wide (since 6 December): six phrasings per tool (eight
+for track_order) and eight no-tool requests, disjoint from training, each
+said about twice in the 60 rows. Until then they had two per tool (four for
+track_order) and four no-tool requests, each said six or seven times, so
+one misrouted phrasing moved call accuracy by about 0.12 (MODEL.md, "How
+coarse the test sets are"); that split is this script at commit 760768f.
 """
 import json, os, random
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.environ.get("OUT", HERE)
 N_TRAIN = int(os.environ.get("N_TRAIN", "120"))
-WIDE = os.environ.get("WIDE") == "1"
 # One generator per (dataset, split), so adding training phrasings never moves a
 # test split's values; `rows` reseeds it.
 rng = random.Random()
@@ -277,8 +277,8 @@ VET = {
 }
 
 
-# The wider test split's extra phrasings (WIDE=1): per tool, then per dataset's no-tool requests.
-WIDE_TEST = {
+# The test split's other phrasings (beside each task's two): per tool, then per dataset's no-tool requests.
+MORE_TEST = {
     "track_order": ["Has my parcel {o} left the warehouse?", "Give me an update on shipment {o}",
                     "I haven't received {o} yet. Where is it?", "Track my delivery, the order is {o}"],
     "request_refund": ["Order {o} {why} so I'd like to be reimbursed", "Can I return {o} for my money? It {why}",
@@ -302,7 +302,7 @@ WIDE_TEST = {
     "vaccination_status": ["Are {p}'s jabs up to date? {p} is a {s}", "When is my {s} {p} due for the next shot?",
                            "Look up which vaccinations {p} the {s} still needs", "Is {p} ({s}) missing any vaccines?"],
 }
-WIDE_NO_TOOL = {
+MORE_NO_TOOL = {
     "support": [("Something is wrong with my order", "Sorry to hear that — what's the order number, and what happened?"),
                 ("Do you sell gift cards?", "Sorry, I can only help with orders, refunds and hand-offs to an agent."),
                 ("Translate this into French for me", "Sorry, I can only help with orders, refunds and hand-offs to an agent."),
@@ -340,15 +340,13 @@ def rows(name, spec, split, n, seed):
     rng.seed(seed)
     out, seen = [], set()
     n_no = round(n * (0.18 if split == "train" else 0.15))
-    no = spec["no_tool"][split] + (WIDE_NO_TOOL[name] if WIDE and split == "test" else [])
+    no = spec["no_tool"][split] + (MORE_NO_TOOL[name] if split == "test" else [])
     i = 0
     while len(out) < n - n_no:
         tool, train_t, test_t, draw = spec["tasks"][i % len(spec["tasks"])]
         i += 1
         slots, args = draw()
-        if WIDE:
-            test_t = test_t + WIDE_TEST[tool]
-        template = rng.choice(train_t if split == "train" else test_t)
+        template = rng.choice(train_t if split == "train" else test_t + MORE_TEST[tool])
         text = (vary(template) if split == "train" else template).format(**slots)
         msgs = [{"role": "system", "content": spec["system"]}, {"role": "user", "content": text},
                 {"role": "assistant", "tool_calls": [call(1, tool, args)]}]

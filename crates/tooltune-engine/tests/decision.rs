@@ -10,7 +10,7 @@ use tooltune_engine::builtin;
 
 use crate::common::device;
 
-/// The support example's first test rows (calls and a no-tool row).
+/// The support example's first ten test rows.
 fn rows() -> Vec<Example> {
     let text = include_str!("../../../datasets/support/test.jsonl");
     tooltune_core::dataset::read(Format::OpenAi, "support/test.jsonl", text.as_bytes(), None)
