@@ -50,7 +50,7 @@ fn constrained_answers_stay_in_the_grammar_and_finished_ones_validate() {
             let grammar = Grammar::new(catalogue(), mode, parallel);
             let ids = tokenizer.encode(p).unwrap().ids;
             let mut processor = Constrained::new(grammar.clone(), bytes.clone(), &stop);
-            let config = GenerateConfig::greedy(64).with_eos(&stop);
+            let config = GenerateConfig::greedy(160).with_eos(&stop);
             let out = generate(&model, &ids, &config, &mut processor).unwrap();
             let answer: Vec<u8> = out
                 .tokens
@@ -71,6 +71,6 @@ fn constrained_answers_stay_in_the_grammar_and_finished_ones_validate() {
     }
     assert!(
         finished > 0,
-        "no constrained answer finished within 64 tokens"
+        "no constrained answer finished within 160 tokens"
     );
 }

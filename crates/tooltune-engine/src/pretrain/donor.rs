@@ -247,7 +247,10 @@ mod tests {
             / vectors.iter().flatten().count() as f64;
         assert!((mean - 8.0).abs() < 1e-3, "mean norm {mean}");
 
-        let shape = Shape::BUILTIN;
+        let shape = Shape {
+            vocab_size: v,
+            ..Shape::BUILTIN
+        };
         let config = LlamaConfig::from_hf_json(shape.config_json(2, 0).as_bytes()).unwrap();
         let init = init_safetensors(&config, 1, Init::CopyCircuit).unwrap();
         let with = write_donor(&init, &config, Init::CopyCircuit, &vectors).unwrap();
