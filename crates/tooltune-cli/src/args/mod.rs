@@ -103,7 +103,8 @@ pub struct PretrainArgs {
     pub tokenizer_examples: usize,
     /// WordNet glosses (ordinary English definitions, seeded sample) the
     /// tokenizer is trained on beside the corpus examples, so everyday words
-    /// the corpus rarely says stay whole tokens. 0 reproduces the shipped base.
+    /// the corpus rarely says stay whole tokens. 0: none (the shipped base
+    /// used 40,000: scripts/pretrain-builtin.sh).
     #[arg(long, default_value_t = 0)]
     pub tokenizer_glosses: usize,
     /// Text files of ordinary English (e.g. Debian's `fortunes`) the
@@ -142,7 +143,8 @@ pub struct PretrainArgs {
     /// Rows of ordinary English added to each step's batch, trained on every
     /// token: windows of the texts the tokenizer was trained on beside the
     /// corpus (--tokenizer-glosses, --tokenizer-text), so the model reads the
-    /// tokens they gave it (MODEL.md); 0 reproduces the shipped base.
+    /// tokens they gave it (MODEL.md); 0: none (the shipped base used 1:
+    /// scripts/pretrain-builtin.sh).
     #[arg(long, default_value_t = 0)]
     pub english_rows: usize,
     /// Longest half of a drill row, in tokens (the shortest is a quarter).

@@ -17,7 +17,7 @@ use tooltune_workspace::{TrainSettings, smoothed_loss_floor};
 
 /// Defaults for the built-in model, where the lesson's (LoRA r=16 on q,v at
 /// 2e-4 for 3 epochs, tuned for 0.5-1.5 B models) barely move a
-/// 4.5 M-parameter model: the page's (`TrainSettings::builtin`), a full
+/// 5.5 M-parameter model: the page's (`TrainSettings::builtin`), a full
 /// fine-tune at 2e-3 for about 1,200 example passes, at most 10 epochs, with
 /// label smoothing 0.1 (measured in MODEL.md); with `--lora`, LoRA on all
 /// seven projections at 2e-3.

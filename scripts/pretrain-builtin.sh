@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Pretrains the shipped built-in base from scratch: the exact `tooltune
+# pretrain` command of crates/tooltune-engine/builtin/ (MODEL.md,
+# "Pretraining"), with WordNet and Debian's fortunes as its English.
+#
+#   scripts/pretrain-builtin.sh [--out DIR] [--seed S] [--steps N] [--resume] [other pretrain flags]
+#
+# DIR defaults to target/pretrain/builtin; seed 0 and 5,000 steps give the
+# shipped weights (two rayon threads, ~90 minutes on a 2-core Xeon).
+# Resumable: run it again with --resume after a stop. --steps N makes a
+# shorter run of the same recipe (a short run shortens its warmup too, so
+# its losses part from the shipped run's from step 3; to check a build
+# against loss.jsonl, stop a full run after a few steps instead). Other
+# flags go to `tooltune pretrain` as they are.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh corpus >&2
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
+if [ -n "${TOOLTUNE_BIN:-}" ]; then
+  bin="$TOOLTUNE_BIN"
+else
+  cargo build --release -q -p tooltune-cli
+  bin="$CARGO_TARGET_DIR/release/tooltune"
+fi
+out=target/pretrain/builtin seed=0 steps=5000
+args=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --out) out="$2"; shift ;;
+    --seed) seed="$2"; shift ;;
+    --steps) steps="$2"; shift ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    *) args+=("$1") ;;
+  esac
+  shift
+done
+fortunes=/usr/share/games/fortunes
+texts=()
+for f in fortunes literature wisdom people education food pets work science \
+    platitudes kids love computers miscellaneous; do
+  texts+=(--tokenizer-text "$fortunes/$f")
+done
+RAYON_NUM_THREADS="${RAYON_NUM_THREADS:-2}" exec "$bin" pretrain --seed "$seed" --out "$out" \
+  --steps "$steps" --batch-size 8 --warmup-steps 100 \
+  --vocab 8192 --tokenizer-glosses 40000 --english-rows 1 \
+  "${texts[@]}" "${args[@]}"
