@@ -37,12 +37,15 @@ test("the built-in model loads on start when the build bundles it (and is said t
   }
   await model.getByText(/^Ready: built-in model/).waitFor({ timeout: 60_000 });
   const tryIt = panel(page, "Try it");
-  await tryIt.getByLabel("Request", { exact: true }).fill("Where is my order ORD-1234?");
+  await tryIt.getByLabel("Request", { exact: true }).fill("Where's my order ORD-1234?");
   await tryIt.getByRole("button", { name: "Ask the model" }).click();
   await tryIt.getByTestId("try-result").waitFor({ timeout: 60_000 });
-  // The bare built-in model routes the example workspace's order question
-  // zero-shot, copying the order number from the request (`tooltune route
-  // --model builtin` writes the same call; MODEL.md has its scores).
+  // The bare built-in model routes this order question zero-shot, copying
+  // the order number from the request (`tooltune route --model builtin
+  // --tools tests/fixtures/support/tools.json --system "<the example's>"`
+  // writes the same call; MODEL.md has its scores). The page's default
+  // request, "Where is my order ORD-1234?", it sends to `escalate` before
+  // any training: a wrong call, which the verdict says.
   assert.equal(await tryIt.getByTestId("verdict").innerText(), 'valid call: track_order({"order_id":"ORD-1234"})');
   await shoot(page, "Try it", "try-it-builtin.png");
   // A call threshold near 1 (`--call-threshold 0.999999`): the same request

@@ -155,8 +155,9 @@ fn smollm2_q4_1_matches_transformers_and_knows_paris() {
 }
 
 /// The tokenizer rebuilt from SmolLM2's metadata encodes every message of the
-/// shipped test sets, and a chat turn with special tokens, as transformers'
-/// GGUF tokenizer does (`smollm2-tokens.json`).
+/// test sets the fixture was made from (the narrow splits of 5 December; the
+/// texts are kept in the fixture), and a chat turn with special tokens, as
+/// transformers' GGUF tokenizer does (`smollm2-tokens.json`).
 #[test]
 fn smollm2_tokenizer_matches_transformers_on_a_corpus() {
     let Some(path) = smollm2_file() else {
