@@ -14,6 +14,18 @@
 # flags go to `tooltune pretrain` as they are.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+out=target/pretrain/builtin seed=0 steps=5000
+args=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --out) out="${2:?--out needs a folder}"; shift ;;
+    --seed) seed="${2:?--seed needs a number}"; shift ;;
+    --steps) steps="${2:?--steps needs a number}"; shift ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    *) args+=("$1") ;;
+  esac
+  shift
+done
 bash scripts/setup.sh corpus >&2
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 if [ -n "${TOOLTUNE_BIN:-}" ]; then
@@ -22,18 +34,6 @@ else
   cargo build --release -q -p tooltune-cli
   bin="$CARGO_TARGET_DIR/release/tooltune"
 fi
-out=target/pretrain/builtin seed=0 steps=5000
-args=()
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --out) out="$2"; shift ;;
-    --seed) seed="$2"; shift ;;
-    --steps) steps="$2"; shift ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
-    *) args+=("$1") ;;
-  esac
-  shift
-done
 fortunes=/usr/share/games/fortunes
 texts=()
 for f in fortunes literature wisdom people education food pets work science \
