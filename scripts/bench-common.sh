@@ -6,13 +6,7 @@
 #   out   $CARGO_TARGET_DIR/bench/<name>-<date>.jsonl, where results are appended
 #   cpu   the CPU's model name, which every figure names
 # Usage: source scripts/bench-common.sh NAME
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
-if [ -n "${TOOLTUNE_BIN:-}" ]; then
-  bin="$TOOLTUNE_BIN"
-else
-  cargo build --release -q -p tooltune-cli
-  bin="$CARGO_TARGET_DIR/release/tooltune"
-fi
+source scripts/tooltune-bin.sh
 work="$CARGO_TARGET_DIR/bench/$1-runs"
 out="$CARGO_TARGET_DIR/bench/$1-$(date -u +%F).jsonl"
 mkdir -p "$work"

@@ -27,13 +27,7 @@ while [ $# -gt 0 ]; do
   shift
 done
 bash scripts/setup.sh corpus >&2
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
-if [ -n "${TOOLTUNE_BIN:-}" ]; then
-  bin="$TOOLTUNE_BIN"
-else
-  cargo build --release -q -p tooltune-cli
-  bin="$CARGO_TARGET_DIR/release/tooltune"
-fi
+source scripts/tooltune-bin.sh
 fortunes=/usr/share/games/fortunes
 texts=()
 for f in fortunes literature wisdom people education food pets work science \
