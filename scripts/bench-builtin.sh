@@ -25,7 +25,9 @@
 # epochs, steps, valid, tool-name, argument-match, call accuracy, false call)
 # and the mean per dataset, and
 # appends JSON lines naming the CPU model, the threads and the 1-minute load
-# average to target/bench/builtin-<date>.jsonl. Release build of tooltune-cli.
+# average to target/bench/builtin-<date>.jsonl. Each run's report (`eval
+# --json`) is kept as RUN/eval.json, and the end sorts their failures
+# (scripts/failure-kinds.py). Release build of tooltune-cli.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,7 +41,7 @@ while [ $# -gt 0 ]; do
     --call-threshold) threshold="$2"; shift ;;
     --no-300) rows300=0 ;;
     --no-zero-shot) zero_shot=0 ;;
-    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -68,6 +70,7 @@ run() {
   local metrics='{}'
   if [ -n "$test" ]; then
     metrics=$(RAYON_NUM_THREADS=$threads "$bin" eval --run "$dir" --data "$test" --json 2>/dev/null)
+    printf '%s\n' "$metrics" > "$dir/eval.json"
   fi
   line "$name" "$metrics"
   if [ -n "$test" ] && [ -n "$threshold" ]; then
@@ -130,3 +133,14 @@ for d in ["support", "library", "vet"]:
             label = d + (f"@{at}" if at else "")
             print(f"mean {label:<16}" + " " * 22 + "  ".join(f"{st.mean(r[k] for r in rs):.3f}" for k in keys))
 EOF
+reports=()
+for d in support library vet; do
+  for s in $seeds; do
+    [ -s "$work/$d-$s/eval.json" ] && reports+=("$work/$d-$s/eval.json")
+  done
+done
+if [ ${#reports[@]} -gt 0 ]; then
+  echo
+  echo "failures by kind (scripts/failure-kinds.py):"
+  python3 scripts/failure-kinds.py "${reports[@]}"
+fi
