@@ -18,6 +18,11 @@ said about twice in the 60 rows. Until then they had two per tool (four for
 track_order) and four no-tool requests, each said six or seven times, so
 one misrouted phrasing moved call accuracy by about 0.12 (MODEL.md, "How
 coarse the test sets are"); that split is this script at commit 760768f.
+
+dev.jsonl (since 6 December) is a third split for choosing between bases
+and recipes without looking at the test split: four more phrasings per
+tool and four no-tool requests, disjoint from both, 60 rows. It stays out
+of the web app (scripts/build-web.sh copies train and test only).
 """
 import json, os, random
 
@@ -318,6 +323,47 @@ MORE_NO_TOOL = {
 }
 
 
+# The dev split's phrasings: disjoint from the training and the test ones.
+DEV = {
+    "track_order": ["What's the ETA for {o}?", "Is {o} out for delivery yet?", "Can you trace shipment {o}?",
+                    "I'd like to know where parcel {o} is"],
+    "request_refund": ["{o} {why}; can I get my money returned?", "Please process a refund for {o} as it {why}",
+                       "I'm owed a refund on {o} - it {why}", "Send my money back for {o}, it {why}"],
+    "escalate": ["Put a human on the line, {r}", "This needs a supervisor: {r}",
+                 "I'd rather deal with a real agent about a {r}", "Let a staff member handle my {r}"],
+    "search_catalogue": ["Could you find {t} for me?", "I'm hoping to borrow {t}, is it in?",
+                         "Look for {t} in the catalogue please", "Does any branch own {t}?"],
+    "renew_loans": ["Push back my due dates by {w} weeks, card {c}", "Can my loans on {c} run {w} weeks longer?",
+                    "Lengthen my loans by {w} weeks ({c})", "My due dates on {c} need {w} more weeks"],
+    "place_hold": ["Can {t} wait for me at the {b} branch? Card {c}", "Book {t} for collection at {b}, card number {c}",
+                   "Have {t} ready at {b} for card {c}", "Please put a hold on {t}, {b} branch, card {c}"],
+    "pay_fine": ["I'll pay the {a} I owe in late fees, card {c}", "Put {a} toward the fine on card {c}",
+                 "Card {c} owes a {a} fine, I'd like to pay now", "Clear my {a} late fee, card {c}"],
+    "book_checkup": ["Can {p}, my {s}, come in for a checkup on {d}?", "Set up an appointment for my {s} {p} on {d}",
+                     "I'd like to bring {p} the {s} in on {d}", "Checkup please: {p}, {s}, {d}"],
+    "refill_prescription": ["We need more of {r}", "Order another round of {r}", "{r} - time for a refill",
+                            "Is it possible to refill {r}?"],
+    "send_records": ["Send {p}'s vet records over to {e}", "Could you e-mail {p}'s chart to {e}?",
+                     "{e} should get a copy of {p}'s records", "Please pass {p}'s medical notes to {e}"],
+    "vaccination_status": ["Check {p}'s vaccine record, she's a {s}", "Does my {s} {p} need a booster?",
+                           "Which immunisations are due for {p}, my {s}?", "Is {p} the {s} current on vaccines?"],
+}
+DEV_NO_TOOL = {
+    "support": [("Good morning", "Good morning! What can I do for you?"),
+                ("Do you have a store in Paris?", "Sorry, I can only help with orders, refunds and hand-offs to an agent."),
+                ("My parcel hasn't come", "Sorry about that — what's the order number?"),
+                ("Tell me a joke", "Sorry, I can only help with orders, refunds and hand-offs to an agent.")],
+    "library": [("good morning", "Good morning! Looking for a book?"),
+                ("Do you have a quiet study room?", "Yes, every branch has study rooms."),
+                ("I want to borrow a book", "Sure — which title are you looking for?"),
+                ("Book me a flight to Oslo", "Sorry, I can only help with library services.")],
+    "vet": [("hey", "Hello! How can we help your pet today?"),
+            ("Do you do house calls?", "Sorry, we only see pets at the clinic."),
+            ("Send my dog's records", "Of course — which pet, and to which e-mail address?"),
+            ("Fix my laptop please", "Sorry, we only handle clinic appointments, prescriptions and records.")],
+}
+
+
 # Training requests as people type them: casing, punctuation, a greeting or a
 # courtesy around the request (on the template, so slot values keep their case). Test requests are left as their templates write them.
 OPENERS = ["hi, ", "hello! ", "hey - ", "good morning, ", "quick one: "]
@@ -340,13 +386,14 @@ def rows(name, spec, split, n, seed):
     rng.seed(seed)
     out, seen = [], set()
     n_no = round(n * (0.18 if split == "train" else 0.15))
-    no = spec["no_tool"][split] + (MORE_NO_TOOL[name] if split == "test" else [])
+    no = (DEV_NO_TOOL[name] if split == "dev"
+          else spec["no_tool"][split] + (MORE_NO_TOOL[name] if split == "test" else []))
     i = 0
     while len(out) < n - n_no:
         tool, train_t, test_t, draw = spec["tasks"][i % len(spec["tasks"])]
         i += 1
         slots, args = draw()
-        template = rng.choice(train_t if split == "train" else test_t + MORE_TEST[tool])
+        template = rng.choice(train_t if split == "train" else DEV[tool] if split == "dev" else test_t + MORE_TEST[tool])
         text = (vary(template) if split == "train" else template).format(**slots)
         msgs = [{"role": "system", "content": spec["system"]}, {"role": "user", "content": text},
                 {"role": "assistant", "tool_calls": [call(1, tool, args)]}]
@@ -371,8 +418,8 @@ for name, spec in [("support", SUPPORT), ("library", LIBRARY), ("vet", VET)]:
     d = os.path.join(OUT, name)
     os.makedirs(d, exist_ok=True)
     json.dump(spec["tools"], open(os.path.join(d, "tools.json"), "w"), indent=2)
-    for split, n in [("train", n_train), ("test", n_test)]:
+    for split, n in [("train", n_train), ("test", n_test), ("dev", n_test)]:
         with open(os.path.join(d, f"{split}.jsonl"), "w") as f:
             for r in rows(name, spec, split, n, f"{name}/{split}/11"):
                 f.write(json.dumps(r) + "\n")
-print(f"wrote {OUT}/{{support,library,vet}}/{{tools.json,train.jsonl,test.jsonl}}")
+print(f"wrote {OUT}/{{support,library,vet}}/{{tools.json,train.jsonl,test.jsonl,dev.jsonl}}")

@@ -27,7 +27,9 @@
 # appends JSON lines naming the CPU model, the threads and the 1-minute load
 # average to target/bench/builtin-<date>.jsonl. Each run's report (`eval
 # --json`) is kept as RUN/eval.json, and the end sorts their failures
-# (scripts/failure-kinds.py). Release build of tooltune-cli.
+# (scripts/failure-kinds.py). Each run is also scored on the example's dev
+# split (datasets/D/dev.jsonl: rows RUN/dev, means "D/dev"), the one to
+# choose bases and recipes by. Release build of tooltune-cli.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,7 +43,7 @@ while [ $# -gt 0 ]; do
     --call-threshold) threshold="$2"; shift ;;
     --no-300) rows300=0 ;;
     --no-zero-shot) zero_shot=0 ;;
-    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -77,6 +79,14 @@ run() {
     metrics=$(RAYON_NUM_THREADS=$threads "$bin" eval --run "$dir" --data "$test" --json \
       --call-threshold "$threshold" 2>/dev/null)
     line "$name@$threshold" "$metrics"
+  fi
+  # The dev split beside the test file (datasets/D/dev.jsonl), for choosing
+  # between bases and recipes without the test split.
+  local dev=${test%test.jsonl}dev.jsonl
+  if [ -n "$test" ] && [ "$dev" != "$test" ] && [ -f "$dev" ]; then
+    metrics=$(RAYON_NUM_THREADS=$threads "$bin" eval --run "$dir" --data "$dev" --json 2>/dev/null)
+    printf '%s\n' "$metrics" > "$dir/eval-dev.json"
+    line "$name/dev" "$metrics"
   fi
 }
 
@@ -125,13 +135,18 @@ print(f"\n{'run':<20}{'rows':>5}{'ep':>4}{'steps':>6}{'s':>7}  valid  tool   arg
 for r in last.values():
     print(f"{r['run']:<20}{r['examples']:>5}{r['epochs']:>4}{r['steps']:>6}{r['seconds']:>7}  "
           + "  ".join(f"{r[k]:.3f}" if k in r else "  -  " for k in keys))
-for d in ["support", "library", "vet"]:
-    for at in sorted({n.partition("@")[2] for n in last}):
-        rs = [r for n, r in last.items()
-              if n.startswith(d + "-") and n.partition("@")[2] == at and n.partition("@")[0][len(d) + 1:].isdigit()]
-        if rs:
-            label = d + (f"@{at}" if at else "")
-            print(f"mean {label:<16}" + " " * 22 + "  ".join(f"{st.mean(r[k] for r in rs):.3f}" for k in keys))
+import re
+groups = {}  # (dataset, "/dev" or "", "@P" or "") -> runs of seeds 0, 1, ... (not the 300-row ones)
+for n, r in last.items():
+    m = re.fullmatch(r"(support|library|vet)-\d+(/dev)?(@.*)?", n)
+    if m:
+        groups.setdefault((m[1], m[2] or "", m[3] or ""), []).append(r)
+for split in ["", "/dev"]:
+    for d in ["support", "library", "vet"]:
+        for (gd, gs, at), rs in sorted(groups.items()):
+            if gd == d and gs == split:
+                label = d + split + at
+                print(f"mean {label:<16}" + " " * 22 + "  ".join(f"{st.mean(r[k] for r in rs):.3f}" for k in keys))
 EOF
 reports=()
 for d in support library vet; do

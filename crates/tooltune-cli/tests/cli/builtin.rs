@@ -566,7 +566,7 @@ fn model_builtin_works_in_every_command() {
 #[test]
 fn shipped_datasets_are_lint_clean() {
     for d in ["support", "library", "vet"] {
-        for split in ["train", "test"] {
+        for split in ["train", "test", "dev"] {
             let f = datasets().join(d).join(format!("{split}.jsonl"));
             let o = tooltune(&["lint", s(&f), "--min-examples", "1"]);
             assert_eq!(o.status.code(), Some(0), "{d}/{split}: {}", text(&o));
@@ -575,6 +575,36 @@ fn shipped_datasets_are_lint_clean() {
                 "{d}/{split}: {}",
                 text(&o)
             );
+        }
+    }
+}
+
+/// The user requests of one shipped split.
+fn requests(dataset: &str, split: &str) -> std::collections::HashSet<String> {
+    let f = datasets().join(dataset).join(format!("{split}.jsonl"));
+    std::fs::read_to_string(&f)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let row: Value = serde_json::from_str(line).unwrap();
+            let messages = row["messages"].as_array().unwrap();
+            let user = messages.iter().find(|m| m["role"] == "user").unwrap();
+            user["content"].as_str().unwrap().to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn dev_split_asks_nothing_the_training_or_test_split_asks() {
+    // The dev split chooses bases and recipes; it must not repeat a
+    // request of the split the model learns from or the one it is judged on.
+    for d in ["support", "library", "vet"] {
+        let dev = requests(d, "dev");
+        assert!(dev.len() > 40, "{d}: {} distinct dev requests", dev.len());
+        for split in ["train", "test"] {
+            let other = requests(d, split);
+            let shared: Vec<_> = dev.intersection(&other).collect();
+            assert!(shared.is_empty(), "{d}: dev and {split} share {shared:?}");
         }
     }
 }
