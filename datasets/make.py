@@ -386,14 +386,14 @@ def rows(name, spec, split, n, seed):
     rng.seed(seed)
     out, seen = [], set()
     n_no = round(n * (0.18 if split == "train" else 0.15))
-    no = (DEV_NO_TOOL[name] if split == "dev"
-          else spec["no_tool"][split] + (MORE_NO_TOOL[name] if split == "test" else []))
+    no = {"train": spec["no_tool"]["train"], "test": spec["no_tool"]["test"] + MORE_NO_TOOL[name],
+          "dev": DEV_NO_TOOL[name]}[split]
     i = 0
     while len(out) < n - n_no:
         tool, train_t, test_t, draw = spec["tasks"][i % len(spec["tasks"])]
         i += 1
         slots, args = draw()
-        template = rng.choice(train_t if split == "train" else DEV[tool] if split == "dev" else test_t + MORE_TEST[tool])
+        template = rng.choice({"train": train_t, "test": test_t + MORE_TEST[tool], "dev": DEV[tool]}[split])
         text = (vary(template) if split == "train" else template).format(**slots)
         msgs = [{"role": "system", "content": spec["system"]}, {"role": "user", "content": text},
                 {"role": "assistant", "tool_calls": [call(1, tool, args)]}]

@@ -83,7 +83,7 @@ run() {
   # The dev split beside the test file (datasets/D/dev.jsonl), for choosing
   # between bases and recipes without the test split.
   local dev=${test%test.jsonl}dev.jsonl
-  if [ -n "$test" ] && [ "$dev" != "$test" ] && [ -f "$dev" ]; then
+  if [ -n "$test" ] && [ -f "$dev" ]; then
     metrics=$(RAYON_NUM_THREADS=$threads "$bin" eval --run "$dir" --data "$dev" --json 2>/dev/null)
     printf '%s\n' "$metrics" > "$dir/eval-dev.json"
     line "$name/dev" "$metrics"
@@ -124,7 +124,7 @@ if [ "$rows300" = 1 ]; then
 fi
 
 python3 - "$out" "$model" "$flags" <<'EOF'
-import json, sys, statistics as st
+import json, re, sys, statistics as st
 rows = [json.loads(l) for l in open(sys.argv[1])]
 rows = [r for r in rows if r.get("model", "builtin") == sys.argv[2] and r.get("flags", "") == sys.argv[3]]
 keys = ["valid_tool_call_rate", "tool_name_accuracy", "argument_match_accuracy", "call_accuracy", "false_tool_call_rate"]
@@ -135,7 +135,6 @@ print(f"\n{'run':<20}{'rows':>5}{'ep':>4}{'steps':>6}{'s':>7}  valid  tool   arg
 for r in last.values():
     print(f"{r['run']:<20}{r['examples']:>5}{r['epochs']:>4}{r['steps']:>6}{r['seconds']:>7}  "
           + "  ".join(f"{r[k]:.3f}" if k in r else "  -  " for k in keys))
-import re
 groups = {}  # (dataset, "/dev" or "", "@P" or "") -> runs of seeds 0, 1, ... (not the 300-row ones)
 for n, r in last.items():
     m = re.fullmatch(r"(support|library|vet)-\d+(/dev)?(@.*)?", n)
