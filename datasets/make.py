@@ -16,7 +16,7 @@ The test splits are wide (since 6 December): six phrasings per tool (eight
 for track_order) and eight no-tool requests, disjoint from training, each
 said about twice in the 60 rows. Until then they had two per tool (four for
 track_order) and four no-tool requests, each said six or seven times, so
-one misrouted phrasing moved call accuracy by about 0.12 (MODEL.md, "How
+one misrouted phrasing moved call accuracy by about 0.12 (docs/model-history.md, "How
 coarse the test sets are"); that split is this script at commit 760768f.
 
 dev.jsonl (since 6 December) is a third split for choosing between bases

@@ -1,6 +1,6 @@
 # Token-level lexical tool choice: how well would a perfect "request token
 # appears in the tool's catalogue line" vote pick tools on the test sets?
-# (MODEL.md, "How far a matching head could go".)
+# (docs/model-history.md, "How far a matching head could go".)
 #
 #   tooltune corpus --seed 0 --n 2000 --out /tmp/corpus.jsonl
 #   python3 scripts/peer/lexical_choice.py /tmp/corpus.jsonl

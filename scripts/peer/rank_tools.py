@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""An experiment (4 December, MODEL.md "Tried since: ranking tool names by
+"""An experiment (4 December, docs/model-history.md "Tried since: ranking tool names by
 likelihood"): would the bare built-in model pick the right tool more often if
 the tool were chosen by the likelihood of its whole name, rather than token by
 token as greedy (or constrained) decoding does?

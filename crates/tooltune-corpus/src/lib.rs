@@ -49,7 +49,7 @@ pub struct Generator {
 /// Share of catalogues drawn from the invented domains (see [`invented`]) by
 /// default: none, so the default stream is the one the shipped base was
 /// pretrained on. A base pretrained with 0.4 scored worse after the
-/// fine-tune (MODEL.md, "Tried since: invented domains");
+/// fine-tune (docs/model-history.md, "Tried since: invented domains");
 /// [`Generator::invented_share`] or `--invented` turns them on.
 pub const INVENTED_SHARE: f64 = 0.0;
 

@@ -261,7 +261,7 @@ fn email(rng: &mut Rng) -> String {
 /// three head words ("The Glacier Lantern"); unquoted, one or two head words,
 /// capitalised half the time. Pools are a few dozen values, so a base
 /// pretrained on them alone copies only their tokens; these put the rest of
-/// an English vocabulary where the model learns to copy (MODEL.md, "Tried
+/// an English vocabulary where the model learns to copy (docs/model-history.md, "Tried
 /// since: English values"). `None` for any other kind.
 pub fn english(kind: &Kind, glosses: &[(String, String)], rng: &mut Rng) -> Option<Drawn> {
     if glosses.is_empty() {

@@ -4,7 +4,7 @@
 //! induction circuit: at a token, find where the same token (and the one
 //! before it) was said earlier, and predict what followed it there. Gradient
 //! descent finds that circuit only after a long plateau that two CPU cores
-//! don't reach (MODEL.md: four recipes tried). So the initial weights hold one,
+//! don't reach (docs/model-history.md: four recipes tried). So the initial weights hold one,
 //! built by hand; pretraining then learns when to use it. Everything else is
 //! the ordinary random initialisation.
 //!

@@ -12,7 +12,7 @@
 //! alone. The token's identity (`[0, d/2)`, which the copy circuit reads) is
 //! untouched, so copying stays exact.
 //!
-//! Tried once with SmolLM2 as the donor (MODEL.md, "Tried since: word
+//! Tried once with SmolLM2 as the donor (docs/model-history.md, "Tried since: word
 //! meanings borrowed from SmolLM2"): no better than the shipped base, within
 //! the spread of pretraining seeds. The built-in tokenizer keeps many request
 //! words only in pieces, which have no meaning to borrow.

@@ -3,7 +3,7 @@
 //! reads (`tooltune pretrain --tokenizer-glosses`, `--tokenizer-text`) keeps
 //! tokens that never occur in the corpus, so pretraining never moves their
 //! embeddings, and a value made of them (a book title) is noise the copy
-//! circuit never learned to copy (MODEL.md, "the 8,192-token English
+//! circuit never learned to copy (docs/model-history.md, "the 8,192-token English
 //! vocabulary alone"). English rows make the model read those tokens.
 
 use crate::error::Result;
