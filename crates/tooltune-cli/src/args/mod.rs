@@ -115,12 +115,8 @@ pub struct PretrainArgs {
     /// shape's (4,096 for builtin).
     #[arg(long, value_parser = clap::value_parser!(u64).range(300..=65536))]
     pub vocab: Option<u64>,
-    /// WordNet's folder (Debian's wordnet-base).
-    #[arg(long, default_value = "/usr/share/wordnet")]
-    pub wordnet: PathBuf,
-    /// Use the small built-in synonym table instead of WordNet.
-    #[arg(long)]
-    pub no_wordnet: bool,
+    #[command(flatten)]
+    pub corpus: CorpusMix,
     /// Model shape: builtin, or test (tiny, for tests).
     #[arg(long, default_value = "builtin")]
     pub shape: String,
@@ -159,22 +155,6 @@ pub struct PretrainArgs {
     /// catalogue) reproduces the shipped base.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
     pub group: u64,
-    /// Share of catalogues drawn from the invented domains (WordNet nouns
-    /// with parameter names and enum values of their own; MODEL.md), 0 to 1.
-    #[arg(long, default_value_t = tooltune_corpus::INVENTED_SHARE, value_parser = share)]
-    pub invented: f64,
-    /// Share of quoted and word argument values (titles, notes, queries)
-    /// drawn from WordNet's English instead of the domains' small pools, so
-    /// the model learns to copy any word, 0 to 1. 0 (the shipped base):
-    /// pools only.
-    #[arg(long, default_value_t = 0.0, value_parser = share)]
-    pub english_values: f64,
-    /// Share of requests for a catalogue tool that also say a value only
-    /// another tool of the catalogue takes, which the call leaves out, so the
-    /// schema, not the request's words, decides the arguments; 0 to 1. 0
-    /// (the shipped base): none.
-    #[arg(long, default_value_t = 0.0, value_parser = share)]
-    pub distractors: f64,
     /// A model whose input embeddings lend our tokens their meanings (a
     /// folder, a .gguf file or `smollm2`): each token's embedding of the same
     /// text, reduced to --embed-dims principal components, is written into
@@ -202,6 +182,15 @@ pub struct CorpusArgs {
     /// Output JSONL file.
     #[arg(long)]
     pub out: PathBuf,
+    #[command(flatten)]
+    pub corpus: CorpusMix,
+}
+
+/// What the corpus generator reads and how it mixes its examples: the same
+/// flags for `tooltune corpus` and `tooltune pretrain`, so a pretraining
+/// run's stream can be written out and read.
+#[derive(Debug, Args)]
+pub struct CorpusMix {
     /// WordNet's folder (Debian's wordnet-base).
     #[arg(long, default_value = "/usr/share/wordnet")]
     pub wordnet: PathBuf,

@@ -33,7 +33,7 @@ use tooltune_engine::train::schedule::CosineWithWarmup;
 use tooltune_engine::train::step::train_step;
 use tooltune_engine::{ChatTemplate, LlamaConfig, LlamaForCausalLM, SafetensorsWeights, Tokenizer};
 
-use crate::args::PretrainArgs;
+use crate::args::{CorpusMix, PretrainArgs};
 use crate::io;
 
 /// Where a run stands, saved with each checkpoint.
@@ -47,8 +47,18 @@ struct State {
     last_loss: f32,
 }
 
+/// The corpus stream of `seed` as `mix` asks for it: `tooltune corpus`
+/// writes it and `tooltune pretrain` trains on it.
+pub fn generator(seed: u64, mix: &CorpusMix) -> Result<Generator> {
+    let wordnet = (!mix.no_wordnet).then_some(mix.wordnet.as_path());
+    Ok(Generator::new(seed, lexicon(wordnet)?)
+        .invented_share(mix.invented)
+        .english_values(mix.english_values)
+        .distractors(mix.distractors))
+}
+
 /// Reads WordNet from `dir` (`scripts/setup.sh corpus` installs it).
-pub fn lexicon(dir: Option<&Path>) -> Result<Lexicon> {
+fn lexicon(dir: Option<&Path>) -> Result<Lexicon> {
     let Some(dir) = dir else {
         return Ok(Lexicon::builtin());
     };
@@ -149,7 +159,7 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
         vocab_size: a.vocab.map_or(shape.vocab_size, |v| v as usize),
         ..shape
     };
-    if a.tokenizer_glosses > 0 && a.no_wordnet {
+    if a.tokenizer_glosses > 0 && a.corpus.no_wordnet {
         bail!("--tokenizer-glosses reads WordNet, which --no-wordnet turns off");
     }
     if a.english_rows > 0 && a.tokenizer_glosses == 0 && a.tokenizer_text.is_empty() {
@@ -158,11 +168,7 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
         );
     }
     let device = tooltune_engine::backend_device(&a.backend).map_err(|e| anyhow!(e))?;
-    let wordnet = (!a.no_wordnet).then_some(a.wordnet.as_path());
-    let generator = Generator::new(a.seed, lexicon(wordnet)?)
-        .invented_share(a.invented)
-        .english_values(a.english_values)
-        .distractors(a.distractors);
+    let generator = generator(a.seed, &a.corpus)?;
     let model_dir = a.out.join("model");
     let state_path = a.out.join("state.json");
     std::fs::create_dir_all(&model_dir)
@@ -182,7 +188,7 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
     let mut english = Vec::new();
     if !a.resume || a.english_rows > 0 {
         if a.tokenizer_glosses > 0 {
-            english = glosses(&a.wordnet, a.seed, a.tokenizer_glosses)?;
+            english = glosses(&a.corpus.wordnet, a.seed, a.tokenizer_glosses)?;
         }
         for path in &a.tokenizer_text {
             english.push(String::from_utf8_lossy(&io::read(path)?).into_owned());
@@ -311,11 +317,11 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
         &(serde_json::to_string_pretty(&json!({
             "seed": a.seed, "steps": a.steps, "batch_size": a.batch_size, "lr": a.lr,
             "warmup_steps": a.warmup_steps, "weight_decay": a.weight_decay, "max_seq_len": a.max_seq_len,
-            "shape": a.shape, "wordnet": wordnet.map(|p| p.display().to_string()),
+            "shape": a.shape, "wordnet": (!a.corpus.no_wordnet).then(|| a.corpus.wordnet.display().to_string()),
             "tokenizer_examples": a.tokenizer_examples, "tokenizer_glosses": a.tokenizer_glosses,
             "tokenizer_text": a.tokenizer_text.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
             "vocab_size": shape.vocab_size, "loss": a.loss,
-            "drill_rows": a.drill_rows, "drill_len": a.drill_len, "english_rows": a.english_rows, "init": a.init, "group": a.group, "invented": a.invented, "english_values": a.english_values, "distractors": a.distractors,
+            "drill_rows": a.drill_rows, "drill_len": a.drill_len, "english_rows": a.english_rows, "init": a.init, "group": a.group, "invented": a.corpus.invented, "english_values": a.corpus.english_values, "distractors": a.corpus.distractors,
             "embed_from": a.embed_from.as_ref().map(|p| p.display().to_string()),
             "embed_dims": a.embed_dims, "embed_norm": a.embed_norm,
             "rayon_num_threads": std::env::var("RAYON_NUM_THREADS").ok(),
