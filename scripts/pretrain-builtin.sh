@@ -3,7 +3,7 @@
 # pretrain` command of crates/tooltune-engine/builtin/ (MODEL.md,
 # "Pretraining"), with WordNet and Debian's fortunes as its English.
 #
-#   scripts/pretrain-builtin.sh [--out DIR] [--seed S] [--steps N] [--resume] [other pretrain flags]
+#   scripts/pretrain-builtin.sh [--out DIR] [--seed S] [--steps N] [--english-rows N] [--resume] [other pretrain flags]
 #
 # DIR defaults to target/pretrain/builtin; seed 0 and 5,000 steps give the
 # shipped weights (two rayon threads, ~90 minutes on a 2-core Xeon).
@@ -14,13 +14,14 @@
 # flags go to `tooltune pretrain` as they are.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=target/pretrain/builtin seed=0 steps=5000
+out=target/pretrain/builtin seed=0 steps=5000 english=1
 args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) out="${2:?--out needs a folder}"; shift ;;
     --seed) seed="${2:?--seed needs a number}"; shift ;;
     --steps) steps="${2:?--steps needs a number}"; shift ;;
+    --english-rows) english="${2:?--english-rows needs a number}"; shift ;;
     -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) args+=("$1") ;;
   esac
@@ -36,5 +37,5 @@ for f in fortunes literature wisdom people education food pets work science \
 done
 RAYON_NUM_THREADS="${RAYON_NUM_THREADS:-2}" exec "$bin" pretrain --seed "$seed" --out "$out" \
   --steps "$steps" --batch-size 8 --warmup-steps 100 \
-  --vocab 8192 --tokenizer-glosses 40000 --english-rows 1 \
+  --vocab 8192 --tokenizer-glosses 40000 --english-rows "$english" \
   "${texts[@]}" "${args[@]}"
