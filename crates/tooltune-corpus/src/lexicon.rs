@@ -132,6 +132,44 @@ impl Lexicon {
     }
 
     /// Synonyms of `word` (possibly none).
+    /// This lexicon with its verb synonyms replaced by the words of each
+    /// head's sense in [`VERB_SENSES`] (of `index.verb` and `data.verb`);
+    /// heads not listed get none. Glosses are kept.
+    pub fn with_verb_senses(mut self, index_verb: &[u8], data_verb: &[u8]) -> Self {
+        let synsets = parse_synsets(data_verb);
+        let mut offsets: HashMap<&str, Vec<&str>> = HashMap::new();
+        let index = String::from_utf8_lossy(index_verb);
+        for line in index.lines().filter(|l| !l.starts_with(' ')) {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            if f.len() < 4 {
+                continue;
+            }
+            let p_cnt = f[3].parse::<usize>().unwrap_or(0);
+            offsets.insert(f[0], f.iter().skip(4 + p_cnt + 2).copied().collect());
+        }
+        self.synonyms = VERB_SENSES
+            .iter()
+            .map(|(head, senses)| {
+                let mut words: Vec<String> = Vec::new();
+                for sense in senses.iter() {
+                    let synset = offsets
+                        .get(head)
+                        .and_then(|o| o.get(sense - 1))
+                        .and_then(|off| synsets.get(*off));
+                    for w in synset.map(|(w, _)| w.as_slice()).unwrap_or(&[]) {
+                        let spaced = w.replace('_', " ");
+                        if w != head && plain(w) && !words.contains(&spaced) {
+                            words.push(spaced);
+                        }
+                    }
+                }
+                (head.to_string(), words)
+            })
+            .filter(|(_, words)| !words.is_empty())
+            .collect();
+        self
+    }
+
     pub fn synonyms(&self, word: &str) -> &[String] {
         self.synonyms.get(word).map(Vec::as_slice).unwrap_or(&[])
     }
@@ -154,6 +192,43 @@ pub fn wordnet_glosses(data: &[u8]) -> Vec<String> {
         .filter(|gloss| !gloss.is_empty() && gloss.is_ascii())
         .collect()
 }
+
+/// The WordNet verb sense each tool's head verb has in the corpus's tools
+/// (1-based sense numbers of `index.verb`), chosen by reading the glosses:
+/// `book` 2 is "arrange for and reserve (something for someone else) in
+/// advance" (reserve, hold), `pay` 3 "cancel or discharge a debt" (pay up),
+/// `send` 2 and 3 "to cause or order to be taken, directed, or transmitted
+/// to another place" (send out, mail, post). A head not listed has no sense
+/// whose other words say what its tools do (`find`'s are happen, chance,
+/// detect, regain; `order`'s tell, enjoin, prescribe), so it gets none.
+/// Without this table ([`Lexicon::from_wordnet`]) a head takes the first two
+/// senses of the verb *and* of the noun, which says "salary the bill" for
+/// "pay the bill" and "volume a table" for "book a table".
+pub const VERB_SENSES: &[(&str, &[usize])] = &[
+    ("book", &[2]),
+    ("buy", &[1]),
+    ("call", &[3]),
+    ("cancel", &[1]),
+    ("change", &[1]),
+    ("check", &[1]),
+    ("close", &[1]),
+    ("convert", &[1]),
+    ("create", &[1]),
+    ("delete", &[1, 2]),
+    ("dim", &[1]),
+    ("enroll", &[1]),
+    ("explain", &[1]),
+    ("get", &[6]),
+    ("pay", &[3]),
+    ("post", &[10]),
+    ("record", &[1]),
+    ("rent", &[3]),
+    ("request", &[1]),
+    ("reserve", &[4]),
+    ("search", &[1, 2]),
+    ("send", &[2, 3]),
+    ("tag", &[1]),
+];
 
 /// offset -> (lemmas, gloss) of a WordNet `data.*` file.
 fn parse_synsets(data: &[u8]) -> HashMap<String, (Vec<String>, String)> {
@@ -185,6 +260,28 @@ fn plain(w: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn verb_senses_take_the_listed_sense_of_the_verb_only() {
+        // `pay`: sense 1 alone, sense 2 with a noun-like stranger, sense 3
+        // the debt sense VERB_SENSES names; `book` as a noun lends nothing.
+        let index = b"  1 licence\n\
+pay v 3 2 @ ~ 3 0 00000001 00000002 00000003\n\
+book v 2 1 @ 2 0 00000004 00000005\n";
+        let data = b"00000001 40 v 01 pay 0 000 | give money\n\
+00000002 40 v 02 pay 0 wage 0 000 | pay a wage\n\
+00000003 40 v 03 pay 0 pay_up 0 ante_up 0 000 | cancel or discharge a debt\n\
+00000004 40 v 01 book 0 000 | record a charge\n\
+00000005 40 v 03 reserve 0 hold 0 book 0 000 | arrange for in advance\n";
+        let noun_index = b"pay n 1 0 1 0 00000009\n";
+        let noun_data = b"00000009 04 n 02 pay 0 salary 0 000 | earnings\n";
+        let plain = Lexicon::from_wordnet(index, data, noun_index, noun_data);
+        assert!(plain.synonyms("pay").contains(&"salary".to_string()));
+        let senses = plain.with_verb_senses(index, data);
+        assert_eq!(senses.synonyms("pay"), ["pay up", "ante up"]);
+        assert_eq!(senses.synonyms("book"), ["reserve", "hold"]);
+        assert!(senses.synonyms("find").is_empty());
+    }
 
     #[test]
     fn glosses_are_the_text_after_the_bar_of_synset_lines() {

@@ -44,6 +44,7 @@ pub struct Generator {
     invented_share: f64,
     english_values: f64,
     distractors: f64,
+    synonym_share: f64,
 }
 
 /// Share of catalogues drawn from the invented domains (see [`invented`]) by
@@ -108,6 +109,7 @@ impl Generator {
             invented_share: 0.0,
             english_values: 0.0,
             distractors: 0.0,
+            synonym_share: phrasing::SYNONYM_SHARE,
         }
         .invented_share(INVENTED_SHARE)
     }
@@ -142,6 +144,15 @@ impl Generator {
         self
     }
 
+    /// The same generator saying `share` (0 to 1) of its requests' verbs as
+    /// a synonym of the tool's head verb from the lexicon (see
+    /// [`Lexicon::with_verb_senses`]); [`phrasing::SYNONYM_SHARE`], the
+    /// default, is the shipped base's stream.
+    pub fn synonym_share(mut self, share: f64) -> Self {
+        self.synonym_share = share.clamp(0.0, 1.0);
+        self
+    }
+
     /// Example `index`: an OpenAI chat line (`messages`, `tools`).
     pub fn example(&self, index: u64) -> Value {
         let mut rng = Rng::new(self.seed, index);
@@ -169,7 +180,8 @@ impl Generator {
         let Setting { d, tools, system } = setting;
         let ph = Phraser::new(&self.lexicon)
             .english_values(self.english_values)
-            .distractors(self.distractors);
+            .distractors(self.distractors)
+            .synonym_share(self.synonym_share);
         let mut messages = Vec::new();
         if let Some(system) = system {
             messages.push(json!({"role": "system", "content": system}));

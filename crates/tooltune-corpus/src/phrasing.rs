@@ -18,7 +18,14 @@ pub struct Phraser<'a> {
     /// Chance that a request also says a value no parameter of its tool
     /// takes ([`Phraser::distractors`]).
     distractors: f64,
+    /// Chance that a request says its verb as one of the head word's
+    /// synonyms ([`Phraser::synonym_share`]).
+    synonym_share: f64,
 }
+
+/// The share of requests that use a synonym of the tool's head verb, as the
+/// shipped base's corpus was made.
+pub const SYNONYM_SHARE: f64 = 0.12;
 
 const FRAMES: &[&str] = &[
     "{}",
@@ -104,7 +111,15 @@ impl<'a> Phraser<'a> {
             lexicon,
             english_values: 0.0,
             distractors: 0.0,
+            synonym_share: SYNONYM_SHARE,
         }
+    }
+
+    /// The same phraser saying `share` of its requests' verbs as a synonym
+    /// of the tool's head verb (where the lexicon has one).
+    pub fn synonym_share(mut self, share: f64) -> Self {
+        self.synonym_share = share;
+        self
     }
 
     /// The same phraser drawing `share` of its `Quoted` and `Word` values
@@ -177,7 +192,7 @@ impl<'a> Phraser<'a> {
     /// synonym of its head word, either sometimes with a typo.
     pub fn verb_object(&self, spec: &ToolSpec, rng: &mut Rng) -> (String, String) {
         let synonyms = self.lexicon.synonyms(spec.head);
-        let verb = if !synonyms.is_empty() && rng.chance(0.12) {
+        let verb = if !synonyms.is_empty() && rng.chance(self.synonym_share) {
             rng.pick(synonyms).clone()
         } else {
             rng.pick(spec.verbs).to_string()

@@ -213,6 +213,16 @@ pub struct CorpusMix {
     /// (the shipped base): none.
     #[arg(long, default_value_t = 0.0, value_parser = share)]
     pub distractors: f64,
+    /// Verb synonyms from the WordNet sense each tool's head verb has in the
+    /// corpus's tools (a table, MODEL.md), instead of the first two senses
+    /// of the verb and the noun ("salary the bill" for "pay the bill"). Off:
+    /// the shipped base's stream.
+    #[arg(long)]
+    pub verb_senses: bool,
+    /// Share of requests that say their verb as a synonym of the tool's
+    /// head verb, 0 to 1 (0.12: the shipped base's).
+    #[arg(long, default_value_t = tooltune_corpus::phrasing::SYNONYM_SHARE, value_parser = share)]
+    pub synonym_share: f64,
 }
 
 /// A count that must be at least 1 (steps, examples, tokens to generate).

@@ -50,11 +50,22 @@ struct State {
 /// The corpus stream of `seed` as `mix` asks for it: `tooltune corpus`
 /// writes it and `tooltune pretrain` trains on it.
 pub fn generator(seed: u64, mix: &CorpusMix) -> Result<Generator> {
+    if mix.verb_senses && mix.no_wordnet {
+        bail!("--verb-senses reads WordNet, which --no-wordnet turns off");
+    }
     let wordnet = (!mix.no_wordnet).then_some(mix.wordnet.as_path());
-    Ok(Generator::new(seed, lexicon(wordnet)?)
+    let mut lexicon = lexicon(wordnet)?;
+    if let (true, Some(dir)) = (mix.verb_senses, wordnet) {
+        lexicon = lexicon.with_verb_senses(
+            &read_wordnet(dir, "index.verb")?,
+            &read_wordnet(dir, "data.verb")?,
+        );
+    }
+    Ok(Generator::new(seed, lexicon)
         .invented_share(mix.invented)
         .english_values(mix.english_values)
-        .distractors(mix.distractors))
+        .distractors(mix.distractors)
+        .synonym_share(mix.synonym_share))
 }
 
 /// Reads WordNet from `dir` (`scripts/setup.sh corpus` installs it).
@@ -62,21 +73,24 @@ fn lexicon(dir: Option<&Path>) -> Result<Lexicon> {
     let Some(dir) = dir else {
         return Ok(Lexicon::builtin());
     };
-    let read = |f: &str| {
-        std::fs::read(dir.join(f)).with_context(|| {
-            format!(
-                "cannot read WordNet's {} (install it with `bash scripts/setup.sh corpus`, \
-                 or pass --no-wordnet for the small built-in synonym table)",
-                dir.join(f).display()
-            )
-        })
-    };
+    let read = |f: &str| read_wordnet(dir, f);
     Ok(Lexicon::from_wordnet(
         &read("index.verb")?,
         &read("data.verb")?,
         &read("index.noun")?,
         &read("data.noun")?,
     ))
+}
+
+/// WordNet's file `f` in `dir`.
+fn read_wordnet(dir: &Path, f: &str) -> Result<Vec<u8>> {
+    std::fs::read(dir.join(f)).with_context(|| {
+        format!(
+            "cannot read WordNet's {} (install it with `bash scripts/setup.sh corpus`, \
+             or pass --no-wordnet for the small built-in synonym table)",
+            dir.join(f).display()
+        )
+    })
 }
 
 /// Example `i` of the stream (in groups of `group` sharing a catalogue) as
@@ -321,7 +335,7 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
             "tokenizer_examples": a.tokenizer_examples, "tokenizer_glosses": a.tokenizer_glosses,
             "tokenizer_text": a.tokenizer_text.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
             "vocab_size": shape.vocab_size, "loss": a.loss,
-            "drill_rows": a.drill_rows, "drill_len": a.drill_len, "english_rows": a.english_rows, "init": a.init, "group": a.group, "invented": a.corpus.invented, "english_values": a.corpus.english_values, "distractors": a.corpus.distractors,
+            "drill_rows": a.drill_rows, "drill_len": a.drill_len, "english_rows": a.english_rows, "init": a.init, "group": a.group, "invented": a.corpus.invented, "english_values": a.corpus.english_values, "distractors": a.corpus.distractors, "verb_senses": a.corpus.verb_senses, "synonym_share": a.corpus.synonym_share,
             "embed_from": a.embed_from.as_ref().map(|p| p.display().to_string()),
             "embed_dims": a.embed_dims, "embed_norm": a.embed_norm,
             "rayon_num_threads": std::env::var("RAYON_NUM_THREADS").ok(),

@@ -351,6 +351,7 @@ fn corpus_shares_change_the_corpus_and_are_recorded() {
     for (flag, key) in [
         ("--english-values", "english_values"),
         ("--distractors", "distractors"),
+        ("--synonym-share", "synonym_share"),
     ] {
         let changed = corpus(&format!("{key}-1"), &[flag, "1"]);
         assert_eq!(changed, corpus(&format!("{key}-again"), &[flag, "1"]));
@@ -375,6 +376,18 @@ fn corpus_shares_change_the_corpus_and_are_recorded() {
             serde_json::from_slice(&std::fs::read(with.join("pretrain.json")).unwrap()).unwrap();
         assert_eq!(settings[key], 1.0);
     }
+    // Verb senses read WordNet's verb files: refused without them, by name.
+    let o = tooltune(&[
+        "corpus",
+        "--n",
+        "1",
+        "--out",
+        "x.jsonl",
+        "--verb-senses",
+        "--no-wordnet",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("--verb-senses"), "{}", text(&o));
 }
 
 /// Settings under which pretraining would train nothing, or divide by zero,
