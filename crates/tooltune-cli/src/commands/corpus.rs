@@ -1,11 +1,12 @@
 //! `tooltune corpus --seed S --n N --out FILE`: the pretraining corpus's
 //! first N distinct examples as OpenAI chat JSONL.
 
+use anyhow::Result;
+use std::process::ExitCode;
+
 use super::pretrain::generator;
 use crate::args::CorpusArgs;
 use crate::io;
-use anyhow::Result;
-use std::process::ExitCode;
 
 pub fn run(a: CorpusArgs) -> Result<ExitCode> {
     let generator = generator(a.seed, &a.corpus)?;
