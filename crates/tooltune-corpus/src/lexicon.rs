@@ -82,22 +82,12 @@ impl Lexicon {
         let mut synonyms: HashMap<String, Vec<String>> = HashMap::new();
         for (index, data) in [(index_verb, data_verb), (index_noun, data_noun)] {
             let synsets = parse_synsets(data);
-            for line in String::from_utf8_lossy(index).lines() {
-                if line.starts_with(' ') {
-                    continue;
-                }
-                let f: Vec<&str> = line.split_whitespace().collect();
-                if f.len() < 4 {
-                    continue;
-                }
-                let (lemma, p_cnt) = (f[0], f[3].parse::<usize>().unwrap_or(0));
-                // lemma pos synset_cnt p_cnt [ptr...] sense_cnt tagsense_cnt offsets...
-                let offsets = f.iter().skip(4 + p_cnt + 2);
+            for (lemma, offsets) in parse_index(index) {
                 let entry = synonyms.entry(lemma.replace('_', " ")).or_default();
-                for off in offsets.take(2) {
-                    if let Some((words, _)) = synsets.get(*off) {
+                for off in offsets.iter().take(2) {
+                    if let Some((words, _)) = synsets.get(off) {
                         for w in words {
-                            if w != lemma && plain(w) && !entry.contains(&w.replace('_', " ")) {
+                            if *w != lemma && plain(w) && !entry.contains(&w.replace('_', " ")) {
                                 entry.push(w.replace('_', " "));
                             }
                         }
@@ -137,25 +127,16 @@ impl Lexicon {
     /// heads not listed get none. Glosses are kept.
     pub fn with_verb_senses(mut self, index_verb: &[u8], data_verb: &[u8]) -> Self {
         let synsets = parse_synsets(data_verb);
-        let mut offsets: HashMap<&str, Vec<&str>> = HashMap::new();
-        let index = String::from_utf8_lossy(index_verb);
-        for line in index.lines().filter(|l| !l.starts_with(' ')) {
-            let f: Vec<&str> = line.split_whitespace().collect();
-            if f.len() < 4 {
-                continue;
-            }
-            let p_cnt = f[3].parse::<usize>().unwrap_or(0);
-            offsets.insert(f[0], f.iter().skip(4 + p_cnt + 2).copied().collect());
-        }
+        let offsets: HashMap<String, Vec<String>> = parse_index(index_verb).into_iter().collect();
         self.synonyms = VERB_SENSES
             .iter()
             .map(|(head, senses)| {
                 let mut words: Vec<String> = Vec::new();
                 for sense in senses.iter() {
                     let synset = offsets
-                        .get(head)
+                        .get(*head)
                         .and_then(|o| o.get(sense - 1))
-                        .and_then(|off| synsets.get(*off));
+                        .and_then(|off| synsets.get(off));
                     for w in synset.map(|(w, _)| w.as_slice()).unwrap_or(&[]) {
                         let spaced = w.replace('_', " ");
                         if w != head && plain(w) && !words.contains(&spaced) {
@@ -230,6 +211,25 @@ pub const VERB_SENSES: &[(&str, &[usize])] = &[
     ("tag", &[1]),
 ];
 
+/// (lemma, synset offsets in sense order) of each line of a WordNet
+/// `index.*` file, in file order.
+fn parse_index(index: &[u8]) -> Vec<(String, Vec<String>)> {
+    String::from_utf8_lossy(index)
+        .lines()
+        .filter(|line| !line.starts_with(' '))
+        .filter_map(|line| {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            if f.len() < 4 {
+                return None;
+            }
+            // lemma pos synset_cnt p_cnt [ptr...] sense_cnt tagsense_cnt offsets...
+            let p_cnt = f[3].parse::<usize>().unwrap_or(0);
+            let offsets = f.iter().skip(4 + p_cnt + 2).map(|o| o.to_string());
+            Some((f[0].to_string(), offsets.collect()))
+        })
+        .collect()
+}
+
 /// offset -> (lemmas, gloss) of a WordNet `data.*` file.
 fn parse_synsets(data: &[u8]) -> HashMap<String, (Vec<String>, String)> {
     let mut out = HashMap::new();
@@ -267,16 +267,19 @@ mod tests {
         // the debt sense VERB_SENSES names; `book` as a noun lends nothing.
         let index = b"  1 licence\n\
 pay v 3 2 @ ~ 3 0 00000001 00000002 00000003\n\
-book v 2 1 @ 2 0 00000004 00000005\n";
+book v 2 1 @ 2 0 00000004 00000005\n\
+find v 1 0 1 0 00000006\n";
         let data = b"00000001 40 v 01 pay 0 000 | give money\n\
 00000002 40 v 02 pay 0 wage 0 000 | pay a wage\n\
 00000003 40 v 03 pay 0 pay_up 0 ante_up 0 000 | cancel or discharge a debt\n\
 00000004 40 v 01 book 0 000 | record a charge\n\
-00000005 40 v 03 reserve 0 hold 0 book 0 000 | arrange for in advance\n";
+00000005 40 v 03 reserve 0 hold 0 book 0 000 | arrange for in advance\n\
+00000006 40 v 02 find 0 happen 0 000 | come upon\n";
         let noun_index = b"pay n 1 0 1 0 00000009\n";
         let noun_data = b"00000009 04 n 02 pay 0 salary 0 000 | earnings\n";
         let plain = Lexicon::from_wordnet(index, data, noun_index, noun_data);
         assert!(plain.synonyms("pay").contains(&"salary".to_string()));
+        assert_eq!(plain.synonyms("find"), ["happen"]);
         let senses = plain.with_verb_senses(index, data);
         assert_eq!(senses.synonyms("pay"), ["pay up", "ante up"]);
         assert_eq!(senses.synonyms("book"), ["reserve", "hold"]);

@@ -54,14 +54,7 @@ pub fn generator(seed: u64, mix: &CorpusMix) -> Result<Generator> {
         bail!("--verb-senses reads WordNet, which --no-wordnet turns off");
     }
     let wordnet = (!mix.no_wordnet).then_some(mix.wordnet.as_path());
-    let mut lexicon = lexicon(wordnet)?;
-    if let (true, Some(dir)) = (mix.verb_senses, wordnet) {
-        lexicon = lexicon.with_verb_senses(
-            &read_wordnet(dir, "index.verb")?,
-            &read_wordnet(dir, "data.verb")?,
-        );
-    }
-    Ok(Generator::new(seed, lexicon)
+    Ok(Generator::new(seed, lexicon(wordnet, mix.verb_senses)?)
         .invented_share(mix.invented)
         .english_values(mix.english_values)
         .distractors(mix.distractors)
@@ -69,17 +62,25 @@ pub fn generator(seed: u64, mix: &CorpusMix) -> Result<Generator> {
 }
 
 /// Reads WordNet from `dir` (`scripts/setup.sh corpus` installs it).
-fn lexicon(dir: Option<&Path>) -> Result<Lexicon> {
+/// Each file is read once; with `verb_senses` the verb synonyms come from
+/// [`Lexicon::with_verb_senses`].
+fn lexicon(dir: Option<&Path>, verb_senses: bool) -> Result<Lexicon> {
     let Some(dir) = dir else {
         return Ok(Lexicon::builtin());
     };
-    let read = |f: &str| read_wordnet(dir, f);
-    Ok(Lexicon::from_wordnet(
-        &read("index.verb")?,
-        &read("data.verb")?,
-        &read("index.noun")?,
-        &read("data.noun")?,
-    ))
+    let index_verb = read_wordnet(dir, "index.verb")?;
+    let data_verb = read_wordnet(dir, "data.verb")?;
+    let lexicon = Lexicon::from_wordnet(
+        &index_verb,
+        &data_verb,
+        &read_wordnet(dir, "index.noun")?,
+        &read_wordnet(dir, "data.noun")?,
+    );
+    Ok(if verb_senses {
+        lexicon.with_verb_senses(&index_verb, &data_verb)
+    } else {
+        lexicon
+    })
 }
 
 /// WordNet's file `f` in `dir`.
