@@ -115,6 +115,10 @@ pub struct PretrainArgs {
     /// shape's (4,096 for builtin).
     #[arg(long, value_parser = clap::value_parser!(u64).range(300..=65536))]
     pub vocab: Option<u64>,
+    /// Decoder layers; unset: the shape's (4 for builtin). The copy circuit
+    /// is written into layers 0 and 1 whatever the depth.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(2..=32))]
+    pub layers: Option<u64>,
     #[command(flatten)]
     pub corpus: CorpusMix,
     /// Model shape: builtin, or test (tiny, for tests).

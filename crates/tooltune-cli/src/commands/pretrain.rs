@@ -172,6 +172,7 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
     };
     let shape = Shape {
         vocab_size: a.vocab.map_or(shape.vocab_size, |v| v as usize),
+        layers: a.layers.map_or(shape.layers, |l| l as usize),
         ..shape
     };
     if a.tokenizer_glosses > 0 && a.corpus.no_wordnet {
@@ -255,6 +256,19 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
         };
         (state, tok, Vec::new())
     };
+    if a.resume {
+        let path = model_dir.join("config.json");
+        let made = LlamaConfig::from_hf_json(&io::read(&path)?)
+            .with_context(|| format!("{} is not a model config", path.display()))?;
+        if made.num_hidden_layers != shape.layers {
+            bail!(
+                "{} has {} layers, the model {} (resume with the --layers the run was made with)",
+                path.display(),
+                made.num_hidden_layers,
+                shape.layers
+            );
+        }
+    }
     let tokenizer = Tokenizer::from_bytes(&tokenizer_json)?;
     if tokenizer.vocab_size() != shape.vocab_size {
         if a.resume {
@@ -335,7 +349,7 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
             "shape": a.shape, "wordnet": (!a.corpus.no_wordnet).then(|| a.corpus.wordnet.display().to_string()),
             "tokenizer_examples": a.tokenizer_examples, "tokenizer_glosses": a.tokenizer_glosses,
             "tokenizer_text": a.tokenizer_text.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
-            "vocab_size": shape.vocab_size, "loss": a.loss,
+            "vocab_size": shape.vocab_size, "layers": shape.layers, "loss": a.loss,
             "drill_rows": a.drill_rows, "drill_len": a.drill_len, "english_rows": a.english_rows, "init": a.init, "group": a.group, "invented": a.corpus.invented, "english_values": a.corpus.english_values, "distractors": a.corpus.distractors, "verb_senses": a.corpus.verb_senses, "synonym_share": a.corpus.synonym_share,
             "embed_from": a.embed_from.as_ref().map(|p| p.display().to_string()),
             "embed_dims": a.embed_dims, "embed_norm": a.embed_norm,

@@ -215,6 +215,38 @@ fn vocabulary(dir: &Path) -> Vec<String> {
 }
 
 #[test]
+fn layers_set_the_depth_and_a_resume_keeps_it() {
+    let out = tmp("layers-3");
+    let o = pretrain_with(&out, "0", "1", false, &["--layers", "3"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let config: Value =
+        serde_json::from_slice(&std::fs::read(out.join("model/config.json")).unwrap()).unwrap();
+    assert_eq!(config["num_hidden_layers"], 3);
+    let weights = std::fs::read(out.join("model/model.safetensors")).unwrap();
+    // The safetensors header: its length (u64, little-endian), then JSON.
+    let len = u64::from_le_bytes(weights[..8].try_into().unwrap()) as usize;
+    let header: Value = serde_json::from_slice(&weights[8..8 + len]).unwrap();
+    let attentions = header
+        .as_object()
+        .unwrap()
+        .keys()
+        .filter(|n| n.ends_with("self_attn.q_proj.weight"))
+        .count();
+    assert_eq!(attentions, 3, "one attention per layer");
+    let settings: Value =
+        serde_json::from_slice(&std::fs::read(out.join("pretrain.json")).unwrap()).unwrap();
+    assert_eq!(settings["layers"], 3);
+    let o = pretrain(&out, "0", "2", true);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("--layers"), "{}", text(&o));
+    let o = pretrain_with(&out, "0", "2", true, &["--layers", "3"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let o = pretrain_with(&tmp("layers-1"), "0", "1", false, &["--layers", "1"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("--layers"), "{}", text(&o));
+}
+
+#[test]
 fn tokenizer_text_and_vocab_size_shape_the_tokenizer() {
     let english = tmp("tokenizer-text").with_extension("txt");
     std::fs::write(&english, "the zorblaxian quokka said hello\n".repeat(300)).unwrap();
