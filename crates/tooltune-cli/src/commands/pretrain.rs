@@ -241,7 +241,8 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
             );
         }
         texts.extend(english.iter().cloned());
-        let tok = pretrain::train_tokenizer(texts.iter(), shape.vocab_size)?;
+        let tok =
+            pretrain::train_tokenizer(texts.iter(), shape.vocab_size, a.digit_group as usize)?;
         eprintln!(
             "tokenizer trained in {:.1} s",
             started.elapsed().as_secs_f64()
@@ -349,7 +350,7 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
             "shape": a.shape, "wordnet": (!a.corpus.no_wordnet).then(|| a.corpus.wordnet.display().to_string()),
             "tokenizer_examples": a.tokenizer_examples, "tokenizer_glosses": a.tokenizer_glosses,
             "tokenizer_text": a.tokenizer_text.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
-            "vocab_size": shape.vocab_size, "layers": shape.layers, "loss": a.loss,
+            "vocab_size": shape.vocab_size, "layers": shape.layers, "digit_group": a.digit_group, "loss": a.loss,
             "drill_rows": a.drill_rows, "drill_len": a.drill_len, "english_rows": a.english_rows, "init": a.init, "group": a.group, "invented": a.corpus.invented, "english_values": a.corpus.english_values, "distractors": a.corpus.distractors, "verb_senses": a.corpus.verb_senses, "synonym_share": a.corpus.synonym_share,
             "embed_from": a.embed_from.as_ref().map(|p| p.display().to_string()),
             "embed_dims": a.embed_dims, "embed_norm": a.embed_norm,

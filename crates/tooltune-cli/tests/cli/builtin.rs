@@ -247,6 +247,27 @@ fn layers_set_the_depth_and_a_resume_keeps_it() {
 }
 
 #[test]
+fn digit_group_reaches_the_tokenizer() {
+    let out = tmp("digit-group-3");
+    let o = pretrain_with(&out, "0", "1", false, &["--digit-group", "3"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let settings: Value =
+        serde_json::from_slice(&std::fs::read(out.join("pretrain.json")).unwrap()).unwrap();
+    assert_eq!(settings["digit_group"], 3);
+    let tokenizer = std::fs::read_to_string(out.join("model/tokenizer.json")).unwrap();
+    assert!(tokenizer.contains("[0-9]{1,3}"), "the digits' split");
+    let o = pretrain_with(
+        &tmp("digit-group-0"),
+        "0",
+        "1",
+        false,
+        &["--digit-group", "0"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("--digit-group"), "{}", text(&o));
+}
+
+#[test]
 fn tokenizer_text_and_vocab_size_shape_the_tokenizer() {
     let english = tmp("tokenizer-text").with_extension("txt");
     std::fs::write(&english, "the zorblaxian quokka said hello\n".repeat(300)).unwrap();

@@ -193,8 +193,8 @@ mod tests {
         let texts: Vec<String> = (0..50)
             .map(|i| format!("{i} {}", text.replace("<|im_start|>", "\n")))
             .collect();
-        let a = train_tokenizer(texts.iter(), 400).unwrap();
-        assert_eq!(a, train_tokenizer(texts.iter(), 400).unwrap());
+        let a = train_tokenizer(texts.iter(), 400, 1).unwrap();
+        assert_eq!(a, train_tokenizer(texts.iter(), 400, 1).unwrap());
         let tok = Tokenizer::from_bytes(&a).unwrap();
         // A small corpus runs out of pairs to merge before 400.
         assert!(
@@ -220,6 +220,48 @@ mod tests {
             );
         }
         assert_eq!(tok.decode(&tok.encode(&text).unwrap().ids).unwrap(), text);
+    }
+
+    #[test]
+    fn digit_groups_cut_runs_of_digits_from_the_left() {
+        let texts: Vec<String> = (0..400)
+            .map(|i| {
+                format!(
+                    "order ORD-{:05} on 2026-0{}-1{}",
+                    i * 37 % 100_000,
+                    i % 9 + 1,
+                    i % 10
+                )
+            })
+            .collect();
+        // The pieces of `text`, each digit run written as its pieces' lengths.
+        let pieces = |group: usize, text: &str| {
+            let json = train_tokenizer(texts.iter(), 2000, group).unwrap();
+            let tok = tokenizers::Tokenizer::from_bytes(&json).unwrap();
+            let enc = tok.encode(text, false).unwrap();
+            assert_eq!(tok.decode(enc.get_ids(), false).unwrap(), text);
+            enc.get_tokens()
+                .iter()
+                .filter(|t| t.chars().all(|c| c.is_ascii_digit()))
+                .map(|t| t.len())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(pieces(1, "59898"), vec![1; 5]);
+        let three = pieces(3, "59898");
+        // `598` + `98`, or those cut smaller by BPE; never a piece across.
+        assert_eq!(three.iter().sum::<usize>(), 5);
+        assert!(three.iter().all(|&n| n <= 3), "{three:?}");
+        let mut edge = 0;
+        let mut at = vec![];
+        for n in &three {
+            edge += n;
+            at.push(edge);
+        }
+        assert!(
+            at.contains(&3),
+            "a piece ends at the group's edge: {three:?}"
+        );
+        assert!(three.len() < 5, "some digits merged: {three:?}");
     }
 
     #[test]
