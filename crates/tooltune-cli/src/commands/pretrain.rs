@@ -222,6 +222,17 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
                 a.seed
             );
         }
+        let config_path = model_dir.join("config.json");
+        let made = LlamaConfig::from_hf_json(&io::read(&config_path)?)
+            .with_context(|| format!("{} is not a model config", config_path.display()))?;
+        if made.num_hidden_layers != shape.layers {
+            bail!(
+                "{} has {} layers, the model {} (resume with the --layers the run was made with)",
+                config_path.display(),
+                made.num_hidden_layers,
+                shape.layers
+            );
+        }
         let tok = io::read(&model_dir.join("tokenizer.json"))?;
         let w = io::read(&a.out.join("checkpoint.safetensors"))?;
         eprintln!("resuming at step {} of {}", state.step, state.steps);
@@ -257,19 +268,6 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
         };
         (state, tok, Vec::new())
     };
-    if a.resume {
-        let path = model_dir.join("config.json");
-        let made = LlamaConfig::from_hf_json(&io::read(&path)?)
-            .with_context(|| format!("{} is not a model config", path.display()))?;
-        if made.num_hidden_layers != shape.layers {
-            bail!(
-                "{} has {} layers, the model {} (resume with the --layers the run was made with)",
-                path.display(),
-                made.num_hidden_layers,
-                shape.layers
-            );
-        }
-    }
     let tokenizer = Tokenizer::from_bytes(&tokenizer_json)?;
     if tokenizer.vocab_size() != shape.vocab_size {
         if a.resume {

@@ -23,6 +23,11 @@ fn first_lines(file: &Path, n: usize, name: &str) -> PathBuf {
     out
 }
 
+/// A JSON file's contents.
+fn json_file(path: impl AsRef<Path>) -> Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
 fn pretrain(out: &Path, seed: &str, steps: &str, resume: bool) -> std::process::Output {
     pretrain_with(out, seed, steps, resume, &[])
 }
@@ -118,8 +123,7 @@ fn induction_drills_are_seeded_and_trained() {
     }
     assert_eq!(losses(&a), losses(&b));
     assert_ne!(losses(&a), losses(&plain), "the drill rows are trained");
-    let settings: Value =
-        serde_json::from_slice(&std::fs::read(a.join("pretrain.json")).unwrap()).unwrap();
+    let settings: Value = json_file(a.join("pretrain.json"));
     assert_eq!(settings["drill_rows"], 1);
 }
 
@@ -141,8 +145,7 @@ fn grouped_pretraining_is_seeded_and_group_one_is_the_plain_run() {
     }
     assert_eq!(losses(&a), losses(&b));
     assert_ne!(losses(&a), losses(&plain), "other examples are trained");
-    let settings: Value =
-        serde_json::from_slice(&std::fs::read(a.join("pretrain.json")).unwrap()).unwrap();
+    let settings: Value = json_file(a.join("pretrain.json"));
     assert_eq!(settings["group"], 2);
     let o = pretrain_with(&tmp("group-zero"), "5", "2", false, &["--group", "0"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
@@ -170,8 +173,7 @@ fn borrowed_embeddings_are_seeded_and_recorded() {
     }
     assert_eq!(losses(&a), losses(&b));
     assert_ne!(losses(&a), losses(&plain), "the embeddings differ");
-    let settings: Value =
-        serde_json::from_slice(&std::fs::read(a.join("pretrain.json")).unwrap()).unwrap();
+    let settings: Value = json_file(a.join("pretrain.json"));
     assert_eq!(settings["embed_dims"], 4);
     assert!(
         settings["embed_from"]
@@ -204,8 +206,7 @@ fn borrowed_embeddings_are_seeded_and_recorded() {
 
 /// The vocabulary of a tokenizer.json (`model.vocab`'s keys).
 fn vocabulary(dir: &Path) -> Vec<String> {
-    let tok: Value =
-        serde_json::from_slice(&std::fs::read(dir.join("model/tokenizer.json")).unwrap()).unwrap();
+    let tok: Value = json_file(dir.join("model/tokenizer.json"));
     tok["model"]["vocab"]
         .as_object()
         .unwrap()
@@ -219,8 +220,7 @@ fn layers_set_the_depth_and_a_resume_keeps_it() {
     let out = tmp("layers-3");
     let o = pretrain_with(&out, "0", "1", false, &["--layers", "3"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    let config: Value =
-        serde_json::from_slice(&std::fs::read(out.join("model/config.json")).unwrap()).unwrap();
+    let config: Value = json_file(out.join("model/config.json"));
     assert_eq!(config["num_hidden_layers"], 3);
     let weights = std::fs::read(out.join("model/model.safetensors")).unwrap();
     // The safetensors header: its length (u64, little-endian), then JSON.
@@ -233,8 +233,7 @@ fn layers_set_the_depth_and_a_resume_keeps_it() {
         .filter(|n| n.ends_with("self_attn.q_proj.weight"))
         .count();
     assert_eq!(attentions, 3, "one attention per layer");
-    let settings: Value =
-        serde_json::from_slice(&std::fs::read(out.join("pretrain.json")).unwrap()).unwrap();
+    let settings: Value = json_file(out.join("pretrain.json"));
     assert_eq!(settings["layers"], 3);
     let o = pretrain(&out, "0", "2", true);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
@@ -251,8 +250,7 @@ fn digit_group_reaches_the_tokenizer() {
     let out = tmp("digit-group-3");
     let o = pretrain_with(&out, "0", "1", false, &["--digit-group", "3"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    let settings: Value =
-        serde_json::from_slice(&std::fs::read(out.join("pretrain.json")).unwrap()).unwrap();
+    let settings: Value = json_file(out.join("pretrain.json"));
     assert_eq!(settings["digit_group"], 3);
     let tokenizer = std::fs::read_to_string(out.join("model/tokenizer.json")).unwrap();
     assert!(tokenizer.contains("[0-9]{1,3}"), "the digits' split");
@@ -284,12 +282,10 @@ fn tokenizer_text_and_vocab_size_shape_the_tokenizer() {
     let (plain_vocab, wide_vocab) = (vocabulary(&plain), vocabulary(&wide));
     assert!(!plain_vocab.iter().any(|t| t == "zorblaxian"));
     assert!(wide_vocab.iter().any(|t| t == "zorblaxian"), "kept whole");
-    let settings: Value =
-        serde_json::from_slice(&std::fs::read(wide.join("pretrain.json")).unwrap()).unwrap();
+    let settings: Value = json_file(wide.join("pretrain.json"));
     assert_eq!(settings["vocab_size"], 600);
     assert_eq!(settings["tokenizer_text"][0], s(&english));
-    let config: Value =
-        serde_json::from_slice(&std::fs::read(wide.join("model/config.json")).unwrap()).unwrap();
+    let config: Value = json_file(wide.join("model/config.json"));
     assert_eq!(config["vocab_size"], 600);
     let o = pretrain(&wide, "0", "2", true);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
@@ -363,8 +359,7 @@ fn english_rows_are_seeded_recorded_and_resume() {
         .map(|(a, b)| a - b)
         .collect();
     assert_eq!(extra, [127, 127]);
-    let settings: Value =
-        serde_json::from_slice(&std::fs::read(one.join("pretrain.json")).unwrap()).unwrap();
+    let settings: Value = json_file(one.join("pretrain.json"));
     assert_eq!(settings["english_rows"], 1);
     let o = pretrain_with(&one, "0", "3", true, &rows);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
@@ -425,8 +420,7 @@ fn corpus_shares_change_the_corpus_and_are_recorded() {
         let o = pretrain_with(&with, "0", "1", false, &[flag, "1"]);
         assert_eq!(o.status.code(), Some(0), "{}", text(&o));
         assert_ne!(losses(&plain), losses(&with), "{flag}");
-        let settings: Value =
-            serde_json::from_slice(&std::fs::read(with.join("pretrain.json")).unwrap()).unwrap();
+        let settings: Value = json_file(with.join("pretrain.json"));
         assert_eq!(settings[key], 1.0);
     }
     // Verb senses read WordNet's verb files: refused without them, by name.
@@ -593,8 +587,7 @@ fn model_builtin_works_in_every_command() {
         "1",
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    let info: Value =
-        serde_json::from_slice(&std::fs::read(run.join("run.json")).unwrap()).unwrap();
+    let info: Value = json_file(run.join("run.json"));
     assert_eq!(info["model"], "builtin");
     // The built-in model's defaults, as the page's Train panel has them.
     assert_eq!(info["config"]["label_smoothing"], 0.1);
@@ -683,7 +676,7 @@ fn route_with_a_bare_model_answers_as_zero_shot_eval_does() {
     let tools = datasets().join("support/tools.json");
     let system = "You route customer-support requests to tools. If no tool fits, answer directly.";
     let request = "Where is my order ORD-4321?";
-    let catalogue: Value = serde_json::from_slice(&std::fs::read(&tools).unwrap()).unwrap();
+    let catalogue: Value = json_file(&tools);
     let line = serde_json::json!({
         "messages": [
             {"role": "system", "content": system},
@@ -806,8 +799,7 @@ fn constrained_decoding_keeps_answers_valid() {
         "--constrain",
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    let info: Value =
-        serde_json::from_slice(&std::fs::read(run.join("run.json")).unwrap()).unwrap();
+    let info: Value = json_file(run.join("run.json"));
     assert_eq!(info["constrained_eval"], true);
     assert_eq!(info["call_threshold"], Value::Null);
     let metrics = std::fs::read_to_string(run.join("metrics.jsonl")).unwrap();
