@@ -233,6 +233,18 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
                 shape.layers
             );
         }
+        // Runs older than the flag have no `digit_group`: single digits.
+        let settings_path = a.out.join("pretrain.json");
+        let settings: serde_json::Value = serde_json::from_slice(&io::read(&settings_path)?)
+            .with_context(|| format!("{} is not JSON", settings_path.display()))?;
+        let made_group = settings["digit_group"].as_u64().unwrap_or(1);
+        if made_group != a.digit_group {
+            bail!(
+                "{} was made with --digit-group {made_group}, not {} (resume with the flags the run was made with)",
+                settings_path.display(),
+                a.digit_group
+            );
+        }
         let tok = io::read(&model_dir.join("tokenizer.json"))?;
         let w = io::read(&a.out.join("checkpoint.safetensors"))?;
         eprintln!("resuming at step {} of {}", state.step, state.steps);

@@ -254,6 +254,14 @@ fn digit_group_reaches_the_tokenizer() {
     assert_eq!(settings["digit_group"], 3);
     let tokenizer = std::fs::read_to_string(out.join("model/tokenizer.json")).unwrap();
     assert!(tokenizer.contains("[0-9]{1,3}"), "the digits' split");
+    // A resume keeps the run's tokenizer, so it must name the same groups.
+    let o = pretrain(&out, "0", "2", true);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("--digit-group 3"), "{}", text(&o));
+    let o = pretrain_with(&out, "0", "2", true, &["--digit-group", "3"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let settings: Value = json_file(out.join("pretrain.json"));
+    assert_eq!(settings["digit_group"], 3);
     let o = pretrain_with(
         &tmp("digit-group-0"),
         "0",
