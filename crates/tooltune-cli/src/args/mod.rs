@@ -119,10 +119,11 @@ pub struct PretrainArgs {
     /// is written into layers 0 and 1 whatever the depth.
     #[arg(long, value_parser = clap::value_parser!(u64).range(2..=32))]
     pub layers: Option<u64>,
-    /// Digits per token piece before BPE: 1 (the shipped base) splits every
-    /// digit; 3 cuts a run of digits into groups of up to three from the
-    /// left (`59898` → `598` `98`), so IDs and dates repeat fewer token pairs
-    /// for the copy circuit to confuse.
+    /// Digits per token piece before BPE: 1 splits every digit (the bases
+    /// before the shipped one); 3 (the shipped base, scripts/pretrain-builtin.sh)
+    /// cuts a run of digits into groups of up to three from the left
+    /// (`59898` → `598` `98`), so IDs and dates repeat fewer token pairs for
+    /// the copy circuit to confuse.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=6))]
     pub digit_group: u64,
     #[command(flatten)]

@@ -1,7 +1,8 @@
 //! The built-in model's tokenizer: a byte-level BPE (GPT-2's byte alphabet,
 //! so any text encodes) trained with Hugging Face `tokenizers` on corpus
-//! text. Digits are split one by one before BPE (as Qwen2 and Llama 3 do),
-//! and every space is a token of its own (no `Ġword` tokens), so a word or a
+//! text. Digits are split before BPE, one by one (as Qwen2 does) or in
+//! groups of up to three (as Llama 3 does; the shipped base), and every space
+//! is a token of its own (no `Ġword` tokens), so a word or a
 //! number in a request and the same word in a call are the same tokens:
 //! `put Emma` and `"Emma"` both end in `Em`, `ma`, where GPT-2's rule gives
 //! `ĠE m ma` and `E m ma`. A small model copies same tokens far more easily
@@ -31,10 +32,11 @@ pub const ADDED_TOKENS: [&str; 4] = [
 /// Trains a byte-level BPE of `vocab_size` tokens in all on `texts`.
 /// Returns `tokenizer.json` bytes. Deterministic for the same texts.
 ///
-/// `digit_group` 1 splits digits one by one (the shipped base); N > 1 cuts
+/// `digit_group` 1 splits digits one by one (the bases before the shipped
+/// one); N > 1 cuts
 /// each run of digits into groups of up to N from the left (`59898` →
 /// `598`, `98`, as Llama 3 does with 3), which BPE may merge whole, so an
-/// ID or a date repeats fewer token pairs (MODEL.md).
+/// ID or a date repeats fewer token pairs (MODEL.md; the shipped base: 3).
 pub fn train_tokenizer<S: AsRef<str> + Send>(
     texts: impl Iterator<Item = S> + Send,
     vocab_size: usize,
