@@ -110,10 +110,8 @@ pub fn start(state: AppState) {
         loop {
             match worker.recv_with_buffers().await {
                 Ok((text, buffers)) => match serde_json::from_str::<Event>(&text) {
-                    Ok(Event::Checkpoint { id, step, .. }) => {
-                        if let Some(bytes) = buffers.into_iter().next() {
-                            checkpoint(state, id, step, bytes);
-                        }
+                    Ok(Event::Checkpoint { id, step, kept, .. }) => {
+                        checkpoint(state, id, step, kept, buffers.into_iter().next());
                     }
                     Ok(event) => apply(state, event),
                     Err(e) => log(&format!("unreadable engine event: {e}")),
@@ -395,29 +393,33 @@ pub fn apply(state: AppState, event: Event) {
     }
 }
 
-/// A run's checkpoint of `step` (its weights' bytes, transferred from the
-/// worker): kept for a reload, and for the evaluator when it scores the run.
-fn checkpoint(state: AppState, id: u64, step: usize, bytes: js_sys::Uint8Array) {
+/// A run's checkpoint of `step`, which the worker has stored in the Cache
+/// API for a reload (unless `kept` says why not); its bytes, transferred
+/// from the worker, go to the evaluator when it scores the run. Only the
+/// current run's count: a late checkpoint of an earlier run is dropped.
+fn checkpoint(
+    state: AppState,
+    id: u64,
+    step: usize,
+    kept: Option<String>,
+    bytes: Option<js_sys::Uint8Array>,
+) {
     if !state.training.with_untracked(|t| t.id == id) {
         return;
     }
-    crate::evaluator::checkpoint(id, step, &bytes);
-    wasm_bindgen_futures::spawn_local(async move {
-        // Only the current run's: once a run goes on under a new id, its
-        // earlier checkpoints still in flight are dropped.
-        let current = move || state.training.with_untracked(|t| t.id == id);
-        let saved = crate::run_store::save_adapter(&bytes).await;
-        if !current() {
-            return;
-        }
-        let kept = saved.and_then(|()| {
+    if let Some(bytes) = &bytes {
+        crate::evaluator::checkpoint(id, step, bytes);
+    }
+    let kept = match kept {
+        Some(e) => Err(e),
+        None => {
             state.training.update(|t| t.checkpoint_step = Some(step));
             state.training.with_untracked(crate::run_store::save)
-        });
-        if let Err(e) = kept {
-            recovery::keep_failed(state, &e);
         }
-    });
+    };
+    if let Err(e) = kept {
+        recovery::keep_failed(state, &e);
+    }
 }
 
 /// Applies `f` to the training run when the event is about it (a late

@@ -1,7 +1,8 @@
 //! Keeps the training run across a reload: the run (its settings, data,
 //! charts and metrics so far: [`Training`]) in `localStorage`, and its last
-//! checkpoint's adapter in the Cache API (an adapter of a real model is
-//! megabytes, past what `localStorage` holds). After a reload the page
+//! checkpoint's adapter in the Cache API, written there by the engine worker
+//! (an adapter of a real model is megabytes, past what `localStorage`
+//! holds; a full fine-tune's is the whole model). After a reload the page
 //! shows the run as it was, loads the checkpoint as the fine-tuned model,
 //! and offers to go on from it.
 
@@ -13,9 +14,10 @@ use crate::state::Training;
 
 /// The `localStorage` key of the run.
 const KEY: &str = "tooltune.run";
-/// The Cache API store and the key of the checkpoint's adapter.
-const CACHE: &str = "tooltune-run-v1";
-const ADAPTER_URL: &str = "/tooltune-run/adapter_model.safetensors";
+/// The Cache API store and the key of the checkpoint's adapter (the engine
+/// worker writes it: `web/worker/src/store.rs`).
+const CACHE: &str = tooltune_workspace::protocol::CHECKPOINT_CACHE;
+const ADAPTER_URL: &str = tooltune_workspace::protocol::CHECKPOINT_URL;
 
 fn local() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
@@ -40,17 +42,6 @@ pub fn save(training: &Training) -> Result<(), String> {
     storage
         .set_item(KEY, &text)
         .map_err(|_| "browser storage refused the run (full?)".to_string())
-}
-
-/// Saves the checkpoint's adapter bytes.
-pub async fn save_adapter(bytes: &Uint8Array) -> Result<(), String> {
-    let cache = cache().await?;
-    let response = web_sys::Response::new_with_opt_buffer_source(Some(bytes))
-        .map_err(|_| "cannot wrap the adapter for the cache".to_string())?;
-    JsFuture::from(cache.put_with_str(ADAPTER_URL, &response))
-        .await
-        .map(|_| ())
-        .map_err(|_| "the Cache API refused the adapter (full?)".to_string())
 }
 
 /// The stored run, if any and readable.

@@ -14,6 +14,12 @@ use tooltune_core::prompt::PromptContext;
 
 use crate::workspace::{OutputStyle, TrainSettings};
 
+/// The Cache API store that holds a training run's last checkpoint, written
+/// by the engine worker and read by the page after a reload.
+pub const CHECKPOINT_CACHE: &str = "tooltune-run-v1";
+/// The key of that checkpoint's file in [`CHECKPOINT_CACHE`].
+pub const CHECKPOINT_URL: &str = "/tooltune-run/adapter_model.safetensors";
+
 /// What the page asks of the engine worker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -359,9 +365,12 @@ pub enum Event {
     },
     /// The run's trained weights after `step` steps, sent every few seconds
     /// of training, at each evaluation and at the end: what the page keeps
-    /// so that a reload goes on from there. The file's bytes travel beside
-    /// the message as one buffer (a full fine-tune's are the whole model:
-    /// as base64 in the JSON they cost the page's thread ~0.2 s each).
+    /// so that a reload goes on from there. The worker has already stored
+    /// them in the Cache API ([`CHECKPOINT_CACHE`], [`CHECKPOINT_URL`]; a
+    /// full fine-tune's are the whole model, and storing them on the page's
+    /// thread held it ~70 ms each), unless `kept` says why not. For a run
+    /// trained with `eval_elsewhere`, the file's bytes also travel beside
+    /// the message as one buffer, for the second worker that scores it.
     Checkpoint {
         /// The run's id.
         id: u64,
@@ -370,6 +379,9 @@ pub enum Event {
         /// `adapter_model.safetensors` for LoRA; `model.safetensors` (every
         /// weight) for a full fine-tune.
         file: String,
+        /// Why the worker could not store the checkpoint (`None`: stored).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kept: Option<String>,
     },
     /// A run trained with `eval_elsewhere` reached an evaluation point:
     /// `step` 0 before training, else after the [`Event::Checkpoint`] of

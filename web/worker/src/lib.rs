@@ -8,6 +8,8 @@
 #[cfg(target_arch = "wasm32")]
 mod backend;
 #[cfg(target_arch = "wasm32")]
+mod store;
+#[cfg(target_arch = "wasm32")]
 mod train;
 #[cfg(target_arch = "wasm32")]
 mod train_eval;

@@ -254,13 +254,18 @@ fn checkpoint_every_ms(tuning: &Tuning) -> f64 {
     }
 }
 
-/// Sends the adapter (or, for a full fine-tune, every weight) as it is
-/// after `step` steps (see [`Event::Checkpoint`]).
+/// Stores the adapter (or, for a full fine-tune, every weight) as it is
+/// after `step` steps in the Cache API, and says so; the bytes go with the
+/// event only when another worker scores the run (`elsewhere`): the page
+/// itself never reads them, and 22 MB handed to its thread at each
+/// checkpoint cost it a major garbage collection now and then (see
+/// [`Event::Checkpoint`]).
 async fn checkpoint(
     id: u64,
     step: usize,
     model: &LlamaForCausalLM,
     tuning: &Tuning,
+    elsewhere: bool,
 ) -> Result<(), String> {
     let bytes = train::checkpoint_bytes(model, tuning)
         .await
@@ -269,13 +274,16 @@ async fn checkpoint(
         Tuning::Lora(_) => "adapter_model.safetensors",
         Tuning::Full => "model.safetensors",
     };
+    let kept = crate::store::keep_checkpoint(&bytes).await.err();
+    let buffers: &[&[u8]] = if elsewhere { &[&bytes] } else { &[] };
     emit_with_buffers(
         &Event::Checkpoint {
             id,
             step,
             file: file.into(),
+            kept,
         },
-        &[&bytes],
+        buffers,
     );
     Ok(())
 }
@@ -477,7 +485,7 @@ async fn run_job(m: Rc<Loaded>, job: Job) -> Result<(), String> {
             || trainer.is_done()
             || now_ms() - last_checkpoint >= checkpoint_every_ms(&cfg.tuning)
         {
-            checkpoint(job.id, log.step, &trainer.current(), &cfg.tuning).await?;
+            checkpoint(job.id, log.step, &trainer.current(), &cfg.tuning, elsewhere).await?;
             last_checkpoint = now_ms();
         }
         if eval_due && !set.is_empty() {

@@ -1,0 +1,46 @@
+//! Keeps a training run's checkpoint in the Cache API from the worker, so
+//! that the page's thread never copies or stores the weights (a full
+//! fine-tune's are the whole model: 22 MB for the built-in one, which held
+//! the page's event loop ~70 ms per checkpoint). The page reads it back
+//! after a reload (`web/src/run_store.rs`), under the same names.
+
+use js_sys::{Array, Function, Promise, Reflect, Uint8Array};
+use tooltune_workspace::protocol::{CHECKPOINT_CACHE, CHECKPOINT_URL};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+/// Stores `bytes` as the run's checkpoint, replacing the one before.
+pub async fn keep_checkpoint(bytes: &[u8]) -> Result<(), String> {
+    let caches = property(&js_sys::global(), "caches")
+        .ok_or("the Cache API is not available in this browser's workers")?;
+    let cache = await_call(&caches, "open", &[CHECKPOINT_CACHE.into()])
+        .await
+        .map_err(|_| "the Cache API refused to open".to_string())?;
+    let response_type: Function = property(&js_sys::global(), "Response")
+        .and_then(|r| r.dyn_into().ok())
+        .ok_or("this browser's workers have no Response")?;
+    let body = Uint8Array::from(bytes);
+    let response = Reflect::construct(&response_type, &Array::of1(&body))
+        .map_err(|_| "cannot wrap the checkpoint for the cache".to_string())?;
+    await_call(&cache, "put", &[CHECKPOINT_URL.into(), response])
+        .await
+        .map(|_| ())
+        .map_err(|_| "the Cache API refused the checkpoint (full?)".to_string())
+}
+
+fn property(target: &JsValue, key: &str) -> Option<JsValue> {
+    Reflect::get(target, &JsValue::from_str(key))
+        .ok()
+        .filter(|v| !v.is_undefined() && !v.is_null())
+}
+
+/// Calls `target[method](...args)` and awaits the promise it returns.
+async fn await_call(target: &JsValue, method: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
+    let f: Function = property(target, method)
+        .ok_or_else(|| JsValue::from_str(method))?
+        .dyn_into()?;
+    let promise: Promise = f
+        .apply(target, &args.iter().collect::<Array>())?
+        .dyn_into()?;
+    JsFuture::from(promise).await
+}
