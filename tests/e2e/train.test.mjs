@@ -353,9 +353,14 @@ test("a reload mid-training keeps the run, loads its checkpoint, and Resume goes
   await tryIt.getByTestId("tuned-try-result").waitFor({ timeout: 60_000 });
   assert.match(await tryIt.getByTestId("tuned-answer").innerText(), new RegExp(`checkpoint of step ${k}`));
 
+  // A reader opens the failing rows; they stay open while the run goes on
+  // through its steps and evaluations (redrawn inside, not replaced).
+  const failing = train.locator("details.failures");
+  await failing.locator("summary").click();
   // Resume: the run goes on from step k to the end, with the run's settings.
   await train.getByRole("button", { name: "Resume training", exact: true }).click();
   await train.getByText(/^Done: \d+ step\(s\)/).waitFor({ timeout: 300_000 });
+  assert.equal(await failing.evaluate((d) => d.open), true, "the failing rows closed during training");
   const done = await status.innerText();
   assert.equal(Number(done.match(/^Done: (\d+) step/)[1]), Number(total), done);
   assert.equal(await train.getByTestId("metrics-table").locator("tbody tr").count(), 5, "baseline + 4 epochs");

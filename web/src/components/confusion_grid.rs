@@ -13,8 +13,10 @@ use crate::state::use_app;
 #[component]
 pub fn ConfusionGrid() -> impl IntoView {
     let state = use_app();
+    // Redrawn when an evaluation brings new counts, not at every step.
+    let confusion = Memo::new(move |_| state.training.with(|t| t.confusion.clone()));
     move || {
-        let counts = state.training.with(|t| t.confusion.clone());
+        let counts = confusion.get();
         let tools: Vec<String> = state
             .last_valid
             .get()

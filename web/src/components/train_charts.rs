@@ -5,7 +5,8 @@
 //! table, confusion counts and failing rows.
 
 use leptos::prelude::*;
-use tooltune_workspace::protocol::Metrics;
+use tooltune_workspace::metrics::EvalRecord;
+use tooltune_workspace::protocol::{Failure, Metrics};
 
 use crate::components::ConfusionGrid;
 use crate::state::{ModelStatus, use_app};
@@ -33,7 +34,7 @@ fn polyline(points: &[(f64, f64)], x_max: f64, y_min: f64, y_max: f64) -> String
 pub fn LossChart() -> impl IntoView {
     let state = use_app();
     move || {
-        let t = state.training.get();
+        let t = state.training.read();
         if t.steps.is_empty() {
             return None;
         }
@@ -117,92 +118,118 @@ const SERIES: [Series; 5] = [
     ("call accuracy", "m-call", |m| m.call_accuracy),
 ];
 
+/// What [`MetricsView`] draws: the run's evaluations so far.
+#[derive(Clone, PartialEq)]
+struct Scored {
+    evals: Vec<EvalRecord>,
+    eval_seconds: Vec<f64>,
+    total_steps: usize,
+}
+
 /// The metrics per evaluation: a chart, a table, the confusion counts and
-/// the failing rows of the last evaluation.
+/// the failing rows of the last evaluation. Each is redrawn when an
+/// evaluation changes it, not at every training step (the whole view used
+/// to be rebuilt, and diffed, at each step); the confusion matrix and the
+/// failing rows stay open once a reader opens them.
 #[component]
 pub fn MetricsView() -> impl IntoView {
     let state = use_app();
-    move || {
-        let t = state.training.get();
-        if t.evals.is_empty() {
-            return None;
-        }
-        let x_max = t.total_steps.max(1) as f64;
-        let lines = SERIES
-            .iter()
-            .map(|(name, class, get)| {
-                let points: Vec<(f64, f64)> = t
-                    .evals
-                    .iter()
-                    .map(|e| (e.step as f64, get(&e.metrics)))
-                    .collect();
-                view! {
-                    <polyline class=*class fill="none" points=polyline(&points, x_max, 0.0, 1.0)>
-                        <title>{*name}</title>
-                    </polyline>
-                }
-            })
-            .collect_view();
-        let legend = SERIES
-            .iter()
-            .map(|(name, class, _)| view! { <span class=format!("key {class}")>{*name}</span> })
-            .collect_view();
-        let rows = t
-            .evals
-            .iter()
-            .zip(t.eval_seconds.iter().copied().chain(std::iter::repeat(0.0)))
-            .map(|(e, seconds)| {
-                let when = if e.step == 0 { "before training".to_string() } else { format!("step {}", e.step) };
-                let cells = SERIES
-                    .iter()
-                    .map(|(_, _, get)| view! { <td>{format!("{:.3}", get(&e.metrics))}</td> })
-                    .collect_view();
-                view! { <tr><th scope="row">{when}</th>{cells}<td>{format!("{seconds:.1} s")}</td></tr> }
-            })
-            .collect_view();
-        let heads = SERIES
-            .iter()
-            .map(|(name, _, _)| view! { <th scope="col">{*name}</th> })
-            .collect_view();
-        let n = t.evals.last().map(|e| e.metrics.n).unwrap_or(0);
-        let failures = t
-            .failures
-            .iter()
-            .map(|f| {
-                view! {
-                    <li>
-                        <strong>{f.request.clone()}</strong>
-                        " — gold " <code>{f.gold.clone()}</code>
-                        "; the model wrote " <code>{f.output.clone()}</code>
-                        <br /><span class="hint">{f.reason.clone()}</span>
-                    </li>
-                }
-            })
-            .collect_view();
-        Some(view! {
-            <figure class="chart" data-testid="metrics-chart">
-                <svg viewBox=format!("0 0 {W} {H}") role="img" aria-label="The four metrics and call accuracy per evaluation, 0 to 1">
-                    <line x1=PAD y1=H - PAD x2=W - PAD y2=H - PAD class="axis" />
-                    <line x1=PAD y1=PAD x2=PAD y2=H - PAD class="axis" />
-                    <text x=PAD y=PAD - 8.0 class="tick">"1"</text>
-                    <text x=PAD y=H - 8.0 class="tick">"0"</text>
-                    {lines}
-                </svg>
-                <figcaption class="legend">{legend}</figcaption>
-            </figure>
-            <table class="metrics" data-testid="metrics-table">
-                <caption>{format!("Held-out rows ({n}), scored as the lesson defines")}</caption>
-                <thead><tr><th scope="col">"when"</th>{heads}<th scope="col">"time"</th></tr></thead>
-                <tbody>{rows}</tbody>
-            </table>
+    let scored = Memo::new(move |_| {
+        state.training.with(|t| Scored {
+            evals: t.evals.clone(),
+            eval_seconds: t.eval_seconds.clone(),
+            total_steps: t.total_steps,
+        })
+    });
+    let failures = Memo::new(move |_| state.training.with(|t| t.failures.clone()));
+    let any = move || scored.with(|s| !s.evals.is_empty());
+    view! {
+        <Show when=any>
+            {move || chart_and_table(&scored.get())}
             <details class="confusion">
                 <summary>"Confusion matrix, last evaluation"</summary>
                 <ConfusionGrid />
             </details>
             <details class="failures">
-                <summary>{format!("Failing rows, last evaluation ({})", t.failures.len())}</summary>
-                <ul data-testid="failures">{failures}</ul>
+                <summary>{move || format!("Failing rows, last evaluation ({})", failures.with(Vec::len))}</summary>
+                <ul data-testid="failures">{move || failure_items(&failures.get())}</ul>
             </details>
-        })
+        </Show>
     }
+}
+
+/// The metrics chart and table of `t`'s evaluations.
+fn chart_and_table(t: &Scored) -> impl IntoView + use<> {
+    let x_max = t.total_steps.max(1) as f64;
+    let lines = SERIES
+        .iter()
+        .map(|(name, class, get)| {
+            let points: Vec<(f64, f64)> = t
+                .evals
+                .iter()
+                .map(|e| (e.step as f64, get(&e.metrics)))
+                .collect();
+            view! {
+                <polyline class=*class fill="none" points=polyline(&points, x_max, 0.0, 1.0)>
+                    <title>{*name}</title>
+                </polyline>
+            }
+        })
+        .collect_view();
+    let legend = SERIES
+        .iter()
+        .map(|(name, class, _)| view! { <span class=format!("key {class}")>{*name}</span> })
+        .collect_view();
+    let rows = t
+        .evals
+        .iter()
+        .zip(t.eval_seconds.iter().copied().chain(std::iter::repeat(0.0)))
+        .map(|(e, seconds)| {
+            let when = if e.step == 0 { "before training".to_string() } else { format!("step {}", e.step) };
+            let cells = SERIES
+                .iter()
+                .map(|(_, _, get)| view! { <td>{format!("{:.3}", get(&e.metrics))}</td> })
+                .collect_view();
+            view! { <tr><th scope="row">{when}</th>{cells}<td>{format!("{seconds:.1} s")}</td></tr> }
+        })
+        .collect_view();
+    let heads = SERIES
+        .iter()
+        .map(|(name, _, _)| view! { <th scope="col">{*name}</th> })
+        .collect_view();
+    let n = t.evals.last().map(|e| e.metrics.n).unwrap_or(0);
+    view! {
+        <figure class="chart" data-testid="metrics-chart">
+            <svg viewBox=format!("0 0 {W} {H}") role="img" aria-label="The four metrics and call accuracy per evaluation, 0 to 1">
+                <line x1=PAD y1=H - PAD x2=W - PAD y2=H - PAD class="axis" />
+                <line x1=PAD y1=PAD x2=PAD y2=H - PAD class="axis" />
+                <text x=PAD y=PAD - 8.0 class="tick">"1"</text>
+                <text x=PAD y=H - 8.0 class="tick">"0"</text>
+                {lines}
+            </svg>
+            <figcaption class="legend">{legend}</figcaption>
+        </figure>
+        <table class="metrics" data-testid="metrics-table">
+            <caption>{format!("Held-out rows ({n}), scored as the lesson defines")}</caption>
+            <thead><tr><th scope="col">"when"</th>{heads}<th scope="col">"time"</th></tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+}
+
+/// The last evaluation's failing rows, one item each.
+fn failure_items(failures: &[Failure]) -> impl IntoView + use<> {
+    failures
+        .iter()
+        .map(|f| {
+            view! {
+                <li>
+                    <strong>{f.request.clone()}</strong>
+                    " — gold " <code>{f.gold.clone()}</code>
+                    "; the model wrote " <code>{f.output.clone()}</code>
+                    <br /><span class="hint">{f.reason.clone()}</span>
+                </li>
+            }
+        })
+        .collect_view()
 }

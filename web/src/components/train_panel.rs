@@ -141,7 +141,7 @@ pub fn TrainPanel() -> impl IntoView {
         });
     };
     let status = move || {
-        let t = state.training.get();
+        let t = state.training.read();
         let last = t.steps.last().copied();
         let progress = last.map(|s| {
             let left = t.total_steps.saturating_sub(s.step) as f64;
