@@ -375,6 +375,19 @@ test("a reload mid-training keeps the run, loads its checkpoint, and Resume goes
   assert.ok(rel < 1e-3, `step ${k + 1}: unbroken native ${native[k].loss} vs resumed page ${steps[k].loss}`);
   assert.equal(native[k].lr, steps[k].lr);
   assert.deepEqual(unexpected(session.errors), []);
+
+  // A record whose step is not the stored checkpoint's (a reload just after
+  // the worker stored a checkpoint the page had not yet heard of) is
+  // refused, not restored with another step's weights.
+  await page.evaluate(() => {
+    const run = JSON.parse(localStorage.getItem("tooltune.run"));
+    run.checkpoint_step -= 1;
+    localStorage.setItem("tooltune.run", JSON.stringify(run));
+  });
+  await page.reload();
+  await panel(page, "Train").getByText(
+    new RegExp(`checkpoint could not be restored: the stored checkpoint is of step ${total}, not of step ${Number(total) - 1}`),
+  ).waitFor({ timeout: 60_000 });
 });
 
 // Throws `message` in engine worker `name` mid-run, waits for the page to
@@ -435,11 +448,14 @@ test("a full fine-tune trains every weight, goes on from its checkpoint after a 
     const run = JSON.parse(localStorage.getItem("tooltune.run"));
     const cache = await caches.open("tooltune-run-v1");
     const keys = await cache.keys();
-    const bytes = keys.length ? (await (await cache.match(keys[0])).arrayBuffer()).byteLength : 0;
-    return { step: run.checkpoint_step, bytes, method: run.settings.method };
+    const stored = keys.length ? await cache.match(keys[0]) : null;
+    const bytes = stored ? (await stored.arrayBuffer()).byteLength : 0;
+    return { step: run.checkpoint_step, stored_step: Number(stored?.headers.get("x-tooltune-step")), bytes, method: run.settings.method };
   });
   assert.equal(kept.method, "full");
   assert.ok(kept.bytes > 4_000_000 * 4, `the checkpoint holds every weight (${kept.bytes} bytes)`);
+  // The engine worker stored it, naming its step (the record's, or a later one already).
+  assert.ok(kept.stored_step >= kept.step && kept.step > 0, JSON.stringify(kept));
   await (await engineWorker(page)).evaluate(() => setTimeout(() => { throw new Error("simulated lost device"); }, 0));
   await page.getByText(/^The engine stopped during training .* the run goes on from its checkpoint at step \d+\./).waitFor({ timeout: 30_000 });
   await train.getByText(/^Done: \d+ step\(s\)/).waitFor({ timeout: 300_000 });

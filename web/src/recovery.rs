@@ -76,7 +76,7 @@ pub fn model_loaded(state: AppState, model: &str) {
     let settings = run.settings.clone();
     state.training.set(run);
     wasm_bindgen_futures::spawn_local(async move {
-        match crate::run_store::load_adapter().await {
+        match crate::run_store::load_adapter(step).await {
             Ok(weights) => {
                 let id = engine::next_id();
                 ADAPTER_IDS.with(|a| a.borrow_mut().insert(id));
@@ -105,7 +105,7 @@ pub fn resume(state: AppState) {
         t.cut_back_to(step);
     });
     wasm_bindgen_futures::spawn_local(async move {
-        match crate::run_store::load_adapter().await {
+        match crate::run_store::load_adapter(step).await {
             Ok(adapter) => engine::send(
                 state,
                 &Request::Train {

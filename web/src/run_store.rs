@@ -18,6 +18,7 @@ const KEY: &str = "tooltune.run";
 /// worker writes it: `web/worker/src/store.rs`).
 const CACHE: &str = tooltune_workspace::protocol::CHECKPOINT_CACHE;
 const ADAPTER_URL: &str = tooltune_workspace::protocol::CHECKPOINT_URL;
+const STEP_HEADER: &str = tooltune_workspace::protocol::CHECKPOINT_STEP_HEADER;
 
 fn local() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
@@ -50,8 +51,10 @@ pub fn load() -> Option<Training> {
     serde_json::from_str(&text).ok()
 }
 
-/// The stored checkpoint's adapter bytes.
-pub async fn load_adapter() -> Result<Uint8Array, String> {
+/// The stored checkpoint's adapter bytes, if it is the one of `step` (the
+/// worker stores each checkpoint before the page hears of it, so a reload
+/// at that moment finds a later one than the run's record says).
+pub async fn load_adapter(step: usize) -> Result<Uint8Array, String> {
     let cache = cache().await?;
     let hit = JsFuture::from(cache.match_with_str(ADAPTER_URL))
         .await
@@ -59,6 +62,13 @@ pub async fn load_adapter() -> Result<Uint8Array, String> {
     let response: web_sys::Response = hit
         .dyn_into()
         .map_err(|_| "the checkpoint's adapter is no longer in the cache".to_string())?;
+    let stored = response.headers().get(STEP_HEADER).ok().flatten();
+    if stored.as_deref() != Some(step.to_string().as_str()) {
+        return Err(format!(
+            "the stored checkpoint is of step {}, not of step {step} where the run's record ends",
+            stored.unwrap_or_else(|| "(unknown)".into())
+        ));
+    }
     let buffer = JsFuture::from(
         response
             .array_buffer()

@@ -19,6 +19,9 @@ use crate::workspace::{OutputStyle, TrainSettings};
 pub const CHECKPOINT_CACHE: &str = "tooltune-run-v1";
 /// The key of that checkpoint's file in [`CHECKPOINT_CACHE`].
 pub const CHECKPOINT_URL: &str = "/tooltune-run/adapter_model.safetensors";
+/// The stored checkpoint's header that names its step, so that the page
+/// never resumes a run's charts at one step with another step's weights.
+pub const CHECKPOINT_STEP_HEADER: &str = "x-tooltune-step";
 
 /// What the page asks of the engine worker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

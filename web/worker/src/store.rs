@@ -4,13 +4,15 @@
 //! the page's event loop ~70 ms per checkpoint). The page reads it back
 //! after a reload (`web/src/run_store.rs`), under the same names.
 
+use js_sys::Object;
 use js_sys::{Array, Function, Promise, Reflect, Uint8Array};
-use tooltune_workspace::protocol::{CHECKPOINT_CACHE, CHECKPOINT_URL};
+use tooltune_workspace::protocol::{CHECKPOINT_CACHE, CHECKPOINT_STEP_HEADER, CHECKPOINT_URL};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-/// Stores `bytes` as the run's checkpoint, replacing the one before.
-pub async fn keep_checkpoint(bytes: &[u8]) -> Result<(), String> {
+/// Stores `bytes` as the run's checkpoint after `step` steps (in its
+/// [`CHECKPOINT_STEP_HEADER`]), replacing the one before.
+pub async fn keep_checkpoint(step: usize, bytes: &[u8]) -> Result<(), String> {
     let caches = property(&js_sys::global(), "caches")
         .ok_or("the Cache API is not available in this browser's workers")?;
     let cache = await_call(&caches, "open", &[CHECKPOINT_CACHE.into()])
@@ -20,8 +22,17 @@ pub async fn keep_checkpoint(bytes: &[u8]) -> Result<(), String> {
         .and_then(|r| r.dyn_into().ok())
         .ok_or("this browser's workers have no Response")?;
     let body = Uint8Array::from(bytes);
-    let response = Reflect::construct(&response_type, &Array::of1(&body))
-        .map_err(|_| "cannot wrap the checkpoint for the cache".to_string())?;
+    let headers = Object::new();
+    let init = Object::new();
+    let wrap = |_| "cannot wrap the checkpoint for the cache".to_string();
+    Reflect::set(
+        &headers,
+        &CHECKPOINT_STEP_HEADER.into(),
+        &step.to_string().into(),
+    )
+    .map_err(wrap)?;
+    Reflect::set(&init, &"headers".into(), &headers).map_err(wrap)?;
+    let response = Reflect::construct(&response_type, &Array::of2(&body, &init)).map_err(wrap)?;
     await_call(&cache, "put", &[CHECKPOINT_URL.into(), response])
         .await
         .map(|_| ())

@@ -274,7 +274,7 @@ async fn checkpoint(
         Tuning::Lora(_) => "adapter_model.safetensors",
         Tuning::Full => "model.safetensors",
     };
-    let kept = crate::store::keep_checkpoint(&bytes).await.err();
+    let kept = crate::store::keep_checkpoint(step, &bytes).await.err();
     let buffers: &[&[u8]] = if elsewhere { &[&bytes] } else { &[] };
     emit_with_buffers(
         &Event::Checkpoint {
