@@ -407,7 +407,7 @@ fn checkpoint(
     if !state.training.with_untracked(|t| t.id == id) {
         return;
     }
-    if let Some(bytes) = &bytes {
+    if let Some(bytes) = bytes {
         crate::evaluator::checkpoint(id, step, bytes);
     }
     let kept = match kept {

@@ -171,10 +171,11 @@ pub fn offload(state: AppState, request: &mut Request) {
 }
 
 /// Keeps an offloaded run's checkpoint for the evaluation that follows it.
-pub fn checkpoint(id: u64, step: usize, bytes: &Uint8Array) {
+/// (The engine worker has stored it for a reload; these transferred bytes
+/// are the evaluator's alone, so they are kept as they are, not copied.)
+pub fn checkpoint(id: u64, step: usize, bytes: Uint8Array) {
     if RUNS.with(|r| r.borrow().contains_key(&id)) {
-        // A copy: the page keeps the original for a reload.
-        CHECKPOINT.with(|c| *c.borrow_mut() = Some((id, step, Uint8Array::new(bytes))));
+        CHECKPOINT.with(|c| *c.borrow_mut() = Some((id, step, bytes)));
     }
 }
 

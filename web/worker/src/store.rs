@@ -39,10 +39,9 @@ pub async fn keep_checkpoint(step: usize, bytes: &[u8]) -> Result<(), String> {
         .map_err(|_| "the Cache API refused the checkpoint (full?)".to_string())
 }
 
+/// `target[key]`, unless undefined or null.
 fn property(target: &JsValue, key: &str) -> Option<JsValue> {
-    Reflect::get(target, &JsValue::from_str(key))
-        .ok()
-        .filter(|v| !v.is_undefined() && !v.is_null())
+    Some(crate::backend::get(target, key)).filter(|v| !v.is_undefined() && !v.is_null())
 }
 
 /// Calls `target[method](...args)` and awaits the promise it returns.
