@@ -50,8 +50,7 @@ pub fn examples(path: &Path) -> Result<Vec<tooltune_core::dataset::Example>> {
     use tooltune_core::dataset;
     let name = name(path);
     let bytes = read(path)?;
-    let format = dataset::detect(&bytes)
-        .ok_or_else(|| anyhow::anyhow!("{name}: cannot tell the format from its first line"))?;
+    let format = dataset::detect_at(&name, &bytes)?;
     if format == dataset::Format::Bfcl {
         anyhow::bail!("{name}: BFCL files are for `eval --gold`; convert them to openai first");
     }

@@ -71,11 +71,7 @@ pub struct Imported {
 /// (a call, or the no-tool path) after a user message; parallel calls and
 /// multi-turn conversations are skipped with a reason.
 pub fn import(source: &str, bytes: &[u8]) -> Result<Imported> {
-    let format = dataset::detect(bytes).ok_or_else(|| {
-        WorkspaceError::Core(format!(
-            "{source}: not a dataset the table reads (expected OpenAI chat or router JSONL)"
-        ))
-    })?;
+    let format = dataset::detect_at(source, bytes)?;
     if format == Format::Bfcl {
         return Err(WorkspaceError::Core(format!(
             "{source}: BFCL files convert with `tooltune convert --from bfcl --to openai` first"
@@ -358,6 +354,19 @@ mod tests {
 
     fn catalogue() -> Arc<Catalogue> {
         Arc::new(Catalogue::from_bytes("tools.json", TOOLS.as_bytes()).unwrap())
+    }
+
+    #[test]
+    fn a_file_of_no_known_format_says_why() {
+        let message = |bytes: &[u8]| import("rows.jsonl", bytes).unwrap_err().to_string();
+        assert!(
+            message(b"{\"messages\": [\n").starts_with("rows.jsonl:1: invalid JSON"),
+            "{}",
+            message(b"{\"messages\": [\n")
+        );
+        let other = message(br#"{"text": "hi"}"#);
+        assert!(other.contains("rows.jsonl:1: $: cannot tell the dataset's format from its first line (keys `text`)"), "{other}");
+        assert!(message(b"").contains("rows.jsonl: $: empty"));
     }
 
     #[test]

@@ -29,11 +29,8 @@ pub fn run(a: EvalArgs) -> anyhow::Result<ExitCode> {
     let gold = io::read(gold_path)?;
     let format = match &a.gold_format {
         Some(f) => f.parse()?,
-        None => dataset::detect(&gold).ok_or_else(|| {
-            anyhow!(
-                "{gold_name}: cannot tell the gold's format from its first line; pass --gold-format"
-            )
-        })?,
+        None => dataset::detect_at(&gold_name, &gold)
+            .map_err(|e| anyhow!("{e} (or name it with --gold-format)"))?,
     };
     if format == Format::Bfcl && a.answers.is_none() && !gold_name.contains("relevance") {
         bail!("{gold_name}: a BFCL question file needs its possible answers (--answers)");

@@ -244,6 +244,17 @@ fn bad_input_never_panics() {
                 "--predictions",
                 s(&path),
             ],
+            // The format told from the first line, which must then be read.
+            vec!["eval", "--gold", s(&path), "--predictions", s(&preds)],
+            vec![
+                "train",
+                "--model",
+                "builtin",
+                "--data",
+                s(&path),
+                "--out",
+                s(&tmp("never-written")),
+            ],
         ] {
             let o = tooltune(&args);
             let t = text(&o);
@@ -259,6 +270,30 @@ fn bad_input_never_panics() {
             }
         }
     }
+    // A first line of no known format says what it has and what is needed.
+    let other = tmp("other.jsonl");
+    std::fs::write(&other, "{\"input\": \"hi\", \"output\": \"hello\"}\n").unwrap();
+    let o = tooltune(&[
+        "train",
+        "--model",
+        "builtin",
+        "--data",
+        s(&other),
+        "--out",
+        s(&tmp("x")),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).contains("other.jsonl:1: $: cannot tell the dataset's format from its first line (keys `input`, `output`)"),
+        "{}",
+        text(&o)
+    );
+    let o = tooltune(&["eval", "--gold", s(&other), "--predictions", s(&other)]);
+    assert!(
+        text(&o).contains("(or name it with --gold-format)"),
+        "{}",
+        text(&o)
+    );
     let o = tooltune(&["lint", "/no/such/file.jsonl"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).contains("cannot read /no/such/file.jsonl"));

@@ -151,6 +151,39 @@ pub fn detect(bytes: &[u8]) -> Option<Format> {
     }
 }
 
+/// [`detect`], or why the format cannot be told: an empty input, a first
+/// line that is not JSON (its own error, with the line number), or a JSON
+/// line of none of the formats (what it has and what each format needs).
+pub fn detect_at(source: &str, bytes: &[u8]) -> Result<Format> {
+    let Some((n, line)) = crate::json::lines(bytes).next() else {
+        return Err(Error::Shape {
+            at: Location::whole(source),
+            path: "$".into(),
+            message: "empty: no examples".into(),
+        });
+    };
+    let value = crate::json::parse_line(source, n, line)?;
+    if let Some(format) = detect(bytes) {
+        return Ok(format);
+    }
+    let found = match &value {
+        Value::Object(map) if map.is_empty() => "an empty object".to_string(),
+        Value::Object(map) => {
+            let keys: Vec<String> = map.keys().take(6).map(|k| format!("`{k}`")).collect();
+            format!("keys {}", keys.join(", "))
+        }
+        Value::Array(_) => "an array".to_string(),
+        _ => "a lone value".to_string(),
+    };
+    Err(Error::Shape {
+        at: Location::line(source, n),
+        path: "$".into(),
+        message: format!(
+            "cannot tell the dataset's format from its first line ({found}): an OpenAI chat line has `messages`, a router gold line `prompt` and `target`, a BFCL question `question` and `function`"
+        ),
+    })
+}
+
 /// How a dataset is read, beyond its format.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ReadOptions {

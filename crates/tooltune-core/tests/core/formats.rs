@@ -164,3 +164,28 @@ fn detect_formats() {
         Some(Format::Bfcl)
     );
 }
+
+#[test]
+fn an_unknown_format_says_why() {
+    assert_eq!(
+        dataset::detect_at("d.jsonl", &support_bytes()).unwrap(),
+        Format::OpenAi
+    );
+    let message = |bytes: &[u8]| {
+        dataset::detect_at("d.jsonl", bytes)
+            .unwrap_err()
+            .to_string()
+    };
+    assert_eq!(message(b"\n  \n"), "d.jsonl: $: empty: no examples");
+    // A broken first line is reported as such, at its line.
+    let broken = message(b"\n{\"messages\": [\n");
+    assert!(broken.starts_with("d.jsonl:2: invalid JSON"), "{broken}");
+    // JSON of no known format: what it has, and what each format needs.
+    let other = message(br#"{"input": "hi", "output": "hello"}"#);
+    assert!(
+        other.starts_with("d.jsonl:1: $: cannot tell the dataset's format from its first line (keys `input`, `output`)"),
+        "{other}"
+    );
+    assert!(other.contains("`messages`"), "{other}");
+    assert!(message(b"[1, 2]").contains("(an array)"));
+}
