@@ -147,7 +147,7 @@ pub fn load_text(dir: &Path) -> Result<Text> {
             template: ChatTemplate::from_tokenizer_config(&f.tokenizer_config_json)?,
         });
     }
-    check_dir(dir)?;
+    check_dir(dir, &["tokenizer.json"])?;
     let tokenizer = Tokenizer::from_bytes(&io::read(&dir.join("tokenizer.json"))?)
         .with_context(|| format!("in model folder {}", dir.display()))?;
     let config_path = dir.join("tokenizer_config.json");
@@ -196,7 +196,7 @@ pub fn load_model(dir: &Path, weights: Option<&Path>, device: &Device) -> Result
         };
         return Ok(model);
     }
-    check_dir(dir)?;
+    check_dir(dir, &["config.json"])?;
     let config = LlamaConfig::from_hf_json(&io::read(&dir.join("config.json"))?)
         .with_context(|| format!("in model folder {}", dir.display()))?;
     let single = weights
@@ -234,7 +234,8 @@ pub fn load_adapter(model: LlamaForCausalLM, dir: &Path) -> Result<LlamaForCausa
     Ok(model)
 }
 
-fn check_dir(dir: &Path) -> Result<()> {
+/// Checks that `dir` is a model folder holding `needed`.
+fn check_dir(dir: &Path, needed: &[&str]) -> Result<()> {
     if !dir.is_dir() {
         if dir.is_file() {
             bail!(
@@ -244,6 +245,19 @@ fn check_dir(dir: &Path) -> Result<()> {
             );
         }
         bail!("model folder {} does not exist", dir.display());
+    }
+    let missing: Vec<&str> = needed
+        .iter()
+        .copied()
+        .filter(|f| !dir.join(f).is_file())
+        .collect();
+    if !missing.is_empty() {
+        bail!(
+            "{} is not a model folder: it has no {}; --model takes a Hugging Face folder \
+             (config.json, model.safetensors, tokenizer.json), a .gguf file, `builtin` or `smollm2`",
+            dir.display(),
+            missing.join(" or ")
+        );
     }
     Ok(())
 }

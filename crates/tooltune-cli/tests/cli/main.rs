@@ -294,6 +294,16 @@ fn bad_input_never_panics() {
         "{}",
         text(&o)
     );
+    // A folder that is not a model's says which file it lacks.
+    let empty = tmp("empty-folder");
+    std::fs::create_dir_all(&empty).unwrap();
+    let o = tooltune(&["route", "--model", s(&empty), "hello"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).contains("empty-folder is not a model folder: it has no tokenizer.json"),
+        "{}",
+        text(&o)
+    );
     let o = tooltune(&["lint", "/no/such/file.jsonl"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).contains("cannot read /no/such/file.jsonl"));
