@@ -49,6 +49,15 @@ test("an imported JSONL replaces the rows; findings appear beside the rows they 
   await shoot(page, "Dataset", "dataset-imported.png");
 });
 
+test("a file of no known format is refused with the reason, and the rows stay", async () => {
+  const { page } = session;
+  const rows = page.getByRole("table", { name: "Dataset rows" }).getByRole("row");
+  const before = await rows.count();
+  await page.getByLabel("Import JSONL").setInputFiles({ name: "other.jsonl", mimeType: "application/jsonl", buffer: Buffer.from('{"input": "hi", "output": "hello"}\n') });
+  await page.getByTestId("notice").getByText(/other\.jsonl:1: \$: cannot tell the dataset's format from its first line \(keys `input`, `output`\)/).waitFor();
+  assert.equal(await rows.count(), before);
+});
+
 test("rows are edited, added and deleted; the lint follows", async () => {
   const { page } = session;
   const gold = page.getByLabel("Gold answer of row 2", { exact: true });
