@@ -587,6 +587,68 @@ fn a_shared_prefix_gives_the_unshared_loss_and_gradients() {
     assert!(worst < 1e-5, "adapter gradients differ by {worst:.3e}");
 }
 
+/// A data-parallel shard is cut after its last trained position
+/// (`Batch::split_rows`): the same loss and gradients as the shard padded
+/// to its whole batch's length, as every shard was before.
+#[test]
+fn a_shard_cut_after_its_last_trained_token_gives_the_uncut_loss_and_gradients() {
+    let data = rows_with_a_system_prompt();
+    let batch = train::batch::Batch::new(&data.iter().collect::<Vec<_>>(), 0);
+    let model = load_model("llama-gqa").train();
+    for whole in [batch.clone(), batch.clone().unshared()] {
+        let shards = whole.split_rows(2);
+        // Rows 0 and 1, then row 2 ("Kyiv"), the shortest.
+        assert_eq!(shards.len(), 2);
+        assert!(
+            shards[1].len < whole.len,
+            "{} of {}",
+            shards[1].len,
+            whole.len
+        );
+        for shard in shards {
+            let uncut = padded_to(&shard, whole.len);
+            let (a, after_a) = after_one_sgd_step(&model, &shard);
+            let (b, after_b) = after_one_sgd_step(&model, &uncut);
+            assert!((a - b).abs() < 1e-5, "loss {a} vs {b}");
+            let before = base_weights(&model);
+            let (worst, moved) =
+                max_weight_diff(&base_weights(&after_a), &base_weights(&after_b), &before);
+            eprintln!(
+                "shard of {} rows cut to {} of {} columns (prefix {}): loss {a} vs {b}, max \
+                 |gradient difference| {worst:.3e}",
+                shard.rows, shard.len, whole.len, shard.prefix
+            );
+            assert_eq!(moved, before.len(), "every weight has a gradient");
+            assert!(worst < 1e-5, "gradients differ by {worst:.3e}");
+        }
+    }
+}
+
+/// `batch` padded on the right to `len` (positions rebased), as a shard
+/// was before it was cut.
+fn padded_to(batch: &train::batch::Batch, len: usize) -> train::batch::Batch {
+    let inputs = batch
+        .inputs
+        .chunks(batch.len)
+        .flat_map(|row| {
+            row.iter()
+                .copied()
+                .chain(std::iter::repeat_n(0, len - batch.len))
+        })
+        .collect();
+    let positions = batch
+        .positions
+        .iter()
+        .map(|&p| ((p as usize / batch.len) * len + p as usize % batch.len) as i64)
+        .collect();
+    train::batch::Batch {
+        inputs,
+        len,
+        positions,
+        ..batch.clone()
+    }
+}
+
 type Weights = Vec<(String, Vec<f32>)>;
 
 /// One SGD step on `batch` shared and unshared: asserts equal losses and

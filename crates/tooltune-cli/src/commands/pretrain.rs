@@ -473,6 +473,13 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
             Some(last) => last.extend(&drills),
             None => groups.push(drills.iter().collect()),
         }
+        // Rows in order of length, so that each data-parallel shard (a run
+        // of consecutive rows, cut after its last trained token) holds rows
+        // of like length and computes little padding: the same loss, in
+        // another summation order.
+        for g in &mut groups {
+            g.sort_by_key(|m| m.ids.len());
+        }
         let batches: Vec<Batch> = groups.iter().map(|g| Batch::new(g, pad)).collect();
         let lr = schedule.lr(step);
         step += 1;

@@ -127,6 +127,11 @@ impl Batch {
 
     /// Splits the rows into at most `n` consecutive groups of near-equal
     /// size (positions rebased), for data-parallel shards of one micro-batch.
+    /// Each group is cut after its last trained position: the columns after
+    /// it are padding or tokens no trained position sees (attention is
+    /// causal), so the shard's loss and gradients are the same, computed on
+    /// fewer tokens (pretraining rows run from 77 to 512 tokens, and the
+    /// longest row of a batch set every shard's length).
     pub fn split_rows(&self, n: usize) -> Vec<Batch> {
         let n = n.clamp(1, self.rows.max(1));
         let mut out = Vec::with_capacity(n);
@@ -137,17 +142,35 @@ impl Batch {
                 (start * self.len) as i64,
                 ((start + rows) * self.len) as i64,
             );
-            let (positions, targets) = self
+            let (kept, targets): (Vec<i64>, Vec<i64>) = self
                 .positions
                 .iter()
                 .zip(&self.targets)
                 .filter(|(p, _)| (lo..hi).contains(*p))
                 .map(|(p, t)| (p - lo, *t))
                 .unzip();
+            let len = kept
+                .iter()
+                .map(|&p| p as usize % self.len + 1)
+                .max()
+                .unwrap_or(self.len)
+                .max(self.prefix + 1)
+                .min(self.len);
+            let positions = kept
+                .iter()
+                .map(|&p| {
+                    let (row, t) = (p as usize / self.len, p as usize % self.len);
+                    (row * len + t) as i64
+                })
+                .collect();
+            let inputs = self.inputs[lo as usize..hi as usize]
+                .chunks(self.len)
+                .flat_map(|row| row[..len].iter().copied())
+                .collect();
             out.push(Batch {
-                inputs: self.inputs[lo as usize..hi as usize].to_vec(),
+                inputs,
                 rows,
-                len: self.len,
+                len,
                 positions,
                 targets,
                 // Rows of a subset share at least what the set shares; a
@@ -305,7 +328,8 @@ mod tests {
         assert_eq!((parts[0].rows, parts[1].rows), (2, 1));
         assert_eq!(parts[0].inputs, vec![5, 6, 7, 9, 0, 0]);
         assert_eq!(parts[0].positions, vec![1, 2, 3]);
-        assert_eq!(parts[1].inputs, vec![1, 2, 0]);
+        // Cut after its last trained position (t = 0): one column.
+        assert_eq!((parts[1].inputs.clone(), parts[1].len), (vec![1], 1));
         assert_eq!(
             (parts[1].positions.clone(), parts[1].targets.clone()),
             (vec![0], vec![2])

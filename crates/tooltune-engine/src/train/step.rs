@@ -57,7 +57,9 @@ pub struct StepResult {
     pub loss: f32,
     /// Trained tokens in the step.
     pub trained_tokens: usize,
-    /// All input tokens in the step (padding excluded).
+    /// Input positions of the step's micro-batches, rows times their padded
+    /// length (padding included, before shards are cut: see
+    /// `Batch::split_rows`): the "tokens" of tokens/s.
     pub tokens: usize,
 }
 
