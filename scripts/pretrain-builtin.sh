@@ -6,8 +6,10 @@
 #   scripts/pretrain-builtin.sh [--out DIR] [--seed S] [--steps N] [--english-rows N] [--digit-group N] [--resume] [other pretrain flags]
 #
 # DIR defaults to target/pretrain/builtin; seed 0, 5,000 steps and digit
-# groups of 3 give the shipped weights (two rayon threads, 57 minutes on a
-# 2-core Zen 4, ~90 on a 2-core Xeon).
+# groups of 3 give the shipped recipe (two rayon threads, 57 minutes on a
+# 2-core Zen 4 and ~90 on a 2-core Xeon at commit b7dcc7f, which made the
+# shipped weights; since cacddc4 about 1.2x faster, equal to them up to
+# float rounding: MODEL.md, "Reproducing and checking").
 # Resumable: run it again with --resume after a stop. --steps N makes a
 # shorter run of the same recipe (a short run shortens its warmup too, so
 # its losses part from the shipped run's from step 3; to check a build
@@ -24,7 +26,7 @@ while [ $# -gt 0 ]; do
     --steps) steps="${2:?--steps needs a number}"; shift ;;
     --english-rows) english="${2:?--english-rows needs a number}"; shift ;;
     --digit-group) digits="${2:?--digit-group needs a number}"; shift ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) args+=("$1") ;;
   esac
   shift
