@@ -447,8 +447,8 @@ test("a full fine-tune trains every weight, goes on from its checkpoint after a 
   const kept = await page.evaluate(async () => {
     const run = JSON.parse(localStorage.getItem("tooltune.run"));
     const cache = await caches.open("tooltune-run-v1");
-    const keys = await cache.keys();
-    const stored = keys.length ? await cache.match(keys[0]) : null;
+    // The newest checkpoint (the one before it is kept beside it as previous.safetensors).
+    const stored = await cache.match("/tooltune-run/adapter_model.safetensors");
     const bytes = stored ? (await stored.arrayBuffer()).byteLength : 0;
     return { step: run.checkpoint_step, stored_step: Number(stored?.headers.get("x-tooltune-step")), bytes, method: run.settings.method };
   });

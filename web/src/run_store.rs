@@ -18,6 +18,7 @@ const KEY: &str = "tooltune.run";
 /// worker writes it: `web/worker/src/store.rs`).
 const CACHE: &str = tooltune_workspace::protocol::CHECKPOINT_CACHE;
 const ADAPTER_URL: &str = tooltune_workspace::protocol::CHECKPOINT_URL;
+const PREVIOUS_URL: &str = tooltune_workspace::protocol::PREVIOUS_CHECKPOINT_URL;
 const STEP_HEADER: &str = tooltune_workspace::protocol::CHECKPOINT_STEP_HEADER;
 
 fn local() -> Option<web_sys::Storage> {
@@ -51,24 +52,43 @@ pub fn load() -> Option<Training> {
     serde_json::from_str(&text).ok()
 }
 
-/// The stored checkpoint's adapter bytes, if it is the one of `step` (the
-/// worker stores each checkpoint before the page hears of it, so a reload
-/// at that moment finds a later one than the run's record says).
+/// The stored checkpoint's adapter bytes, if it is the one of `step`: the
+/// newest, or the one before it (the worker stores each checkpoint before
+/// the page hears of it, so a page reloaded, or a worker lost, at that
+/// moment has a record one checkpoint behind the newest).
 pub async fn load_adapter(step: usize) -> Result<Uint8Array, String> {
     let cache = cache().await?;
-    let hit = JsFuture::from(cache.match_with_str(ADAPTER_URL))
-        .await
-        .map_err(|_| "the cache could not be read".to_string())?;
-    let response: web_sys::Response = hit
-        .dyn_into()
-        .map_err(|_| "the checkpoint's adapter is no longer in the cache".to_string())?;
-    let stored = response.headers().get(STEP_HEADER).ok().flatten();
-    if stored.as_deref() != Some(step.to_string().as_str()) {
-        return Err(format!(
-            "the stored checkpoint is of step {}, not of step {step} where the run's record ends",
-            stored.unwrap_or_else(|| "(unknown)".into())
-        ));
-    }
+    let stored = |url: &'static str| {
+        let cache = cache.clone();
+        async move {
+            let hit = JsFuture::from(cache.match_with_str(url))
+                .await
+                .map_err(|_| "the cache could not be read".to_string())?;
+            let response = hit.dyn_into::<web_sys::Response>().ok();
+            let step = response
+                .as_ref()
+                .and_then(|r| r.headers().get(STEP_HEADER).ok().flatten());
+            Ok::<_, String>((response, step))
+        }
+    };
+    let want = step.to_string();
+    let (newest, newest_step) = stored(ADAPTER_URL).await?;
+    let Some(newest) = newest else {
+        return Err("the checkpoint's adapter is no longer in the cache".into());
+    };
+    let response = if newest_step.as_deref() == Some(want.as_str()) {
+        newest
+    } else {
+        match stored(PREVIOUS_URL).await? {
+            (Some(previous), Some(s)) if s == want => previous,
+            _ => {
+                return Err(format!(
+                    "the stored checkpoint is of step {}, not of step {step} where the run's record ends",
+                    newest_step.unwrap_or_else(|| "(unknown)".into())
+                ));
+            }
+        }
+    };
     let buffer = JsFuture::from(
         response
             .array_buffer()

@@ -19,6 +19,10 @@ use crate::workspace::{OutputStyle, TrainSettings};
 pub const CHECKPOINT_CACHE: &str = "tooltune-run-v1";
 /// The key of that checkpoint's file in [`CHECKPOINT_CACHE`].
 pub const CHECKPOINT_URL: &str = "/tooltune-run/adapter_model.safetensors";
+/// The checkpoint before it: the worker stores a new one before the page
+/// hears of it, so a worker lost in between leaves the page's record one
+/// checkpoint behind the newest, and the page goes on from this one.
+pub const PREVIOUS_CHECKPOINT_URL: &str = "/tooltune-run/previous.safetensors";
 /// The stored checkpoint's header that names its step, so that the page
 /// never resumes a run's charts at one step with another step's weights.
 pub const CHECKPOINT_STEP_HEADER: &str = "x-tooltune-step";

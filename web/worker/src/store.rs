@@ -6,12 +6,15 @@
 
 use js_sys::Object;
 use js_sys::{Array, Function, Promise, Reflect, Uint8Array};
-use tooltune_workspace::protocol::{CHECKPOINT_CACHE, CHECKPOINT_STEP_HEADER, CHECKPOINT_URL};
+use tooltune_workspace::protocol::{
+    CHECKPOINT_CACHE, CHECKPOINT_STEP_HEADER, CHECKPOINT_URL, PREVIOUS_CHECKPOINT_URL,
+};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 /// Stores `bytes` as the run's checkpoint after `step` steps (in its
-/// [`CHECKPOINT_STEP_HEADER`]), replacing the one before.
+/// [`CHECKPOINT_STEP_HEADER`]); the one before moves to
+/// [`PREVIOUS_CHECKPOINT_URL`], for a page that had not yet heard of this one.
 pub async fn keep_checkpoint(step: usize, bytes: &[u8]) -> Result<(), String> {
     let caches = property(&js_sys::global(), "caches")
         .ok_or("the Cache API is not available in this browser's workers")?;
@@ -33,6 +36,14 @@ pub async fn keep_checkpoint(step: usize, bytes: &[u8]) -> Result<(), String> {
     .map_err(wrap)?;
     Reflect::set(&init, &"headers".into(), &headers).map_err(wrap)?;
     let response = Reflect::construct(&response_type, &Array::of2(&body, &init)).map_err(wrap)?;
+    let before = await_call(&cache, "match", &[CHECKPOINT_URL.into()])
+        .await
+        .map_err(|_| "the Cache API could not be read".to_string())?;
+    if !before.is_undefined() && !before.is_null() {
+        await_call(&cache, "put", &[PREVIOUS_CHECKPOINT_URL.into(), before])
+            .await
+            .map_err(|_| "the Cache API refused the checkpoint (full?)".to_string())?;
+    }
     await_call(&cache, "put", &[CHECKPOINT_URL.into(), response])
         .await
         .map(|_| ())
