@@ -5,7 +5,8 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { launch } from "./browser.mjs";
-import { open, panel, shoot, unexpected } from "./app.mjs";
+import { artifacts, open, panel, shoot, unexpected } from "./app.mjs";
+import { join } from "node:path";
 
 let session;
 before(async () => {
@@ -56,6 +57,7 @@ test("a file of no known format is refused with the reason, and the rows stay", 
   await page.getByLabel("Import JSONL").setInputFiles({ name: "other.jsonl", mimeType: "application/jsonl", buffer: Buffer.from('{"input": "hi", "output": "hello"}\n') });
   await page.getByTestId("notice").getByText(/other\.jsonl:1: \$: cannot tell the dataset's format from its first line \(keys `input`, `output`\)/).waitFor();
   assert.equal(await rows.count(), before);
+  await page.getByTestId("notice").screenshot({ path: join(artifacts, "dataset-unknown-format.png") });
 });
 
 test("rows are edited, added and deleted; the lint follows", async () => {

@@ -58,33 +58,19 @@ pub fn load() -> Option<Training> {
 /// moment has a record one checkpoint behind the newest).
 pub async fn load_adapter(step: usize) -> Result<Uint8Array, String> {
     let cache = cache().await?;
-    let stored = |url: &'static str| {
-        let cache = cache.clone();
-        async move {
-            let hit = JsFuture::from(cache.match_with_str(url))
-                .await
-                .map_err(|_| "the cache could not be read".to_string())?;
-            let response = hit.dyn_into::<web_sys::Response>().ok();
-            let step = response
-                .as_ref()
-                .and_then(|r| r.headers().get(STEP_HEADER).ok().flatten());
-            Ok::<_, String>((response, step))
-        }
-    };
     let want = step.to_string();
-    let (newest, newest_step) = stored(ADAPTER_URL).await?;
-    let Some(newest) = newest else {
+    let Some(newest) = stored(&cache, ADAPTER_URL).await? else {
         return Err("the checkpoint's adapter is no longer in the cache".into());
     };
-    let response = if newest_step.as_deref() == Some(want.as_str()) {
+    let response = if step_of(&newest).as_deref() == Some(want.as_str()) {
         newest
     } else {
-        match stored(PREVIOUS_URL).await? {
-            (Some(previous), Some(s)) if s == want => previous,
+        match stored(&cache, PREVIOUS_URL).await? {
+            Some(previous) if step_of(&previous).as_deref() == Some(want.as_str()) => previous,
             _ => {
                 return Err(format!(
                     "the stored checkpoint is of step {}, not of step {step} where the run's record ends",
-                    newest_step.unwrap_or_else(|| "(unknown)".into())
+                    step_of(&newest).unwrap_or_else(|| "(unknown)".into())
                 ));
             }
         }
@@ -97,6 +83,19 @@ pub async fn load_adapter(step: usize) -> Result<Uint8Array, String> {
     .await
     .map_err(|_| "the checkpoint could not be read".to_string())?;
     Ok(Uint8Array::new(&buffer))
+}
+
+/// The cache's entry under `url`, if any.
+async fn stored(cache: &web_sys::Cache, url: &str) -> Result<Option<web_sys::Response>, String> {
+    let hit = JsFuture::from(cache.match_with_str(url))
+        .await
+        .map_err(|_| "the cache could not be read".to_string())?;
+    Ok(hit.dyn_into().ok())
+}
+
+/// The step a stored checkpoint names.
+fn step_of(response: &web_sys::Response) -> Option<String> {
+    response.headers().get(STEP_HEADER).ok().flatten()
 }
 
 /// What a reloaded page shows of a stored run: a run that was under way

@@ -139,7 +139,11 @@ pub fn is_acceptable_map(map: &Map<String, Value>) -> bool {
 /// Guesses the format from the first non-blank line.
 pub fn detect(bytes: &[u8]) -> Option<Format> {
     let (n, line) = crate::json::lines(bytes).next()?;
-    let value = crate::json::parse_line("", n, line).ok()?;
+    format_of(&crate::json::parse_line("", n, line).ok()?)
+}
+
+/// The format a dataset line's keys say.
+fn format_of(value: &Value) -> Option<Format> {
     if value.get("messages").is_some() {
         Some(Format::OpenAi)
     } else if value.get("prompt").is_some() && value.get("target").is_some() {
@@ -163,7 +167,7 @@ pub fn detect_at(source: &str, bytes: &[u8]) -> Result<Format> {
         });
     };
     let value = crate::json::parse_line(source, n, line)?;
-    if let Some(format) = detect(bytes) {
+    if let Some(format) = format_of(&value) {
         return Ok(format);
     }
     let found = match &value {
