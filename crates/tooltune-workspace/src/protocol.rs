@@ -255,22 +255,8 @@ impl ExportedFile {
     }
 }
 
-/// The four metrics and `call_accuracy` of one evaluation.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Metrics {
-    /// Items scored.
-    pub n: usize,
-    /// Outputs that parse, name a catalogue tool or no_tool, and validate.
-    pub valid_tool_call_rate: f64,
-    /// Valid outputs naming the gold tool (or no_tool), over valid outputs.
-    pub tool_name_accuracy: f64,
-    /// Valid outputs with the gold tool and arguments, over valid outputs.
-    pub argument_match_accuracy: f64,
-    /// Gold no_tool items where the model called a tool.
-    pub false_tool_call_rate: f64,
-    /// Exactly right calls over items whose gold is a call.
-    pub call_accuracy: f64,
-}
+/// The four metrics and `call_accuracy` of one evaluation (the core's).
+pub use tooltune_core::eval::Metrics;
 
 /// One held-out item the model got wrong.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

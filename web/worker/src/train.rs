@@ -23,7 +23,7 @@ use tooltune_workspace::TrainMethod;
 use tooltune_workspace::protocol::{Event, ExportedFile, Split};
 use tooltune_workspace::{OutputStyle, TrainSettings};
 
-use crate::train_eval::{EVAL_MAX_NEW_TOKENS, confusion, eval_set, evaluate, failures, metrics};
+use crate::train_eval::{EVAL_MAX_NEW_TOKENS, confusion, eval_set, evaluate, failures};
 use crate::worker::{Loaded, emit, emit_with_buffers, now_ms};
 use crate::yielding::{sleep_ms, yield_now};
 
@@ -414,7 +414,7 @@ async fn run_job(m: Rc<Loaded>, job: Job) -> Result<(), String> {
             emit(&Event::Evaluated {
                 id: job.id,
                 step,
-                metrics: metrics(&report),
+                metrics: report.metrics(),
                 confusion: confusion(&report),
                 failures: failures(&report, set),
                 seconds: (now_ms() - started) / 1000.0,

@@ -10,7 +10,7 @@ use tooltune_core::eval::{Expected, ExpectedArgs, MatchMode, Report};
 use tooltune_engine::LlamaForCausalLM;
 use tooltune_engine::assistant::{EvalSet, length_batches, processors, score};
 use tooltune_engine::decode::{GenerateConfig, generate_batch_async};
-use tooltune_workspace::protocol::{Failure, Metrics};
+use tooltune_workspace::protocol::Failure;
 
 use std::rc::Rc;
 use std::sync::Arc;
@@ -60,17 +60,6 @@ pub async fn evaluate(
     }
     // The item's gold decides how prose is read (router gold: JSON only).
     score(set, &outputs, MatchMode::Exact).map_err(|e| e.to_string())
-}
-
-pub fn metrics(r: &Report) -> Metrics {
-    Metrics {
-        n: r.n,
-        valid_tool_call_rate: r.valid_tool_call_rate,
-        tool_name_accuracy: r.tool_name_accuracy,
-        argument_match_accuracy: r.argument_match_accuracy,
-        false_tool_call_rate: r.false_tool_call_rate,
-        call_accuracy: r.call_accuracy,
-    }
 }
 
 pub fn confusion(r: &Report) -> Vec<(String, String, usize)> {
@@ -188,7 +177,7 @@ pub async fn evaluate_elsewhere(m: Rc<Loaded>, job: EvalJob) -> Result<(), Strin
     emit(&Event::Evaluated {
         id: job.id,
         step: job.step,
-        metrics: metrics(&report),
+        metrics: report.metrics(),
         confusion: confusion(&report),
         failures: failures(&report, &set),
         seconds: (now_ms() - started) / 1000.0,

@@ -66,12 +66,12 @@ impl Observer for Progress {
             log.step,
             log.epoch,
             log.loss,
-            log.valid_tool_call_rate,
-            log.tool_name_accuracy,
-            log.argument_match_accuracy,
-            log.false_tool_call_rate,
-            log.call_accuracy,
-            log.n
+            log.metrics.valid_tool_call_rate,
+            log.metrics.tool_name_accuracy,
+            log.metrics.argument_match_accuracy,
+            log.metrics.false_tool_call_rate,
+            log.metrics.call_accuracy,
+            log.metrics.n
         );
         // A hidden bar (stderr not a terminal) drops println; print anyway.
         if self.bar.is_hidden() {

@@ -222,7 +222,7 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
     let last = progress.last_eval.as_ref().map(|e| {
         format!(
             ", valid-tool-call rate {:.3}, argument match {:.3}",
-            e.valid_tool_call_rate, e.argument_match_accuracy
+            e.metrics.valid_tool_call_rate, e.metrics.argument_match_accuracy
         )
     });
     // A smoothed loss levels off above the smoothed target's entropy.

@@ -27,7 +27,8 @@ pub use items::{CatalogueCache, items};
 pub use matching::{Mismatch, args_match, bfcl_normalise, calls_match};
 pub use predictions::{Prediction, read_predictions};
 pub use report::{
-    Confusion, Counts, Failure, FailureKind, Outcome, Report, ToolStats, evaluate, score, validate,
+    Confusion, Counts, Failure, FailureKind, Metrics, Outcome, Report, ToolStats, evaluate, score,
+    validate,
 };
 
 use crate::Catalogue;

@@ -7,7 +7,7 @@ use super::{Expected, Item, MatchMode, calls_match};
 use crate::call::{NO_TOOL, Target};
 use crate::error::Result;
 use crate::parse::{Parsed, parse_output};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
@@ -103,6 +103,25 @@ pub struct Counts {
     pub gold_calls: usize,
     /// Of those, items the output got exactly right.
     pub call_correct: usize,
+}
+
+/// The four metrics under the lesson's names and `call_accuracy`: what an
+/// evaluation's log line, the page's charts and its stored runs keep of a
+/// [`Report`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Metrics {
+    /// Items scored.
+    pub n: usize,
+    /// Outputs that parse, name a catalogue tool or no_tool, and validate.
+    pub valid_tool_call_rate: f64,
+    /// Valid outputs naming the gold tool (or no_tool), over valid outputs.
+    pub tool_name_accuracy: f64,
+    /// Valid outputs with the gold tool and arguments, over valid outputs.
+    pub argument_match_accuracy: f64,
+    /// Gold no_tool items where the model called a tool.
+    pub false_tool_call_rate: f64,
+    /// Exactly right calls over items whose gold is a call.
+    pub call_accuracy: f64,
 }
 
 /// The evaluation report; the four metrics under the lesson's names.
@@ -369,6 +388,18 @@ fn tables(slots: &BTreeMap<(String, String), usize>) -> (BTreeMap<String, ToolSt
 }
 
 impl Report {
+    /// The four metrics and `call_accuracy`, without the diagnostics.
+    pub fn metrics(&self) -> Metrics {
+        Metrics {
+            n: self.n,
+            valid_tool_call_rate: self.valid_tool_call_rate,
+            tool_name_accuracy: self.tool_name_accuracy,
+            argument_match_accuracy: self.argument_match_accuracy,
+            false_tool_call_rate: self.false_tool_call_rate,
+            call_accuracy: self.call_accuracy,
+        }
+    }
+
     /// The report as text for a terminal: the four metrics, diagnostics, and up
     /// to `max_failures` failing items.
     pub fn to_text(&self, max_failures: usize) -> String {

@@ -17,7 +17,6 @@ use burn::module::Module;
 use burn::optim::{AdamWConfig, ModuleOptimizer};
 use burn::tensor::Device;
 use serde::Serialize;
-use tooltune_core::eval::Report;
 
 use super::batch::{Batch, epoch_order};
 use super::config::{TrainConfig, Tuning};
@@ -29,7 +28,7 @@ use crate::assistant::{DEFAULT_BATCH_SIZE, EvalSet, evaluate};
 use crate::error::{EngineError, Result};
 use crate::llama::LlamaForCausalLM;
 use crate::tokenizer::Tokenizer;
-use tooltune_core::eval::MatchMode;
+use tooltune_core::eval::{MatchMode, Metrics, Report};
 
 /// One optimiser step, as logged.
 #[derive(Debug, Clone, Serialize)]
@@ -59,18 +58,9 @@ pub struct EvalLog {
     pub epoch: usize,
     /// Loss of that step.
     pub loss: f32,
-    /// Items scored.
-    pub n: usize,
-    /// Valid-tool-call rate.
-    pub valid_tool_call_rate: f64,
-    /// Tool-name accuracy.
-    pub tool_name_accuracy: f64,
-    /// Argument-match accuracy.
-    pub argument_match_accuracy: f64,
-    /// False-tool-call rate.
-    pub false_tool_call_rate: f64,
-    /// Exactly right calls over items whose gold is a call.
-    pub call_accuracy: f64,
+    /// The scores, logged beside the step (flattened: one JSON object).
+    #[serde(flatten)]
+    pub metrics: Metrics,
 }
 
 /// Hears about training progress (a progress bar, a metrics file).
@@ -448,12 +438,7 @@ impl Trainer {
             step: self.step,
             epoch: self.epoch,
             loss: last.map_or(f32::NAN, |s| s.loss),
-            n: report.n,
-            valid_tool_call_rate: report.valid_tool_call_rate,
-            tool_name_accuracy: report.tool_name_accuracy,
-            argument_match_accuracy: report.argument_match_accuracy,
-            false_tool_call_rate: report.false_tool_call_rate,
-            call_accuracy: report.call_accuracy,
+            metrics: report.metrics(),
         }
     }
 
