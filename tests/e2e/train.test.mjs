@@ -109,6 +109,12 @@ test("a run trains, charts the loss and scores the held-out rows before and afte
   firstRun = await metricRows(train);
   firstLosses = await lossEnds(train);
   assert.equal(await rows.nth(0).locator("th").innerText(), "before training");
+  // The chart marks each evaluation of each of the five series with a dot
+  // whose title is the table's value.
+  const dots = await train.getByTestId("metrics-chart").locator("circle title").allTextContents();
+  assert.equal(dots.length, 5 * 3, `${dots}`);
+  const validBefore = (await rows.nth(0).locator("td").allInnerTexts())[0];
+  assert.ok(dots.includes(`valid-tool-call rate, before training: ${validBefore}`), `${dots}`);
   for (let r = 0; r < 3; r++) {
     const cells = await rows.nth(r).locator("td").allInnerTexts();
     for (const c of cells.slice(0, 5)) {

@@ -15,14 +15,20 @@ const W: f64 = 480.0;
 const H: f64 = 160.0;
 const PAD: f64 = 28.0;
 
+/// The point (x, y) in the plot's pixels.
+fn scale(x: f64, y: f64, x_max: f64, y_min: f64, y_max: f64) -> (f64, f64) {
+    let span = (y_max - y_min).max(1e-9);
+    let px = PAD + x / x_max.max(1e-9) * (W - 2.0 * PAD);
+    let py = H - PAD - (y - y_min) / span * (H - 2.0 * PAD);
+    (px, py)
+}
+
 /// `points` (x, y) as an SVG polyline's `points`, scaled into the plot.
 fn polyline(points: &[(f64, f64)], x_max: f64, y_min: f64, y_max: f64) -> String {
-    let span = (y_max - y_min).max(1e-9);
     points
         .iter()
         .map(|&(x, y)| {
-            let px = PAD + x / x_max.max(1e-9) * (W - 2.0 * PAD);
-            let py = H - PAD - (y - y_min) / span * (H - 2.0 * PAD);
+            let (px, py) = scale(x, y, x_max, y_min, y_max);
             format!("{px:.1},{py:.1}")
         })
         .collect::<Vec<_>>()
@@ -169,10 +175,27 @@ fn chart_and_table(t: &Scored) -> impl IntoView + use<> {
                 .iter()
                 .map(|e| (e.step as f64, get(&e.metrics)))
                 .collect();
+            // A dot per evaluation, so the baseline shows before a second
+            // point makes a line, with its value on hover.
+            let dots = t
+                .evals
+                .iter()
+                .zip(&points)
+                .map(|(e, &(x, y))| {
+                    let (cx, cy) = scale(x, y, x_max, 0.0, 1.0);
+                    let when = when(e.step);
+                    view! {
+                        <circle class=*class cx=format!("{cx:.1}") cy=format!("{cy:.1}") r="3">
+                            <title>{format!("{name}, {when}: {y:.3}")}</title>
+                        </circle>
+                    }
+                })
+                .collect_view();
             view! {
                 <polyline class=*class fill="none" points=polyline(&points, x_max, 0.0, 1.0)>
                     <title>{*name}</title>
                 </polyline>
+                {dots}
             }
         })
         .collect_view();
@@ -185,7 +208,7 @@ fn chart_and_table(t: &Scored) -> impl IntoView + use<> {
         .iter()
         .zip(t.eval_seconds.iter().copied().chain(std::iter::repeat(0.0)))
         .map(|(e, seconds)| {
-            let when = if e.step == 0 { "before training".to_string() } else { format!("step {}", e.step) };
+            let when = when(e.step);
             let cells = SERIES
                 .iter()
                 .map(|(_, _, get)| view! { <td>{format!("{:.3}", get(&e.metrics))}</td> })
@@ -205,6 +228,7 @@ fn chart_and_table(t: &Scored) -> impl IntoView + use<> {
                 <line x1=PAD y1=PAD x2=PAD y2=H - PAD class="axis" />
                 <text x=PAD y=PAD - 8.0 class="tick">"1"</text>
                 <text x=PAD y=H - 8.0 class="tick">"0"</text>
+                <text x=W - PAD y=H - 8.0 class="tick" text-anchor="end">{format!("step {}", t.total_steps)}</text>
                 {lines}
             </svg>
             <figcaption class="legend">{legend}</figcaption>
@@ -214,6 +238,15 @@ fn chart_and_table(t: &Scored) -> impl IntoView + use<> {
             <thead><tr><th scope="col">"when"</th>{heads}<th scope="col">"time"</th></tr></thead>
             <tbody>{rows}</tbody>
         </table>
+    }
+}
+
+/// When an evaluation ran, as the table and the chart's dots say it.
+fn when(step: usize) -> String {
+    if step == 0 {
+        "before training".to_string()
+    } else {
+        format!("step {step}")
     }
 }
 
