@@ -6,7 +6,7 @@
 // Done, and the held-out metrics before training and after each epoch. Writes
 // a screenshot of the Train panel.
 // Not a test: a measurement, run by hand (about two minutes here):
-//   [BACKEND=cpu|webgpu|auto] [EXAMPLE=support] [EPOCHS=N] [METHOD=lora|full] [EVAL_WORKER=on|off] [PEER=on|off] [SIMD=plain] node tests/e2e/measure-builtin.mjs [screenshot.png]
+//   [BACKEND=cpu|webgpu|auto] [EXAMPLE=support] [EPOCHS=N] [METHOD=lora|full] [THRESHOLD=P] [EVAL_WORKER=on|off] [PEER=on|off] [SIMD=plain] node tests/e2e/measure-builtin.mjs [screenshot.png]
 // with the app served on $URL (default http://127.0.0.1:8080/).
 import { launch } from "./browser.mjs";
 import { open, panel, downloadRun, metricsLines, watchEventLoop, longestBlock } from "./app.mjs";
@@ -35,6 +35,13 @@ try {
   if (process.env.EPOCHS) {
     const input = train.getByLabel("Epochs", { exact: true });
     await input.fill(process.env.EPOCHS);
+    await input.press("Enter");
+  }
+  // THRESHOLD=P: the Train panel's call threshold for its evaluations
+  // (`--call-threshold P`; default greedy).
+  if (process.env.THRESHOLD) {
+    const input = train.getByLabel("Call threshold", { exact: true });
+    await input.fill(process.env.THRESHOLD);
     await input.press("Enter");
   }
   const settings = { method: await train.getByLabel("Method").inputValue() };
