@@ -115,15 +115,15 @@ fn main() {
     let r = eval::evaluate(&items, &predictions, MatchMode::Exact).unwrap();
     let eval_s = t.elapsed().as_secs_f64();
     let score_s = eval_s - read_s - items_s - preds_s;
-    assert_eq!(r.n, n_items);
+    assert_eq!(r.metrics.n, n_items);
     println!(
         "{}",
         json!({
             "examples": n, "items": n_items, "gold_mb": gold.len() as f64 / 1e6,
             "lint_s": lint_s, "eval_s": eval_s,
             "eval_phases_s": {"read_gold": read_s, "items": items_s, "read_predictions": preds_s, "score": score_s}, "lint_errors": report.summary.errors,
-            "valid_tool_call_rate": r.valid_tool_call_rate, "tool_name_accuracy": r.tool_name_accuracy,
-            "argument_match_accuracy": r.argument_match_accuracy, "false_tool_call_rate": r.false_tool_call_rate,
+            "valid_tool_call_rate": r.metrics.valid_tool_call_rate, "tool_name_accuracy": r.metrics.tool_name_accuracy,
+            "argument_match_accuracy": r.metrics.argument_match_accuracy, "false_tool_call_rate": r.metrics.false_tool_call_rate,
         })
     );
 }

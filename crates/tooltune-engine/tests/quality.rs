@@ -176,10 +176,10 @@ fn full_fine_tune_reaches_low_loss_and_all_valid_calls() {
         losses[0],
         final_loss,
         started.elapsed().as_secs_f64(),
-        report.valid_tool_call_rate,
-        report.tool_name_accuracy,
-        report.argument_match_accuracy,
-        report.false_tool_call_rate,
+        report.metrics.valid_tool_call_rate,
+        report.metrics.tool_name_accuracy,
+        report.metrics.argument_match_accuracy,
+        report.metrics.false_tool_call_rate,
         outputs[1],
     );
     assert!(
@@ -188,9 +188,9 @@ fn full_fine_tune_reaches_low_loss_and_all_valid_calls() {
         losses[0]
     );
     assert!(final_loss < 0.1, "final loss {final_loss}");
-    assert_eq!(report.n, 200);
+    assert_eq!(report.metrics.n, 200);
     assert_eq!(
-        report.valid_tool_call_rate,
+        report.metrics.valid_tool_call_rate,
         1.0,
         "{:?}",
         report.failures.first()

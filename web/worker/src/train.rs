@@ -414,7 +414,7 @@ async fn run_job(m: Rc<Loaded>, job: Job) -> Result<(), String> {
             emit(&Event::Evaluated {
                 id: job.id,
                 step,
-                metrics: report.metrics(),
+                metrics: report.metrics,
                 confusion: confusion(&report),
                 failures: failures(&report, set),
                 seconds: (now_ms() - started) / 1000.0,

@@ -177,7 +177,7 @@ pub async fn evaluate_elsewhere(m: Rc<Loaded>, job: EvalJob) -> Result<(), Strin
     emit(&Event::Evaluated {
         id: job.id,
         step: job.step,
-        metrics: report.metrics(),
+        metrics: report.metrics,
         confusion: confusion(&report),
         failures: failures(&report, &set),
         seconds: (now_ms() - started) / 1000.0,

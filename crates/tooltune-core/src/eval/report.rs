@@ -120,21 +120,18 @@ pub struct Metrics {
     pub argument_match_accuracy: f64,
     /// Gold no_tool items where the model called a tool.
     pub false_tool_call_rate: f64,
-    /// Exactly right calls over items whose gold is a call.
+    /// Items whose gold is a call and whose output is exactly right, over
+    /// items whose gold is a call (BFCL's AST accuracy is of this kind).
     pub call_accuracy: f64,
 }
 
 /// The evaluation report; the four metrics under the lesson's names.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
-    pub n: usize,
-    pub valid_tool_call_rate: f64,
-    pub tool_name_accuracy: f64,
-    pub argument_match_accuracy: f64,
-    pub false_tool_call_rate: f64,
-    /// Items whose gold is a call and whose output is exactly right, over
-    /// items whose gold is a call (BFCL's AST accuracy is of this kind).
-    pub call_accuracy: f64,
+    /// The four metrics and `call_accuracy` (flattened: the report's JSON
+    /// keeps them at its top level).
+    #[serde(flatten)]
+    pub metrics: Metrics,
     pub missed_call_rate: f64,
     pub counts: Counts,
     pub per_tool: BTreeMap<String, ToolStats>,
@@ -307,12 +304,14 @@ pub fn evaluate(items: &[Item], predictions: &[Prediction], mode: MatchMode) -> 
     let rate = |x: usize, d: usize| if d == 0 { 0.0 } else { x as f64 / d as f64 };
     let (per_tool, confusion) = tables(&slots);
     Ok(Report {
-        n,
-        valid_tool_call_rate: rate(counts.valid, n),
-        tool_name_accuracy: rate(counts.tool_name_correct, n),
-        argument_match_accuracy: rate(counts.argument_match, counts.valid),
-        false_tool_call_rate: rate(counts.false_tool_calls, n),
-        call_accuracy: rate(counts.call_correct, counts.gold_calls),
+        metrics: Metrics {
+            n,
+            valid_tool_call_rate: rate(counts.valid, n),
+            tool_name_accuracy: rate(counts.tool_name_correct, n),
+            argument_match_accuracy: rate(counts.argument_match, counts.valid),
+            false_tool_call_rate: rate(counts.false_tool_calls, n),
+            call_accuracy: rate(counts.call_correct, counts.gold_calls),
+        },
         missed_call_rate: rate(counts.missed_calls, n),
         counts,
         per_tool,
@@ -388,53 +387,42 @@ fn tables(slots: &BTreeMap<(String, String), usize>) -> (BTreeMap<String, ToolSt
 }
 
 impl Report {
-    /// The four metrics and `call_accuracy`, without the diagnostics.
-    pub fn metrics(&self) -> Metrics {
-        Metrics {
-            n: self.n,
-            valid_tool_call_rate: self.valid_tool_call_rate,
-            tool_name_accuracy: self.tool_name_accuracy,
-            argument_match_accuracy: self.argument_match_accuracy,
-            false_tool_call_rate: self.false_tool_call_rate,
-            call_accuracy: self.call_accuracy,
-        }
-    }
-
     /// The report as text for a terminal: the four metrics, diagnostics, and up
     /// to `max_failures` failing items.
     pub fn to_text(&self, max_failures: usize) -> String {
         let c = &self.counts;
+        let m = &self.metrics;
         let mut s = String::new();
-        let _ = writeln!(s, "n                        {}", self.n);
+        let _ = writeln!(s, "n                        {}", m.n);
         let _ = writeln!(
             s,
             "valid_tool_call_rate     {:.4}  ({}/{})",
-            self.valid_tool_call_rate, c.valid, self.n
+            m.valid_tool_call_rate, c.valid, m.n
         );
         let _ = writeln!(
             s,
             "tool_name_accuracy       {:.4}  ({}/{})",
-            self.tool_name_accuracy, c.tool_name_correct, self.n
+            m.tool_name_accuracy, c.tool_name_correct, m.n
         );
         let _ = writeln!(
             s,
             "argument_match_accuracy  {:.4}  ({}/{} valid)",
-            self.argument_match_accuracy, c.argument_match, c.valid
+            m.argument_match_accuracy, c.argument_match, c.valid
         );
         let _ = writeln!(
             s,
             "false_tool_call_rate     {:.4}  ({}/{}; gold no_tool: {})",
-            self.false_tool_call_rate, c.false_tool_calls, self.n, c.gold_no_tool
+            m.false_tool_call_rate, c.false_tool_calls, m.n, c.gold_no_tool
         );
         let _ = writeln!(
             s,
             "call_accuracy            {:.4}  ({}/{} gold calls)",
-            self.call_accuracy, c.call_correct, c.gold_calls
+            m.call_accuracy, c.call_correct, c.gold_calls
         );
         let _ = writeln!(
             s,
             "missed_call_rate         {:.4}  ({}/{})",
-            self.missed_call_rate, c.missed_calls, self.n
+            self.missed_call_rate, c.missed_calls, m.n
         );
         if self.missing_predictions > 0 {
             let _ = writeln!(

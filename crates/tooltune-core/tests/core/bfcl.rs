@@ -151,14 +151,14 @@ fn possible_answers_score_100_percent_on_every_category() {
             if known.is_empty() {
                 assert_eq!(
                     (
-                        r.valid_tool_call_rate,
-                        r.tool_name_accuracy,
-                        r.argument_match_accuracy
+                        r.metrics.valid_tool_call_rate,
+                        r.metrics.tool_name_accuracy,
+                        r.metrics.argument_match_accuracy
                     ),
                     (1.0, 1.0, (n - no_tool) as f64 / n as f64)
                 );
                 if no_tool < n {
-                    assert_eq!(r.call_accuracy, 1.0, "{category}");
+                    assert_eq!(r.metrics.call_accuracy, 1.0, "{category}");
                 }
             }
         }
@@ -168,7 +168,7 @@ fn possible_answers_score_100_percent_on_every_category() {
 #[test]
 fn irrelevance_gold_is_no_call_and_parallel_gold_has_several() {
     let (_, r) = gold_outputs("irrelevance", MatchMode::Exact);
-    assert_eq!(r.counts.gold_no_tool, r.n);
+    assert_eq!(r.counts.gold_no_tool, r.metrics.n);
     let dir = fixtures().join("bfcl");
     let ex = examples(
         Format::Bfcl,

@@ -48,11 +48,11 @@ fn delta(corrupt: impl Fn(&Item) -> Option<String>) -> (i64, i64, i64, i64, i64)
     assert!(base.gold_no_tool > 0 && calls > 0);
     assert_eq!(
         (
-            report.valid_tool_call_rate,
-            report.tool_name_accuracy,
-            report.argument_match_accuracy,
-            report.false_tool_call_rate,
-            report.call_accuracy
+            report.metrics.valid_tool_call_rate,
+            report.metrics.tool_name_accuracy,
+            report.metrics.argument_match_accuracy,
+            report.metrics.false_tool_call_rate,
+            report.metrics.call_accuracy
         ),
         (1.0, 1.0, calls as f64 / items.len() as f64, 0.0, 1.0)
     );
@@ -155,13 +155,13 @@ fn argument_accuracy_is_over_valid_outputs() {
     assert_eq!(c.valid, items.len() - 1);
     let calls = c.gold_calls;
     assert_eq!(
-        r.argument_match_accuracy,
+        r.metrics.argument_match_accuracy,
         (calls - 1) as f64 / (items.len() - 1) as f64,
         "over valid outputs: every valid call matches, no_tool items are not matches"
     );
-    assert_eq!(r.call_accuracy, (calls - 1) as f64 / calls as f64);
+    assert_eq!(r.metrics.call_accuracy, (calls - 1) as f64 / calls as f64);
     assert_eq!(
-        r.valid_tool_call_rate,
+        r.metrics.valid_tool_call_rate,
         (items.len() - 1) as f64 / items.len() as f64
     );
 }

@@ -54,12 +54,12 @@ fn four_metrics_equal_the_lessons_eval_router() {
         );
     }
     let golden: Value = serde_json::from_slice(&read(&dir.join("golden.json"))).unwrap();
-    assert_eq!(report.n as u64, golden["n"].as_u64().unwrap());
+    assert_eq!(report.metrics.n as u64, golden["n"].as_u64().unwrap());
     let ours = [
-        report.valid_tool_call_rate,
-        report.tool_name_accuracy,
-        report.argument_match_accuracy,
-        report.false_tool_call_rate,
+        report.metrics.valid_tool_call_rate,
+        report.metrics.tool_name_accuracy,
+        report.metrics.argument_match_accuracy,
+        report.metrics.false_tool_call_rate,
     ];
     let lesson = [
         "valid_tool_call_rate",
@@ -92,5 +92,8 @@ fn four_metrics_equal_the_lessons_eval_router() {
         })
         .count();
     assert_eq!(report.counts.gold_calls, gold_calls);
-    assert_eq!(report.call_accuracy, right as f64 / gold_calls as f64);
+    assert_eq!(
+        report.metrics.call_accuracy,
+        right as f64 / gold_calls as f64
+    );
 }

@@ -84,7 +84,7 @@ fn evaluator_never_scores_an_attempt_as_a_correct_decline() {
         .collect();
     let r = eval::evaluate(&items, &predictions(&pairs), MatchMode::Exact).unwrap();
     assert_eq!(r.counts.valid, 0);
-    assert_eq!(r.tool_name_accuracy, 0.0);
+    assert_eq!(r.metrics.tool_name_accuracy, 0.0);
     assert!(r.failures.iter().all(|f| f.kind == FailureKind::Invalid));
 
     let items = no_tool_gold(declines.len());
@@ -94,8 +94,11 @@ fn evaluator_never_scores_an_attempt_as_a_correct_decline() {
         .map(|(i, o)| (i.id.clone(), o.clone()))
         .collect();
     let r = eval::evaluate(&items, &predictions(&pairs), MatchMode::Exact).unwrap();
-    assert_eq!((r.valid_tool_call_rate, r.tool_name_accuracy), (1.0, 1.0));
-    assert_eq!(r.false_tool_call_rate, 0.0);
+    assert_eq!(
+        (r.metrics.valid_tool_call_rate, r.metrics.tool_name_accuracy),
+        (1.0, 1.0)
+    );
+    assert_eq!(r.metrics.false_tool_call_rate, 0.0);
 }
 
 #[test]

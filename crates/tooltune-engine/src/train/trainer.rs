@@ -438,7 +438,7 @@ impl Trainer {
             step: self.step,
             epoch: self.epoch,
             loss: last.map_or(f32::NAN, |s| s.loss),
-            metrics: report.metrics(),
+            metrics: report.metrics,
         }
     }
 
