@@ -5,11 +5,12 @@
 #
 #   scripts/pretrain-builtin.sh [--out DIR] [--seed S] [--steps N] [--english-rows N] [--digit-group N] [--resume] [other pretrain flags]
 #
-# DIR defaults to target/pretrain/builtin; seed 0, 5,000 steps and digit
-# groups of 3 give the shipped recipe (two rayon threads, 57 minutes on a
-# 2-core Zen 4 and ~90 on a 2-core Xeon at commit b7dcc7f, which made the
-# shipped weights; since cacddc4 about 1.2x faster, equal to them up to
-# float rounding: MODEL.md, "Reproducing and checking").
+# DIR defaults to target/pretrain/builtin; seed 0, 7,500 steps and digit
+# groups of 3 give the shipped recipe (two rayon threads, 78 minutes on a
+# 2-core Zen 4 at commit af609b4, which made the shipped weights, with ten
+# minutes of builds beside it; about 70 alone; an estimated 110 on a
+# 2-core Xeon, not measured). --steps 5000 gives the base shipped before
+# 7 December (MODEL.md, "Reproducing and checking").
 # Resumable: run it again with --resume after a stop. --steps N makes a
 # shorter run of the same recipe (a short run shortens its warmup too, so
 # its losses part from the shipped run's from step 3; to check a build
@@ -17,7 +18,7 @@
 # flags go to `tooltune pretrain` as they are.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=target/pretrain/builtin seed=0 steps=5000 english=1 digits=3
+out=target/pretrain/builtin seed=0 steps=7500 english=1 digits=3
 args=()
 while [ $# -gt 0 ]; do
   case "$1" in

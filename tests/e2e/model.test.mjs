@@ -43,9 +43,7 @@ test("the built-in model loads on start when the build bundles it (and is said t
   // The bare built-in model routes this order question zero-shot, copying
   // the order number from the request (`tooltune route --model builtin
   // --tools tests/fixtures/support/tools.json --system "<the example's>"`
-  // writes the same call; MODEL.md has its scores). The page's default
-  // request, "Where is my order ORD-1234?", it sends to `escalate` before
-  // any training: a wrong call, which the verdict says.
+  // writes the same call; MODEL.md has its scores).
   assert.equal(await tryIt.getByTestId("verdict").innerText(), 'valid call: track_order({"order_id":"ORD-1234"})');
   await shoot(page, "Try it", "try-it-builtin.png");
   // A call threshold near 1 (`--call-threshold 0.999999`): the same request
