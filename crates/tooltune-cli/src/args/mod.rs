@@ -126,6 +126,12 @@ pub struct PretrainArgs {
     /// the copy circuit to confuse.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=6))]
     pub digit_group: u64,
+    /// Where each catalogue line of the template puts the tool's
+    /// description: `name-first` (`- f(x: string): Does it.`, the shipped
+    /// base) or `description-first` (`- Does it. f(x: string)`, so the
+    /// name's tokens can see the description; an experiment, MODEL.md).
+    #[arg(long, default_value = "name-first", value_parser = ["name-first", "description-first"])]
+    pub catalogue: String,
     #[command(flatten)]
     pub corpus: CorpusMix,
     /// Model shape: builtin, or test (tiny, for tests).

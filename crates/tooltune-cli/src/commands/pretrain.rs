@@ -189,7 +189,11 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
     let state_path = a.out.join("state.json");
     std::fs::create_dir_all(&model_dir)
         .with_context(|| format!("cannot create {}", model_dir.display()))?;
-    let template_json = pretrain::tokenizer_config_json();
+    let order = match a.catalogue.as_str() {
+        "description-first" => pretrain::CatalogueOrder::DescriptionFirst,
+        _ => pretrain::CatalogueOrder::NameFirst,
+    };
+    let template_json = pretrain::tokenizer_config_json_for(order);
     let template = ChatTemplate::from_tokenizer_config(template_json.as_bytes())?;
     // Read before the tokenizer is trained, so a bad donor or text file
     // fails at once.
@@ -237,6 +241,15 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
         let settings_path = a.out.join("pretrain.json");
         let settings: serde_json::Value = serde_json::from_slice(&io::read(&settings_path)?)
             .with_context(|| format!("{} is not JSON", settings_path.display()))?;
+        // Runs older than `--catalogue` put names first.
+        let made_order = settings["catalogue"].as_str().unwrap_or("name-first");
+        if made_order != a.catalogue {
+            bail!(
+                "{} was made with --catalogue {made_order}, not {} (resume with the flags the run was made with)",
+                settings_path.display(),
+                a.catalogue
+            );
+        }
         let made_group = settings["digit_group"].as_u64().unwrap_or(1);
         if made_group != a.digit_group {
             bail!(
@@ -360,7 +373,7 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
             "shape": a.shape, "wordnet": (!a.corpus.no_wordnet).then(|| a.corpus.wordnet.display().to_string()),
             "tokenizer_examples": a.tokenizer_examples, "tokenizer_glosses": a.tokenizer_glosses,
             "tokenizer_text": a.tokenizer_text.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
-            "vocab_size": shape.vocab_size, "layers": shape.layers, "digit_group": a.digit_group, "loss": a.loss,
+            "vocab_size": shape.vocab_size, "layers": shape.layers, "digit_group": a.digit_group, "catalogue": a.catalogue, "loss": a.loss,
             "drill_rows": a.drill_rows, "drill_len": a.drill_len, "english_rows": a.english_rows, "init": a.init, "group": a.group, "invented": a.corpus.invented, "english_values": a.corpus.english_values, "distractors": a.corpus.distractors, "verb_senses": a.corpus.verb_senses, "synonym_share": a.corpus.synonym_share,
             "embed_from": a.embed_from.as_ref().map(|p| p.display().to_string()),
             "embed_dims": a.embed_dims, "embed_norm": a.embed_norm,

@@ -24,6 +24,46 @@ use serde_json::json;
 /// The built-in model's chat template.
 pub const TEMPLATE: &str = include_str!("compact-tools.jinja");
 
+/// Where a catalogue line puts the tool's description.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CatalogueOrder {
+    /// `- get_weather(city: string): Get the forecast.` ([`TEMPLATE`], the
+    /// shipped base's).
+    #[default]
+    NameFirst,
+    /// `- Get the forecast. get_weather(city: string)`: the name comes after
+    /// its description, so that a causal model's name tokens can see what
+    /// the tool does (an experiment: docs/model-history.md).
+    DescriptionFirst,
+}
+
+/// [`TEMPLATE`]'s catalogue line, and the description-first one.
+const NAME_FIRST: [&str; 2] = [
+    "{{- '\\n- ' + f.name + '(' }}",
+    "{%- if f.description %}{{ ': ' + f.description }}{% endif %}",
+];
+const DESCRIPTION_FIRST: [&str; 2] = [
+    "{{- '\\n- ' }}{% if f.description %}{{ f.description + ' ' }}{% endif %}{{ f.name + '(' }}",
+    "",
+];
+
+impl CatalogueOrder {
+    /// The chat template that renders catalogues in this order.
+    pub fn template(self) -> String {
+        match self {
+            Self::NameFirst => TEMPLATE.to_string(),
+            Self::DescriptionFirst => {
+                let mut t = TEMPLATE.to_string();
+                for (from, to) in NAME_FIRST.iter().zip(DESCRIPTION_FIRST) {
+                    assert!(t.contains(from), "TEMPLATE lacks {from}");
+                    t = t.replace(from, to);
+                }
+                t
+            }
+        }
+    }
+}
+
 /// The model shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Shape {
@@ -102,6 +142,11 @@ impl Shape {
 
 /// `tokenizer_config.json`: the template and the special tokens.
 pub fn tokenizer_config_json() -> String {
+    tokenizer_config_json_for(CatalogueOrder::NameFirst)
+}
+
+/// `tokenizer_config.json` with the template of `order`.
+pub fn tokenizer_config_json_for(order: CatalogueOrder) -> String {
     let v = json!({
         "tokenizer_class": "PreTrainedTokenizerFast",
         "model_max_length": Shape::BUILTIN.max_positions,
@@ -112,7 +157,7 @@ pub fn tokenizer_config_json() -> String {
         "add_bos_token": false,
         "add_eos_token": false,
         "clean_up_tokenization_spaces": false,
-        "chat_template": TEMPLATE,
+        "chat_template": order.template(),
     });
     serde_json::to_string_pretty(&v).expect("serialisable")
 }
@@ -163,6 +208,28 @@ mod tests {
              {\"name\": \"ping\", \"arguments\": {}}\n</tool_call><|im_end|>\n<|im_start|>user\n<tool_response>\n{\"t\": 3}\n\
              </tool_response>\n<tool_response>\nok\n</tool_response><|im_end|>\n<|im_start|>assistant\n3 degrees.<|im_end|>\n"
         );
+    }
+
+    #[test]
+    fn description_first_puts_each_name_after_its_description() {
+        let json = tokenizer_config_json_for(CatalogueOrder::DescriptionFirst);
+        let t = ChatTemplate::from_tokenizer_config(json.as_bytes()).expect("compiles");
+        let conv = conversation();
+        let text = t.render_conversation(&conv, 2, true).unwrap();
+        assert_eq!(
+            text,
+            "<|im_start|>system\nBe brief.\n\n# Tools\n- Get weather. get_weather(city: string, unit?: \"c\"|\"f\" = \"c\", \
+             days?: integer, tags?: string[], addr?: {street: string, zip?: string})\n- Ping. ping()<|im_end|>\n\
+             <|im_start|>user\nweather in Paris, 3 days<|im_end|>\n<|im_start|>assistant\n"
+        );
+        // Calls and the rest of the conversation render as with names first.
+        let full = |t: &ChatTemplate| {
+            let all = t
+                .render_conversation(&conv, conv.messages.len(), false)
+                .unwrap();
+            all[all.find("<|im_start|>user").unwrap()..].to_string()
+        };
+        assert_eq!(full(&t), full(&template()));
     }
 
     #[test]
