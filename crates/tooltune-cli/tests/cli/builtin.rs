@@ -274,6 +274,41 @@ fn digit_group_reaches_the_tokenizer() {
 }
 
 #[test]
+fn catalogue_order_reaches_the_template_and_a_resume_keeps_it() {
+    let out = tmp("catalogue-description-first");
+    let flag = ["--catalogue", "description-first"];
+    let o = pretrain_with(&out, "0", "1", false, &flag);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let settings: Value = json_file(out.join("pretrain.json"));
+    assert_eq!(settings["catalogue"], "description-first");
+    let config: Value = json_file(out.join("model/tokenizer_config.json"));
+    let template = config["chat_template"].as_str().unwrap();
+    assert!(
+        template.contains("{{ f.description + ' ' }}{% endif %}{{ f.name + '(' }}"),
+        "{template}"
+    );
+    // The run's model was trained on that order, so a resume must name it.
+    let o = pretrain(&out, "0", "2", true);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("--catalogue description-first"),
+        "{}",
+        text(&o)
+    );
+    let o = pretrain_with(&out, "0", "2", true, &flag);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let o = pretrain_with(
+        &tmp("catalogue-bad"),
+        "0",
+        "1",
+        false,
+        &["--catalogue", "last"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("--catalogue"), "{}", text(&o));
+}
+
+#[test]
 fn tokenizer_text_and_vocab_size_shape_the_tokenizer() {
     let english = tmp("tokenizer-text").with_extension("txt");
     std::fs::write(&english, "the zorblaxian quokka said hello\n".repeat(300)).unwrap();
