@@ -237,26 +237,37 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
                 shape.layers
             );
         }
-        // Runs older than the flag have no `digit_group`: single digits.
         let settings_path = a.out.join("pretrain.json");
         let settings: serde_json::Value = serde_json::from_slice(&io::read(&settings_path)?)
             .with_context(|| format!("{} is not JSON", settings_path.display()))?;
-        // Runs older than `--catalogue` put names first.
-        let made_order = settings["catalogue"].as_str().unwrap_or("name-first");
-        if made_order != a.catalogue {
-            bail!(
-                "{} was made with --catalogue {made_order}, not {} (resume with the flags the run was made with)",
-                settings_path.display(),
-                a.catalogue
-            );
-        }
-        let made_group = settings["digit_group"].as_u64().unwrap_or(1);
-        if made_group != a.digit_group {
-            bail!(
-                "{} was made with --digit-group {made_group}, not {} (resume with the flags the run was made with)",
-                settings_path.display(),
-                a.digit_group
-            );
+        // The run's tokenizer and template stay, so the flags that made them
+        // must too. Runs older than a flag lack its key: its old default.
+        for (key, flag, older, given) in [
+            (
+                "digit_group",
+                "--digit-group",
+                json!(1),
+                json!(a.digit_group),
+            ),
+            (
+                "catalogue",
+                "--catalogue",
+                json!("name-first"),
+                json!(a.catalogue),
+            ),
+        ] {
+            let made = settings.get(key).unwrap_or(&older);
+            if *made != given {
+                let show = |v: &serde_json::Value| {
+                    v.as_str().map_or_else(|| v.to_string(), str::to_string)
+                };
+                bail!(
+                    "{} was made with {flag} {}, not {} (resume with the flags the run was made with)",
+                    settings_path.display(),
+                    show(made),
+                    show(&given)
+                );
+            }
         }
         let tok = io::read(&model_dir.join("tokenizer.json"))?;
         let w = io::read(&a.out.join("checkpoint.safetensors"))?;
