@@ -149,9 +149,11 @@ pub struct PretrainArgs {
     pub drill_rows: usize,
     /// Initial weights: `copy-circuit` writes a hand-built induction (copy)
     /// circuit into layers 0 and 1 that matches the last two tokens
-    /// (MODEL.md); `copy-circuit-3` matches the last three; `random` draws
-    /// them all.
-    #[arg(long, default_value = "copy-circuit", value_parser = ["copy-circuit", "copy-circuit-3", "random"])]
+    /// (MODEL.md); `copy-circuit-3` matches the last three; `copy-route`
+    /// adds a routing circuit in layers 0-3 that reads a tool's name from
+    /// the catalogue line whose words the request repeats (an experiment);
+    /// `random` draws them all.
+    #[arg(long, default_value = "copy-circuit", value_parser = ["copy-circuit", "copy-circuit-3", "copy-route", "random"])]
     pub init: String,
     /// Rows of ordinary English added to each step's batch, trained on every
     /// token: windows of the texts the tokenizer was trained on beside the

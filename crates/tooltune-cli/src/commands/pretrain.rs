@@ -330,11 +330,8 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
     let config_json = shape.config_json(eos, pad);
     let config = LlamaConfig::from_hf_json(config_json.as_bytes())?;
     let weights = if weights.is_empty() {
-        let init = match a.init.as_str() {
-            "random" => pretrain::Init::Random,
-            "copy-circuit-3" => pretrain::Init::CopyCircuit3,
-            _ => pretrain::Init::CopyCircuit,
-        };
+        let init = pretrain::Init::parse(&a.init, &tokenizer)?
+            .ok_or_else(|| anyhow!("unknown --init {}", a.init))?;
         let weights = pretrain::init_safetensors(&config, a.seed, init)?;
         match (&donor, &a.embed_from) {
             (Some((donor_tokenizer, embedding)), Some(from)) => {

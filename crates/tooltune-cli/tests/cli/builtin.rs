@@ -983,3 +983,15 @@ fn the_call_threshold_decides_call_or_prose() {
         text(&o)
     );
 }
+
+#[test]
+fn the_routing_circuit_is_refused_where_the_shape_has_no_room() {
+    let o = pretrain_with(
+        &tmp("route-test-shape"),
+        "0",
+        "1",
+        false,
+        &["--init", "copy-route"],
+    );
+    assert_refused(&o, "routing circuit");
+}

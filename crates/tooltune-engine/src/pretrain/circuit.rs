@@ -86,7 +86,7 @@ pub(crate) fn unsupported(config: &LlamaConfig, order: usize) -> Option<String> 
 }
 
 /// Rows of a random orthonormal `n × n` basis (Gram–Schmidt).
-fn orthonormal(n: usize, rng: &mut SplitMix64) -> Vec<Vec<f64>> {
+pub(super) fn orthonormal(n: usize, rng: &mut SplitMix64) -> Vec<Vec<f64>> {
     let mut rows: Vec<Vec<f64>> = Vec::with_capacity(n);
     while rows.len() < n {
         let mut v: Vec<f64> = (0..n).map(|_| normal(rng)).collect();
@@ -102,7 +102,7 @@ fn orthonormal(n: usize, rng: &mut SplitMix64) -> Vec<Vec<f64>> {
     rows
 }
 
-fn get<'a>(tensors: &'a mut [(String, HostTensor)], name: &str) -> &'a mut HostTensor {
+pub(super) fn get<'a>(tensors: &'a mut [(String, HostTensor)], name: &str) -> &'a mut HostTensor {
     tensors
         .iter_mut()
         .find(|(n, _)| n == name)
@@ -110,17 +110,17 @@ fn get<'a>(tensors: &'a mut [(String, HostTensor)], name: &str) -> &'a mut HostT
         .unwrap_or_else(|| panic!("init has no {name}"))
 }
 
-fn set(t: &mut HostTensor, row: usize, col: usize, v: f64) {
+pub(super) fn set(t: &mut HostTensor, row: usize, col: usize, v: f64) {
     let cols = t.shape[1];
     t.data[row * cols + col] = v as f32;
 }
 
-fn zero_rows(t: &mut HostTensor, rows: std::ops::Range<usize>) {
+pub(super) fn zero_rows(t: &mut HostTensor, rows: std::ops::Range<usize>) {
     let cols = t.shape[1];
     t.data[rows.start * cols..rows.end * cols].fill(0.0);
 }
 
-fn zero_cols(t: &mut HostTensor, cols: std::ops::Range<usize>) {
+pub(super) fn zero_cols(t: &mut HostTensor, cols: std::ops::Range<usize>) {
     let n = t.shape[1];
     for row in t.data.chunks_mut(n) {
         row[cols.clone()].fill(0.0);

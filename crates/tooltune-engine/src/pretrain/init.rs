@@ -10,6 +10,7 @@ use crate::error::{EngineError, Result};
 use crate::train::batch::SplitMix64;
 
 use super::circuit;
+use super::route::{self, RouteTokens};
 use crate::weights::HostTensor;
 
 const STD: f64 = 0.02;
@@ -38,6 +39,10 @@ pub enum Init {
     /// The copy circuit matching the last three tokens, not two, so a value
     /// whose pairs repeat (`29797`) has one place to continue from.
     CopyCircuit3,
+    /// The two-token copy circuit and a routing circuit in the heads it
+    /// leaves free (see `route.rs`), which reads the tool's name from the
+    /// catalogue line whose words the request repeats (an experiment).
+    CopyRoute(RouteTokens),
 }
 
 impl Init {
@@ -45,9 +50,21 @@ impl Init {
     fn circuit_order(self) -> Option<usize> {
         match self {
             Init::Random => None,
-            Init::CopyCircuit => Some(2),
+            Init::CopyCircuit | Init::CopyRoute(_) => Some(2),
             Init::CopyCircuit3 => Some(3),
         }
+    }
+
+    /// The `--init` value naming it (`copy-route` takes its tokens from
+    /// `tokenizer`), if any.
+    pub fn parse(name: &str, tokenizer: &crate::Tokenizer) -> Result<Option<Self>> {
+        Ok(match name {
+            "random" => Some(Init::Random),
+            "copy-circuit" => Some(Init::CopyCircuit),
+            "copy-circuit-3" => Some(Init::CopyCircuit3),
+            "copy-route" => Some(Init::CopyRoute(RouteTokens::from_tokenizer(tokenizer)?)),
+            _ => None,
+        })
     }
 }
 
@@ -129,6 +146,16 @@ pub fn init_safetensors(config: &LlamaConfig, seed: u64, init: Init) -> Result<V
             });
         }
         circuit::write(&mut tensors, config, &mut rng, order);
+        if let Init::CopyRoute(tokens) = init {
+            if let Some(why) = route::unsupported(config) {
+                return Err(EngineError::Config {
+                    file: "config.json".into(),
+                    key: "hidden_size".into(),
+                    message: format!("the routing circuit needs {why}"),
+                });
+            }
+            route::write(&mut tensors, config, &mut rng, tokens);
+        }
     }
     let tensors: Vec<(String, Vec<usize>, Vec<u8>)> = tensors
         .into_iter()
@@ -144,7 +171,10 @@ pub fn init_safetensors(config: &LlamaConfig, seed: u64, init: Init) -> Result<V
 /// identity, "previous" and "two back" blocks come before it; the constant
 /// dimension is the last).
 fn free_from(config: &LlamaConfig, init: Init) -> usize {
-    config.hidden_size / 2 + init.circuit_order().unwrap_or(2) * (config.head_dim / 4)
+    match init {
+        Init::CopyRoute(_) => route::end(config),
+        _ => config.hidden_size / 2 + init.circuit_order().unwrap_or(2) * (config.head_dim / 4),
+    }
 }
 
 /// Initial weights (f32 `model.safetensors` from [`init_safetensors`]) with

@@ -13,10 +13,12 @@ mod donor;
 pub mod drill;
 pub mod english;
 mod init;
+mod route;
 mod tokenizer;
 
 pub use donor::donor_vectors;
 pub use init::{Init, init_safetensors, to_f16, write_donor};
+pub use route::RouteTokens;
 pub use tokenizer::{ADDED_TOKENS, SPECIAL_TOKENS, train_tokenizer};
 
 use serde_json::json;
