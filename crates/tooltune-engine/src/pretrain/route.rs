@@ -389,32 +389,18 @@ pub(crate) fn write(
         // Sink: `<|im_start|>` and `<|im_end|>`, past their gate.
         let g = gain(2, GATE + SINK);
         set(get(tensors, &q), rows.start + slow[1], l.constant, g / c);
-        set(
-            get(tensors, &k),
-            rows.start + slow[1],
-            l.flags + IM,
-            g / FLAG,
-        );
-        set(
-            get(tensors, &k),
-            rows.start + slow[1],
-            l.flags + END,
-            g / FLAG,
-        );
-        // Spaces and newlines, which every line holds, name no line: they
-        // always sink.
-        set(
-            get(tensors, &q),
-            rows.start + slow[1],
-            l.flags + SPACE,
-            g / FLAG,
-        );
-        set(
-            get(tensors, &q),
-            rows.start + slow[1],
-            l.flags + NEWLINE,
-            g / FLAG,
-        );
+        // Its keys are the turn markers; spaces and newlines, which every
+        // line holds and so name no line, always query it.
+        for (proj, flags) in [(&k, [IM, END]), (&q, [SPACE, NEWLINE])] {
+            for flag in flags {
+                set(
+                    get(tensors, proj),
+                    rows.start + slow[1],
+                    l.flags + flag,
+                    g / FLAG,
+                );
+            }
+        }
         let v = get(tensors, &format!("{a}.v_proj.weight"));
         for i in 0..NAME_DIMS {
             for j in 0..NAME_DIMS {
