@@ -189,10 +189,8 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
     let state_path = a.out.join("state.json");
     std::fs::create_dir_all(&model_dir)
         .with_context(|| format!("cannot create {}", model_dir.display()))?;
-    let order = match a.catalogue.as_str() {
-        "description-first" => pretrain::CatalogueOrder::DescriptionFirst,
-        _ => pretrain::CatalogueOrder::NameFirst,
-    };
+    let order = pretrain::CatalogueOrder::parse(&a.catalogue)
+        .ok_or_else(|| anyhow!("unknown --catalogue {}", a.catalogue))?;
     let template_json = pretrain::tokenizer_config_json_for(order);
     let template = ChatTemplate::from_tokenizer_config(template_json.as_bytes())?;
     // Read before the tokenizer is trained, so a bad donor or text file

@@ -50,6 +50,15 @@ const DESCRIPTION_FIRST: [&str; 2] = [
 ];
 
 impl CatalogueOrder {
+    /// The `--catalogue` value naming it, if any.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "name-first" => Some(Self::NameFirst),
+            "description-first" => Some(Self::DescriptionFirst),
+            _ => None,
+        }
+    }
+
     /// The chat template that renders catalogues in this order.
     pub fn template(self) -> String {
         match self {
