@@ -4,9 +4,12 @@
 // hostile links are refused with a message (no panic, no script).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { launch } from "./browser.mjs";
-import { open, panel, shoot, url, unexpected } from "./app.mjs";
+import { open, panel, root, shoot, url, unexpected } from "./app.mjs";
 
 let session;
 before(async () => {
@@ -76,6 +79,32 @@ test("hide switches and presenter mode travel in the link", async () => {
   await page.screenshot({ path: `${(await import("./app.mjs")).artifacts}/presenter.png` });
   await page.keyboard.press("Escape");
   assert.equal(await panel(page, "Share").isVisible(), true);
+});
+
+test("the Share panel's CLI command unpacks the page's workspace natively", async () => {
+  const { browser } = session;
+  const fresh = await browser.newContext();
+  const page = await fresh.newPage();
+  await open(page);
+  const link = await page.getByTestId("share-link").inputValue();
+  const shown = await page.getByTestId("share-cli").textContent();
+  assert.equal(shown, `tooltune workspace '${link}' --out-dir demo`);
+  const catalogue = await page.getByLabel("Catalogue JSON").inputValue();
+  // The header row and the example's rows.
+  const rows = (await page.getByRole("table", { name: "Dataset rows" }).getByRole("row").count()) - 1;
+  await fresh.close();
+  // The CLI the native tests built, as train.test.mjs and model.test.mjs find it.
+  const cli = join(process.env.CARGO_TARGET_DIR ?? join(root, "target"), "release", "tooltune");
+  assert.ok(existsSync(cli), `${cli} is missing: build the CLI first (cargo build --release -p tooltune-cli)`);
+  const out = mkdtempSync(join(tmpdir(), "tooltune-share-"));
+  const report = JSON.parse(execFileSync(cli, ["workspace", link, "--out-dir", out, "--json"], { encoding: "utf8" }));
+  assert.equal(readFileSync(join(out, "tools.json"), "utf8"), catalogue);
+  assert.equal(report.rows.train + report.rows.test + report.skipped.length, rows);
+  assert.ok(report.rows.test > 0);
+  assert.deepEqual(report.command.slice(0, 4), ["tooltune", "train", "--model", "builtin"]);
+  const train = readFileSync(join(out, "train.jsonl"), "utf8").trim().split("\n");
+  assert.equal(train.length, report.rows.train);
+  assert.ok(train.every((l) => Array.isArray(JSON.parse(l).tools)));
 });
 
 test("a workspace too big for a link says so and exports as a file", async () => {

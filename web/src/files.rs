@@ -10,15 +10,11 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::state::{AppState, Notice};
 
-/// The files a model folder may hold, in the order the worker gets them.
-pub const MODEL_FILES: [&str; 4] = [
-    "config.json",
-    "model.safetensors",
-    "tokenizer.json",
-    "tokenizer_config.json",
-];
-/// Files without which a model does not load.
-pub const REQUIRED: [&str; 3] = ["config.json", "model.safetensors", "tokenizer.json"];
+pub use tooltune_workspace::model_url::{
+    MODEL_FILES, REQUIRED, is_gguf_name as is_gguf, url_model_name,
+};
+use tooltune_workspace::model_url::{is_gguf_url, url_file_name};
+
 /// The Cache API store for fetched model files.
 const CACHE: &str = "tooltune-models-v1";
 
@@ -39,11 +35,6 @@ pub fn model_files(list: &web_sys::FileList) -> Vec<(String, f64, web_sys::File)
         .collect()
 }
 
-/// Whether `name` is a GGUF file (llama.cpp, Ollama, LM Studio).
-pub fn is_gguf(name: &str) -> bool {
-    name.to_ascii_lowercase().ends_with(".gguf")
-}
-
 /// Reads files into byte arrays.
 pub async fn read_files(files: &[(String, f64, web_sys::File)]) -> Result<Vec<Uint8Array>, String> {
     let mut out = Vec::with_capacity(files.len());
@@ -54,34 +45,6 @@ pub async fn read_files(files: &[(String, f64, web_sys::File)]) -> Result<Vec<Ui
         out.push(Uint8Array::new(&buffer));
     }
     Ok(out)
-}
-
-/// Whether a URL names a GGUF file (its path, without query or fragment).
-pub fn is_gguf_url(url: &str) -> bool {
-    is_gguf(url_path(url))
-}
-
-fn url_path(url: &str) -> &str {
-    url.split(['?', '#']).next().unwrap_or(url)
-}
-
-/// What a model fetched from `url` is called: a GGUF file by its file name,
-/// a folder by its URL.
-pub fn url_model_name(url: &str) -> String {
-    if is_gguf_url(url) {
-        url_file_name(url)
-    } else {
-        url.to_string()
-    }
-}
-
-/// The file name a URL ends with (`model.gguf` of `https://h/m/model.gguf?x`).
-fn url_file_name(url: &str) -> String {
-    url_path(url)
-        .rsplit('/')
-        .next()
-        .unwrap_or_default()
-        .to_string()
 }
 
 /// Fetches a model from `base` through the Cache API: a GGUF file when
@@ -101,7 +64,7 @@ pub async fn fetch_model(
         Err(_) => None,
     };
     if is_gguf_url(base) {
-        let name = url_file_name(base);
+        let name = url_file_name(base).to_string();
         progress(format!("fetching {name}"));
         return match fetch_one(&window, cache.as_ref(), base).await? {
             Fetched::Bytes(bytes) => Ok((vec![name], vec![bytes])),

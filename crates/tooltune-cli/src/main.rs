@@ -3,6 +3,7 @@
 
 mod args;
 mod commands;
+mod fetch;
 mod io;
 mod model;
 mod run_dir;

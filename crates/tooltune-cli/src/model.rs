@@ -12,7 +12,8 @@ use tooltune_engine::{
     ChatTemplate, LlamaConfig, LlamaForCausalLM, SafetensorsWeights, Tokenizer, builtin,
 };
 
-use crate::io;
+use crate::{fetch, io};
+use tooltune_workspace::model_url;
 
 /// The text side of a model folder: tokenizer and chat template.
 pub struct Text {
@@ -33,15 +34,15 @@ pub const SMOLLM2: &str = "smollm2";
 /// Where `scripts/setup.sh smollm2` puts the imported SmolLM2 folder:
 /// `$TOOLTUNE_CACHE/smollm2` (default `~/.cache/tooltune/smollm2`).
 fn smollm2_dir() -> PathBuf {
-    let cache = std::env::var_os("TOOLTUNE_CACHE")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache/tooltune")))
-        .unwrap_or_else(|| PathBuf::from(".cache/tooltune"));
-    cache.join(SMOLLM2)
+    fetch::cache_root().join(SMOLLM2)
 }
 
-/// A model argument as a path: `smollm2` names its imported folder.
-fn resolve(dir: &Path) -> Result<PathBuf> {
+/// A model argument as a path: `smollm2` names its imported folder, and a
+/// URL its copy in the cache (fetched the first time).
+pub fn resolve(dir: &Path) -> Result<PathBuf> {
+    if let Some(url) = dir.to_str().filter(|d| model_url::is_url(d)) {
+        return Ok(fetch::model(url, &fetch::cache_root())?);
+    }
     if dir.as_os_str() != SMOLLM2 || dir.exists() {
         return Ok(dir.to_path_buf());
     }
@@ -240,7 +241,7 @@ fn check_dir(dir: &Path, needed: &[&str]) -> Result<()> {
         if dir.is_file() {
             bail!(
                 "{} is a file, not a model folder: --model takes a Hugging Face folder \
-                 (config.json, model.safetensors, tokenizer.json), a .gguf file, `builtin` or `smollm2`",
+                 (config.json, model.safetensors, tokenizer.json), a .gguf file, its URL, `builtin` or `smollm2`",
                 dir.display()
             );
         }
@@ -254,7 +255,7 @@ fn check_dir(dir: &Path, needed: &[&str]) -> Result<()> {
     if !missing.is_empty() {
         bail!(
             "{} is not a model folder: it has no {}; --model takes a Hugging Face folder \
-             (config.json, model.safetensors, tokenizer.json), a .gguf file, `builtin` or `smollm2`",
+             (config.json, model.safetensors, tokenizer.json), a .gguf file, its URL, `builtin` or `smollm2`",
             dir.display(),
             missing.join(" or ")
         );

@@ -21,6 +21,7 @@ pub mod dataset;
 mod error;
 pub mod generate;
 pub mod metrics;
+pub mod model_url;
 pub mod protocol;
 pub mod share;
 pub mod training;

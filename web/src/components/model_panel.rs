@@ -130,14 +130,11 @@ pub fn ModelPanel() -> impl IntoView {
         });
     };
     let load_url = move |_| {
-        let mut base = url.get_untracked().trim().to_string();
-        if base.is_empty() {
+        let typed = url.get_untracked();
+        if typed.trim().is_empty() {
             return;
         }
-        // A folder's URL gets its slash; a GGUF file's is the file.
-        if !files::is_gguf_url(&base) && !base.ends_with('/') {
-            base.push('/');
-        }
+        let base = tooltune_workspace::model_url::model_base(&typed);
         state
             .ws
             .update(|w| w.model = ModelRef::Url { url: base.clone() });

@@ -21,6 +21,18 @@ const FLAGS: [Flag; 7] = [
     ("Presenter mode", |v| &mut v.presenter),
 ];
 
+/// The `tooltune workspace` command that unpacks this workspace natively:
+/// from the link, or from the exported file when it is too big for one.
+fn cli_command(link: Option<&str>) -> String {
+    match link {
+        Some(url) => format!(
+            "tooltune workspace '{}' --out-dir demo",
+            url.replace('\'', r"'\''")
+        ),
+        None => "tooltune workspace workspace.tooltune.json --out-dir demo   # after Export workspace file".into(),
+    }
+}
+
 /// The share panel.
 #[component]
 pub fn SharePanel() -> impl IntoView {
@@ -102,6 +114,15 @@ pub fn SharePanel() -> impl IntoView {
                     <p class="error" role="alert" data-testid="share-too-big">{e.to_string()}</p>
                 }.into_any(),
             }}
+            <details data-testid="share-cli-box">
+                <summary>"Run it with the CLI"</summary>
+                <p>
+                    "Unpack this workspace into files (the catalogue, this page's training and held-out rows) and the "
+                    <code>"tooltune train"</code>
+                    " command that trains with this page's settings:"
+                </p>
+                <pre data-testid="share-cli">{move || cli_command(link.get().ok().as_deref())}</pre>
+            </details>
             <fieldset>
                 <legend>"What the link shows"</legend>
                 {FLAGS.into_iter().map(|(label, field)| view! {

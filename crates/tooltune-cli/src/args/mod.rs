@@ -44,11 +44,32 @@ pub enum Command {
     Builtin(BuiltinArgs),
     /// Convert a GGUF file (llama.cpp, Ollama, LM Studio) into a Hugging Face folder.
     Import(ImportArgs),
+    /// Unpack a playground share link or `.tooltune.json` file: its catalogue and
+    /// data as files, and the `tooltune train` command that trains as the page does.
+    Workspace(WorkspaceArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct WorkspaceArgs {
+    /// The page's share link (the whole URL, or its `#w=…` fragment), a
+    /// `.tooltune.json` file (the page's Export), a file holding a link, or `-`
+    /// for standard input.
+    pub source: String,
+    /// Folder to write tools.json, train.jsonl and test.jsonl into.
+    #[arg(long)]
+    pub out_dir: PathBuf,
+    /// The run folder the printed `tooltune train` command writes.
+    #[arg(long, default_value = "run")]
+    pub run: PathBuf,
+    /// Print {"files", "rows", "skipped", "model", "command"} as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// The .gguf file (Llama architecture; F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q4_K, Q5_K, Q6_K tensors).
+    /// The .gguf file (Llama architecture; F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q4_K, Q5_K, Q6_K tensors),
+    /// or its http(s) URL (fetched once into the cache, as `--model URL`).
     pub file: PathBuf,
     /// Folder to write config.json, model.safetensors, tokenizer.json and tokenizer_config.json into.
     #[arg(long)]
@@ -367,7 +388,8 @@ pub struct EvalArgs {
     /// A training run folder (from `tooltune train`): generate answers with it and score them.
     #[arg(long, requires = "data")]
     pub run: Option<PathBuf>,
-    /// A model folder, or `builtin`: generate answers with the bare model (zero-shot,
+    /// A model (a folder, a .gguf file, the URL of either, `builtin` or `smollm2`):
+    /// generate answers with the bare model (zero-shot,
     /// the catalogue in the prompt) and score them. Conflicts with --run.
     #[arg(long, requires = "data", conflicts_with = "run")]
     pub model: Option<PathBuf>,

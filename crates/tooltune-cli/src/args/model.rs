@@ -7,7 +7,8 @@ use std::path::PathBuf;
 pub struct ModelArgs {
     /// A Hugging Face model folder: config.json, model.safetensors (or sharded),
     /// tokenizer.json, and tokenizer_config.json (its chat_template; built-in ChatML otherwise);
-    /// or `builtin`, tooltune's own tiny tool-calling model.
+    /// a .gguf file; an http(s) URL of either (fetched once into ~/.cache/tooltune/models);
+    /// `builtin`, tooltune's own tiny tool-calling model; or `smollm2`.
     #[arg(long)]
     pub model: PathBuf,
     /// Compute backend: cpu, or wgpu (a GPU through Vulkan, Metal or DirectX 12;
@@ -137,8 +138,8 @@ pub struct RouteArgs {
     /// A training run folder (from `tooltune train`).
     #[arg(long)]
     pub run: Option<PathBuf>,
-    /// A bare model instead of a run (a folder, a .gguf file, `builtin` or
-    /// `smollm2`): it answers zero-shot, as the page's try-it box does before
+    /// A bare model instead of a run (a folder, a .gguf file, the URL of
+    /// either, `builtin` or `smollm2`): it answers zero-shot, as the page's try-it box does before
     /// any training.
     #[arg(long)]
     pub model: Option<PathBuf>,
@@ -179,7 +180,8 @@ pub struct RouteArgs {
 pub struct MaskArgs {
     /// The dataset (openai or router chat JSONL).
     pub data: PathBuf,
-    /// Model folder whose tokenizer.json and tokenizer_config.json are used, or `builtin`.
+    /// Model whose tokenizer and chat template are used: a folder, a .gguf file, the URL
+    /// of either, `builtin` or `smollm2`.
     #[arg(long)]
     pub model: PathBuf,
     /// Show only the first N examples.

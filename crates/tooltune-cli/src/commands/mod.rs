@@ -15,6 +15,7 @@ mod progress;
 mod route;
 mod split;
 mod train;
+mod workspace;
 
 use crate::args::{Cli, Command};
 use std::process::ExitCode;
@@ -35,5 +36,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Corpus(a) => corpus::run(a),
         Command::Builtin(a) => builtin::run(a),
         Command::Import(a) => import::run(a),
+        Command::Workspace(a) => workspace::run(a),
     }
 }

@@ -8,6 +8,8 @@ mod builtin;
 mod engine;
 mod gguf;
 mod train;
+mod url;
+mod workspace;
 
 fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
