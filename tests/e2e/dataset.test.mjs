@@ -24,8 +24,13 @@ const call = (name, args) => ({ role: "assistant", tool_calls: [{ id: "c1", type
 test("the example rows lint clean and their no-tool share is in the band", async () => {
   const { page } = session;
   const table = page.getByRole("table", { name: "Dataset rows" });
-  assert.equal(await table.getByRole("row").count(), 36); // header + 35
-  assert.match(await page.getByTestId("no-tool-share").innerText(), /^No-tool share 14 % \(5 of 35 rows\), inside the 10–20 % band\. Lint: 0 error\(s\)/);
+  assert.equal(await table.getByRole("row").count(), 41); // header + 40
+  assert.match(await page.getByTestId("no-tool-share").innerText(), /^No-tool share 1[23] % \(5 of 40 rows\), inside the 10–20 % band\. Lint: 0 error\(s\)/);
+  // Row 5 is a conversation: two calls at once, their results, the final answer.
+  const conversation = JSON.parse(await page.getByLabel("Gold answer of row 5", { exact: true }).inputValue());
+  assert.equal(conversation[0].tool_calls.length, 2);
+  assert.deepEqual(conversation.map((m) => m.role), ["assistant", "tool", "tool", "assistant"]);
+  assert.equal(await page.getByTestId("lint-5").innerText(), "ok");
   await shoot(page, "Dataset", "dataset.png");
 });
 
@@ -156,4 +161,43 @@ test("a test file imports as test rows appended to the dataset, marked", async (
   assert.equal(await page.getByLabel(`Row ${n0} is a test row`, { exact: true }).isChecked(), false);
   assert.equal(await page.getByLabel(`Row ${n0 + 2} is a test row`, { exact: true }).isChecked(), true);
   assert.match(await page.getByTestId("test-rows").innerText(), new RegExp(`^2 of ${n0 + 2} rows are test rows`));
+});
+
+test("a conversation (parallel calls, tool results, a final answer) is one row, kept whole", async () => {
+  const { page } = session;
+  const refund = { id: "r", type: "function", function: { name: "request_refund", arguments: JSON.stringify({ order_id: "ORD-7", reason: "damaged" }) } };
+  const track = { id: "t", type: "function", function: { name: "track_order", arguments: JSON.stringify({ order_id: "ORD-8" }) } };
+  const turns = [
+    { role: "assistant", tool_calls: [refund, track] },
+    { role: "tool", tool_call_id: "r", content: "{\"refund\": \"approved\"}" },
+    { role: "tool", tool_call_id: "t", content: "{\"status\": \"shipped\"}" },
+    { role: "assistant", content: "Your refund for ORD-7 is approved and ORD-8 has shipped." },
+  ];
+  const lines = [
+    line("Where is ORD-1?", call("track_order", { order_id: "ORD-1" })),
+    JSON.stringify({ messages: [sys, { role: "user", content: "Refund ORD-7 (broken) and track ORD-8" }, ...turns], parallel_tool_calls: true }),
+  ].join("\n");
+  await page.getByLabel("Import JSONL").setInputFiles({ name: "conv.jsonl", mimeType: "application/jsonl", buffer: Buffer.from(lines) });
+  await page.getByTestId("notice").getByText(/^Imported 2 row\(s\) from conv\.jsonl; 0 line\(s\) skipped\.$/).waitFor();
+  const gold = page.getByLabel("Gold answer of row 2", { exact: true });
+  assert.equal(await gold.evaluate((e) => e.tagName), "TEXTAREA");
+  assert.deepEqual(JSON.parse(await gold.inputValue()), turns);
+  assert.equal(await page.getByTestId("lint-2").innerText(), "ok");
+  await shoot(page, "Dataset", "dataset-conversation.png");
+  // Exported as it came; the router format, which holds one call, says which row it cannot write.
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("button", { name: "Export OpenAI JSONL" }).click(),
+  ]);
+  const rows = (await readFile(await download.path(), "utf8")).trim().split("\n").map((l) => JSON.parse(l));
+  assert.deepEqual(rows[1].messages.slice(2), turns);
+  assert.equal(rows[1].parallel_tool_calls, true);
+  await page.getByRole("button", { name: "Export router JSONL" }).click();
+  await page.getByTestId("notice").getByText(/^Export failed: row 2: a conversation row .* has no router form/).waitFor();
+  // A broken edit is kept as typed and flagged.
+  await gold.fill('[{"role": "assistant", "content": ');
+  await gold.blur();
+  assert.match(await page.getByTestId("lint-2").innerText(), /^bad_gold: the conversation's turns are not a JSON array of messages/);
+  assert.equal(await page.getByLabel("Gold answer of row 2", { exact: true }).inputValue(), '[{"role": "assistant", "content": ');
+  assert.deepEqual(unexpected(session.errors), []);
 });

@@ -1,22 +1,28 @@
-//! The dataset table: single-turn rows (a user request and its gold answer),
-//! imported from and exported to the JSONL formats the CLI reads and writes,
-//! and linted by tooltune-core's linter with the workspace's catalogue.
+//! The dataset table: rows of a user request and its gold answer (one call or
+//! the no-tool path as a router object, or the rest of a conversation: tool
+//! calls, parallel ones included, tool results, the final answer), imported
+//! from and exported to the JSONL formats the CLI reads and writes, and
+//! linted by tooltune-core's linter with the workspace's catalogue.
 
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tooltune_core::call::NO_TOOL;
-use tooltune_core::dataset::{self, Format, Role, router};
+use tooltune_core::dataset::{self, Conversation, Format, Role, router};
 use tooltune_core::lint::{self, Options, Severity};
-use tooltune_core::{Catalogue, Target};
+use tooltune_core::{Catalogue, Location, Target};
 
 use crate::error::{Result, WorkspaceError};
 
-/// One example: the user's request and the gold answer as a router object's
-/// text (`{"tool": "track_order", "arguments": {...}}` or
-/// `{"tool": "no_tool", "reason": "..."}`), kept as typed so a half-edited
-/// answer is not lost.
+/// One example: the user's request and the gold answer, kept as typed so a
+/// half-edited answer is not lost. The answer is a router object's text
+/// (`{"tool": "track_order", "arguments": {...}}` or `{"tool": "no_tool",
+/// "reason": "..."}`), or, for what one call cannot say, the conversation's
+/// messages after the request as a JSON array (`[{"role": "assistant",
+/// "tool_calls": [...]}, {"role": "tool", ...}, {"role": "assistant",
+/// "content": "..."}]`: parallel calls, tool results, the final answer,
+/// later turns), as the OpenAI chat format writes them ([`Answer`]).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Row {
     /// What the user asks.
@@ -41,7 +47,39 @@ impl Row {
         }
     }
 
-    /// The gold answer, read strictly (the router format's rules).
+    /// Whether the gold answer is a conversation's messages (a JSON array),
+    /// not a router object.
+    pub fn is_conversation(&self) -> bool {
+        self.gold.trim_start().starts_with('[')
+    }
+
+    /// The gold answer, read: a router object, or a conversation's messages
+    /// (checked as the OpenAI chat format reads them, with at least one
+    /// assistant turn).
+    pub fn answer(&self) -> core::result::Result<Answer, String> {
+        if !self.is_conversation() {
+            return self.target().map(Answer::Router);
+        }
+        let turns: Vec<Value> = serde_json::from_str(&self.gold).map_err(|e| {
+            format!("the conversation's turns are not a JSON array of messages: {e}")
+        })?;
+        let conv = self.conversation_with(&turns)?;
+        if conv.assistant_turns().next().is_none() {
+            return Err("the conversation has no assistant turn to train on".into());
+        }
+        Ok(Answer::Turns(turns))
+    }
+
+    /// The request and `turns` as one conversation, read by tooltune-core.
+    fn conversation_with(&self, turns: &[Value]) -> core::result::Result<Conversation, String> {
+        let mut messages = vec![json!({"role": "user", "content": self.request})];
+        messages.extend(turns.iter().cloned());
+        dataset::conversation(&Location::whole("the row"), json!({ "messages": messages }))
+            .map_err(|e| e.to_string())
+    }
+
+    /// The gold answer as a router object, read strictly (the router
+    /// format's rules); a conversation's messages are not one.
     pub fn target(&self) -> core::result::Result<Target, String> {
         let value = router::router_value(&self.gold).ok_or_else(|| {
             "the gold answer is not a router object ({\"tool\": ...})".to_string()
@@ -49,10 +87,34 @@ impl Row {
         router::target_from_value(&value).map_err(|e| e.to_string())
     }
 
-    /// The gold answer's tool name (`no_tool` for the no-tool path), if it reads.
+    /// The gold answer's tool name (`no_tool` for the no-tool path; a
+    /// conversation's first assistant turn's), if it reads.
     pub fn label(&self) -> Option<String> {
-        self.target().ok().map(|t| t.label())
+        match self.answer().ok()? {
+            Answer::Router(target) => Some(target.label()),
+            Answer::Turns(turns) => {
+                let conv = self.conversation_with(&turns).ok()?;
+                let turn = conv.assistant_turns().next()?;
+                conv.messages[turn].target().ok().map(|t| t.label())
+            }
+        }
     }
+}
+
+/// A row's gold answer, read ([`Row::answer`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Answer {
+    /// One call or the no-tool path.
+    Router(Target),
+    /// The conversation's messages after the request.
+    Turns(Vec<Value>),
+}
+
+/// The messages after the request as the gold column writes them: a JSON
+/// array, one message per line.
+fn turns_text(turns: &[Value]) -> String {
+    let lines: Vec<String> = turns.iter().map(|m| format!("  {m}")).collect();
+    format!("[\n{}\n]", lines.join(",\n"))
 }
 
 /// Rows read from a JSONL file, and the lines that could not become rows.
@@ -67,9 +129,11 @@ pub struct Imported {
 }
 
 /// Reads OpenAI chat, router chat or router-gold JSONL (the format is
-/// detected) into rows. A line becomes a row when it has one assistant turn
-/// (a call, or the no-tool path) after a user message; parallel calls and
-/// multi-turn conversations are skipped with a reason.
+/// detected) into rows. A line with one assistant turn (one call, or the
+/// no-tool path) after a user message becomes a router row; any other
+/// conversation (parallel calls, tool results and a final answer, several
+/// turns) a conversation row holding every message after its first user
+/// message but system messages (the workspace has one system prompt).
 pub fn import(source: &str, bytes: &[u8]) -> Result<Imported> {
     let format = dataset::detect_at(source, bytes)?;
     if format == Format::Bfcl {
@@ -92,22 +156,15 @@ pub fn import(source: &str, bytes: &[u8]) -> Result<Imported> {
             at: at.clone(),
             message,
         };
-        let turn = match conv.single_turn(&ex.at, "table rows") {
-            Ok(t) => t,
-            Err(e) => {
-                out.skipped.push(e.into());
-                continue;
-            }
-        };
-        let Some(user) = conv.messages[..turn]
-            .iter()
-            .rev()
-            .find(|m| m.role == Role::User)
-        else {
-            out.skipped
-                .push(skip("no user message before the answer".into()));
+        let Some(first_user) = conv.messages.iter().position(|m| m.role == Role::User) else {
+            out.skipped.push(skip("no user message".into()));
             continue;
         };
+        if conv.assistant_turns().next().is_none() {
+            out.skipped
+                .push(skip("no assistant answer after the request".into()));
+            continue;
+        }
         if out.system_prompt.is_none() {
             out.system_prompt = conv
                 .messages
@@ -115,22 +172,38 @@ pub fn import(source: &str, bytes: &[u8]) -> Result<Imported> {
                 .find(|m| m.role == Role::System)
                 .map(|m| m.text());
         }
-        let gold = match conv.messages[turn].target() {
-            Ok(target) => match target.to_router_json() {
-                Some(v) => v.to_string(),
-                None => {
-                    out.skipped
-                        .push(skip("parallel calls do not fit a table row".into()));
-                    continue;
+        // One assistant turn with one call or none: a router row, as typed
+        // in the table; anything else keeps its messages.
+        let single = conv
+            .single_turn(&ex.at, "table rows")
+            .ok()
+            .and_then(|turn| {
+                let user = conv.messages[..turn]
+                    .iter()
+                    .rev()
+                    .find(|m| m.role == Role::User)?;
+                let router = conv.messages[turn].target().ok()?.to_router_json()?;
+                Some((user.text(), router.to_string()))
+            });
+        let (request, gold) = match single {
+            Some(row) => row,
+            None => {
+                let turns: serde_json::Result<Vec<Value>> = conv.messages[first_user + 1..]
+                    .iter()
+                    .filter(|m| m.role != Role::System)
+                    .map(serde_json::to_value)
+                    .collect();
+                match turns {
+                    Ok(turns) => (conv.messages[first_user].text(), turns_text(&turns)),
+                    Err(e) => {
+                        out.skipped.push(skip(e.to_string()));
+                        continue;
+                    }
                 }
-            },
-            Err(e) => {
-                out.skipped.push(skip(e.to_string()));
-                continue;
             }
         };
         out.rows.push(Row {
-            request: user.text(),
+            request,
             gold,
             held_out: false,
         });
@@ -179,12 +252,34 @@ pub fn example_line(
     catalogue: Option<&Catalogue>,
     format: ExportFormat,
 ) -> core::result::Result<Value, String> {
-    let target = row.target()?;
     let mut messages = Vec::new();
     if !system_prompt.is_empty() {
         messages.push(json!({"role": "system", "content": system_prompt}));
     }
     messages.push(json!({"role": "user", "content": row.request}));
+    let target = match row.answer()? {
+        Answer::Router(target) => target,
+        Answer::Turns(_) if format == ExportFormat::Router => {
+            return Err(
+                "a conversation row (parallel calls, tool results, several turns) \
+                        has no router form: use the tool-calls output style, or export \
+                        OpenAI chat"
+                    .into(),
+            );
+        }
+        Answer::Turns(turns) => {
+            let parallel = turns
+                .iter()
+                .any(|m| m["tool_calls"].as_array().is_some_and(|c| c.len() > 1));
+            messages.extend(turns);
+            let mut line = json!({ "messages": messages });
+            if let Some(c) = catalogue {
+                line["tools"] = Value::Array(c.to_openai());
+                line["parallel_tool_calls"] = Value::Bool(parallel);
+            }
+            return Ok(line);
+        }
+    };
     let answer = match (format, &target) {
         (ExportFormat::Router, _) => {
             json!({"role": "assistant", "content": target.to_router_json().unwrap_or_default().to_string()})
@@ -270,6 +365,13 @@ pub fn lint_rows(rows: &[Row], system_prompt: &str, catalogue: Option<Arc<Catalo
     };
     let mut lines = String::new();
     let mut line_row = Vec::new();
+    // Router lines while every row is one call or none; once a row is a
+    // conversation, which has no router form, OpenAI chat lines for all.
+    let format = if rows.iter().any(Row::is_conversation) {
+        ExportFormat::OpenAi
+    } else {
+        ExportFormat::Router
+    };
     for (i, row) in rows.iter().enumerate() {
         if row.request.trim().is_empty() {
             report.findings.push(Finding {
@@ -279,7 +381,7 @@ pub fn lint_rows(rows: &[Row], system_prompt: &str, catalogue: Option<Arc<Catalo
                 text: "the request is empty".into(),
             });
         }
-        match example_line(row, system_prompt, None, ExportFormat::Router) {
+        match example_line(row, system_prompt, None, format) {
             Ok(line) => {
                 if row.label().as_deref() == Some(NO_TOOL) {
                     report.no_tool_rows += 1;
@@ -372,21 +474,94 @@ mod tests {
     #[test]
     fn the_support_example_imports_and_exports_both_ways() {
         let imported = import("train.jsonl", DATA.as_bytes()).unwrap();
-        // 5 of the 40 lines are parallel calls with tool results: not rows.
-        assert_eq!(imported.rows.len(), 35);
-        assert_eq!(imported.skipped.len(), 5, "{:?}", imported.skipped);
-        assert!(
-            imported.skipped[0].to_string().contains("train.jsonl:5"),
-            "{}",
-            imported.skipped[0]
-        );
+        // 35 single calls or declines, and 5 conversations (parallel calls,
+        // tool results, a final answer), every message kept.
+        assert_eq!(imported.rows.len(), 40);
+        assert!(imported.skipped.is_empty(), "{:?}", imported.skipped);
+        let conversations: Vec<usize> = (0..40)
+            .filter(|&i| imported.rows[i].is_conversation())
+            .collect();
+        assert_eq!(conversations.len(), 5);
+        let first = &imported.rows[conversations[0]];
+        let Ok(Answer::Turns(turns)) = first.answer() else {
+            panic!("{}", first.gold)
+        };
+        assert_eq!(turns[0]["tool_calls"].as_array().unwrap().len(), 2);
+        assert!(turns.iter().any(|m| m["role"] == "tool"));
+        assert_eq!(turns.last().unwrap()["role"], "assistant");
         let system = imported.system_prompt.unwrap();
         assert!(system.starts_with("You route"));
-        for format in [ExportFormat::OpenAi, ExportFormat::Router] {
-            let text = export(&imported.rows, &system, Some(&catalogue()), format).unwrap();
-            let again = import("export", text.as_bytes()).unwrap();
-            assert_eq!(again.rows, imported.rows, "{format:?}");
-        }
+        let text = export(
+            &imported.rows,
+            &system,
+            Some(&catalogue()),
+            ExportFormat::OpenAi,
+        )
+        .unwrap();
+        let again = import("export", text.as_bytes()).unwrap();
+        assert_eq!(again.rows, imported.rows);
+        let parallel = text.lines().nth(conversations[0]).unwrap();
+        assert!(
+            parallel.contains(r#""parallel_tool_calls":true"#),
+            "{parallel}"
+        );
+        // The router format holds one call or none: the first conversation row is named.
+        let err = export(
+            &imported.rows,
+            &system,
+            Some(&catalogue()),
+            ExportFormat::Router,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains(&format!("row {}", conversations[0] + 1)),
+            "{err}"
+        );
+        assert!(err.contains("has no router form"), "{err}");
+        let single: Vec<Row> = imported
+            .rows
+            .iter()
+            .filter(|r| !r.is_conversation())
+            .cloned()
+            .collect();
+        let text = export(&single, &system, Some(&catalogue()), ExportFormat::Router).unwrap();
+        assert_eq!(import("export", text.as_bytes()).unwrap().rows, single);
+    }
+
+    #[test]
+    fn conversation_answers_are_read_and_checked() {
+        let row = |gold: &str| Row {
+            request: "Refund ORD-1 and ORD-2".into(),
+            gold: gold.into(),
+            held_out: false,
+        };
+        let two = r#"[{"role": "assistant", "tool_calls": [
+            {"id": "a", "type": "function", "function": {"name": "request_refund", "arguments": "{\"order_id\": \"ORD-1\", \"reason\": \"late\"}"}},
+            {"id": "b", "type": "function", "function": {"name": "track_order", "arguments": "{\"order_id\": \"ORD-2\"}"}}]}]"#;
+        let ok = row(two);
+        assert_eq!(ok.label().as_deref(), Some("request_refund+track_order"));
+        let line = example_line(&ok, "sys", Some(&catalogue()), ExportFormat::OpenAi).unwrap();
+        assert_eq!(line["messages"].as_array().unwrap().len(), 3);
+        assert_eq!(line["parallel_tool_calls"], true);
+        let broken = row(r#"[{"role": "assistant", "content": "#);
+        assert!(
+            broken
+                .answer()
+                .unwrap_err()
+                .contains("not a JSON array of messages")
+        );
+        let silent = row(r#"[{"role": "tool", "tool_call_id": "a", "content": "ok"}]"#);
+        assert!(silent.answer().is_err());
+        let lint = lint_rows(&[ok, broken, silent], "sys", Some(catalogue()));
+        let codes = |i| lint.of_row(i).map(|f| f.code.clone()).collect::<Vec<_>>();
+        assert!(
+            codes(0).iter().all(|c| c != "bad_gold"),
+            "{:?}",
+            lint.findings
+        );
+        assert_eq!(codes(1), ["bad_gold"]);
+        assert_eq!(codes(2), ["bad_gold"]);
     }
 
     #[test]
@@ -408,26 +583,35 @@ mod tests {
         rows[2].gold = r#"{"tool": "track_order", "arguments": {"order_id": 5}}"#.into();
         rows[4].gold = r#"{"tool": "fly_to_moon", "arguments": {}}"#.into();
         rows[6].gold = "{\"tool\": ".into();
+        let last = rows.len();
         rows.push(rows[0].clone());
         let lint = lint_rows(&rows, "sys", Some(catalogue()));
         let codes = |i| lint.of_row(i).map(|f| f.code.as_str()).collect::<Vec<_>>();
         assert_eq!(codes(2), ["arguments_schema"], "{:?}", lint.findings);
         assert_eq!(codes(4), ["unknown_tool"], "{:?}", lint.findings);
         assert_eq!(codes(6), ["bad_gold"]);
-        let dup = lint.of_row(35).next().unwrap();
+        let dup = lint.of_row(last).next().unwrap();
         assert_eq!(dup.code, "duplicate_example");
         assert_eq!(dup.text, "duplicate of row 1");
     }
 
     #[test]
-    fn lines_that_are_not_rows_are_skipped_with_reasons() {
+    fn lines_that_are_not_rows_are_skipped_with_reasons_and_conversations_kept() {
         let text = "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}, {\"role\": \"assistant\", \"content\": \"hello\"}]}\n\
                     not json\n\
                     {\"messages\": [{\"role\": \"user\", \"content\": \"a\"}, {\"role\": \"assistant\", \"content\": \"b\"}, {\"role\": \"user\", \"content\": \"c\"}, {\"role\": \"assistant\", \"content\": \"d\"}]}\n";
         let imported = import("x.jsonl", text.as_bytes()).unwrap();
-        assert_eq!(imported.rows.len(), 1);
+        assert_eq!(imported.rows.len(), 2);
         assert_eq!(imported.rows[0].label().as_deref(), Some("no_tool"));
-        assert_eq!(imported.skipped.len(), 2);
+        // Two turns: a conversation row, every message after the request kept.
+        let two = &imported.rows[1];
+        assert!(two.is_conversation());
+        assert_eq!(two.request, "a");
+        assert_eq!(two.label().as_deref(), Some("no_tool"));
+        for said in ["\"b\"", "\"c\"", "\"d\""] {
+            assert!(two.gold.contains(said), "{}", two.gold);
+        }
+        assert_eq!(imported.skipped.len(), 1);
         assert!(import("x", b"{\"a\": 1}").is_err());
     }
 }

@@ -31,7 +31,7 @@ pub struct Workspace {
     pub version: u32,
     /// The tool catalogue's JSON text, as typed.
     pub catalogue: String,
-    /// The dataset: one single-turn example per row.
+    /// The dataset: one example per row (a request and its gold answer).
     pub dataset: Vec<Row>,
     /// The system prompt of every example and of try-it.
     pub system_prompt: String,
@@ -48,7 +48,8 @@ pub struct Workspace {
 }
 
 impl Default for Workspace {
-    /// The customer-support example: its catalogue, its 35 single-turn rows,
+    /// The customer-support example: its catalogue, its 40 rows (5 of them
+    /// conversations with parallel calls and tool results),
     /// its system prompt.
     fn default() -> Self {
         let dataset = crate::dataset::import("example", EXAMPLE_DATA.as_bytes())
@@ -392,7 +393,9 @@ mod tests {
     #[test]
     fn default_round_trips_through_json() {
         let ws = Workspace::default();
-        assert_eq!(ws.dataset.len(), 35);
+        // The support fixture's 40 lines, its 5 conversations among them.
+        assert_eq!(ws.dataset.len(), 40);
+        assert_eq!(ws.dataset.iter().filter(|r| r.is_conversation()).count(), 5);
         assert!(ws.catalogue.contains("track_order"));
         let back = Workspace::from_json(&ws.to_json()).unwrap();
         assert_eq!(back, ws);

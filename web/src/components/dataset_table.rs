@@ -1,4 +1,5 @@
-//! The dataset as a table: the request, the gold answer (router JSON) and
+//! The dataset as a table: the request, the gold answer (router JSON, or a
+//! conversation's messages after the request as a JSON array) and
 //! the linter's findings beside each row; add, edit, delete; import (a
 //! dataset, or a test file appended as test rows) and export JSONL (OpenAI
 //! chat and router, as the CLI reads and writes them); the no-tool share
@@ -232,6 +233,17 @@ fn DatasetRow(i: usize) -> impl IntoView {
             )
         }
     };
+    // A conversation's messages (parallel calls, tool results, the final
+    // answer) get a box of their lines; the cell is rebuilt only when that
+    // shape changes, not on every edit elsewhere (which would take the focus).
+    let shape = Memo::new(move |_| {
+        state.ws.with(|w| {
+            w.dataset
+                .get(i)
+                .filter(|r| r.is_conversation())
+                .map(|r| r.gold.lines().count().clamp(2, 8))
+        })
+    });
     let n = i + 1;
     view! {
         <tr data-testid=format!("row-{n}")>
@@ -248,16 +260,34 @@ fn DatasetRow(i: usize) -> impl IntoView {
                 />
             </td>
             <td>
-                <input
-                    type="text"
-                    class="mono"
-                    aria-label=format!("Gold answer of row {n}")
-                    prop:value=field(|r| r.gold.clone())
-                    on:change=move |ev| {
+                {move || {
+                    let label = format!("Gold answer of row {n}");
+                    let lines = shape.get();
+                    let set = move |ev: leptos::ev::Event| {
                         let text = event_target_value(&ev);
                         state.ws.update(|w| if let Some(r) = w.dataset.get_mut(i) { r.gold = text });
+                    };
+                    match lines {
+                        Some(lines) => view! {
+                            <textarea
+                                class="mono conversation"
+                                aria-label=label
+                                rows=lines
+                                prop:value=field(|r| r.gold.clone())
+                                on:change=set
+                            ></textarea>
+                        }.into_any(),
+                        None => view! {
+                            <input
+                                type="text"
+                                class="mono"
+                                aria-label=label
+                                prop:value=field(|r| r.gold.clone())
+                                on:change=set
+                            />
+                        }.into_any(),
                     }
-                />
+                }}
             </td>
             <td class=move || status().0 data-testid=format!("lint-{n}")>{move || status().1}</td>
             <td>

@@ -197,9 +197,18 @@ pub fn TrainPanel() -> impl IntoView {
                 .call_threshold
                 .map(|p| format!("; a tool called only at probability {p} or more"))
                 .unwrap_or_default();
+            // A conversation row scores each of its assistant turns.
+            let answers = if t.test_items == t.test_lines.len() {
+                String::new()
+            } else {
+                format!(" ({} answers scored: every assistant turn of a conversation)", t.test_items)
+            };
             format!(
-                "{} training rows ({} trained tokens), {} held-out rows; {}{split}{scored}{constrained}{decision}",
-                t.examples, t.trained_tokens, t.test_items, t.backend
+                "{} training rows ({} trained tokens), {} held-out rows{answers}; {}{split}{scored}{constrained}{decision}",
+                t.examples,
+                t.trained_tokens,
+                t.test_lines.len(),
+                t.backend
             )
         });
         let error = t.error.clone().map(|e| {
