@@ -199,5 +199,11 @@ test("a conversation (parallel calls, tool results, a final answer) is one row, 
   await gold.blur();
   assert.match(await page.getByTestId("lint-2").innerText(), /^bad_gold: the conversation's turns are not a JSON array of messages/);
   assert.equal(await page.getByLabel("Gold answer of row 2", { exact: true }).inputValue(), '[{"role": "assistant", "content": ');
+  // A new conversation row starts from a call of the catalogue's first tool, its result and an answer.
+  await page.getByRole("button", { name: "Add conversation" }).click();
+  const added = JSON.parse(await page.getByLabel("Gold answer of row 3", { exact: true }).inputValue());
+  assert.deepEqual(added.map((m) => m.role), ["assistant", "tool", "assistant"]);
+  assert.equal(added[0].tool_calls[0].function.name, "track_order");
+  assert.match(await page.getByTestId("lint-3").innerText(), /empty_request/);
   assert.deepEqual(unexpected(session.errors), []);
 });

@@ -47,6 +47,22 @@ impl Row {
         }
     }
 
+    /// A new conversation row to fill in: a call of `tool` (arguments to
+    /// write), its result, the final answer.
+    pub fn conversation_template(tool: &str) -> Self {
+        let turns = [
+            json!({"role": "assistant", "tool_calls": [{"id": "call_1", "type": "function",
+                   "function": {"name": tool, "arguments": "{}"}}]}),
+            json!({"role": "tool", "tool_call_id": "call_1", "content": "the tool's result"}),
+            json!({"role": "assistant", "content": "the final answer"}),
+        ];
+        Row {
+            request: String::new(),
+            gold: turns_text(&turns),
+            held_out: false,
+        }
+    }
+
     /// Whether the gold answer is a conversation's messages (a JSON array),
     /// not a router object.
     pub fn is_conversation(&self) -> bool {
@@ -544,6 +560,9 @@ mod tests {
         let line = example_line(&ok, "sys", Some(&catalogue()), ExportFormat::OpenAi).unwrap();
         assert_eq!(line["messages"].as_array().unwrap().len(), 3);
         assert_eq!(line["parallel_tool_calls"], true);
+        let template = Row::conversation_template("track_order");
+        assert_eq!(template.label().as_deref(), Some("track_order"));
+        assert_eq!(template.gold.lines().count(), 5);
         let broken = row(r#"[{"role": "assistant", "content": "#);
         assert!(
             broken

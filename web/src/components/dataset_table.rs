@@ -173,6 +173,17 @@ pub fn DatasetTable() -> impl IntoView {
                     gold: r#"{"tool": "no_tool", "reason": ""}"#.into(),
                     held_out: false,
                 }))>"Add row"</button>
+                <button
+                    title="A row whose answer is a conversation: a call, its result, the final answer (add calls for parallel ones)"
+                    on:click=move |_| {
+                        let tool = state
+                            .last_valid
+                            .get_untracked()
+                            .and_then(|c| c.tools().first().map(|t| t.name.clone()))
+                            .unwrap_or_else(|| "tool_name".into());
+                        state.ws.update(|w| w.dataset.push(Row::conversation_template(&tool)));
+                    }
+                >"Add conversation"</button>
                 <label class="file">
                     "Import JSONL"
                     <input type="file" accept=".jsonl,.json,application/jsonl" node_ref=import_input on:change=move |_| import_from(import_input, false) />
