@@ -87,7 +87,10 @@ test("the Share panel's CLI command unpacks the page's workspace natively", asyn
   const page = await fresh.newPage();
   await open(page);
   const link = await page.getByTestId("share-link").inputValue();
-  const shown = await page.getByTestId("share-cli").textContent();
+  await panel(page, "Share").getByText("Run it with the CLI").click();
+  await page.getByTestId("share-cli").waitFor();
+  await shoot(page, "Share", "share-cli.png");
+  const shown = await page.getByTestId("share-cli").innerText();
   assert.equal(shown, `tooltune workspace '${link}' --out-dir demo`);
   const catalogue = await page.getByLabel("Catalogue JSON").inputValue();
   // The header row and the example's rows.

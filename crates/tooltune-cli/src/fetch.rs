@@ -77,10 +77,7 @@ pub fn model(url: &str, cache: &Path) -> Result<PathBuf> {
         let file = dir.join(safe_name(model_url::url_file_name(&base)));
         if !file.is_file() {
             create_dir(&dir)?;
-            fetch_to(&agent(), &base, &file)?.map_err(|status| FetchError::Status {
-                url: base.clone(),
-                status,
-            })?;
+            fetch_to(&agent(), &base, &file)?;
         }
         return Ok(file);
     }
@@ -101,9 +98,8 @@ pub fn model(url: &str, cache: &Path) -> Result<PathBuf> {
         if path.is_file() {
             continue;
         }
-        match fetch_to(&agent, &url, &path)? {
-            Ok(()) => {}
-            Err(404) if name == "model.safetensors" => {
+        match fetch_to(&agent, &url, &path) {
+            Err(FetchError::Status { status: 404, .. }) if name == "model.safetensors" => {
                 fetch_shards(&agent, &base, &dir).map_err(|e| match e {
                     FetchError::Status { url, status: 404 } if url.ends_with(".index.json") => {
                         missing(name, format!("{base}{name}"))
@@ -111,9 +107,11 @@ pub fn model(url: &str, cache: &Path) -> Result<PathBuf> {
                     e => e,
                 })?
             }
-            Err(404) if REQUIRED.contains(&name) => return Err(missing(name, url)),
-            Err(404) => {}
-            Err(status) => return Err(FetchError::Status { url, status }),
+            Err(FetchError::Status { status: 404, .. }) if REQUIRED.contains(&name) => {
+                return Err(missing(name, url));
+            }
+            Err(FetchError::Status { status: 404, .. }) | Ok(()) => {}
+            Err(e) => return Err(e),
         }
     }
     std::fs::write(&done, base.as_bytes()).map_err(|source| FetchError::Cache {
@@ -130,10 +128,7 @@ fn fetch_shards(agent: &ureq::Agent, base: &str, dir: &Path) -> Result<()> {
     let url = format!("{base}{INDEX}");
     let index = dir.join(INDEX);
     if !index.is_file() {
-        fetch_to(agent, &url, &index)?.map_err(|status| FetchError::Status {
-            url: url.clone(),
-            status,
-        })?;
+        fetch_to(agent, &url, &index)?;
     }
     let bad = |why: String| FetchError::BadIndex {
         url: url.clone(),
@@ -160,7 +155,7 @@ fn fetch_shards(agent: &ureq::Agent, base: &str, dir: &Path) -> Result<()> {
             continue;
         }
         let url = format!("{base}{shard}");
-        fetch_to(agent, &url, &path)?.map_err(|status| FetchError::Status { url, status })?;
+        fetch_to(agent, &url, &path)?;
     }
     Ok(())
 }
@@ -191,9 +186,9 @@ fn hub_token(url: &str, token: Option<String>) -> Option<String> {
 }
 
 /// Downloads `url` into `to` (through `to.part`, renamed when whole), with a
-/// progress bar on a terminal. `Ok(Err(status))` when the server answered
+/// progress bar on a terminal. [`FetchError::Status`] when the server answered
 /// with an error status.
-fn fetch_to(agent: &ureq::Agent, url: &str, to: &Path) -> Result<std::result::Result<(), u16>> {
+fn fetch_to(agent: &ureq::Agent, url: &str, to: &Path) -> Result<()> {
     let transport = |source| FetchError::Transport {
         url: url.to_string(),
         source: Box::new(source),
@@ -205,7 +200,10 @@ fn fetch_to(agent: &ureq::Agent, url: &str, to: &Path) -> Result<std::result::Re
     let response = request.call().map_err(transport)?;
     let status = response.status().as_u16();
     if status >= 400 {
-        return Ok(Err(status));
+        return Err(FetchError::Status {
+            url: url.to_string(),
+            status,
+        });
     }
     let length: Option<u64> = response
         .headers()
@@ -256,7 +254,7 @@ fn fetch_to(agent: &ureq::Agent, url: &str, to: &Path) -> Result<std::result::Re
         source,
     })?;
     eprintln!("fetched {url} ({:.1} MB)", written as f64 / 1e6);
-    Ok(Ok(()))
+    Ok(())
 }
 
 /// Copies the body into the file, telling a broken body from a full disk.

@@ -76,22 +76,25 @@ impl Row {
         if !self.is_conversation() {
             return self.target().map(Answer::Router);
         }
+        self.turns().map(|(turns, _)| Answer::Turns(turns))
+    }
+
+    /// A conversation row's messages after the request, and the request with
+    /// them as one conversation read by tooltune-core (its first assistant
+    /// turn is the one after the request).
+    fn turns(&self) -> core::result::Result<(Vec<Value>, Conversation), String> {
         let turns: Vec<Value> = serde_json::from_str(&self.gold).map_err(|e| {
             format!("the conversation's turns are not a JSON array of messages: {e}")
         })?;
-        let conv = self.conversation_with(&turns)?;
+        let mut messages = vec![json!({"role": "user", "content": self.request})];
+        messages.extend(turns.iter().cloned());
+        let conv =
+            dataset::conversation(&Location::whole("the row"), json!({ "messages": messages }))
+                .map_err(|e| e.to_string())?;
         if conv.assistant_turns().next().is_none() {
             return Err("the conversation has no assistant turn to train on".into());
         }
-        Ok(Answer::Turns(turns))
-    }
-
-    /// The request and `turns` as one conversation, read by tooltune-core.
-    fn conversation_with(&self, turns: &[Value]) -> core::result::Result<Conversation, String> {
-        let mut messages = vec![json!({"role": "user", "content": self.request})];
-        messages.extend(turns.iter().cloned());
-        dataset::conversation(&Location::whole("the row"), json!({ "messages": messages }))
-            .map_err(|e| e.to_string())
+        Ok((turns, conv))
     }
 
     /// The gold answer as a router object, read strictly (the router
@@ -106,14 +109,12 @@ impl Row {
     /// The gold answer's tool name (`no_tool` for the no-tool path; a
     /// conversation's first assistant turn's), if it reads.
     pub fn label(&self) -> Option<String> {
-        match self.answer().ok()? {
-            Answer::Router(target) => Some(target.label()),
-            Answer::Turns(turns) => {
-                let conv = self.conversation_with(&turns).ok()?;
-                let turn = conv.assistant_turns().next()?;
-                conv.messages[turn].target().ok().map(|t| t.label())
-            }
+        if !self.is_conversation() {
+            return self.target().ok().map(|t| t.label());
         }
+        let (_, conv) = self.turns().ok()?;
+        let turn = conv.assistant_turns().next()?;
+        conv.messages[turn].target().ok().map(|t| t.label())
     }
 }
 

@@ -165,6 +165,17 @@ fn url_models_load_as_their_files_and_are_fetched_once() {
     assert!(text(&o).contains("names a model folder"), "{}", text(&o));
 }
 
+/// Asks for `url` and checks the command fails with exit 2, says `said`,
+/// and does not panic; returns everything it printed.
+fn refused(cache: &Path, url: &str, said: &str) -> String {
+    let o = greedy(cache, url);
+    let msg = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{msg}");
+    assert!(msg.contains(said), "{msg}");
+    assert!(!msg.contains("panicked"), "{msg}");
+    msg
+}
+
 #[test]
 fn bad_model_urls_are_clear_errors() {
     let server = Server::start(fixtures());
@@ -172,42 +183,29 @@ fn bad_model_urls_are_clear_errors() {
 
     // A folder without config.json: named, with the URL that answered 404.
     let url = server.url("support/");
-    let o = greedy(&cache, &url);
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    let msg = text(&o);
-    assert!(
-        msg.contains(&format!(
-            "{url} is not a model folder: config.json is missing"
-        )),
-        "{msg}"
+    let msg = refused(
+        &cache,
+        &url,
+        &format!("{url} is not a model folder: config.json is missing"),
     );
     assert!(msg.contains("HTTP 404"), "{msg}");
-    assert!(!msg.contains("panicked"), "{msg}");
 
     // A GGUF file that is not there.
     let url = server.url("gguf/tiny-llama/none.gguf");
-    let o = greedy(&cache, &url);
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    assert!(
-        text(&o).contains(&format!("fetching {url}: HTTP 404")),
-        "{}",
-        text(&o)
-    );
+    refused(&cache, &url, &format!("fetching {url}: HTTP 404"));
 
     // A download that breaks off is not kept: asked again, it is fetched again.
     let url = server.url("cut/gguf/tiny-llama/model.gguf");
     for _ in 0..2 {
-        let o = greedy(&cache, &url);
-        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-        assert!(
-            text(&o).contains(&format!("fetching {url}: the download broke off")),
-            "{}",
-            text(&o)
+        refused(
+            &cache,
+            &url,
+            &format!("fetching {url}: the download broke off"),
         );
     }
     let before = server.requests();
-    let o = greedy(&cache, &server.url("cut/hf/llama-gqa/"));
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let url = server.url("cut/hf/llama-gqa/");
+    refused(&cache, &url, "the download broke off");
     assert_eq!(
         server.requests(),
         before + 1,
@@ -224,14 +222,11 @@ fn bad_model_urls_are_clear_errors() {
     let port = closed.local_addr().unwrap().port();
     drop(closed);
     let url = format!("http://127.0.0.1:{port}/m.gguf");
-    let o = greedy(&cache, &url);
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    assert!(
-        text(&o).contains(&format!("fetching {url}: ")),
-        "{}",
-        text(&o)
+    refused(
+        &cache,
+        &url,
+        &format!("fetching {url}: no answer from the server"),
     );
-    assert!(!text(&o).contains("panicked"), "{}", text(&o));
 }
 
 fn walk(dir: &Path) -> Vec<String> {
