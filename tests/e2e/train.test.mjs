@@ -5,9 +5,12 @@
 // Stop ends a run after its current step.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { execFile, execFileSync } from "node:child_process";
+import { createReadStream, existsSync, mkdtempSync, readFileSync, statSync } from "node:fs";
+import { createServer } from "node:http";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { launch } from "./browser.mjs";
 import { open, panel, root, shoot, loadFixtureModel, unexpected, watchEventLoop, longestBlock, waitForCheckpoint, downloadRun, metricsLines, engineWorker } from "./app.mjs";
 
@@ -602,4 +605,58 @@ test("with the box set again, a new second worker starts; a run stopped before i
   assert.match(await train.getByTestId("train-about").innerText(), /each step split between two engine workers/);
   await box.uncheck();
   assert.deepEqual(unexpected(session.errors).filter((e) => !/simulated peer crash/.test(e)), []);
+});
+
+test("a run of a GGUF file loaded by URL records that URL as its model, and the CLI evaluates it from there", async (t) => {
+  const { page } = session;
+  assert.ok(existsSync(cli), `${cli} is missing: build the CLI first (cargo build --release -p tooltune-cli)`);
+  // A file server on this machine, which the page and the CLI both reach.
+  const gguf = join(root, "tests", "fixtures", "gguf", "tiny-llama", "model.gguf");
+  const served = [];
+  const server = createServer((req, res) => {
+    served.push(req.url);
+    res.setHeader("Access-Control-Allow-Origin", "*");
+    if (req.url !== "/models/tiny.gguf") { res.writeHead(404).end(); return; }
+    res.writeHead(200, { "Content-Type": "application/octet-stream", "Content-Length": statSync(gguf).size });
+    createReadStream(gguf).pipe(res);
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  t.after(() => server.close());
+  const url = `http://127.0.0.1:${server.address().port}/models/tiny.gguf`;
+  const model = panel(page, "Model");
+  await model.getByLabel("Model folder URL").fill(url);
+  await model.getByRole("button", { name: "Load from URL" }).click();
+  await model.getByText(/^Ready: tiny\.gguf/).waitFor({ timeout: 60_000 });
+
+  // The example's prompts outgrow this model's 256 positions: a one-tool catalogue and short rows.
+  const tools = [{ type: "function", function: { name: "f", description: "d", parameters: { type: "object", properties: { x: { type: "string" } }, required: ["x"] } } }];
+  await page.getByLabel("Catalogue JSON").fill(JSON.stringify(tools));
+  const answer = (i) => i % 5 === 4 ? { role: "assistant", content: "No." }
+    : { role: "assistant", tool_calls: [{ id: "c", type: "function", function: { name: "f", arguments: JSON.stringify({ x: String(i) }) } }] };
+  const rows = [...Array(10).keys()].map((i) => JSON.stringify({ messages: [{ role: "system", content: "Route." }, { role: "user", content: `x ${i}` }, answer(i)] }));
+  await page.getByLabel("Import JSONL").setInputFiles({ name: "short.jsonl", mimeType: "application/jsonl", buffer: Buffer.from(rows.join("\n")) });
+  const train = panel(page, "Train");
+  await train.getByLabel("Method").selectOption("lora");
+  await setNumber(train, "Epochs", 1);
+  await page.evaluate(() => localStorage.removeItem("tooltune.run"));
+  await train.getByRole("button", { name: "Train", exact: true }).click();
+  await train.getByText(/^Done: \d+ step\(s\)/).waitFor({ timeout: 300_000 });
+  const { dir, saved } = await downloadRun(page, "tooltune-page-gguf-url-");
+  assert.ok(saved.includes("run.json"), saved.join(", "));
+  const run = JSON.parse(readFileSync(join(dir, "run.json"), "utf8"));
+  assert.equal(run.model, url);
+  const adapter = JSON.parse(readFileSync(join(dir, "adapter_config.json"), "utf8"));
+  assert.equal(adapter.base_model_name_or_path, url);
+
+  // `tooltune eval --run` fetches the base from that URL (into a fresh cache) and scores every answer.
+  const fromPage = served.length;
+  const cache = mkdtempSync(join(tmpdir(), "tooltune-cache-"));
+  // Asynchronously: the file server answers from this process.
+  const { stdout } = await promisify(execFile)(cli, ["eval", "--run", dir, "--data", join(dir, "test.jsonl"), "--json"],
+    { encoding: "utf8", env: { ...process.env, TOOLTUNE_CACHE: cache } });
+  const report = JSON.parse(stdout);
+  assert.ok(served.length > fromPage, "the CLI fetched the model from its URL");
+  const pageEvals = metricsLines(join(dir, "metrics.jsonl")).filter((l) => l.type === "eval");
+  assert.equal(report.n, pageEvals[pageEvals.length - 1].n);
+  assert.deepEqual(unexpected(session.errors), []);
 });

@@ -87,11 +87,16 @@ pub fn keep_model(request: &Request, buffers: &[Uint8Array]) {
     let total: u32 = buffers.iter().map(Uint8Array::byte_length).sum();
     let kept = match request {
         Request::LoadModel {
-            id, name, files, ..
+            id,
+            name,
+            source,
+            files,
+            ..
         } if total <= MODEL_LIMIT_BYTES => Some((
             Request::LoadModel {
                 id: *id,
                 name: name.clone(),
+                source: source.clone(),
                 files: files.clone(),
                 backend: BackendChoice::Cpu,
             },

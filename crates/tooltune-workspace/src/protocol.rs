@@ -43,6 +43,12 @@ pub enum Request {
         id: u64,
         /// Shown to the user (folder name, URL, "built-in").
         name: String,
+        /// Where the model came from, as a run trained on it records its
+        /// base (`run.json`'s `model`, which `tooltune` reads back): the
+        /// folder's or GGUF file's URL. None: `name` (`builtin` for the
+        /// built-in model).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        source: Option<String>,
         /// File names of the attached buffers.
         files: Vec<String>,
         /// Where the model runs.

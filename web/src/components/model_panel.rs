@@ -14,8 +14,9 @@ use crate::state::{AppState, ModelStatus, use_app};
 /// Where the built-in model is served, relative to the page.
 const BUILTIN: &str = "./builtin/";
 
-/// Fetches a folder and sends it to the worker.
-fn load_from_url(state: AppState, name: String, base: String) {
+/// Fetches a folder (or a GGUF file) and sends it to the worker; a run
+/// trained on it records `source` as its base.
+fn load_from_url(state: AppState, name: String, base: String, source: Option<String>) {
     let load = engine::begin_load();
     state
         .model
@@ -36,6 +37,7 @@ fn load_from_url(state: AppState, name: String, base: String) {
                 let request = Request::LoadModel {
                     id: load,
                     name,
+                    source,
                     files: names,
                     backend: state.backend.get_untracked(),
                 };
@@ -53,8 +55,10 @@ fn mb(bytes: f64) -> String {
 /// Loads the model the workspace names (built-in or URL) when the page opens.
 pub fn load_initial(state: AppState) {
     match state.ws.with_untracked(|w| w.model.clone()) {
-        ModelRef::Builtin => load_from_url(state, "built-in model".into(), BUILTIN.into()),
-        ModelRef::Url { url } => load_from_url(state, files::url_model_name(&url), url),
+        ModelRef::Builtin => load_from_url(state, "built-in model".into(), BUILTIN.into(), None),
+        ModelRef::Url { url } => {
+            load_from_url(state, files::url_model_name(&url), url.clone(), Some(url))
+        }
         ModelRef::Local { name } => state.model.set(ModelStatus::Failed(format!(
             "This workspace used model files from disk ({name}): pick them again below."
         ))),
@@ -120,6 +124,7 @@ pub fn ModelPanel() -> impl IntoView {
                     let request = Request::LoadModel {
                         id: load,
                         name,
+                        source: None,
                         files: names,
                         backend: state.backend.get_untracked(),
                     };
@@ -138,11 +143,16 @@ pub fn ModelPanel() -> impl IntoView {
         state
             .ws
             .update(|w| w.model = ModelRef::Url { url: base.clone() });
-        load_from_url(state, files::url_model_name(&base), base);
+        load_from_url(
+            state,
+            files::url_model_name(&base),
+            base.clone(),
+            Some(base),
+        );
     };
     let load_builtin = move |_| {
         state.ws.update(|w| w.model = ModelRef::Builtin);
-        load_from_url(state, "built-in model".into(), BUILTIN.into());
+        load_from_url(state, "built-in model".into(), BUILTIN.into(), None);
     };
     let picked_summary = move || {
         picked.with(|p| {

@@ -31,12 +31,23 @@ use wasm_bindgen::prelude::*;
 pub(crate) struct Loaded {
     /// Where it runs, in words.
     pub backend: String,
-    /// What run.json calls it: `builtin`, or the name it was loaded as.
+    /// What run.json calls it: `builtin`, the URL it came from, or the name
+    /// it was loaded as.
     pub name: String,
     pub model: LlamaForCausalLM,
     pub tokenizer: Tokenizer,
     pub template: ChatTemplate,
     pub stop: Vec<u32>,
+}
+
+impl Loaded {
+    /// The same model, recorded as coming from `source` (a URL) when known.
+    fn from(self, source: Option<String>) -> Self {
+        match source {
+            Some(name) => Self { name, ..self },
+            None => self,
+        }
+    }
 }
 
 thread_local! {
@@ -95,6 +106,7 @@ async fn handle(request: Request, buffers: Vec<Vec<u8>>) {
         Request::LoadModel {
             id,
             name,
+            source,
             files,
             backend,
         } => {
@@ -108,7 +120,8 @@ async fn handle(request: Request, buffers: Vec<Vec<u8>>) {
             if NEWEST_LOAD.with(|n| n.get()) != id {
                 return;
             }
-            match chosen.and_then(|(device, label)| load(&name, &files, device, label)) {
+            let loaded = chosen.and_then(|(device, label)| load(&name, &files, device, label));
+            match loaded.map(|(l, info)| (l.from(source), info)) {
                 Ok((loaded, info)) => {
                     mark("tooltune-model-loaded");
                     MODEL.with(|m| *m.borrow_mut() = Some(Rc::new(loaded)));

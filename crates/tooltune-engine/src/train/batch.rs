@@ -232,7 +232,8 @@ fn shared_prefix(examples: &[&MaskedExample], len: usize, positions: &[i64]) -> 
 /// Applies the length limit: truncates (`truncate`) or fails naming the
 /// example's line. Examples left with no trained token are an error too.
 pub fn fit_length(ex: &mut MaskedExample, max_seq_len: usize, truncate: bool) -> Result<()> {
-    if ex.ids.len() > max_seq_len {
+    let tokens = ex.ids.len();
+    if tokens > max_seq_len {
         if !truncate {
             return Err(EngineError::Example {
                 at: ex.at.clone(),
@@ -248,9 +249,17 @@ pub fn fit_length(ex: &mut MaskedExample, max_seq_len: usize, truncate: bool) ->
         ex.trained.truncate(max_seq_len);
     }
     if !ex.trained.iter().skip(1).any(|t| *t) {
+        let message = if tokens > max_seq_len {
+            format!(
+                "{tokens} tokens, cut to the first {max_seq_len}, which hold none of its \
+                 answer: a shorter system prompt or catalogue makes room"
+            )
+        } else {
+            "no trained token: it has no assistant answer to learn".into()
+        };
         return Err(EngineError::Example {
             at: ex.at.clone(),
-            message: "no trained token left (truncated away?)".into(),
+            message,
         });
     }
     Ok(())
@@ -377,6 +386,22 @@ mod tests {
         );
         fit_length(&mut e, 3, true).expect("truncates");
         assert_eq!(e.ids, vec![1, 2, 3]);
+    }
+
+    #[test]
+    fn a_row_without_a_trained_token_says_why() {
+        // Cut before its answer: how long it was, and what makes room.
+        let mut cut = ex(&[1, 2, 3, 4, 5], &[false, false, false, true, true]);
+        assert_eq!(
+            fit_length(&mut cut, 3, true).unwrap_err().to_string(),
+            "t:1: 5 tokens, cut to the first 3, which hold none of its answer: a shorter \
+             system prompt or catalogue makes room"
+        );
+        let mut none = ex(&[1, 2, 3], &[false, false, false]);
+        assert_eq!(
+            fit_length(&mut none, 8, true).unwrap_err().to_string(),
+            "t:1: no trained token: it has no assistant answer to learn"
+        );
     }
 
     #[test]
