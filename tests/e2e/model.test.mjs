@@ -166,6 +166,8 @@ test("try it, constrained: even random weights answer in the catalogue's shape",
 test("the mask view marks the trained tokens of a row", async () => {
   const { page } = session;
   const mask = panel(page, "Mask");
+  // A model is loaded: the hint asks for a row, not for a model.
+  await mask.getByText("Choose a row and show its tokens.", { exact: true }).waitFor();
   await mask.getByLabel("Row").fill("1");
   await mask.getByRole("button", { name: "Show tokens" }).click();
   const summary = await mask.getByTestId("mask-summary").innerText({ timeout: 30_000 });

@@ -47,8 +47,12 @@ pub fn MaskView() -> impl IntoView {
     };
     let tokens = move || match state.mask.get() {
         Job::Idle => {
-            view! { <p class="hint">"Choose a row and show its tokens (needs a model)."</p> }
-                .into_any()
+            let hint = if ready() {
+                "Choose a row and show its tokens."
+            } else {
+                "Load a model to show a row's tokens."
+            };
+            view! { <p class="hint">{hint}</p> }.into_any()
         }
         Job::Pending => view! { <p role="status">"Tokenising…"</p> }.into_any(),
         Job::Failed(e) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
