@@ -1,6 +1,7 @@
 // Page helpers shared by the specs: open the app, find panels, load the
 // fixture model through the file picker as a person would, keep screenshots.
-import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { createReadStream, mkdirSync, mkdtempSync, readFileSync, statSync } from "node:fs";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -117,4 +118,24 @@ export async function engineWorker(page, name = "tooltune-engine") {
   }
   assert.equal(named.length, 1, `one ${name} worker among ${page.workers().length}`);
   return named[0];
+}
+
+/**
+ * Serves `file` at `path` from a file server on 127.0.0.1 (any origin may
+ * read it; anything else is a 404) until test `t` ends, so the page and the
+ * native CLI can both fetch it. Returns the file's URL and the paths asked
+ * for so far.
+ */
+export async function serveFile(t, file, path) {
+  const asked = [];
+  const server = createServer((req, res) => {
+    asked.push(req.url);
+    res.setHeader("Access-Control-Allow-Origin", "*");
+    if (req.url !== path) { res.writeHead(404).end(); return; }
+    res.writeHead(200, { "Content-Type": "application/octet-stream", "Content-Length": statSync(file).size });
+    createReadStream(file).pipe(res);
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  t.after(() => server.close());
+  return { url: `http://127.0.0.1:${server.address().port}${path}`, asked };
 }

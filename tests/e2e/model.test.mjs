@@ -7,13 +7,12 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { createReadStream, existsSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
-import { createServer } from "node:http";
 import { launch } from "./browser.mjs";
-import { open, panel, root, shoot, loadFixtureModel, fixtureModel, unexpected, watchEventLoop, longestBlock } from "./app.mjs";
+import { open, panel, root, shoot, loadFixtureModel, fixtureModel, unexpected, watchEventLoop, longestBlock, serveFile } from "./app.mjs";
 
 const cli = join(process.env.CARGO_TARGET_DIR ?? join(root, "target"), "release", "tooltune");
 
@@ -239,15 +238,8 @@ test("a GGUF file loads on its own (the tiny fixture; SmolLM2 Q4_1 when fetched)
   }
   // SmolLM2 by URL, from a file server on this machine (the weights are never
   // committed; 93 MB is too big for Playwright's routing).
-  const server = createServer((req, res) => {
-    res.setHeader("Access-Control-Allow-Origin", "*");
-    if (req.url !== "/SmolLM2-135M-Instruct.Q4_1.gguf") { res.writeHead(404).end(); return; }
-    res.writeHead(200, { "Content-Type": "application/octet-stream", "Content-Length": statSync(smollm2).size });
-    createReadStream(smollm2).pipe(res);
-  });
-  await new Promise((r) => server.listen(0, "127.0.0.1", r));
-  t.after(() => server.close());
-  await model.getByLabel("Model folder URL").fill(`http://127.0.0.1:${server.address().port}/SmolLM2-135M-Instruct.Q4_1.gguf`);
+  const { url: smollm2Url } = await serveFile(t, smollm2, "/SmolLM2-135M-Instruct.Q4_1.gguf");
+  await model.getByLabel("Model folder URL").fill(smollm2Url);
   await model.getByRole("button", { name: "Load from URL" }).click();
   await model.getByText(/^Ready: SmolLM2-135M-Instruct\.Q4_1\.gguf/).waitFor({ timeout: 120_000 });
   assert.equal(await model.getByTestId("model-params").innerText(), "134,515,008");

@@ -6,13 +6,12 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
-import { createReadStream, existsSync, mkdtempSync, readFileSync, statSync } from "node:fs";
-import { createServer } from "node:http";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { launch } from "./browser.mjs";
-import { open, panel, root, shoot, loadFixtureModel, unexpected, watchEventLoop, longestBlock, waitForCheckpoint, downloadRun, metricsLines, engineWorker } from "./app.mjs";
+import { open, panel, root, shoot, loadFixtureModel, unexpected, watchEventLoop, longestBlock, waitForCheckpoint, downloadRun, metricsLines, engineWorker, serveFile } from "./app.mjs";
 
 /** The native CLI built by the native tests (scripts/test.sh runs them first). */
 const cli = join(process.env.CARGO_TARGET_DIR ?? join(root, "target"), "release", "tooltune");
@@ -612,17 +611,7 @@ test("a run of a GGUF file loaded by URL records that URL as its model, and the 
   assert.ok(existsSync(cli), `${cli} is missing: build the CLI first (cargo build --release -p tooltune-cli)`);
   // A file server on this machine, which the page and the CLI both reach.
   const gguf = join(root, "tests", "fixtures", "gguf", "tiny-llama", "model.gguf");
-  const served = [];
-  const server = createServer((req, res) => {
-    served.push(req.url);
-    res.setHeader("Access-Control-Allow-Origin", "*");
-    if (req.url !== "/models/tiny.gguf") { res.writeHead(404).end(); return; }
-    res.writeHead(200, { "Content-Type": "application/octet-stream", "Content-Length": statSync(gguf).size });
-    createReadStream(gguf).pipe(res);
-  });
-  await new Promise((r) => server.listen(0, "127.0.0.1", r));
-  t.after(() => server.close());
-  const url = `http://127.0.0.1:${server.address().port}/models/tiny.gguf`;
+  const { url, asked: served } = await serveFile(t, gguf, "/models/tiny.gguf");
   const model = panel(page, "Model");
   await model.getByLabel("Model folder URL").fill(url);
   await model.getByRole("button", { name: "Load from URL" }).click();
