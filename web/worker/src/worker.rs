@@ -42,7 +42,7 @@ pub(crate) struct Loaded {
 
 impl Loaded {
     /// The same model, recorded as coming from `source` (a URL) when known.
-    fn from(self, source: Option<String>) -> Self {
+    fn recorded_as(self, source: Option<String>) -> Self {
         match source {
             Some(name) => Self { name, ..self },
             None => self,
@@ -121,7 +121,7 @@ async fn handle(request: Request, buffers: Vec<Vec<u8>>) {
                 return;
             }
             let loaded = chosen.and_then(|(device, label)| load(&name, &files, device, label));
-            match loaded.map(|(l, info)| (l.from(source), info)) {
+            match loaded.map(|(l, info)| (l.recorded_as(source), info)) {
                 Ok((loaded, info)) => {
                     mark("tooltune-model-loaded");
                     MODEL.with(|m| *m.borrow_mut() = Some(Rc::new(loaded)));
