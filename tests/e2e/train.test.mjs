@@ -630,6 +630,7 @@ test("a run of a GGUF file loaded by URL records that URL as its model, and the 
   await page.evaluate(() => localStorage.removeItem("tooltune.run"));
   await train.getByRole("button", { name: "Train", exact: true }).click();
   await train.getByText(/^Done: \d+ step\(s\)/).waitFor({ timeout: 300_000 });
+  await shoot(page, "Train", "train-gguf-url.png");
   const { dir, saved } = await downloadRun(page, "tooltune-page-gguf-url-");
   assert.ok(saved.includes("run.json"), saved.join(", "));
   const run = JSON.parse(readFileSync(join(dir, "run.json"), "utf8"));

@@ -15,8 +15,9 @@ use crate::state::{AppState, ModelStatus, use_app};
 const BUILTIN: &str = "./builtin/";
 
 /// Fetches a folder (or a GGUF file) and sends it to the worker; a run
-/// trained on it records `source` as its base.
-fn load_from_url(state: AppState, name: String, base: String, source: Option<String>) {
+/// trained on a model from a URL records that URL as its base.
+fn load_from_url(state: AppState, name: String, base: String) {
+    let source = (base != BUILTIN).then(|| base.clone());
     let load = engine::begin_load();
     state
         .model
@@ -55,10 +56,8 @@ fn mb(bytes: f64) -> String {
 /// Loads the model the workspace names (built-in or URL) when the page opens.
 pub fn load_initial(state: AppState) {
     match state.ws.with_untracked(|w| w.model.clone()) {
-        ModelRef::Builtin => load_from_url(state, "built-in model".into(), BUILTIN.into(), None),
-        ModelRef::Url { url } => {
-            load_from_url(state, files::url_model_name(&url), url.clone(), Some(url))
-        }
+        ModelRef::Builtin => load_from_url(state, "built-in model".into(), BUILTIN.into()),
+        ModelRef::Url { url } => load_from_url(state, files::url_model_name(&url), url),
         ModelRef::Local { name } => state.model.set(ModelStatus::Failed(format!(
             "This workspace used model files from disk ({name}): pick them again below."
         ))),
@@ -143,16 +142,11 @@ pub fn ModelPanel() -> impl IntoView {
         state
             .ws
             .update(|w| w.model = ModelRef::Url { url: base.clone() });
-        load_from_url(
-            state,
-            files::url_model_name(&base),
-            base.clone(),
-            Some(base),
-        );
+        load_from_url(state, files::url_model_name(&base), base);
     };
     let load_builtin = move |_| {
         state.ws.update(|w| w.model = ModelRef::Builtin);
-        load_from_url(state, "built-in model".into(), BUILTIN.into(), None);
+        load_from_url(state, "built-in model".into(), BUILTIN.into());
     };
     let picked_summary = move || {
         picked.with(|p| {
