@@ -617,12 +617,15 @@ test("a run of a GGUF file loaded by URL records that URL as its model, and the 
   await model.getByRole("button", { name: "Load from URL" }).click();
   await model.getByText(/^Ready: tiny\.gguf/).waitFor({ timeout: 60_000 });
 
-  // The example's prompts outgrow this model's 256 positions: a one-tool catalogue and short rows.
+  // Short rows and a one-tool catalogue keep the run quick on this model's character-level vocabulary.
   const tools = [{ type: "function", function: { name: "f", description: "d", parameters: { type: "object", properties: { x: { type: "string" } }, required: ["x"] } } }];
   await page.getByLabel("Catalogue JSON").fill(JSON.stringify(tools));
   const answer = (i) => i % 5 === 4 ? { role: "assistant", content: "No." }
     : { role: "assistant", tool_calls: [{ id: "c", type: "function", function: { name: "f", arguments: JSON.stringify({ x: String(i) }) } }] };
   const rows = [...Array(10).keys()].map((i) => JSON.stringify({ messages: [{ role: "system", content: "Route." }, { role: "user", content: `x ${i}` }, answer(i)] }));
+  // A conversation past the run's 1,024 tokens: the run cuts it there (its first call is kept) and says so.
+  rows.push(JSON.stringify({ messages: [{ role: "system", content: "Route." }, { role: "user", content: "x long" }, answer(10),
+    { role: "tool", tool_call_id: "c", content: "word ".repeat(300).trim() }, { role: "assistant", content: "Done." }] }));
   await page.getByLabel("Import JSONL").setInputFiles({ name: "short.jsonl", mimeType: "application/jsonl", buffer: Buffer.from(rows.join("\n")) });
   const train = panel(page, "Train");
   await train.getByLabel("Method").selectOption("lora");
@@ -630,6 +633,9 @@ test("a run of a GGUF file loaded by URL records that URL as its model, and the 
   await page.evaluate(() => localStorage.removeItem("tooltune.run"));
   await train.getByRole("button", { name: "Train", exact: true }).click();
   await train.getByText(/^Done: \d+ step\(s\)/).waitFor({ timeout: 300_000 });
+  const cut = await train.getByTestId("train-cut").innerText();
+  console.log(cut);
+  assert.match(cut, /^1 training row\(s\) longer than the run's limit of 1024 tokens .* the longest from \d{4}:/);
   await shoot(page, "Train", "train-gguf-url.png");
   const { dir, saved } = await downloadRun(page, "tooltune-page-gguf-url-");
   assert.ok(saved.includes("run.json"), saved.join(", "));

@@ -14,7 +14,7 @@ use tooltune_workspace::protocol::{Event, Request};
 use tooltune_workspace::metrics::{EvalRecord, StepRecord};
 
 use crate::recovery;
-use crate::state::{Answer, AppState, Job, ModelStatus, Phase, Training};
+use crate::state::{Answer, AppState, Cut, Job, ModelStatus, Phase, Training};
 
 /// The engine worker's bootstrap, beside index.html (web/worker.js): it
 /// loads the worker's own wasm module (web/worker). Started once the page
@@ -289,6 +289,9 @@ pub fn apply(state: AppState, event: Event) {
             trained_tokens,
             test_items,
             backend,
+            max_seq_len,
+            cut_rows,
+            longest_cut,
         } => training(state, id, |t| {
             t.phase = Phase::Running;
             t.total_steps = total_steps;
@@ -296,6 +299,11 @@ pub fn apply(state: AppState, event: Event) {
             t.trained_tokens = trained_tokens;
             t.test_items = test_items;
             t.backend = backend;
+            t.cut = (cut_rows > 0).then_some(Cut {
+                rows: cut_rows,
+                longest: longest_cut,
+                limit: max_seq_len,
+            });
         }),
         Event::TrainStep {
             id,

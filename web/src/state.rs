@@ -80,6 +80,17 @@ pub enum Phase {
     Interrupted,
 }
 
+/// Training rows cut to the run's length limit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cut {
+    /// How many.
+    pub rows: usize,
+    /// The longest one's length before the cut, in tokens.
+    pub longest: usize,
+    /// The limit: 1024 tokens, or the model's context when shorter.
+    pub limit: usize,
+}
+
 /// A training run in the page (kept across a reload by [`crate::run_store`]).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
@@ -94,6 +105,8 @@ pub struct Training {
     pub backend: String,
     /// Rows left out of the run (1-based) and why.
     pub skipped: Vec<(usize, String)>,
+    /// Training rows longer than the run's limit, which it cut.
+    pub cut: Option<Cut>,
     pub steps: Vec<StepRecord>,
     pub evals: Vec<EvalRecord>,
     /// Seconds each evaluation took.

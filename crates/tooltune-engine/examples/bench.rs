@@ -197,7 +197,7 @@ fn run_train(
     for i in 0..args.warmup + args.steps {
         let b = batch();
         let t = Instant::now();
-        let (next, result) = train_step(model, &mut optim, &[b], 2e-4, i + 1, &ad)?;
+        let (next, result) = train_step(model, &mut optim, &[b], 2e-4, i + 1, None, &ad)?;
         model = next;
         let dt = t.elapsed().as_secs_f64();
         losses.push(result.loss);

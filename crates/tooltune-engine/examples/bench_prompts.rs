@@ -114,6 +114,7 @@ fn run(
             std::slice::from_ref(batch),
             2e-4,
             i + 1,
+            None,
             &ad,
         )?;
         model = next;

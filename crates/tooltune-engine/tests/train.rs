@@ -53,11 +53,20 @@ fn losses(seed: u64, cfg: &TrainConfig) -> Vec<f32> {
 
 /// The loss of every step of training the fixture model on `device`.
 pub(crate) fn losses_on(seed: u64, cfg: &TrainConfig, device: &Device) -> Vec<f32> {
+    steps_on(seed, cfg, device).iter().map(|s| s.loss).collect()
+}
+
+/// Every step's log of training the fixture model.
+fn steps(seed: u64, cfg: &TrainConfig) -> Vec<train::StepLog> {
+    steps_on(seed, cfg, &device())
+}
+
+fn steps_on(seed: u64, cfg: &TrainConfig, device: &Device) -> Vec<train::StepLog> {
     let model =
         train::prepare(load_model_on("llama-gqa", device), &cfg.tuning, seed).expect("adapters");
     let out = train::train(model, &tiny_data(), 0, cfg, None, &mut ()).expect("trains");
     assert!(out.stopped.is_none());
-    out.steps.iter().map(|s| s.loss).collect()
+    out.steps
 }
 
 #[test]
@@ -125,6 +134,51 @@ fn dropout_runs_sharded_and_reproducibly() {
     assert_ne!(a, plain, "dropout changes the curve");
     assert_eq!(a[0], plain[0], "B = 0: the first loss has no adapter path");
     assert!(a[3] < a[0] - 0.1, "{a:?}");
+}
+
+/// An activation budget too small for any shard cuts every shard into
+/// one-row pieces (`train::memory`), run one after another: the same loss
+/// curve as the uncut steps, with LoRA dropout (seeded per row) and in a
+/// full fine-tune, on one thread and on two.
+#[cfg(feature = "cpu")]
+#[test]
+fn an_activation_budget_gives_the_unbudgeted_curve() {
+    let lora = TrainConfig {
+        tuning: Tuning::Lora(LoraSettings::new(4, 8.0, &["q_proj", "v_proj"]).with_dropout(0.3)),
+        ..config(4)
+    };
+    let full = TrainConfig {
+        lr: 1e-3,
+        tuning: Tuning::Full,
+        ..config(4)
+    };
+    for cfg in [lora, full] {
+        for threads in [1, 2] {
+            let on = |budget: Option<u64>| {
+                let cfg = TrainConfig {
+                    activation_budget: budget,
+                    ..cfg.clone()
+                };
+                let steps = rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .expect("pool")
+                    .install(|| steps(4, &cfg));
+                let extra: Vec<usize> = steps.iter().map(|s| s.extra_passes).collect();
+                (steps.iter().map(|s| s.loss).collect::<Vec<f32>>(), extra)
+            };
+            let ((whole, none), (pieces, extra)) = (on(None), on(Some(1)));
+            // Steps of four rows, a shard per thread: one pass per row
+            // instead of one per shard.
+            assert_eq!(none, vec![0; 4]);
+            assert_eq!(extra, vec![4 - threads; 4]);
+            assert_eq!(whole.len(), 4);
+            for (a, b) in whole.iter().zip(&pieces) {
+                assert!((a - b).abs() < 1e-5, "{whole:?} vs {pieces:?}");
+            }
+            assert!(whole[3] < whole[0] - 0.1, "{whole:?}");
+        }
+    }
 }
 
 #[test]

@@ -328,6 +328,16 @@ pub enum Event {
         test_items: usize,
         /// Backend that trains.
         backend: String,
+        /// The longest a training row may be, in tokens: 1024, or the
+        /// model's context when shorter.
+        #[serde(default)]
+        max_seq_len: usize,
+        /// Training rows longer than that, cut to it, and the longest's
+        /// length before the cut.
+        #[serde(default)]
+        cut_rows: usize,
+        #[serde(default)]
+        longest_cut: usize,
     },
     /// One optimiser step.
     TrainStep {

@@ -214,6 +214,15 @@ pub fn TrainPanel() -> impl IntoView {
         let error = t.error.clone().map(|e| {
             view! { <p class="error" role="alert">{format!("{e}: the last good weights are kept.")}</p> }
         });
+        let cut = t.cut.as_ref().map(|c| {
+            let text = format!(
+                "{} training row(s) longer than the run's limit of {} tokens (1024, or the model's \
+                 context when shorter) were cut to it, the longest from {}: their ends are not \
+                 learnt. A shorter system prompt or catalogue makes room.",
+                c.rows, c.limit, c.longest
+            );
+            view! { <p class="warn" data-testid="train-cut">{text}</p> }
+        });
         let skipped = (!t.skipped.is_empty()).then(|| {
             let rows: Vec<String> = t.skipped.iter().map(|(r, why)| format!("row {r}: {why}")).collect();
             view! { <p class="warn" data-testid="train-skipped">{format!("Left out: {}", rows.join("; "))}</p> }
@@ -228,6 +237,7 @@ pub fn TrainPanel() -> impl IntoView {
             {about.map(|a| view! { <p class="hint" data-testid="train-about">{a}</p> })}
             {error}
             {skipped}
+            {cut}
         }
     };
     view! {

@@ -288,6 +288,13 @@ async fn checkpoint(
     Ok(())
 }
 
+/// Activation memory a page step may keep (`train::memory`'s estimate). The
+/// built-in model's batches of 8 need at most 0.4 GiB, even without a
+/// shared prefix; SmolLM2's batches of 8 vet rows, which share a 520-token
+/// prefix, 3.2 GiB. Rows with catalogues of their own on a bigger model run
+/// in as many row groups as they need instead of exhausting the tab.
+const PAGE_ACTIVATION_BUDGET: u64 = 4 << 30;
+
 /// The engine's training configuration for the page's settings and
 /// `rows` training rows (automatic epochs follow them).
 pub fn config(settings: &TrainSettings, seed: u64, rows: usize) -> TrainConfig {
@@ -302,6 +309,7 @@ pub fn config(settings: &TrainSettings, seed: u64, rows: usize) -> TrainConfig {
         tuning: tuning(settings),
         eval_max_new_tokens: EVAL_MAX_NEW_TOKENS,
         label_smoothing: settings.label_smoothing,
+        activation_budget: Some(PAGE_ACTIVATION_BUDGET),
         ..TrainConfig::default()
     }
 }
@@ -362,7 +370,9 @@ pub async fn run(m: Rc<Loaded>, job: Job) -> Result<(), String> {
 async fn run_job(m: Rc<Loaded>, job: Job) -> Result<(), String> {
     STOP.with(|s| s.set(None));
     PAUSE.with(|p| p.set(None));
-    let cfg = config(&job.settings, job.seed, job.train.len());
+    let mut cfg = config(&job.settings, job.seed, job.train.len());
+    cfg.max_seq_len = batch::length_limit(None, m.model.config.max_position_embeddings)
+        .map_err(|e| e.to_string())?;
     cfg.check().map_err(|e| e.to_string())?;
     let train_examples = examples("training row", job.train)?;
     let test_examples = examples("held-out row", job.test)?;
@@ -370,9 +380,15 @@ async fn run_job(m: Rc<Loaded>, job: Job) -> Result<(), String> {
         return Err("no rows to train on: add rows to the dataset".into());
     }
     let mut masked = Vec::with_capacity(train_examples.len());
+    let (mut cut_rows, mut longest_cut) = (0, 0);
     for ex in &train_examples {
         let mut one = mask_example(&m.template, &m.tokenizer, ex).map_err(|e| e.to_string())?;
+        let tokens = one.ids.len();
         batch::fit_length(&mut one, cfg.max_seq_len, cfg.truncate).map_err(|e| e.to_string())?;
+        if one.ids.len() < tokens {
+            cut_rows += 1;
+            longest_cut = longest_cut.max(tokens);
+        }
         masked.push(one);
     }
     let trained_tokens = masked.iter().map(|x| x.trained_count()).sum();
@@ -403,6 +419,9 @@ async fn run_job(m: Rc<Loaded>, job: Job) -> Result<(), String> {
             trained_tokens,
             test_items: set.len(),
             backend: m.backend.clone(),
+            max_seq_len: cfg.max_seq_len,
+            cut_rows,
+            longest_cut,
         });
     }
     let evaluate = |model: LlamaForCausalLM, step: usize| {

@@ -114,7 +114,7 @@ pub struct PretrainArgs {
     pub weight_decay: f64,
     /// Longest example in tokens (longer ones are cut; one left with no
     /// trained token is skipped).
-    #[arg(long, default_value_t = 512, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(2..))]
+    #[arg(long, default_value_t = 512, value_parser = at_least_two())]
     pub max_seq_len: usize,
     /// Steps between checkpoints.
     #[arg(long, default_value_t = 50, value_parser = at_least_one())]
@@ -270,11 +270,25 @@ pub(crate) fn at_least_one() -> clap::builder::RangedU64ValueParser<usize> {
     clap::builder::RangedU64ValueParser::<usize>::new().range(1..)
 }
 
+pub(crate) fn at_least_two() -> clap::builder::RangedU64ValueParser<usize> {
+    clap::builder::RangedU64ValueParser::<usize>::new().range(2..)
+}
+
 /// A learning rate: a number in (0, 1].
 fn learning_rate(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(x) if x > 0.0 && x <= 1.0 => Ok(x),
         _ => Err(format!("`{s}` is not a learning rate in (0, 1]")),
+    }
+}
+
+/// An amount of memory in GiB: a number, 0 or more.
+fn gib(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(x) if x >= 0.0 && x.is_finite() => Ok(x),
+        _ => Err(format!(
+            "`{s}` is not an amount of GiB (a number, 0 or more)"
+        )),
     }
 }
 

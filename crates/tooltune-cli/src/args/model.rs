@@ -54,11 +54,19 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 1)]
     pub grad_accum: usize,
     /// Longest example in tokens; longer ones are an error unless --truncate.
-    #[arg(long, default_value_t = 1024)]
-    pub max_seq_len: usize,
+    /// At most the model's context [default: 1024, or the model's context
+    /// when shorter].
+    #[arg(long, value_parser = super::at_least_two())]
+    pub max_seq_len: Option<usize>,
     /// Cut examples longer than --max-seq-len instead of stopping.
     #[arg(long)]
     pub truncate: bool,
+    /// Activation memory a training step may keep, in GiB (estimated from the
+    /// model's shape and the rows' lengths): a larger micro-batch runs in row
+    /// groups, one after another, with the same loss and gradients. 0: no
+    /// limit. Default: half the memory available when training starts.
+    #[arg(long, value_parser = super::gib)]
+    pub activation_memory: Option<f64>,
     /// Fraction of steps with a linear learning-rate warmup (then cosine decay).
     #[arg(long, default_value_t = 0.03)]
     pub warmup_ratio: f64,

@@ -502,7 +502,7 @@ pub fn run(a: PretrainArgs) -> Result<ExitCode> {
         let batches: Vec<Batch> = groups.iter().map(|g| Batch::new(g, pad)).collect();
         let lr = schedule.lr(step);
         step += 1;
-        let (next, result) = train_step(model, &mut optim, &batches, lr, step, &autodiff)?;
+        let (next, result) = train_step(model, &mut optim, &batches, lr, step, None, &autodiff)?;
         model = next;
         tokens += result.tokens;
         last_loss = result.loss;

@@ -39,7 +39,7 @@ fn config(a: &TrainArgs, rows: usize) -> Result<TrainConfig> {
         epochs,
         batch_size: a.batch_size,
         grad_accum: a.grad_accum,
-        max_seq_len: a.max_seq_len,
+        max_seq_len: a.max_seq_len.unwrap_or(batch::DEFAULT_MAX_SEQ_LEN),
         truncate: a.truncate,
         warmup_ratio: a.warmup_ratio,
         weight_decay: a.weight_decay,
@@ -56,6 +56,7 @@ fn config(a: &TrainArgs, rows: usize) -> Result<TrainConfig> {
             .eval_every_epochs
             .map_or_else(|| TrainSettings::auto_eval_epochs(epochs), |k| k as usize),
         eval_max_new_tokens: a.max_new_tokens,
+        activation_budget: activation_budget(a.activation_memory),
         label_smoothing: a.label_smoothing.unwrap_or(if builtin {
             page.label_smoothing
         } else {
@@ -64,6 +65,32 @@ fn config(a: &TrainArgs, rows: usize) -> Result<TrainConfig> {
     };
     c.check()?;
     Ok(c)
+}
+
+/// `--activation-memory` in bytes: the flag's GiB (0: no limit), else half
+/// the memory available now (Linux's `MemAvailable`; no limit elsewhere).
+fn activation_budget(gib: Option<f64>) -> Option<u64> {
+    match gib {
+        Some(0.0) => None,
+        Some(g) => Some((g * GIB) as u64),
+        None => available_memory().map(|bytes| bytes / 2),
+    }
+}
+
+const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
+
+/// The memory the kernel says is available for new allocations.
+fn available_memory() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let kb = info
+        .lines()
+        .find_map(|l| l.strip_prefix("MemAvailable:"))?
+        .trim()
+        .strip_suffix("kB")?
+        .trim()
+        .parse::<u64>()
+        .ok()?;
+    Some(kb * 1024)
 }
 
 /// The catalogue, system prompt and output style the run will route with.
@@ -96,17 +123,18 @@ fn describe(
 
 pub fn run(a: TrainArgs) -> Result<ExitCode> {
     let examples = io::examples(&a.data)?;
-    let cfg = config(&a, examples.len())?;
+    let mut cfg = config(&a, examples.len())?;
     let device = tooltune_engine::backend_device(&a.model.backend).map_err(|e| anyhow!(e))?;
     let text = model::load_text(&a.model.model)?;
+    let (tools, tools_in_prompt, system, output_mode) = describe(&examples, a.tools.as_deref())?;
+    let base = model::load_model(&a.model.model, None, &device)?;
+    cfg.max_seq_len = batch::length_limit(a.max_seq_len, base.config.max_position_embeddings)?;
     let mut masked = Vec::with_capacity(examples.len());
     for ex in &examples {
         let mut m = mask_example(&text.template, &text.tokenizer, ex)?;
         batch::fit_length(&mut m, cfg.max_seq_len, cfg.truncate)?;
         masked.push(m);
     }
-    let (tools, tools_in_prompt, system, output_mode) = describe(&examples, a.tools.as_deref())?;
-    let base = model::load_model(&a.model.model, None, &device)?;
     let stop = stop_ids(&base, &text.tokenizer, &text.template);
     let vocab_size = base.config.vocab_size;
     let pad = train::pad_id(&text.template, &text.tokenizer);
@@ -163,7 +191,7 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
     let total = cfg.steps_per_epoch(masked.len()) * cfg.epochs;
     let trained_tokens: usize = masked.iter().map(|m| m.trained_count()).sum();
     eprintln!(
-        "training on {} examples ({} trained tokens), {} steps, {}",
+        "training on {} examples ({} trained tokens), {} steps, {}{}",
         masked.len(),
         trained_tokens,
         total,
@@ -176,7 +204,11 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
                 l.lora_dropout,
                 l.target_modules.join(",")
             ),
-        }
+        },
+        cfg.activation_budget.map_or(String::new(), |b| format!(
+            "; activations up to {:.1} GiB a step (--activation-memory)",
+            b as f64 / GIB
+        ))
     );
     let mut progress = Progress::new(total, metrics);
     let eval = eval_set.as_ref().map(|set| EvalContext {
@@ -186,6 +218,15 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
     });
     let out = train::train(model, &masked, pad, &cfg, eval, &mut progress)?;
     progress.finish();
+    let cut = out.steps.iter().filter(|s| s.extra_passes > 0).count();
+    if let (true, Some(budget)) = (cut > 0, cfg.activation_budget) {
+        eprintln!(
+            "{cut} of {} steps ran in row groups to keep their activations within {:.1} GiB \
+             (--activation-memory): same result, more passes",
+            out.steps.len(),
+            budget as f64 / GIB
+        );
+    }
     if let Some(e) = progress.error.take() {
         return Err(anyhow!(e).context(format!("cannot write {}", metrics_path.display())));
     }

@@ -342,6 +342,32 @@ fn train_rejects_bad_flags_and_long_examples() {
         "{}",
         text(&o)
     );
+    // The fixture model has 256 positions: no longer limit, and none by default.
+    let o = with(&["--max-seq-len", "300"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).contains("--max-seq-len 300 is more than the model's context of 256 positions"),
+        "{}",
+        text(&o)
+    );
+    let long = tmp("router-long.jsonl");
+    let words = "word ".repeat(300);
+    std::fs::write(&long, router_line(&words, "{\"tool\": \"no_tool\"}")).unwrap();
+    let o = tooltune(&[
+        "train",
+        "--model",
+        &hf("llama-gqa"),
+        "--data",
+        s(&long),
+        "--out",
+        s(&out),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).contains("more than --max-seq-len 256"),
+        "{}",
+        text(&o)
+    );
     let o = with(&["--lora-dropout", "1.5"]);
     assert!(
         text(&o).contains("training: key `lora_dropout`: must be in [0, 1)"),
@@ -359,6 +385,61 @@ fn train_rejects_bad_flags_and_long_examples() {
         text(&o)
     );
     assert!(!text(&o).contains("panicked"));
+}
+
+/// `--activation-memory`: a budget no batch fits runs every step in row
+/// groups, says so, and gives the unlimited run's losses; a negative amount
+/// is refused.
+#[test]
+fn an_activation_budget_runs_steps_in_row_groups_with_the_same_losses() {
+    let (data, tools) = router_files("budget", 8);
+    let run = |memory: &str| {
+        let out = tmp(&format!("run-budget-{memory}"));
+        let o = tooltune(&[
+            "train",
+            "--model",
+            &hf("llama-gqa"),
+            "--data",
+            s(&data),
+            "--tools",
+            s(&tools),
+            "--out",
+            s(&out),
+            "--epochs",
+            "2",
+            "--batch-size",
+            "4",
+            "--activation-memory",
+            memory,
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        let losses: Vec<f64> = metrics_lines(&out, "step")
+            .iter()
+            .map(|l| l["loss"].as_f64().unwrap())
+            .collect();
+        (losses, text(&o))
+    };
+    let (whole, said) = run("0");
+    assert!(!said.contains("row groups"), "{said}");
+    let (grouped, said) = run("0.000001");
+    assert!(
+        said.contains("4 of 4 steps ran in row groups to keep their activations within 0.0 GiB"),
+        "{said}"
+    );
+    assert_eq!(whole.len(), 4);
+    for (a, b) in whole.iter().zip(&grouped) {
+        assert!((a - b).abs() < 1e-5, "{whole:?} vs {grouped:?}");
+    }
+    for bad in ["-1", "lots"] {
+        let flag = format!("--activation-memory={bad}");
+        let o = tooltune(&["train", "--model", "x", "--data", "y", "--out", "z", &flag]);
+        assert_eq!(o.status.code(), Some(2));
+        let said = text(&o);
+        assert!(
+            said.contains(&format!("`{bad}` is not an amount of GiB")),
+            "{said}"
+        );
+    }
 }
 
 /// The `loss` of every step line of a run's `metrics.jsonl`.

@@ -229,6 +229,24 @@ fn shared_prefix(examples: &[&MaskedExample], len: usize, positions: &[i64]) -> 
     if p < MIN_SHARED_PREFIX { 0 } else { p }
 }
 
+/// The length limit when none is asked for.
+pub const DEFAULT_MAX_SEQ_LEN: usize = 1024;
+
+/// The longest a training row may be: `requested` (the user's
+/// `--max-seq-len`) or [`DEFAULT_MAX_SEQ_LEN`], within the model's
+/// `context` (`max_position_embeddings`), past which it has learnt no
+/// position.
+pub fn length_limit(requested: Option<usize>, context: usize) -> Result<usize> {
+    match requested {
+        Some(n) if n > context => Err(EngineError::Input(format!(
+            "--max-seq-len {n} is more than the model's context of {context} positions \
+             (max_position_embeddings)"
+        ))),
+        Some(n) => Ok(n),
+        None => Ok(DEFAULT_MAX_SEQ_LEN.min(context)),
+    }
+}
+
 /// Applies the length limit: truncates (`truncate`) or fails naming the
 /// example's line. Examples left with no trained token are an error too.
 pub fn fit_length(ex: &mut MaskedExample, max_seq_len: usize, truncate: bool) -> Result<()> {
@@ -238,8 +256,8 @@ pub fn fit_length(ex: &mut MaskedExample, max_seq_len: usize, truncate: bool) ->
             return Err(EngineError::Example {
                 at: ex.at.clone(),
                 message: format!(
-                    "{} tokens, more than --max-seq-len {max_seq_len} (raise it, or pass \
-                     --truncate to cut the end off)",
+                    "{} tokens, more than --max-seq-len {max_seq_len} (raise it, up to the \
+                     model's context, or pass --truncate to cut the end off)",
                     ex.ids.len()
                 ),
             });
@@ -382,7 +400,8 @@ mod tests {
         let err = fit_length(&mut e, 3, false).unwrap_err().to_string();
         assert_eq!(
             err,
-            "t:1: 4 tokens, more than --max-seq-len 3 (raise it, or pass --truncate to cut the end off)"
+            "t:1: 4 tokens, more than --max-seq-len 3 (raise it, up to the model's context, or \
+             pass --truncate to cut the end off)"
         );
         fit_length(&mut e, 3, true).expect("truncates");
         assert_eq!(e.ids, vec![1, 2, 3]);
@@ -401,6 +420,19 @@ mod tests {
         assert_eq!(
             fit_length(&mut none, 8, true).unwrap_err().to_string(),
             "t:1: no trained token: it has no assistant answer to learn"
+        );
+    }
+
+    #[test]
+    fn the_length_limit_stays_within_the_models_context() {
+        assert_eq!(length_limit(None, 8192).unwrap(), 1024);
+        assert_eq!(length_limit(None, 256).unwrap(), 256);
+        assert_eq!(length_limit(Some(2048), 8192).unwrap(), 2048);
+        assert_eq!(length_limit(Some(256), 256).unwrap(), 256);
+        assert_eq!(
+            length_limit(Some(300), 256).unwrap_err().to_string(),
+            "invalid input: --max-seq-len 300 is more than the model's context of 256 \
+             positions (max_position_embeddings)"
         );
     }
 

@@ -54,6 +54,13 @@ pub struct TrainConfig {
     /// every other token `ε / vocab` (0: none, transformers' default).
     #[serde(default)]
     pub label_smoothing: f64,
+    /// Estimated bytes of activations a step may keep at once
+    /// ([`super::memory`]): larger micro-batches run in row groups, one
+    /// after another, with the same loss and gradients. `None`: no limit.
+    /// How a machine runs the step, not what it learns: a run's record
+    /// (`run.json`) leaves it out.
+    #[serde(skip)]
+    pub activation_budget: Option<u64>,
 }
 
 fn one() -> usize {
@@ -79,6 +86,7 @@ impl Default for TrainConfig {
             eval_every_epochs: 1,
             eval_max_new_tokens: 128,
             label_smoothing: 0.0,
+            activation_budget: None,
         }
     }
 }

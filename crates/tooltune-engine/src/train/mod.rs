@@ -9,6 +9,7 @@
 pub mod batch;
 pub mod config;
 pub mod mask;
+pub mod memory;
 pub mod part;
 pub mod schedule;
 pub mod step;

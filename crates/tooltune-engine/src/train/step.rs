@@ -15,7 +15,9 @@ use burn::optim::{GradientsAccumulator, GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor};
 
 use super::batch::Batch;
+use super::memory;
 use super::part::{StepPart, flatten_grads, param_numels, sum_parts, unflatten_grads};
+use crate::config::LlamaConfig;
 use crate::error::{EngineError, Result};
 use crate::llama::{LlamaForCausalLM, read_f32};
 use crate::lora::{derive_seed, has_lora_dropout, seed_lora_dropout};
@@ -61,6 +63,9 @@ pub struct StepResult {
     /// length (padding included, before shards are cut: see
     /// `Batch::split_rows`): the "tokens" of tokens/s.
     pub tokens: usize,
+    /// Forward and backward passes the activation budget added, cutting
+    /// shards into row groups ([`super::memory`]): 0 when every shard fit.
+    pub extra_passes: usize,
 }
 
 /// Forward, backward and accumulate over `batches`, then one optimiser
@@ -83,20 +88,24 @@ pub fn train_step(
     batches: &[Batch],
     lr: f64,
     step: usize,
+    budget: Option<u64>,
     device: &Device,
 ) -> Result<(LlamaForCausalLM, StepResult)> {
     let threads = parallel_shards(device);
-    let plan = StepPlan::new(&model, batches, step, threads, threads > 1);
+    let plan = StepPlan::new(&model, batches, step, threads, threads > 1, budget);
     let run = |shard: &Shard| -> Result<(f32, GradientsParams)> {
         let forward = plan.forward(&model, shard, device);
         let value = read_f32(forward.loss.clone())?;
         forward.backward(&model, &value, step)
     };
-    let mut results = Vec::with_capacity(plan.shards.len());
-    for group in plan.shards.chunks(plan.threads) {
-        results.extend(map_parallel(group, &run));
+    // Summed group by group, so that only a group's gradients wait at once.
+    let mut sum = Sum::default();
+    for group in plan.shards.chunks(plan.together) {
+        for result in map_parallel(group, &run) {
+            sum.add(&model, result)?;
+        }
     }
-    plan.update(model, optim, lr, results)
+    plan.update(model, optim, lr, sum)
 }
 
 /// [`train_step`] with awaited reads of the loss, for the browser (a
@@ -107,16 +116,17 @@ pub async fn train_step_async(
     batches: &[Batch],
     lr: f64,
     step: usize,
+    budget: Option<u64>,
     device: &Device,
 ) -> Result<(LlamaForCausalLM, StepResult)> {
-    let plan = StepPlan::new(&model, batches, step, 1, false);
-    let mut results = Vec::with_capacity(plan.shards.len());
+    let plan = StepPlan::new(&model, batches, step, 1, false, budget);
+    let mut sum = Sum::default();
     for shard in &plan.shards {
         let forward = plan.forward(&model, shard, device);
         let value = read_f32_async(forward.loss.clone()).await?;
-        results.push(forward.backward(&model, &value, step));
+        sum.add(&model, forward.backward(&model, &value, step))?;
     }
-    plan.update(model, optim, lr, results)
+    plan.update(model, optim, lr, sum)
 }
 
 /// Part `part` of `parts` of a step split between workers (see
@@ -130,9 +140,10 @@ pub async fn train_step_part_async(
     step: usize,
     part: usize,
     parts: usize,
+    budget: Option<u64>,
     device: &Device,
 ) -> Result<StepPart> {
-    let plan = StepPlan::new(model, batches, step, parts, false);
+    let plan = StepPlan::new(model, batches, step, parts, false, budget);
     let mut accumulator = GradientsAccumulator::<LlamaForCausalLM>::new();
     let mut losses = Vec::new();
     for shard in plan.shards.iter().filter(|s| s.index == part) {
@@ -170,7 +181,8 @@ pub fn apply_parts(
     parts: &[StepPart],
     device: &Device,
 ) -> Result<(LlamaForCausalLM, StepResult)> {
-    let plan = StepPlan::new(&model, batches, step, parts.len(), false);
+    // The uncut plan: each part reports a loss per pass it ran.
+    let plan = StepPlan::new(&model, batches, step, parts.len(), false, None);
     for (i, p) in parts.iter().enumerate() {
         if p.part != i || p.step != step {
             return Err(EngineError::Input(format!(
@@ -198,6 +210,7 @@ pub fn apply_parts(
             loss: loss_sum,
             trained_tokens: plan.total,
             tokens: plan.tokens,
+            extra_passes: parts.iter().map(|p| p.losses.len()).sum::<usize>() - plan.shards.len(),
         },
     ))
 }
@@ -208,7 +221,7 @@ struct Shard {
     micro: u64,
     /// Index of the shard's first row in its micro-batch.
     first_row: u64,
-    /// Which of its micro-batch's shards it is.
+    /// Which of its micro-batch's shards it is (its pieces share it).
     index: usize,
     batch: Batch,
 }
@@ -216,15 +229,56 @@ struct Shard {
 /// One step's shards and the totals their losses are weighted by.
 struct StepPlan {
     shards: Vec<Shard>,
-    threads: usize,
+    /// Shards run at once: the threads, or 1 where their activations
+    /// together would pass the budget.
+    together: usize,
     /// Shards run concurrently, each on its own copy of the leaves.
     concurrent: bool,
     /// Trained tokens of the whole step.
     total: usize,
     /// Input tokens of the batches with trained tokens.
     tokens: usize,
+    /// Passes the activation budget added (see [`StepResult::extra_passes`]).
+    extra_passes: usize,
     dropout: bool,
     step_seed: u64,
+}
+
+/// `split`'s shards, each cut into as few row groups as keep it within
+/// `budget` (see [`memory::pieces`]), dropping those with no trained token;
+/// and whether every group fits (a single row may not).
+fn cut_to(
+    split: &[(u64, usize, Batch)],
+    budget: Option<u64>,
+    config: &LlamaConfig,
+) -> (Vec<Shard>, bool) {
+    let (mut shards, mut fits) = (Vec::new(), true);
+    let (mut seen, mut first_row) = (u64::MAX, 0u64);
+    for (micro, index, shard) in split {
+        if *micro != seen {
+            (seen, first_row) = (*micro, 0);
+        }
+        let n = budget.map_or(1, |b| memory::pieces(shard, config, b));
+        let pieces = if n > 1 {
+            shard.split_rows(n)
+        } else {
+            vec![shard.clone()]
+        };
+        for batch in pieces {
+            fits &= budget.is_none_or(|b| memory::activation_bytes(&batch, config) <= b);
+            let at = first_row;
+            first_row += batch.rows as u64;
+            if batch.trained_tokens() > 0 {
+                shards.push(Shard {
+                    micro: *micro,
+                    first_row: at,
+                    index: *index,
+                    batch,
+                });
+            }
+        }
+    }
+    (shards, fits)
 }
 
 /// A shard's weighted loss, before its read and backward.
@@ -242,29 +296,48 @@ impl StepPlan {
         step: usize,
         threads: usize,
         concurrent: bool,
+        budget: Option<u64>,
     ) -> Self {
-        let shards: Vec<Shard> = batches
+        let config = &model.config;
+        let split: Vec<(u64, usize, Batch)> = batches
             .iter()
             .enumerate()
             .flat_map(|(micro, b)| {
-                let mut first_row = 0;
-                b.split_rows(threads)
-                    .into_iter()
-                    .enumerate()
-                    .map(move |(index, batch)| {
-                        let at = first_row;
-                        first_row += batch.rows as u64;
-                        Shard {
-                            micro: micro as u64,
-                            first_row: at,
-                            index,
-                            batch,
-                        }
-                    })
+                let shards = b.split_rows(threads).into_iter().enumerate();
+                shards.map(move |(index, shard)| (micro as u64, index, shard))
             })
-            .filter(|s| s.batch.trained_tokens() > 0)
             .collect();
+        // Shards that run at once share the budget. A shard over its share
+        // is cut into row groups, which costs little where its rows share
+        // a short prefix or none. Where they share much (a system prompt
+        // and catalogue), each group would run it again; there, and where
+        // even one row is over the share, the shards run one after another
+        // instead, each with the whole budget (and cut only if over it).
+        let threads_at_once = if concurrent { threads } else { 1 };
+        let share = budget.map(|b| b / threads_at_once as u64);
+        let prefixed_over = |shard: &Batch| {
+            4 * shard.prefix > shard.len
+                && share.is_some_and(|s| memory::activation_bytes(shard, config) > s)
+        };
+        let (mut together, mut shards) = (threads_at_once, None);
+        if !split.iter().any(|(_, _, shard)| prefixed_over(shard)) {
+            let (cut, fits) = cut_to(&split, share, config);
+            if fits {
+                shards = Some(cut);
+            }
+        }
+        let shards = match shards {
+            Some(shards) => shards,
+            None => {
+                together = 1;
+                cut_to(&split, budget, config).0
+            }
+        };
+        // A cut shard's pieces share its micro-batch and index.
+        let uncut: std::collections::BTreeSet<(u64, usize)> =
+            shards.iter().map(|s| (s.micro, s.index)).collect();
         Self {
+            extra_passes: shards.len() - uncut.len(),
             total: shards.iter().map(|s| s.batch.trained_tokens()).sum(),
             tokens: batches
                 .iter()
@@ -272,8 +345,8 @@ impl StepPlan {
                 .map(|b| b.inputs.len())
                 .sum(),
             shards,
-            threads,
-            concurrent,
+            together,
+            concurrent: concurrent && together > 1,
             dropout: has_lora_dropout(model),
             step_seed: derive_seed(model.dropout_seed, step as u64),
         }
@@ -302,30 +375,54 @@ impl StepPlan {
         }
     }
 
-    /// Sums the shards' gradients in order and takes the optimiser step.
+    /// Takes the optimiser step on the shards' summed gradients.
     fn update(
         self,
         model: LlamaForCausalLM,
         optim: &mut ModuleOptimizer,
         lr: f64,
-        results: Vec<Result<(f32, GradientsParams)>>,
+        mut sum: Sum,
     ) -> Result<(LlamaForCausalLM, StepResult)> {
-        let mut accumulator = GradientsAccumulator::<LlamaForCausalLM>::new();
-        let mut loss_sum = 0.0f32;
-        for result in results {
-            let (value, grads) = result?;
-            loss_sum += value;
-            accumulator.accumulate(&model, grads);
-        }
-        let model = optim.step(lr, model, accumulator.grads());
+        let model = optim.step(lr, model, sum.grads.grads());
         Ok((
             model,
             StepResult {
-                loss: loss_sum,
+                loss: sum.loss,
                 trained_tokens: self.total,
                 tokens: self.tokens,
+                extra_passes: self.extra_passes,
             },
         ))
+    }
+}
+
+/// The shards' weighted losses and gradients, summed in shard order.
+struct Sum {
+    grads: GradientsAccumulator<LlamaForCausalLM>,
+    loss: f32,
+}
+
+impl Default for Sum {
+    fn default() -> Self {
+        Self {
+            grads: GradientsAccumulator::new(),
+            loss: 0.0,
+        }
+    }
+}
+
+impl Sum {
+    /// Adds one shard's result; its error (a NaN or infinite loss) ends the
+    /// step.
+    fn add(
+        &mut self,
+        model: &LlamaForCausalLM,
+        result: Result<(f32, GradientsParams)>,
+    ) -> Result<()> {
+        let (value, grads) = result?;
+        self.loss += value;
+        self.grads.accumulate(model, grads);
+        Ok(())
     }
 }
 

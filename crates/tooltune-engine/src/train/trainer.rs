@@ -47,6 +47,10 @@ pub struct StepLog {
     pub tokens_per_sec: f64,
     /// Seconds since training started.
     pub elapsed_s: f64,
+    /// Passes the activation budget added to the step (see
+    /// [`StepResult::extra_passes`]); not in `metrics.jsonl`.
+    #[serde(skip)]
+    pub extra_passes: usize,
 }
 
 /// One evaluation, as logged: the four metrics beside the latest loss.
@@ -257,6 +261,7 @@ impl Trainer {
             &self.batches[range],
             lr,
             self.step,
+            self.config.activation_budget,
             &self.device,
         );
         self.end(result, before, lr, started)
@@ -277,6 +282,7 @@ impl Trainer {
             &self.batches[range],
             lr,
             self.step,
+            self.config.activation_budget,
             &self.device,
         )
         .await;
@@ -313,6 +319,7 @@ impl Trainer {
             self.step,
             part,
             parts,
+            self.config.activation_budget,
             &self.device,
         )
         .await?;
@@ -407,6 +414,7 @@ impl Trainer {
             lr,
             tokens_per_sec: self.tokens_seen as f64 / busy.max(1e-9),
             elapsed_s: busy,
+            extra_passes: result.extra_passes,
         });
         Ok(self.steps.last())
     }
