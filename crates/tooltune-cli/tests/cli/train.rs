@@ -413,11 +413,7 @@ fn an_activation_budget_runs_steps_in_row_groups_with_the_same_losses() {
             memory,
         ]);
         assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-        let losses: Vec<f64> = metrics_lines(&out, "step")
-            .iter()
-            .map(|l| l["loss"].as_f64().unwrap())
-            .collect();
-        (losses, text(&o))
+        (step_losses(&out), text(&o))
     };
     let (whole, said) = run("0");
     assert!(!said.contains("row groups"), "{said}");
@@ -443,7 +439,6 @@ fn an_activation_budget_runs_steps_in_row_groups_with_the_same_losses() {
 }
 
 /// The `loss` of every step line of a run's `metrics.jsonl`.
-#[cfg(feature = "wgpu")]
 fn step_losses(run: &std::path::Path) -> Vec<f64> {
     metrics_lines(run, "step")
         .iter()
