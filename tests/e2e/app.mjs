@@ -59,9 +59,18 @@ export async function shoot(page, name, file) {
 }
 
 /** Loads the fixture model through the model panel's file picker. */
-export async function loadFixtureModel(page) {
+export async function loadFixtureModel(page, { context } = {}) {
   const model = panel(page, "Model");
-  await model.getByLabel(/Model files/).setInputFiles(fixtureFiles);
+  // `context`: the fixture's config with another max_position_embeddings (it has 256 positions,
+  // and the page trains rows up to 1,024 tokens, or the model's context when shorter).
+  // (Playwright takes paths or buffers, not both.)
+  const files = context === undefined ? fixtureFiles : fixtureFiles.map((f) => {
+    const name = f.split("/").pop();
+    let buffer = readFileSync(f);
+    if (name === "config.json") buffer = Buffer.from(JSON.stringify({ ...JSON.parse(buffer), max_position_embeddings: context }));
+    return { name, mimeType: "application/octet-stream", buffer };
+  });
+  await model.getByLabel(/Model files/).setInputFiles(files);
   await assert.doesNotReject(model.getByTestId("picked-summary").getByText(/4 file\(s\)/).waitFor());
   await model.getByRole("button", { name: "Load picked files" }).click();
   await model.getByText(/^Ready: model files from disk /).waitFor({ timeout: 60_000 });

@@ -134,7 +134,18 @@ test("try it: raw output, parsed call, verdict and latency", async () => {
   assert.ok((await tryIt.getByTestId("raw-output").innerText()).length > 0);
   assert.match(await tryIt.getByTestId("verdict").innerText(), /^invalid: /);
   assert.match(await tryIt.getByTestId("latency").innerText(), /^\d+ ms \(\d+ ms in the engine; \d+ prompt tokens, 16 new tokens\)$/);
+  assert.equal(await tryIt.getByTestId("beyond-context").count(), 0);
   await shoot(page, "Try it", "try-it.png");
+
+  // A system prompt past the model's context: the answer comes, with a warning beside it.
+  const system = page.getByLabel("System prompt");
+  const before = await system.inputValue();
+  await system.fill("Route every request. ".repeat(200));
+  await tryIt.getByRole("button", { name: "Ask the model" }).click();
+  const warning = await tryIt.getByTestId("beyond-context").innerText({ timeout: 60_000 });
+  assert.match(warning, /^Beyond the model's context: the prompt \(\d+ tokens\) and answer \(\d+\) take \d+ positions, more than the model's context of \d+:/);
+  console.log(warning);
+  await system.fill(before);
 });
 
 test("try it, constrained: even random weights answer in the catalogue's shape", async () => {

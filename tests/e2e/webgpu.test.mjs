@@ -18,7 +18,8 @@ after(async () => {
 
 async function loadOn(page, backend) {
   await panel(page, "Model").getByLabel("Backend").selectOption(backend);
-  await loadFixtureModel(page);
+  // The example's rows (up to about 900 tokens) fit: no row is cut before its answer.
+  await loadFixtureModel(page, { context: 1024 });
   return panel(page, "Model").getByTestId("model-backend").innerText();
 }
 

@@ -17,6 +17,7 @@
 //!
 //! Depends on tooltune-core only and builds for wasm32.
 
+pub mod context;
 pub mod dataset;
 mod error;
 pub mod generate;

@@ -4,6 +4,7 @@
 //! against the catalogue in use, with the latency.
 
 use leptos::prelude::*;
+use tooltune_workspace::context::beyond_context;
 use tooltune_workspace::protocol::Request;
 use tooltune_workspace::verdict::{Verdict, verdict};
 
@@ -26,6 +27,11 @@ fn answer_view(state: AppState, job: Job<Answer>, prefix: &'static str) -> AnyVi
             let mode = state.ws.with(|w| w.output_style.mode());
             let checked = verdict(&a.output, state.last_valid.get().as_deref(), mode);
             let class = if checked.is_valid() { "ok" } else { "error" };
+            let context = match state.model.get() {
+                ModelStatus::Ready(info) => info.context_length,
+                _ => 0,
+            };
+            let beyond = beyond_context(a.prompt_tokens, a.new_tokens, context);
             let parsed = match &checked {
                 Verdict::Call { calls } | Verdict::Unchecked { calls } => {
                     serde_json::to_string_pretty(calls).unwrap_or_default()
@@ -44,6 +50,9 @@ fn answer_view(state: AppState, job: Job<Answer>, prefix: &'static str) -> AnyVi
                         "{:.0} ms ({:.0} ms in the engine; {} prompt tokens, {} new tokens)",
                         a.total_ms, a.engine_ms, a.prompt_tokens, a.new_tokens
                     )}</p>
+                    {beyond.map(|note| view! {
+                        <p class="warn" data-testid=id("beyond-context")>{format!("Beyond the model's context: {note}.")}</p>
+                    })}
                 </div>
             }
             .into_any()

@@ -16,6 +16,7 @@ use tooltune_engine::assistant::{complete_with, prompt_with_opening};
 use tooltune_engine::decode::{CallDecision, Constrained};
 use tooltune_engine::{LlamaForCausalLM, Tokenizer};
 use tooltune_workspace::OutputStyle;
+use tooltune_workspace::context::beyond_context;
 use tooltune_workspace::verdict::{Verdict, verdict};
 
 use crate::args::RouteArgs;
@@ -76,6 +77,10 @@ pub fn run(a: RouteArgs) -> Result<ExitCode> {
         &mut processor,
     )?;
     let checked = verdict(&output, r.catalogue.as_deref(), r.mode);
+    let context = r.model.config.max_position_embeddings;
+    if let Some(note) = beyond_context(r.prompt.len(), new_ids.len(), context) {
+        eprintln!("warning: {note}");
+    }
     if a.json {
         let mut report = serde_json::to_value(&checked)?;
         if let Value::Object(map) = &mut report {

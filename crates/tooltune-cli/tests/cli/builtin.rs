@@ -769,6 +769,25 @@ fn route_with_a_bare_model_answers_as_zero_shot_eval_does() {
         short["prompt_tokens"].as_u64() < routed["prompt_tokens"].as_u64(),
         "{short}"
     );
+    assert!(
+        !String::from_utf8_lossy(&o.stderr).contains("model's context"),
+        "{}",
+        text(&o)
+    );
+
+    // A system prompt past the model's 1,024 positions: an answer, and a warning.
+    let long = "Route every request to the right tool. ".repeat(150);
+    let mut past = args.to_vec();
+    past[6] = long.as_str();
+    let o = tooltune(&past);
+    let answer: Value =
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&o)));
+    assert!(answer["prompt_tokens"].as_u64().unwrap() > 1024, "{answer}");
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("more than the model's context of 1024"),
+        "{}",
+        text(&o)
+    );
 
     // Neither a run nor a model, or a catalogue without a model: clear errors.
     let o = tooltune(&["route", request]);
