@@ -210,7 +210,11 @@ pub fn apply_parts(
             loss: loss_sum,
             trained_tokens: plan.total,
             tokens: plan.tokens,
-            extra_passes: parts.iter().map(|p| p.losses.len()).sum::<usize>() - plan.shards.len(),
+            extra_passes: parts
+                .iter()
+                .map(|p| p.losses.len())
+                .sum::<usize>()
+                .saturating_sub(plan.shards.len()),
         },
     ))
 }
