@@ -145,6 +145,7 @@ test("try it: raw output, parsed call, verdict and latency", async () => {
   const warning = await tryIt.getByTestId("beyond-context").innerText({ timeout: 60_000 });
   assert.match(warning, /^Beyond the model's context: the prompt \(\d+ tokens\) and answer \(\d+\) take \d+ positions, more than the model's context of \d+:/);
   console.log(warning);
+  await shoot(page, "Try it", "try-it-beyond-context.png");
   await system.fill(before);
 });
 

@@ -395,23 +395,19 @@ fn an_activation_budget_runs_steps_in_row_groups_with_the_same_losses() {
     let (data, tools) = router_files("budget", 8);
     let run = |memory: &str| {
         let out = tmp(&format!("run-budget-{memory}"));
-        let o = tooltune(&[
-            "train",
-            "--model",
-            &hf("llama-gqa"),
-            "--data",
-            s(&data),
-            "--tools",
-            s(&tools),
-            "--out",
-            s(&out),
-            "--epochs",
-            "2",
-            "--batch-size",
-            "4",
-            "--activation-memory",
-            memory,
-        ]);
+        let o = train_fixture(
+            &data,
+            &tools,
+            &out,
+            &[
+                "--epochs",
+                "2",
+                "--batch-size",
+                "4",
+                "--activation-memory",
+                memory,
+            ],
+        );
         assert_eq!(o.status.code(), Some(0), "{}", text(&o));
         (step_losses(&out), text(&o))
     };
@@ -438,6 +434,30 @@ fn an_activation_budget_runs_steps_in_row_groups_with_the_same_losses() {
     }
 }
 
+/// `tooltune train` on the llama-gqa fixture with `data`, `tools` and
+/// `out`, then `extra`.
+fn train_fixture(
+    data: &std::path::Path,
+    tools: &std::path::Path,
+    out: &std::path::Path,
+    extra: &[&str],
+) -> std::process::Output {
+    let model = hf("llama-gqa");
+    let mut args = vec![
+        "train",
+        "--model",
+        &model,
+        "--data",
+        s(data),
+        "--tools",
+        s(tools),
+        "--out",
+        s(out),
+    ];
+    args.extend_from_slice(extra);
+    tooltune(&args)
+}
+
 /// The `loss` of every step line of a run's `metrics.jsonl`.
 fn step_losses(run: &std::path::Path) -> Vec<f64> {
     metrics_lines(run, "step")
@@ -455,32 +475,28 @@ fn train_eval_route_on_wgpu() {
     let (data, tools) = router_files("wgpu", 8);
     let train = |backend: &str| {
         let run = tmp(&format!("run-{backend}"));
-        let o = tooltune(&[
-            "train",
-            "--backend",
-            backend,
-            "--model",
-            &hf("llama-gqa"),
-            "--data",
-            s(&data),
-            "--tools",
-            s(&tools),
-            "--out",
-            s(&run),
-            "--lr",
-            "1e-2",
-            "--epochs",
-            "2",
-            "--batch-size",
-            "4",
-            "--lora-r",
-            "4",
-            // The default LoRA dropout (0.05) stays on: masks are seeded per
-            // batch row, so the CPU's data-parallel shards and wgpu's one
-            // shard draw the same masks.
-            "--seed",
-            "3",
-        ]);
+        let o = train_fixture(
+            &data,
+            &tools,
+            &run,
+            &[
+                "--backend",
+                backend,
+                "--lr",
+                "1e-2",
+                "--epochs",
+                "2",
+                "--batch-size",
+                "4",
+                "--lora-r",
+                "4",
+                // The default LoRA dropout (0.05) stays on: masks are seeded per
+                // batch row, so the CPU's data-parallel shards and wgpu's one
+                // shard draw the same masks.
+                "--seed",
+                "3",
+            ],
+        );
         assert_eq!(o.status.code(), Some(0), "{backend}: {}", text(&o));
         run
     };
