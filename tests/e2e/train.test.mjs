@@ -626,7 +626,11 @@ test("a run of a GGUF file loaded by URL records that URL as its model, and the 
   // A conversation past the run's 1,024 tokens: the run cuts it there (its first call is kept) and says so.
   rows.push(JSON.stringify({ messages: [{ role: "system", content: "Route." }, { role: "user", content: "x long" }, answer(10),
     { role: "tool", tool_call_id: "c", content: "word ".repeat(300).trim() }, { role: "assistant", content: "Done." }] }));
+  // The one held-out row: its second answer's prompt leaves fewer than the evaluation's 128 new tokens of the model's 2,048 positions.
+  rows.push(JSON.stringify({ messages: [{ role: "system", content: "Route." }, { role: "user", content: "x longer" }, answer(11),
+    { role: "tool", tool_call_id: "c", content: "word ".repeat(400).trim() }, { role: "assistant", content: "Done." }] }));
   await page.getByLabel("Import JSONL").setInputFiles({ name: "short.jsonl", mimeType: "application/jsonl", buffer: Buffer.from(rows.join("\n")) });
+  await page.getByLabel(`Row ${rows.length} is a test row`, { exact: true }).check();
   const train = panel(page, "Train");
   await train.getByLabel("Method").selectOption("lora");
   await setNumber(train, "Epochs", 1);
@@ -636,6 +640,9 @@ test("a run of a GGUF file loaded by URL records that URL as its model, and the 
   const cut = await train.getByTestId("train-cut").innerText();
   console.log(cut);
   assert.match(cut, /^1 training row\(s\) longer than the run's limit of 1024 tokens .* the longest from \d{4}:/);
+  const beyond = await train.getByTestId("held-out-beyond").innerText();
+  console.log(beyond);
+  assert.match(beyond, /^Beyond the model's context: 1 of 2 held-out prompts leave fewer than 128 positions for the answer within the model's context of 2048 \(the longest prompt: \d{4} tokens\)/);
   await shoot(page, "Train", "train-gguf-url.png");
   const { dir, saved } = await downloadRun(page, "tooltune-page-gguf-url-");
   assert.ok(saved.includes("run.json"), saved.join(", "));
@@ -648,9 +655,11 @@ test("a run of a GGUF file loaded by URL records that URL as its model, and the 
   const fromPage = served.length;
   const cache = mkdtempSync(join(tmpdir(), "tooltune-cache-"));
   // Asynchronously: the file server answers from this process.
-  const { stdout } = await promisify(execFile)(cli, ["eval", "--run", dir, "--data", join(dir, "test.jsonl"), "--json"],
+  const { stdout, stderr } = await promisify(execFile)(cli, ["eval", "--run", dir, "--data", join(dir, "test.jsonl"), "--json"],
     { encoding: "utf8", env: { ...process.env, TOOLTUNE_CACHE: cache } });
   const report = JSON.parse(stdout);
+  // The CLI says what the page said about the held-out prompts.
+  assert.ok(stderr.includes(`warning: ${beyond.replace(/^Beyond the model's context: /, "").replace(/\.$/, "")}`), stderr);
   assert.ok(served.length > fromPage, "the CLI fetched the model from its URL");
   const pageEvals = metricsLines(join(dir, "metrics.jsonl")).filter((l) => l.type === "eval");
   assert.equal(report.n, pageEvals[pageEvals.length - 1].n);

@@ -292,6 +292,7 @@ pub fn apply(state: AppState, event: Event) {
             max_seq_len,
             cut_rows,
             longest_cut,
+            held_out_beyond,
         } => training(state, id, |t| {
             t.phase = Phase::Running;
             t.total_steps = total_steps;
@@ -304,6 +305,7 @@ pub fn apply(state: AppState, event: Event) {
                 longest: longest_cut,
                 limit: max_seq_len,
             });
+            t.held_out_beyond = held_out_beyond;
         }),
         Event::TrainStep {
             id,

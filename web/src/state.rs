@@ -107,6 +107,9 @@ pub struct Training {
     pub skipped: Vec<(usize, String)>,
     /// Training rows longer than the run's limit, which it cut.
     pub cut: Option<Cut>,
+    /// Held-out prompts that leave too little of the model's context for
+    /// their answers (the worker's words).
+    pub held_out_beyond: Option<String>,
     pub steps: Vec<StepRecord>,
     pub evals: Vec<EvalRecord>,
     /// Seconds each evaluation took.

@@ -338,6 +338,11 @@ pub enum Event {
         cut_rows: usize,
         #[serde(default)]
         longest_cut: usize,
+        /// Held-out prompts that leave too little of the model's context
+        /// for their answers, said in words
+        /// ([`crate::context::prompts_beyond_context`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        held_out_beyond: Option<String>,
     },
     /// One optimiser step.
     TrainStep {

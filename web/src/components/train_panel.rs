@@ -223,6 +223,9 @@ pub fn TrainPanel() -> impl IntoView {
             );
             view! { <p class="warn" data-testid="train-cut">{text}</p> }
         });
+        let beyond = t.held_out_beyond.clone().map(|note| {
+            view! { <p class="warn" data-testid="held-out-beyond">{format!("Beyond the model's context: {note}.")}</p> }
+        });
         let skipped = (!t.skipped.is_empty()).then(|| {
             let rows: Vec<String> = t.skipped.iter().map(|(r, why)| format!("row {r}: {why}")).collect();
             view! { <p class="warn" data-testid="train-skipped">{format!("Left out: {}", rows.join("; "))}</p> }
@@ -238,6 +241,7 @@ pub fn TrainPanel() -> impl IntoView {
             {error}
             {skipped}
             {cut}
+            {beyond}
         }
     };
     view! {

@@ -20,6 +20,7 @@ use tooltune_engine::train::{self, StepLog, TrainConfig, Trainer, Tuning, batch,
 use tooltune_engine_browser::worker::WorkerError;
 use tooltune_engine_browser::worker::link;
 use tooltune_workspace::TrainMethod;
+use tooltune_workspace::context::prompts_beyond_context;
 use tooltune_workspace::protocol::{Event, ExportedFile, Split};
 use tooltune_workspace::{OutputStyle, TrainSettings};
 
@@ -422,6 +423,11 @@ async fn run_job(m: Rc<Loaded>, job: Job) -> Result<(), String> {
             max_seq_len: cfg.max_seq_len,
             cut_rows,
             longest_cut,
+            held_out_beyond: prompts_beyond_context(
+                &set.prompts.iter().map(Vec::len).collect::<Vec<_>>(),
+                EVAL_MAX_NEW_TOKENS,
+                m.model.config.max_position_embeddings,
+            ),
         });
     }
     let evaluate = |model: LlamaForCausalLM, step: usize| {

@@ -9,7 +9,9 @@ use std::path::Path;
 use std::process::ExitCode;
 use tooltune_core::eval::MatchMode;
 use tooltune_core::prompt::PromptContext;
+use tooltune_engine::LlamaForCausalLM;
 use tooltune_engine::assistant::{EvalSet, evaluate};
+use tooltune_workspace::context::prompts_beyond_context;
 
 use crate::args::EvalArgs;
 use crate::{io, model, run_dir};
@@ -23,6 +25,7 @@ pub fn run(run: &Path, data: &Path, a: &EvalArgs) -> Result<ExitCode> {
         .eval_set(&examples, tools)?
         .constrained(a.constrain)
         .deciding(a.call_threshold.0);
+    warn_past_context(&set, &loaded.model, a.max_new_tokens);
     let (report, _) = evaluate(
         &loaded.model,
         &loaded.tokenizer,
@@ -60,6 +63,7 @@ pub fn run_base(dir: &Path, data: &Path, a: &EvalArgs) -> Result<ExitCode> {
     )?
     .constrained(a.constrain)
     .deciding(a.call_threshold.0);
+    warn_past_context(&set, &base, a.max_new_tokens);
     let (report, _) = evaluate(
         &base,
         &text.tokenizer,
@@ -70,6 +74,16 @@ pub fn run_base(dir: &Path, data: &Path, a: &EvalArgs) -> Result<ExitCode> {
         a.batch_size,
     )?;
     print_report(&report, a)
+}
+
+/// Says (on stderr, before generating) when prompts leave too little of
+/// the model's context for their answers.
+fn warn_past_context(set: &EvalSet, model: &LlamaForCausalLM, max_new_tokens: usize) {
+    let lengths: Vec<usize> = set.prompts.iter().map(Vec::len).collect();
+    let context = model.config.max_position_embeddings;
+    if let Some(note) = prompts_beyond_context(&lengths, max_new_tokens, context) {
+        eprintln!("warning: {note}");
+    }
 }
 
 /// The report as JSON (`--json`) or text, as `eval --gold` prints it.

@@ -731,6 +731,11 @@ fn route_with_a_bare_model_answers_as_zero_shot_eval_does() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let report: Value = serde_json::from_slice(&o.stdout).unwrap();
     let valid = report["valid_tool_call_rate"] == 1.0;
+    assert!(
+        !String::from_utf8_lossy(&o.stderr).contains("model's context"),
+        "{}",
+        text(&o)
+    );
 
     let args = [
         "route",
@@ -785,6 +790,32 @@ fn route_with_a_bare_model_answers_as_zero_shot_eval_does() {
     assert!(answer["prompt_tokens"].as_u64().unwrap() > 1024, "{answer}");
     assert!(
         String::from_utf8_lossy(&o.stderr).contains("more than the model's context of 1024"),
+        "{}",
+        text(&o)
+    );
+    // The same system prompt through `eval`: scored, after a warning.
+    let mut past_line = line.clone();
+    past_line["messages"][0]["content"] = Value::from(long.as_str());
+    let past_file = tmp("route-bare-past.jsonl");
+    std::fs::write(&past_file, past_line.to_string() + "\n").unwrap();
+    let o = tooltune(&[
+        "eval",
+        "--model",
+        "builtin",
+        "--data",
+        s(&past_file),
+        "--json",
+        "--max-new-tokens",
+        "8",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let report: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["n"], 1, "{report}");
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains(
+            "warning: 1 of 1 held-out prompts leave fewer than 8 positions for the answer within \
+             the model's context of 1024 (the longest prompt: "
+        ),
         "{}",
         text(&o)
     );
