@@ -77,8 +77,8 @@ pub fn run_base(dir: &Path, data: &Path, a: &EvalArgs) -> Result<ExitCode> {
 }
 
 /// Says (on stderr, before generating) when prompts leave too little of
-/// the model's context for their answers.
-fn warn_past_context(set: &EvalSet, model: &LlamaForCausalLM, max_new_tokens: usize) {
+/// the model's context for their answers (`eval`, and `train --eval`).
+pub(crate) fn warn_past_context(set: &EvalSet, model: &LlamaForCausalLM, max_new_tokens: usize) {
     let lengths: Vec<usize> = set.prompts.iter().map(Vec::len).collect();
     let context = model.config.max_position_embeddings;
     if let Some(note) = prompts_beyond_context(&lengths, max_new_tokens, context) {

@@ -175,6 +175,9 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
         }
         None => None,
     };
+    if let Some(set) = &eval_set {
+        super::eval_run::warn_past_context(set, &base, a.max_new_tokens);
+    }
     std::fs::create_dir_all(&a.out)
         .with_context(|| format!("cannot create {}", a.out.display()))?;
     let write_info = |info: &RunInfo| {

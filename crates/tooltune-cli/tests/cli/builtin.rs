@@ -819,6 +819,31 @@ fn route_with_a_bare_model_answers_as_zero_shot_eval_does() {
         "{}",
         text(&o)
     );
+    // And through `train --eval`, before its first step.
+    let run = tmp("route-bare-past-run");
+    let o = tooltune(&[
+        "train",
+        "--model",
+        "builtin",
+        "--data",
+        s(&one),
+        "--eval",
+        s(&past_file),
+        "--out",
+        s(&run),
+        "--epochs",
+        "1",
+        "--max-new-tokens",
+        "8",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains(
+            "warning: 1 of 1 held-out prompts leave fewer than 8 positions for the answer"
+        ),
+        "{}",
+        text(&o)
+    );
 
     // Neither a run nor a model, or a catalogue without a model: clear errors.
     let o = tooltune(&["route", request]);
