@@ -44,6 +44,22 @@ test("the built-in model loads on start when the build bundles it (and is said t
   // --tools tests/fixtures/support/tools.json --system "<the example's>"`
   // writes the same call; MODEL.md has its scores).
   assert.equal(await tryIt.getByTestId("verdict").innerText(), 'valid call: track_order({"order_id":"ORD-1234"})');
+  // How likely each call was: the catalogue's three tools and no call,
+  // likeliest first, as `tooltune route --json` scores them.
+  const items = await tryIt.getByTestId("choices").locator("li").allInnerTexts();
+  const shown = items.map((t) => t.split("\n").map((x) => x.trim()).filter(Boolean)).map(([name, p]) => [name, Number(p)]);
+  assert.deepEqual(shown.map(([name]) => name).sort(), ["escalate", "no call", "request_refund", "track_order"]);
+  assert.equal(shown[0][0], "track_order", items.join(" | "));
+  const dir = mkdtempSync(join(tmpdir(), "tooltune-builtin-route-"));
+  writeFileSync(join(dir, "tools.json"), await page.getByLabel("Catalogue JSON").inputValue());
+  const system = await page.getByLabel("System prompt").inputValue();
+  assert.ok(existsSync(cli), `${cli} is missing: build the CLI first (cargo build --release -p tooltune-cli)`);
+  const routed = spawnSync(cli, ["route", "--model", "builtin", "--tools", join(dir, "tools.json"), "--system", system,
+    "--max-new-tokens", await tryIt.getByLabel("Max new tokens").inputValue(), "--json", "Where's my order ORD-1234?"], { encoding: "utf8" });
+  assert.equal(routed.status, 0, routed.stderr);
+  const native = JSON.parse(routed.stdout.trim()).choices;
+  const want = new Map([...native.tools.map((t) => [t.tool, t.probability]), ["no call", native.no_call]]);
+  for (const [name, p] of shown) assert.ok(Math.abs(p - want.get(name)) <= 0.011, `${name}: page ${p}, native ${want.get(name)}`);
   await shoot(page, "Try it", "try-it-builtin.png");
   // A call threshold near 1 (`--call-threshold 0.999999`): the same request
   // gets prose, since no first token of a call is that sure. The setting

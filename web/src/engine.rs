@@ -232,6 +232,7 @@ pub fn apply(state: AppState, event: Event) {
             prompt_tokens,
             new_tokens,
             ms,
+            choices,
         } => {
             let (sent, request, tuned) = SENT.with(|s| s.borrow_mut().remove(&id)).unwrap_or((
                 now_ms(),
@@ -250,6 +251,7 @@ pub fn apply(state: AppState, event: Event) {
                 new_tokens,
                 engine_ms: ms,
                 total_ms: now_ms() - sent,
+                choices,
             }));
         }
         Event::Failed { id: None, message } => state.model.set(ModelStatus::Failed(message)),

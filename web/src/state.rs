@@ -42,6 +42,8 @@ pub struct Answer {
     pub engine_ms: f64,
     /// Time from the click to the answer on the page.
     pub total_ms: f64,
+    /// How likely a call to each tool, or none, was.
+    pub choices: Option<tooltune_core::choices::ToolChoices>,
 }
 
 /// A request in flight or its result.

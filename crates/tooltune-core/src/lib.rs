@@ -11,6 +11,7 @@
 
 pub mod call;
 pub mod catalogue;
+pub mod choices;
 pub mod constrain;
 pub mod dataset;
 pub mod error;

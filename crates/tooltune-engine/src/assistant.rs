@@ -78,26 +78,50 @@ fn opening_after(
     text: &str,
     ids: &[u32],
 ) -> Result<Option<u32>> {
+    let Some((rest, at)) = rendered_call(template, prompt, text, PROBE_NAME) else {
+        return Ok(None);
+    };
+    let opening = &rest[..at];
+    if opening.trim().is_empty() {
+        return Ok(None);
+    }
+    Ok(tokens_after(tokenizer, text, ids, opening)?.and_then(|t| t.first().copied()))
+}
+
+/// What the template writes after `text` (the prompt rendered) for an
+/// answer that calls `name` with no arguments, and where the name starts
+/// in it; `None` when it renders no such call after the prompt.
+pub(crate) fn rendered_call(
+    template: &ChatTemplate,
+    prompt: &Prompt,
+    text: &str,
+    name: &str,
+) -> Option<(String, usize)> {
     let mut probe = prompt.messages.clone();
     probe.push(
         serde_json::json!({"role": "assistant", "tool_calls": [{"id": "call_1",
-        "type": "function", "function": {"name": PROBE_NAME, "arguments": {}}}]}),
+        "type": "function", "function": {"name": name, "arguments": {}}}]}),
     );
-    let Ok(with_call) = template.render(&probe, prompt.tools.as_ref(), false) else {
-        return Ok(None);
-    };
-    let Some(opening) = with_call
-        .strip_prefix(text)
-        .and_then(|rest| rest.find(PROBE_NAME).map(|at| &rest[..at]))
-        .filter(|o| !o.trim().is_empty())
-    else {
-        return Ok(None);
-    };
-    let both = tokenizer.encode(&format!("{text}{opening}"))?.ids;
+    let with_call = template.render(&probe, prompt.tools.as_ref(), false).ok()?;
+    let rest = with_call.strip_prefix(text)?;
+    let at = rest.find(name)?;
+    Some((rest.to_string(), at))
+}
+
+/// The tokens `more` adds after the prompt `text` (tokens `ids`), when the
+/// prompt's tokens stay a prefix of the whole's; `None` otherwise.
+fn tokens_after(
+    tokenizer: &Tokenizer,
+    text: &str,
+    ids: &[u32],
+    more: &str,
+) -> Result<Option<Vec<u32>>> {
+    let both = tokenizer.encode(&format!("{text}{more}"))?.ids;
     Ok(both
         .get(..ids.len())
         .filter(|head| *head == ids)
-        .and_then(|_| both.get(ids.len()).copied()))
+        .map(|_| both[ids.len()..].to_vec())
+        .filter(|after| !after.is_empty()))
 }
 
 /// A greedy continuation: its ids (the stop token included) and its text

@@ -21,6 +21,7 @@ pub mod block;
 pub mod builtin;
 pub mod cache;
 pub mod chat;
+pub mod choices;
 pub mod config;
 pub mod decode;
 pub mod error;

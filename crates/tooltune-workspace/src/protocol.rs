@@ -311,8 +311,13 @@ pub enum Event {
         prompt_tokens: usize,
         /// Tokens generated.
         new_tokens: usize,
-        /// Wall time of tokenising and generating, milliseconds.
+        /// Wall time of tokenising, generating and scoring the tools,
+        /// milliseconds.
         ms: f64,
+        /// How likely a call to each catalogue tool, or none, was (tool-call
+        /// style with a catalogue only).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        choices: Option<tooltune_core::choices::ToolChoices>,
     },
     /// Training has begun.
     TrainStarted {

@@ -4,6 +4,7 @@
 //! against the catalogue in use, with the latency.
 
 use leptos::prelude::*;
+use tooltune_core::choices::ToolChoices;
 use tooltune_workspace::context::beyond_context;
 use tooltune_workspace::protocol::Request;
 use tooltune_workspace::verdict::{Verdict, verdict};
@@ -46,6 +47,7 @@ fn answer_view(state: AppState, job: Job<Answer>, prefix: &'static str) -> AnyVi
                     <pre data-testid=id("parsed-call")>{parsed}</pre>
                     <h4>"Verdict"</h4>
                     <p class=class data-testid=id("verdict")>{checked.summary()}</p>
+                    {a.choices.map(|c| choices_view(&c, id("choices")))}
                     <p class="hint" data-testid=id("latency")>{format!(
                         "{:.0} ms ({:.0} ms in the engine; {} prompt tokens, {} new tokens)",
                         a.total_ms, a.engine_ms, a.prompt_tokens, a.new_tokens
@@ -58,6 +60,37 @@ fn answer_view(state: AppState, job: Job<Answer>, prefix: &'static str) -> AnyVi
             .into_any()
         }
     }
+}
+
+/// The answer's first decision, as bars, likeliest first.
+fn choices_view(c: &ToolChoices, testid: String) -> AnyView {
+    let rows: Vec<(String, f64, &str)> = c
+        .ranked()
+        .into_iter()
+        .map(|(n, p)| {
+            let tool = c.tools.iter().any(|t| t.tool == n);
+            (n.to_string(), p, if tool { "bar" } else { "bar aside" })
+        })
+        .collect();
+    view! {
+        <h4>"How likely each call was"</h4>
+        <ul class="choices" data-testid=testid aria-label=c.summary()>
+            {rows
+                .into_iter()
+                .map(|(name, p, class)| {
+                    view! {
+                        <li>
+                            <span>{name}</span>
+                            <span class="track"><span class=class style=format!("width: {:.1}%", p * 100.0)></span></span>
+                            <span class="p">{format!("{p:.2}")}</span>
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
+        <p class="hint">"No call: one minus the probability of a call's first token. The tools share the rest in proportion to how likely the model was to write each one's call, up to its name."</p>
+    }
+    .into_any()
 }
 
 /// The try-it panel.

@@ -9,12 +9,14 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use serde_json::Value;
+use tooltune_core::choices::ToolChoices;
 use tooltune_core::constrain::Grammar;
 use tooltune_core::dataset::{self, Example};
-use tooltune_core::prompt::PromptContext;
+use tooltune_core::prompt::{Prompt, PromptContext};
 use tooltune_core::{Catalogue, Location};
 use tooltune_engine::burn::module::Module;
 use tooltune_engine::burn::tensor::Device;
+use tooltune_engine::choices::CallPaths;
 use tooltune_engine::decode::{CallDecision, Constrained, GenerateConfig, generate_async};
 use tooltune_engine::train::Tuning;
 use tooltune_engine::train::mask::mask_example;
@@ -155,6 +157,7 @@ async fn handle(request: Request, buffers: Vec<Vec<u8>>) {
             let ask = Ask {
                 context: &context,
                 request: &request,
+                output_style,
                 max_new_tokens,
                 grammar: constrain
                     .then(|| grammar(&context, output_style))
@@ -170,12 +173,18 @@ async fn handle(request: Request, buffers: Vec<Vec<u8>>) {
                 (Err(e), _) => Err(e),
             };
             match result {
-                Ok((output, prompt_tokens, new_tokens)) => emit(&Event::Routed {
+                Ok(Routed {
+                    output,
+                    prompt_tokens,
+                    new_tokens,
+                    choices,
+                }) => emit(&Event::Routed {
                     id,
                     output,
                     prompt_tokens,
                     new_tokens,
                     ms: now_ms() - start,
+                    choices,
                 }),
                 Err(message) => emit(&Event::Failed {
                     id: Some(id),
@@ -467,11 +476,11 @@ fn mask(m: &Loaded, example: Value) -> Result<Vec<MaskToken>, String> {
         .collect())
 }
 
-/// The model's greedy answer to one request: (text, prompt tokens, new tokens).
 /// One try-it request.
 struct Ask<'a> {
     context: &'a PromptContext,
     request: &'a str,
+    output_style: OutputStyle,
     max_new_tokens: usize,
     /// The answers allowed, when decoding is constrained (or why the
     /// catalogue can't give them).
@@ -492,17 +501,19 @@ fn grammar(context: &PromptContext, style: OutputStyle) -> Result<Grammar, Strin
     Ok(Grammar::new(Arc::new(catalogue), style.mode(), true))
 }
 
-async fn route(
-    m: &Loaded,
-    model: &LlamaForCausalLM,
-    ask: Ask<'_>,
-) -> Result<(String, usize, usize), String> {
-    let (prompt, opening) = tooltune_engine::assistant::prompt_with_opening(
-        &m.template,
-        &m.tokenizer,
-        &ask.context.request(ask.request),
-    )
-    .map_err(|e| e.to_string())?;
+/// The model's greedy answer to one request.
+struct Routed {
+    output: String,
+    prompt_tokens: usize,
+    new_tokens: usize,
+    choices: Option<ToolChoices>,
+}
+
+async fn route(m: &Loaded, model: &LlamaForCausalLM, ask: Ask<'_>) -> Result<Routed, String> {
+    let request = ask.context.request(ask.request);
+    let (prompt, opening) =
+        tooltune_engine::assistant::prompt_with_opening(&m.template, &m.tokenizer, &request)
+            .map_err(|e| e.to_string())?;
     let config = GenerateConfig::greedy(ask.max_new_tokens).with_eos(&m.stop);
     let decision = ask
         .call_threshold
@@ -522,5 +533,36 @@ async fn route(
         .filter(|t| !m.stop.contains(t))
         .collect();
     let text = m.tokenizer.decode(&text_ids).map_err(|e| e.to_string())?;
-    Ok((text, prompt.len(), out.tokens.len()))
+    let choices = match call_paths(m, &request, ask.context, ask.output_style)? {
+        Some(paths) => Some(paths.score_async(model).await.map_err(|e| e.to_string())?),
+        None => None,
+    };
+    Ok(Routed {
+        output: text,
+        prompt_tokens: prompt.len(),
+        new_tokens: out.tokens.len(),
+        choices,
+    })
+}
+
+/// Every catalogue tool's call after the prompt, in tool-call style (as
+/// `tooltune route` scores them).
+fn call_paths(
+    m: &Loaded,
+    prompt: &Prompt,
+    context: &PromptContext,
+    style: OutputStyle,
+) -> Result<Option<CallPaths>, String> {
+    let Some(tools) = context
+        .tools
+        .as_ref()
+        .filter(|_| style == OutputStyle::ToolCalls)
+    else {
+        return Ok(None);
+    };
+    let Ok(catalogue) = Catalogue::from_value(&Location::whole("catalogue"), tools) else {
+        return Ok(None);
+    };
+    let names: Vec<String> = catalogue.tools().iter().map(|t| t.name.clone()).collect();
+    CallPaths::new(&m.template, &m.tokenizer, prompt, &names).map_err(|e| e.to_string())
 }

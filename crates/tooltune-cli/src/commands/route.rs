@@ -11,8 +11,11 @@ use std::sync::Arc;
 use tooltune_core::Catalogue;
 use tooltune_core::constrain::Grammar;
 use tooltune_core::parse::Mode;
+use tooltune_core::prompt::Prompt;
 use tooltune_core::prompt::PromptContext;
 use tooltune_engine::assistant::{complete_with, prompt_with_opening};
+use tooltune_engine::chat::ChatTemplate;
+use tooltune_engine::choices::CallPaths;
 use tooltune_engine::decode::{CallDecision, Constrained};
 use tooltune_engine::{LlamaForCausalLM, Tokenizer};
 use tooltune_workspace::OutputStyle;
@@ -34,6 +37,25 @@ struct Router {
     stop: Vec<u32>,
     catalogue: Option<Arc<Catalogue>>,
     mode: Mode,
+    /// Each catalogue tool's call after the prompt, scored beside the
+    /// answer (tool-call style with a catalogue only).
+    paths: Option<CallPaths>,
+}
+
+/// The calls whose likelihood is shown: every catalogue tool's, where
+/// answers are the template's tool calls.
+fn call_paths(
+    template: &ChatTemplate,
+    tokenizer: &Tokenizer,
+    prompt: &Prompt,
+    catalogue: Option<&Arc<Catalogue>>,
+    mode: Mode,
+) -> Result<Option<CallPaths>> {
+    let Some(c) = catalogue.filter(|_| mode == Mode::Chat) else {
+        return Ok(None);
+    };
+    let names: Vec<String> = c.tools().iter().map(|t| t.name.clone()).collect();
+    Ok(CallPaths::new(template, tokenizer, prompt, &names)?)
 }
 
 pub fn run(a: RouteArgs) -> Result<ExitCode> {
@@ -81,12 +103,19 @@ pub fn run(a: RouteArgs) -> Result<ExitCode> {
     if let Some(note) = beyond_context(r.prompt.len(), new_ids.len(), context) {
         eprintln!("warning: {note}");
     }
+    let choices = r.paths.as_ref().map(|p| p.score(&r.model)).transpose()?;
+    if let (Some(c), false) = (&choices, a.json) {
+        eprintln!("call probabilities: {}", c.summary());
+    }
     if a.json {
         let mut report = serde_json::to_value(&checked)?;
         if let Value::Object(map) = &mut report {
             map.insert("output".into(), json!(output));
             map.insert("new_ids".into(), json!(new_ids));
             map.insert("prompt_tokens".into(), json!(r.prompt.len()));
+            if let Some(c) = &choices {
+                map.insert("choices".into(), serde_json::to_value(c)?);
+            }
         }
         io::print(&(report.to_string() + "\n"))?;
         let invalid = matches!(checked, Verdict::Invalid { .. });
@@ -104,6 +133,13 @@ fn from_run(dir: &std::path::Path, request: &str) -> Result<Router> {
     let catalogue = run_dir::run_catalogue(&run.info, dir)?;
     let (prompt, opening) = run.request_prompt(request)?;
     let mode = run.info.mode();
+    let paths = call_paths(
+        &run.template,
+        &run.tokenizer,
+        &run.info.prompt_context().request(request),
+        catalogue.as_ref(),
+        mode,
+    )?;
     Ok(Router {
         model: run.model,
         tokenizer: run.tokenizer,
@@ -112,6 +148,7 @@ fn from_run(dir: &std::path::Path, request: &str) -> Result<Router> {
         stop: run.stop,
         catalogue,
         mode,
+        paths,
     })
 }
 
@@ -129,10 +166,14 @@ fn from_model(dir: &std::path::Path, a: &RouteArgs) -> Result<Router> {
         tools_in_prompt: style.tools_in_prompt(),
     };
     let model::Bare { model, text, stop } = model::load_bare(dir, &a.backend)?;
-    let (prompt, opening) = prompt_with_opening(
+    let request = context.request(&a.request);
+    let (prompt, opening) = prompt_with_opening(&text.template, &text.tokenizer, &request)?;
+    let paths = call_paths(
         &text.template,
         &text.tokenizer,
-        &context.request(&a.request),
+        &request,
+        catalogue.as_ref(),
+        style.mode(),
     )?;
     Ok(Router {
         model,
@@ -142,6 +183,7 @@ fn from_model(dir: &std::path::Path, a: &RouteArgs) -> Result<Router> {
         stop,
         catalogue,
         mode: style.mode(),
+        paths,
     })
 }
 

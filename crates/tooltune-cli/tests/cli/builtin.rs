@@ -651,6 +651,14 @@ fn model_builtin_works_in_every_command() {
     let valid = report["valid_tool_call_rate"] == 1.0;
     let o = tooltune(&["route", "--run", s(&run), request]);
     eprintln!("route: {} (eval says valid: {valid})", text(&o));
+    let said = String::from_utf8_lossy(&o.stderr);
+    let line = said
+        .lines()
+        .find(|l| l.starts_with("call probabilities: "))
+        .unwrap_or_else(|| panic!("{}", text(&o)));
+    for name in ["track_order", "request_refund", "escalate", "no call"] {
+        assert!(line.contains(name), "{line}");
+    }
     if valid {
         assert_eq!(o.status.code(), Some(0), "{}", text(&o));
         let routed: Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -763,6 +771,30 @@ fn route_with_a_bare_model_answers_as_zero_shot_eval_does() {
     let ids = routed["new_ids"].as_array().unwrap();
     assert!(!ids.is_empty() && ids.len() <= 128, "{routed}");
     assert!(routed["prompt_tokens"].as_u64().unwrap() > 0, "{routed}");
+    // How likely each call was: the catalogue's tools and no call share all
+    // the probability, and a call's first token likelier than even is the
+    // one greedy decoding took.
+    let choices = &routed["choices"];
+    let shares: Vec<(&str, f64)> = choices["tools"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{routed}"))
+        .iter()
+        .map(|t| {
+            (
+                t["tool"].as_str().unwrap(),
+                t["probability"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    let names: Vec<&str> = shares.iter().map(|t| t.0).collect();
+    assert_eq!(names, ["track_order", "request_refund", "escalate"]);
+    let no_call = choices["no_call"].as_f64().unwrap();
+    let total = no_call + shares.iter().map(|t| t.1).sum::<f64>();
+    assert!((total - 1.0).abs() < 1e-6, "{choices}");
+    let output = routed["output"].as_str().unwrap();
+    if no_call < 0.5 {
+        assert!(output.starts_with("<tool_call>"), "{routed}");
+    }
 
     // Router style: the catalogue is not in the prompt (it only validates).
     let mut router = args.to_vec();
@@ -770,6 +802,10 @@ fn route_with_a_bare_model_answers_as_zero_shot_eval_does() {
     let o = tooltune(&router);
     let short: Value =
         serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&o)));
+    assert!(
+        short.get("choices").is_none(),
+        "router answers are not tool calls: {short}"
+    );
     assert!(
         short["prompt_tokens"].as_u64() < routed["prompt_tokens"].as_u64(),
         "{short}"
