@@ -25,6 +25,13 @@ after(async () => {
   await session?.browser.close();
 });
 
+/** Try it's bars: [name, probability] pairs, likeliest first. */
+async function choicesShown(tryIt) {
+  await tryIt.getByTestId("choices").waitFor({ timeout: 60_000 }); // sent after the answer
+  const items = await tryIt.getByTestId("choices").locator("li").allInnerTexts();
+  return items.map((t) => t.split("\n").map((x) => x.trim()).filter(Boolean)).map(([name, p]) => [name, Number(p)]);
+}
+
 test("the built-in model loads on start when the build bundles it (and is said to be missing when not)", async () => {
   const { page } = session;
   const model = panel(page, "Model");
@@ -46,8 +53,8 @@ test("the built-in model loads on start when the build bundles it (and is said t
   assert.equal(await tryIt.getByTestId("verdict").innerText(), 'valid call: track_order({"order_id":"ORD-1234"})');
   // How likely each call was: the catalogue's three tools and no call,
   // likeliest first, as `tooltune route --json` scores them.
-  const items = await tryIt.getByTestId("choices").locator("li").allInnerTexts();
-  const shown = items.map((t) => t.split("\n").map((x) => x.trim()).filter(Boolean)).map(([name, p]) => [name, Number(p)]);
+  const shown = await choicesShown(tryIt);
+  const items = shown.map(([name, p]) => `${name} ${p}`);
   assert.deepEqual(shown.map(([name]) => name).sort(), ["escalate", "no call", "request_refund", "track_order"]);
   assert.equal(shown[0][0], "track_order", items.join(" | "));
   const dir = mkdtempSync(join(tmpdir(), "tooltune-builtin-route-"));
@@ -272,12 +279,15 @@ test("a GGUF file loads on its own (the tiny fixture; SmolLM2 Q4_1 when fetched)
   await model.getByText(/^Ready: SmolLM2-135M-Instruct\.Q4_1\.gguf/).waitFor({ timeout: 120_000 });
   assert.equal(await model.getByTestId("model-params").innerText(), "134,515,008");
   const tryIt = panel(page, "Try it");
+  // Tool calls in the chat template (an earlier test chose the router style): the catalogue in the prompt, and odds.
+  const style = await page.getByLabel("Output style").inputValue();
+  await page.getByLabel("Output style").selectOption("tool_calls");
+  t.after(() => page.getByLabel("Output style").selectOption(style));
   await tryIt.getByLabel("Request", { exact: true }).fill("What is the capital of France?");
   await tryIt.getByRole("button", { name: "Ask the model" }).click();
   await tryIt.getByTestId("raw-output").waitFor({ timeout: 120_000 });
   const pageOutput = await tryIt.getByTestId("raw-output").innerText();
   assert.match(pageOutput, /Paris/);
-  await shoot(page, "Try it", "try-it-smollm2.png");
 
   // The native engine, given the same GGUF file, system prompt, catalogue and
   // token budget, writes the same greedy tokens.
@@ -298,6 +308,13 @@ test("a GGUF file loads on its own (the tiny fixture; SmolLM2 Q4_1 when fetched)
   assert.equal(Number(promptTokens), native.prompt_tokens);
   assert.equal(Number(newTokens), native.new_ids.length);
   assert.equal(pageOutput, native.output);
+  // And the same odds of each call, to two decimals.
+  assert.ok(native.choices, `the example's tool-call style has odds: ${routed.stdout}`);
+  const shown = await choicesShown(tryIt);
+  assert.deepEqual(shown.map(([name]) => name).sort(), [...native.choices.tools.map((t) => t.tool), "no call"].sort());
+  const want = new Map([...native.choices.tools.map((t) => [t.tool, t.probability]), ["no call", native.choices.no_call]]);
+  for (const [name, p] of shown) assert.ok(Math.abs(p - want.get(name)) <= 0.011, `${name}: page ${p}, native ${want.get(name)}`);
+  await shoot(page, "Try it", "try-it-smollm2.png");
   assert.deepEqual(unexpected(session.errors), []);
 });
 

@@ -1,7 +1,7 @@
 // Takes docs/screenshot.png of the app served on $URL (default
 // http://127.0.0.1:8080/): the example workspace with the built-in model
 // (or, when the build does not bundle it, the fixture model loaded from
-// files) and row 1's mask shown.
+// files), row 1's mask shown and Try it's answer to its default request.
 import { launch } from "./browser.mjs";
 import { url, panel, loadFixtureModel, unexpected } from "./app.mjs";
 
@@ -18,6 +18,9 @@ if (await page.evaluate(async () => (await fetch("./builtin/config.json")).ok)) 
 const mask = panel(page, "Mask");
 await mask.getByRole("button", { name: "Show tokens" }).click();
 await mask.getByTestId("mask-summary").waitFor();
+const tryIt = panel(page, "Try it");
+await tryIt.getByRole("button", { name: "Ask the model" }).click();
+await tryIt.getByTestId("choices").waitFor({ timeout: 60_000 });
 await page.screenshot({ path: out, fullPage: true });
 await browser.close();
 if (unexpected(errors).length) {

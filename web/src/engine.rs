@@ -232,7 +232,6 @@ pub fn apply(state: AppState, event: Event) {
             prompt_tokens,
             new_tokens,
             ms,
-            choices,
         } => {
             let (sent, request, tuned) = SENT.with(|s| s.borrow_mut().remove(&id)).unwrap_or((
                 now_ms(),
@@ -249,10 +248,23 @@ pub fn apply(state: AppState, event: Event) {
                 output,
                 prompt_tokens,
                 new_tokens,
+                id,
                 engine_ms: ms,
                 total_ms: now_ms() - sent,
-                choices,
+                choices: None,
             }));
+        }
+        Event::RouteChoices { id, choices } => {
+            // The answer it belongs to, unless a newer one took its place.
+            for slot in [state.answer, state.tuned_answer] {
+                slot.update(|job| {
+                    if let Job::Done(a) = job
+                        && a.id == id
+                    {
+                        a.choices = Some(choices.clone());
+                    }
+                });
+            }
         }
         Event::Failed { id: None, message } => state.model.set(ModelStatus::Failed(message)),
         Event::Failed {

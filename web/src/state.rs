@@ -30,6 +30,8 @@ pub enum ModelStatus {
 /// The try-it box's last answer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Answer {
+    /// The worker request's id.
+    pub id: u64,
     /// The request it answers.
     pub request: String,
     /// Raw model text.
@@ -42,7 +44,8 @@ pub struct Answer {
     pub engine_ms: f64,
     /// Time from the click to the answer on the page.
     pub total_ms: f64,
-    /// How likely a call to each tool, or none, was.
+    /// How likely a call to each tool, or none, was (arrives after the
+    /// answer).
     pub choices: Option<tooltune_core::choices::ToolChoices>,
 }
 

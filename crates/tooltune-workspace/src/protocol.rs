@@ -64,7 +64,8 @@ pub enum Request {
         example: Value,
     },
     /// Generate the model's answer to one request, greedily. Answered by
-    /// [`Event::Routed`].
+    /// [`Event::Routed`], then (tool-call style with a catalogue)
+    /// [`Event::RouteChoices`].
     Route {
         /// Echoed in the answer.
         id: u64,
@@ -311,13 +312,17 @@ pub enum Event {
         prompt_tokens: usize,
         /// Tokens generated.
         new_tokens: usize,
-        /// Wall time of tokenising, generating and scoring the tools,
-        /// milliseconds.
+        /// Wall time of tokenising and generating, milliseconds.
         ms: f64,
-        /// How likely a call to each catalogue tool, or none, was (tool-call
-        /// style with a catalogue only).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        choices: Option<tooltune_core::choices::ToolChoices>,
+    },
+    /// How likely a call to each catalogue tool, or none, was for the
+    /// answer of [`Event::Routed`] `id` (tool-call style with a catalogue
+    /// only), sent after it.
+    RouteChoices {
+        /// The request's id.
+        id: u64,
+        /// The odds.
+        choices: tooltune_core::choices::ToolChoices,
     },
     /// Training has begun.
     TrainStarted {

@@ -9,7 +9,6 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use serde_json::Value;
-use tooltune_core::choices::ToolChoices;
 use tooltune_core::constrain::Grammar;
 use tooltune_core::dataset::{self, Example};
 use tooltune_core::prompt::{Prompt, PromptContext};
@@ -165,31 +164,18 @@ async fn handle(request: Request, buffers: Vec<Vec<u8>>) {
                 call_threshold: call_threshold.map(|t| t as f32),
             };
             let result = match (with_model(), tuned) {
-                (Ok(m), false) => route(&m, &m.model, ask).await,
+                (Ok(m), false) => answer(&m, &m.model, ask, id, start).await,
                 (Ok(m), true) => match crate::train::tuned() {
-                    Some(t) => route(&m, &t.model, ask).await,
+                    Some(t) => answer(&m, &t.model, ask, id, start).await,
                     None => Err("no fine-tuned model yet: train one in the Train panel".into()),
                 },
                 (Err(e), _) => Err(e),
             };
-            match result {
-                Ok(Routed {
-                    output,
-                    prompt_tokens,
-                    new_tokens,
-                    choices,
-                }) => emit(&Event::Routed {
-                    id,
-                    output,
-                    prompt_tokens,
-                    new_tokens,
-                    ms: now_ms() - start,
-                    choices,
-                }),
-                Err(message) => emit(&Event::Failed {
+            if let Err(message) = result {
+                emit(&Event::Failed {
                     id: Some(id),
                     message,
-                }),
+                });
             }
         }
         Request::Train {
@@ -501,18 +487,42 @@ fn grammar(context: &PromptContext, style: OutputStyle) -> Result<Grammar, Strin
     Ok(Grammar::new(Arc::new(catalogue), style.mode(), true))
 }
 
-/// The model's greedy answer to one request.
-struct Routed {
-    output: String,
-    prompt_tokens: usize,
-    new_tokens: usize,
-    choices: Option<ToolChoices>,
+/// Answers one try-it request: [`Event::Routed`] as soon as the answer is
+/// written, then [`Event::RouteChoices`] (a second prefill, which would
+/// double the wait for SmolLM2 on the page's CPU path).
+async fn answer(
+    m: &Loaded,
+    model: &LlamaForCausalLM,
+    ask: Ask<'_>,
+    id: u64,
+    start: f64,
+) -> Result<(), String> {
+    let request = ask.context.request(ask.request);
+    let paths = call_paths(m, &request, ask.context, ask.output_style)?;
+    let (output, prompt_tokens, new_tokens) = route(m, model, &request, ask).await?;
+    emit(&Event::Routed {
+        id,
+        output,
+        prompt_tokens,
+        new_tokens,
+        ms: now_ms() - start,
+    });
+    if let Some(paths) = paths {
+        let choices = paths.score_async(model).await.map_err(|e| e.to_string())?;
+        emit(&Event::RouteChoices { id, choices });
+    }
+    Ok(())
 }
 
-async fn route(m: &Loaded, model: &LlamaForCausalLM, ask: Ask<'_>) -> Result<Routed, String> {
-    let request = ask.context.request(ask.request);
+/// The model's greedy answer to one request: (text, prompt tokens, new tokens).
+async fn route(
+    m: &Loaded,
+    model: &LlamaForCausalLM,
+    request: &Prompt,
+    ask: Ask<'_>,
+) -> Result<(String, usize, usize), String> {
     let (prompt, opening) =
-        tooltune_engine::assistant::prompt_with_opening(&m.template, &m.tokenizer, &request)
+        tooltune_engine::assistant::prompt_with_opening(&m.template, &m.tokenizer, request)
             .map_err(|e| e.to_string())?;
     let config = GenerateConfig::greedy(ask.max_new_tokens).with_eos(&m.stop);
     let decision = ask
@@ -533,16 +543,7 @@ async fn route(m: &Loaded, model: &LlamaForCausalLM, ask: Ask<'_>) -> Result<Rou
         .filter(|t| !m.stop.contains(t))
         .collect();
     let text = m.tokenizer.decode(&text_ids).map_err(|e| e.to_string())?;
-    let choices = match call_paths(m, &request, ask.context, ask.output_style)? {
-        Some(paths) => Some(paths.score_async(model).await.map_err(|e| e.to_string())?),
-        None => None,
-    };
-    Ok(Routed {
-        output: text,
-        prompt_tokens: prompt.len(),
-        new_tokens: out.tokens.len(),
-        choices,
-    })
+    Ok((text, prompt.len(), out.tokens.len()))
 }
 
 /// Every catalogue tool's call after the prompt, in tool-call style (as
