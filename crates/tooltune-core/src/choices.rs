@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 /// One catalogue tool's share.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ToolChoice {
+    /// The tool's name.
     pub tool: String,
     /// That the answer opens a call and it names this tool.
     pub probability: f64,

@@ -8,6 +8,7 @@
 //! [`crate::decode::CallDecision`] reads it; the tools share the rest in
 //! proportion to their likelihoods.
 
+use tooltune_core::Catalogue;
 use tooltune_core::choices::ToolChoices;
 use tooltune_core::prompt::Prompt;
 
@@ -67,6 +68,17 @@ impl CallPaths {
             return Ok(None);
         }
         Ok(Some(Self { prompt: ids, tools }))
+    }
+
+    /// [`Self::new`] for every tool of `catalogue`.
+    pub fn for_catalogue(
+        template: &ChatTemplate,
+        tokenizer: &Tokenizer,
+        prompt: &Prompt,
+        catalogue: &Catalogue,
+    ) -> Result<Option<Self>> {
+        let names: Vec<String> = catalogue.tools().iter().map(|t| t.name.clone()).collect();
+        Self::new(template, tokenizer, prompt, &names)
     }
 
     /// Scores the paths with `model`.

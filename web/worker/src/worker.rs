@@ -498,7 +498,7 @@ async fn answer(
     start: f64,
 ) -> Result<(), String> {
     let request = ask.context.request(ask.request);
-    let paths = call_paths(m, &request, ask.context, ask.output_style)?;
+    let (context, style) = (ask.context, ask.output_style);
     let (output, prompt_tokens, new_tokens) = route(m, model, &request, ask).await?;
     emit(&Event::Routed {
         id,
@@ -507,7 +507,7 @@ async fn answer(
         new_tokens,
         ms: now_ms() - start,
     });
-    if let Some(paths) = paths {
+    if let Some(paths) = call_paths(m, &request, context, style)? {
         let choices = paths.score_async(model).await.map_err(|e| e.to_string())?;
         emit(&Event::RouteChoices { id, choices });
     }
@@ -564,6 +564,6 @@ fn call_paths(
     let Ok(catalogue) = Catalogue::from_value(&Location::whole("catalogue"), tools) else {
         return Ok(None);
     };
-    let names: Vec<String> = catalogue.tools().iter().map(|t| t.name.clone()).collect();
-    CallPaths::new(&m.template, &m.tokenizer, prompt, &names).map_err(|e| e.to_string())
+    CallPaths::for_catalogue(&m.template, &m.tokenizer, prompt, &catalogue)
+        .map_err(|e| e.to_string())
 }

@@ -54,8 +54,7 @@ fn call_paths(
     let Some(c) = catalogue.filter(|_| mode == Mode::Chat) else {
         return Ok(None);
     };
-    let names: Vec<String> = c.tools().iter().map(|t| t.name.clone()).collect();
-    Ok(CallPaths::new(template, tokenizer, prompt, &names)?)
+    Ok(CallPaths::for_catalogue(template, tokenizer, prompt, c)?)
 }
 
 pub fn run(a: RouteArgs) -> Result<ExitCode> {
