@@ -50,7 +50,7 @@ pub fn prompt_ids(
 }
 
 /// A name no catalogue uses, to find where a call's name goes.
-const PROBE_NAME: &str = "tooltune_probe_name_7f3a";
+pub(crate) const PROBE_NAME: &str = "tooltune_probe_name_7f3a";
 
 /// [`prompt_ids`] and the first token a tool call's answer opens with after
 /// them, from one rendering of the prompt: the template renders the turn

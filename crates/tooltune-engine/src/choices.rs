@@ -12,7 +12,7 @@ use tooltune_core::Catalogue;
 use tooltune_core::choices::ToolChoices;
 use tooltune_core::prompt::Prompt;
 
-use crate::assistant::rendered_call;
+use crate::assistant::{PROBE_NAME, rendered_call};
 use crate::chat::ChatTemplate;
 use crate::error::Result;
 use crate::llama::{LlamaForCausalLM, read_f32};
@@ -40,11 +40,19 @@ impl CallPaths {
     ) -> Result<Option<Self>> {
         let text = template.render(&prompt.messages, prompt.tools.as_ref(), true)?;
         let ids = tokenizer.encode(&text)?.ids;
+        // Where a name goes, found with a name no catalogue uses (a tool
+        // called `name` or `call` would also match the call's own words).
+        let Some((probe, at)) = rendered_call(template, prompt, &text, PROBE_NAME) else {
+            return Ok(None);
+        };
         let mut tools = Vec::with_capacity(names.len());
         for name in names {
-            let Some((rest, at)) = rendered_call(template, prompt, &text, name) else {
+            let Some((rest, _)) = rendered_call(template, prompt, &text, name) else {
                 return Ok(None);
             };
+            if rest.get(..at) != Some(&probe[..at]) || !rest[at..].starts_with(name.as_str()) {
+                return Ok(None);
+            }
             let mut end = at + name.len();
             if rest[end..].starts_with('"') {
                 end += 1;
@@ -237,6 +245,30 @@ mod tests {
             (p_open - (1.0 - choices.no_call)).abs() < 1e-4,
             "{p_open} {choices:?}"
         );
+    }
+
+    #[test]
+    fn a_tool_named_like_the_calls_own_words_gets_its_own_path() {
+        let (_, template, tokenizer, prompt) = setup();
+        let names = vec![
+            "name".to_string(),
+            "call".to_string(),
+            "track_order".to_string(),
+        ];
+        let paths = CallPaths::new(&template, &tokenizer, &prompt, &names)
+            .expect("paths")
+            .expect("the built-in template writes calls");
+        // After the opening all of them share, each path is its own name
+        // (and the closing quote).
+        let first = &paths.tools[0].1;
+        let opening = (0..first.len())
+            .take_while(|&i| paths.tools.iter().all(|(_, p)| p.get(i) == Some(&first[i])))
+            .count();
+        for (name, path) in &paths.tools {
+            let text = tokenizer.decode(&path[opening..]).expect("decode");
+            assert!(text.starts_with(name.as_str()), "{name}: {text:?}");
+            assert!(text.len() <= name.len() + 2, "{name}: {text:?}");
+        }
     }
 
     #[test]
