@@ -172,7 +172,11 @@ pub struct RouteArgs {
     #[arg(long, default_value_t = 128, value_parser = super::at_least_one())]
     pub max_new_tokens: usize,
     /// Print {"output", "new_ids", "prompt_tokens", "verdict", "routed"} as JSON
-    /// (the raw output and its token ids too, whatever the verdict).
+    /// (the raw output and its token ids too, whatever the verdict), and
+    /// "choices" (tool-call style with a catalogue): the probability of no
+    /// call (one minus a call's first token) and each tool's share of the
+    /// rest, by its call's likelihood; without --json they go to stderr as
+    /// one "call probabilities:" line.
     #[arg(long)]
     pub json: bool,
     /// Decode within the catalogue: only its tool names and arguments its schemas
