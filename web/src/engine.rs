@@ -117,7 +117,7 @@ pub fn start(state: AppState) {
                     Err(e) => log(&format!("unreadable engine event: {e}")),
                 },
                 Err(e) => {
-                    let message = e.to_string();
+                    let message = tooltune_workspace::memory::worker_death(&e.to_string());
                     WORKER.with(|w| *w.borrow_mut() = None);
                     drop(worker);
                     if recovery::worker_died(state, &message) {

@@ -14,7 +14,9 @@ use tooltune_core::prompt::{Prompt, PromptContext};
 use crate::chat::{ChatTemplate, messages_value};
 use tooltune_core::constrain::Grammar;
 
-use crate::decode::{CallDecision, Constrained, GenerateConfig, generate, generate_batch};
+use crate::decode::{
+    CallDecision, Constrained, GenerateConfig, Prefill, generate_batch, generate_keeping_prefill,
+};
 use crate::error::Result;
 use crate::llama::LlamaForCausalLM;
 use crate::tokenizer::Tokenizer;
@@ -133,11 +135,13 @@ pub fn complete(
     stop: &[u32],
     max_new_tokens: usize,
 ) -> Result<(Vec<u32>, String)> {
-    complete_with(model, tokenizer, prompt, stop, max_new_tokens, &mut ())
+    let (ids, text, _) = complete_with(model, tokenizer, prompt, stop, max_new_tokens, &mut ())?;
+    Ok((ids, text))
 }
 
 /// [`complete`] with `processor` between the logits and the choice (e.g.
-/// [`Constrained`]).
+/// [`Constrained`]), and the prompt's [`Prefill`] for scoring other answers
+/// to it (the odds of each call, [`crate::choices::CallPaths`]).
 pub fn complete_with(
     model: &LlamaForCausalLM,
     tokenizer: &Tokenizer,
@@ -145,11 +149,11 @@ pub fn complete_with(
     stop: &[u32],
     max_new_tokens: usize,
     processor: &mut impl crate::decode::LogitsProcessor,
-) -> Result<(Vec<u32>, String)> {
+) -> Result<(Vec<u32>, String, Option<Prefill>)> {
     let config = GenerateConfig::greedy(max_new_tokens).with_eos(stop);
-    let out = generate(model, prompt, &config, processor)?;
+    let (out, prefill) = generate_keeping_prefill(model, prompt, &config, processor)?;
     let text = text_of(tokenizer, &out.tokens, stop)?;
-    Ok((out.tokens, text))
+    Ok((out.tokens, text, prefill))
 }
 
 /// Prompts decoded together by [`complete_all`] unless told otherwise (the

@@ -3,20 +3,25 @@
 //! template writes for a call to it, from the answer's start up to the
 //! token that ends the name's closing quote (so that `track` and
 //! `track_order` are told apart), scored after the prompt in one prefill
-//! and one short pass per tool from its cache. No call is one minus the
+//! and one short pass for all the tools from its cache. No call is one minus the
 //! probability of the call's first token, as
 //! [`crate::decode::CallDecision`] reads it; the tools share the rest in
 //! proportion to their likelihoods.
 
+use burn::tensor::activation::log_softmax;
+use burn::tensor::{Int, Tensor, TensorData};
 use tooltune_core::Catalogue;
 use tooltune_core::choices::ToolChoices;
 use tooltune_core::prompt::Prompt;
 
 use crate::assistant::{PROBE_NAME, rendered_call};
+use crate::cache::KvCache;
 use crate::chat::ChatTemplate;
+use crate::decode::Prefill;
 use crate::error::Result;
 use crate::llama::{LlamaForCausalLM, read_f32};
 use crate::readback::read_f32_async;
+use crate::rope::apply_rotary;
 use crate::tokenizer::Tokenizer;
 
 /// The prompt's tokens and, for each tool, the tokens of a call to it.
@@ -89,41 +94,80 @@ impl CallPaths {
         Self::new(template, tokenizer, prompt, &names)
     }
 
-    /// Scores the paths with `model`.
-    pub fn score(&self, model: &LlamaForCausalLM) -> Result<ToolChoices> {
-        let (opening, calls) = self.likelihoods(model)?;
+    /// Scores the paths with `model`; after `prefill` of the same prompt
+    /// (from [`crate::decode::generate_keeping_prefill`]) without prefilling
+    /// it again.
+    pub fn score(&self, model: &LlamaForCausalLM, prefill: Option<&Prefill>) -> Result<ToolChoices> {
+        let (opening, calls) = self.likelihoods(model, prefill)?;
         Ok(self.choices(opening, calls))
     }
 
     /// The probability of the call's first token after the prompt, and each
     /// tool's call's log-likelihood.
-    pub fn likelihoods(&self, model: &LlamaForCausalLM) -> Result<(f64, Vec<f64>)> {
-        let mut cache = model.new_cache();
-        let last =
-            read_f32(model.forward_last(model.token_tensor(&self.prompt)?, Some(&mut cache)))?;
-        let mut rest = Vec::with_capacity(self.tools.len());
-        for (_, path) in &self.tools {
-            let mut c = cache.clone();
-            rest.push(read_f32(
-                model.forward_cached(model.token_tensor(path)?, &mut c),
-            )?);
-        }
-        Ok(self.sum_paths(&last, &rest, model.config.vocab_size))
+    pub fn likelihoods(
+        &self,
+        model: &LlamaForCausalLM,
+        prefill: Option<&Prefill>,
+    ) -> Result<(f64, Vec<f64>)> {
+        let (last, paths) = self.forward(model, prefill)?;
+        Ok(self.sum_paths(&read_f32(last)?, &read_f32(paths)?))
     }
 
     /// [`Self::score`] with asynchronous reads, for the browser.
-    pub async fn score_async(&self, model: &LlamaForCausalLM) -> Result<ToolChoices> {
-        let mut cache = model.new_cache();
-        let last = model.forward_last(model.token_tensor(&self.prompt)?, Some(&mut cache));
+    pub async fn score_async(
+        &self,
+        model: &LlamaForCausalLM,
+        prefill: Option<&Prefill>,
+    ) -> Result<ToolChoices> {
+        let (last, paths) = self.forward(model, prefill)?;
         let last = read_f32_async(last).await?;
-        let mut rest = Vec::with_capacity(self.tools.len());
-        for (_, path) in &self.tools {
-            let mut c = cache.clone();
-            let logits = model.forward_cached(model.token_tensor(path)?, &mut c);
-            rest.push(read_f32_async(logits).await?);
-        }
-        let (opening, calls) = self.sum_paths(&last, &rest, model.config.vocab_size);
+        let paths = read_f32_async(paths).await?;
+        let (opening, calls) = self.sum_paths(&last, &paths);
         Ok(self.choices(opening, calls))
+    }
+
+    /// The logits after the prompt, `[1, vocab]`, and the log-probability
+    /// of each path token after the ones before it, `[tools, longest]`
+    /// (row `t` left-padded by `longest - len(t)`; its first column is
+    /// the prompt's and left to `last`). One prefill (none with a
+    /// `prefill` of this prompt) and one pass for all the tools: their
+    /// paths go after the prompt's cache as the rows of a decoding batch go
+    /// after their shared prefix, each row's padding masked
+    /// ([`KvCache::from_shared_prefix`]), and only each next token's
+    /// log-probability comes back, not the vocabulary's.
+    fn forward(
+        &self,
+        model: &LlamaForCausalLM,
+        prefill: Option<&Prefill>,
+    ) -> Result<(Tensor<2>, Tensor<2>)> {
+        let (shared, last) = match prefill.filter(|p| p.prompt == self.prompt) {
+            Some(p) => (p.cache.clone(), p.last.clone()),
+            None => {
+                let mut shared = model.new_cache();
+                let last = model.forward_last(model.token_tensor(&self.prompt)?, Some(&mut shared));
+                (shared, last)
+            }
+        };
+        let rows: Vec<&[u32]> = self.tools.iter().map(|(_, p)| p.as_slice()).collect();
+        let (ids, gaps) = model.padded_token_tensor(&rows)?;
+        let longest = rows.iter().map(|r| r.len()).max().unwrap_or(0);
+        // Position `j` of row `t` predicts the row's token at `j + 1`.
+        let mut next = Vec::with_capacity(rows.len() * longest);
+        for (row, &gap) in rows.iter().zip(&gaps) {
+            next.extend((0..longest).map(|j| match j.checked_sub(gap) {
+                Some(i) if i + 1 < row.len() => i64::from(row[i + 1]),
+                _ => 0,
+            }));
+        }
+        let shift = model.key_shift_tables(&gaps);
+        let mut cache = KvCache::from_shared_prefix(&shared, gaps, |k| apply_rotary(k, &shift));
+        let logits = model.forward_cached(ids, &mut cache);
+        let next = Tensor::<3, Int>::from_data(
+            TensorData::new(next, [rows.len(), longest, 1]),
+            &model.device(),
+        );
+        let picked = log_softmax(logits, 2).gather(2, next);
+        Ok((last, picked.reshape([rows.len(), longest])))
     }
 
     fn choices(&self, opening: f64, calls: Vec<f64>) -> ToolChoices {
@@ -136,20 +180,24 @@ impl CallPaths {
         ToolChoices::new(opening, named)
     }
 
-    /// `last`: the logits after the prompt; `rest[t]`: tool `t`'s path's
-    /// logits, one row of `vocab` per path token.
-    fn sum_paths(&self, last: &[f32], rest: &[Vec<f32>], vocab: usize) -> (f64, Vec<f64>) {
+    /// `last`: the logits after the prompt; `next[t * longest + j]`: tool
+    /// `t`'s path token after position `j` of its left-padded row, as
+    /// [`Self::forward`] gives them.
+    fn sum_paths(&self, last: &[f32], next: &[f32]) -> (f64, Vec<f64>) {
         let opening = log_prob(last, self.tools[0].1[0]).exp();
+        let longest = next.len() / self.tools.len().max(1);
         let calls = self
             .tools
             .iter()
-            .zip(rest)
-            .map(|((_, path), logits)| {
-                let mut lp = log_prob(last, path[0]);
-                for (i, &token) in path.iter().enumerate().skip(1) {
-                    lp += log_prob(&logits[(i - 1) * vocab..i * vocab], token);
-                }
-                lp
+            .enumerate()
+            .map(|(t, (_, path))| {
+                let row = &next[t * longest..(t + 1) * longest];
+                let gap = longest - path.len();
+                log_prob(last, path[0])
+                    + row[gap..gap + path.len() - 1]
+                        .iter()
+                        .map(|&lp| f64::from(lp))
+                        .sum::<f64>()
             })
             .collect();
         (opening, calls)
@@ -167,7 +215,7 @@ fn log_prob(logits: &[f32], token: u32) -> f64 {
 mod tests {
     use super::*;
     use crate::builtin;
-    use crate::decode::{GenerateConfig, generate};
+    use crate::decode::{GenerateConfig, generate, generate_keeping_prefill};
     use tooltune_core::prompt::PromptContext;
 
     const TOOLS: &str = r#"[
@@ -199,13 +247,15 @@ mod tests {
             .expect("the built-in template writes calls");
         // A prefix name gets its own path: its closing quote sets it apart.
         assert_ne!(paths.tools[0].1, paths.tools[1].1);
-        let choices = paths.score(&model).expect("scores");
+        // Paths of two lengths: the one pass over all of them pads one.
+        assert_ne!(paths.tools[0].1.len(), paths.tools[1].1.len());
+        let choices = paths.score(&model, None).expect("scores");
         let total = choices.no_call + choices.tools.iter().map(|t| t.probability).sum::<f64>();
         assert!((total - 1.0).abs() < 1e-6, "{choices:?}");
 
         // The golden: each path's log-likelihood as a sum over the full
         // sequence's next-token log-probabilities (no cache).
-        let (_, calls) = paths.likelihoods(&model).expect("likelihoods");
+        let (_, calls) = paths.likelihoods(&model, None).expect("likelihoods");
         for ((name, path), got) in paths.tools.iter().zip(&calls) {
             let mut all = paths.prompt.clone();
             all.extend(path);
@@ -245,6 +295,44 @@ mod tests {
             (p_open - (1.0 - choices.no_call)).abs() < 1e-4,
             "{p_open} {choices:?}"
         );
+    }
+
+    #[test]
+    fn the_answers_prefill_gives_the_same_odds_without_a_second_prefill() {
+        let (model, template, tokenizer, prompt) = setup();
+        let names = vec!["track_order".to_string(), "track".to_string()];
+        let paths = CallPaths::new(&template, &tokenizer, &prompt, &names)
+            .expect("paths")
+            .expect("the built-in template writes calls");
+        let config = GenerateConfig::greedy(12);
+        let (answer, prefill) =
+            generate_keeping_prefill(&model, &paths.prompt, &config, &mut ()).expect("generate");
+        let plain = generate(&model, &paths.prompt, &config, &mut ()).expect("generate");
+        assert_eq!(answer, plain, "keeping the prefill changes no token");
+        let prefill = prefill.expect("kept with the cache");
+        let fresh = paths.likelihoods(&model, None).expect("likelihoods");
+        let reused = paths.likelihoods(&model, Some(&prefill)).expect("likelihoods");
+        assert!((fresh.0 - reused.0).abs() < 1e-5, "{fresh:?} {reused:?}");
+        for (a, b) in fresh.1.iter().zip(&reused.1) {
+            assert!((a - b).abs() < 1e-4, "{fresh:?} {reused:?}");
+        }
+        // Another prompt's prefill is not used: the paths' own prompt is
+        // prefilled instead.
+        let shorter = &paths.prompt[..paths.prompt.len() - 1];
+        let (_, other) =
+            generate_keeping_prefill(&model, shorter, &config, &mut ()).expect("generate");
+        let other = other.expect("kept");
+        let guarded = paths.likelihoods(&model, Some(&other)).expect("likelihoods");
+        assert!((fresh.0 - guarded.0).abs() < 1e-5, "{fresh:?} {guarded:?}");
+        // Without the cache nothing is kept.
+        let (_, none) = generate_keeping_prefill(
+            &model,
+            &paths.prompt,
+            &GenerateConfig::greedy(2).with_cache(false),
+            &mut (),
+        )
+        .expect("generate");
+        assert!(none.is_none());
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub mod context;
 pub mod dataset;
 mod error;
 pub mod generate;
+pub mod memory;
 pub mod metrics;
 pub mod model_url;
 pub mod protocol;

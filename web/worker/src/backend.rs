@@ -21,6 +21,11 @@ fn cpu() -> String {
     }
 }
 
+/// Whether `shown` (a loaded model's backend, in words) is the CPU path.
+pub fn is_cpu(shown: &str) -> bool {
+    shown.starts_with("CPU")
+}
+
 /// The browser's WebGPU adapter, in words.
 struct Adapter {
     name: String,

@@ -13,6 +13,7 @@ use tooltune_core::Location;
 use tooltune_core::dataset::{self, Example};
 use tooltune_core::prompt::PromptContext;
 use tooltune_engine::LlamaForCausalLM;
+use tooltune_engine::burn::module::Module;
 use tooltune_engine::lora::{LoraSettings, save_peft_adapter_async};
 use tooltune_engine::run::RunInfo;
 use tooltune_engine::train::part::StepPart;
@@ -21,6 +22,7 @@ use tooltune_engine_browser::worker::WorkerError;
 use tooltune_engine_browser::worker::link;
 use tooltune_workspace::TrainMethod;
 use tooltune_workspace::context::prompts_beyond_context;
+use tooltune_workspace::memory::{PAGE_ACTIVATION_BUDGET, page_activation_budget};
 use tooltune_workspace::protocol::{Event, ExportedFile, Split};
 use tooltune_workspace::{OutputStyle, TrainSettings};
 
@@ -289,12 +291,17 @@ async fn checkpoint(
     Ok(())
 }
 
-/// Activation memory a page step may keep (`train::memory`'s estimate). The
-/// built-in model's batches of 8 need at most 0.4 GiB, even without a
-/// shared prefix; SmolLM2's batches of 8 vet rows, which share a 520-token
-/// prefix, 3.2 GiB. Rows with catalogues of their own on a bigger model run
-/// in as many row groups as they need instead of exhausting the tab.
-const PAGE_ACTIVATION_BUDGET: u64 = 4 << 30;
+/// The size of this worker's linear memory (0 off wasm32).
+fn heap_bytes() -> u64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        core::arch::wasm32::memory_size(0) as u64 * 65_536
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        0
+    }
+}
 
 /// The engine's training configuration for the page's settings and
 /// `rows` training rows (automatic epochs follow them).
@@ -407,6 +414,15 @@ async fn run_job(m: Rc<Loaded>, job: Job) -> Result<(), String> {
             train::prepare(m.model.clone(), &cfg.tuning, job.seed).map_err(|e| e.to_string())?
         }
     };
+    let trained = match cfg.tuning {
+        Tuning::Full => model.num_params(),
+        Tuning::Lora(_) => model.num_params().saturating_sub(m.model.num_params()),
+    };
+    cfg.activation_budget = Some(page_activation_budget(
+        crate::backend::is_cpu(&m.backend),
+        heap_bytes(),
+        trained as u64,
+    ));
     let pad = train::pad_id(&m.template, &m.tokenizer);
     let mut trainer = Trainer::new(model, masked, pad, &cfg).map_err(|e| e.to_string())?;
     if let Some((step, _)) = &job.resume {

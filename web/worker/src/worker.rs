@@ -16,7 +16,9 @@ use tooltune_core::{Catalogue, Location};
 use tooltune_engine::burn::module::Module;
 use tooltune_engine::burn::tensor::Device;
 use tooltune_engine::choices::CallPaths;
-use tooltune_engine::decode::{CallDecision, Constrained, GenerateConfig, generate_async};
+use tooltune_engine::decode::{
+    CallDecision, Constrained, GenerateConfig, Prefill, generate_keeping_prefill_async,
+};
 use tooltune_engine::train::Tuning;
 use tooltune_engine::train::mask::mask_example;
 use tooltune_engine::weights::gguf::{StoreAs, gguf_to_hf};
@@ -488,8 +490,8 @@ fn grammar(context: &PromptContext, style: OutputStyle) -> Result<Grammar, Strin
 }
 
 /// Answers one try-it request: [`Event::Routed`] as soon as the answer is
-/// written, then [`Event::RouteChoices`] (a second prefill, which would
-/// double the wait for SmolLM2 on the page's CPU path).
+/// written, then [`Event::RouteChoices`]: one short pass after the answer's
+/// prefill, kept from its generation.
 async fn answer(
     m: &Loaded,
     model: &LlamaForCausalLM,
@@ -499,7 +501,7 @@ async fn answer(
 ) -> Result<(), String> {
     let request = ask.context.request(ask.request);
     let (context, style) = (ask.context, ask.output_style);
-    let (output, prompt_tokens, new_tokens) = route(m, model, &request, ask).await?;
+    let (output, prompt_tokens, new_tokens, prefill) = route(m, model, &request, ask).await?;
     emit(&Event::Routed {
         id,
         output,
@@ -508,19 +510,20 @@ async fn answer(
         ms: now_ms() - start,
     });
     if let Some(paths) = call_paths(m, &request, context, style)? {
-        let choices = paths.score_async(model).await.map_err(|e| e.to_string())?;
+        let choices = (paths.score_async(model, prefill.as_ref()).await).map_err(|e| e.to_string())?;
         emit(&Event::RouteChoices { id, choices });
     }
     Ok(())
 }
 
-/// The model's greedy answer to one request: (text, prompt tokens, new tokens).
+/// The model's greedy answer to one request: (text, prompt tokens, new
+/// tokens, the prompt's prefill for the odds).
 async fn route(
     m: &Loaded,
     model: &LlamaForCausalLM,
     request: &Prompt,
     ask: Ask<'_>,
-) -> Result<(String, usize, usize), String> {
+) -> Result<(String, usize, usize, Option<Prefill>), String> {
     let (prompt, opening) =
         tooltune_engine::assistant::prompt_with_opening(&m.template, &m.tokenizer, request)
             .map_err(|e| e.to_string())?;
@@ -533,7 +536,7 @@ async fn route(
         .grammar?
         .map(|g| Constrained::new(g, m.tokenizer.token_bytes(), &m.stop));
     let mut processor = (decision, constrained);
-    let out = generate_async(model, &prompt, &config, &mut processor)
+    let (out, prefill) = generate_keeping_prefill_async(model, &prompt, &config, &mut processor)
         .await
         .map_err(|e| e.to_string())?;
     let text_ids: Vec<u32> = out
@@ -543,7 +546,7 @@ async fn route(
         .filter(|t| !m.stop.contains(t))
         .collect();
     let text = m.tokenizer.decode(&text_ids).map_err(|e| e.to_string())?;
-    Ok((text, prompt.len(), out.tokens.len()))
+    Ok((text, prompt.len(), out.tokens.len(), prefill))
 }
 
 /// Every catalogue tool's call after the prompt, in tool-call style (as

@@ -89,7 +89,7 @@ pub fn run(a: RouteArgs) -> Result<ExitCode> {
         (_, false) => None,
     };
     let mut processor = (decision, constrained);
-    let (new_ids, output) = complete_with(
+    let (new_ids, output, prefill) = complete_with(
         &r.model,
         &r.tokenizer,
         &r.prompt,
@@ -102,7 +102,9 @@ pub fn run(a: RouteArgs) -> Result<ExitCode> {
     if let Some(note) = beyond_context(r.prompt.len(), new_ids.len(), context) {
         eprintln!("warning: {note}");
     }
-    let choices = r.paths.as_ref().map(|p| p.score(&r.model)).transpose()?;
+    let choices = (r.paths.as_ref())
+        .map(|p| p.score(&r.model, prefill.as_ref()))
+        .transpose()?;
     if let (Some(c), false) = (&choices, a.json) {
         eprintln!("call probabilities: {}", c.summary());
     }

@@ -73,6 +73,20 @@ pub struct Generation {
     pub stop: StopReason,
 }
 
+/// What a prompt's prefill leaves behind: its KV cache and the logits of
+/// its last position, kept by [`generate_keeping_prefill`] so that other
+/// continuations of the same prompt can be scored without a second prefill
+/// (the odds of each call, [`crate::choices::CallPaths`]).
+#[derive(Debug, Clone)]
+pub struct Prefill {
+    /// The prompt's token ids.
+    pub prompt: Vec<u32>,
+    /// Keys and values of every prompt position (batch 1).
+    pub cache: KvCache,
+    /// The logits after the prompt, `[1, vocab]` (before any processor).
+    pub last: Tensor<2>,
+}
+
 /// Index of the largest value (first one on ties); `None` if every value is
 /// NaN or negative infinity.
 pub fn argmax(values: &[f32]) -> Option<usize> {
@@ -110,6 +124,41 @@ pub async fn generate_async(
     let processors = std::slice::from_mut(processor);
     let mut out = generate_batch_async(model, &[prompt], config, processors).await?;
     Ok(out.remove(0))
+}
+
+/// [`generate`] that also hands back the prompt's [`Prefill`] (`None`
+/// without the cache).
+pub fn generate_keeping_prefill(
+    model: &LlamaForCausalLM,
+    prompt: &[u32],
+    config: &GenerateConfig,
+    processor: &mut impl LogitsProcessor,
+) -> Result<(Generation, Option<Prefill>)> {
+    let mut state = BatchGreedy::new(model, &[prompt], config, 1)?;
+    state.keep_prefill = true;
+    let processors = std::slice::from_mut(processor);
+    while let Some(logits) = state.next_logits()? {
+        state.accept(&read_f32(logits)?, processors)?;
+    }
+    let prefill = state.kept.take();
+    Ok((state.finish().remove(0), prefill))
+}
+
+/// [`generate_keeping_prefill`] with asynchronous reads, for the browser.
+pub async fn generate_keeping_prefill_async(
+    model: &LlamaForCausalLM,
+    prompt: &[u32],
+    config: &GenerateConfig,
+    processor: &mut impl LogitsProcessor,
+) -> Result<(Generation, Option<Prefill>)> {
+    let mut state = BatchGreedy::new(model, &[prompt], config, 1)?;
+    state.keep_prefill = true;
+    let processors = std::slice::from_mut(processor);
+    while let Some(logits) = state.next_logits()? {
+        state.accept(&read_f32_async(logits).await?, processors)?;
+    }
+    let prefill = state.kept.take();
+    Ok((state.finish().remove(0), prefill))
 }
 
 /// Greedily extends every prompt at once, each until its own EOS id or
@@ -169,6 +218,9 @@ struct BatchGreedy<'a> {
     /// Input of the next cached step, `[batch.len(), new positions]`.
     pending: Tensor<2, Int>,
     steps: usize,
+    /// Keep the first step's cache and logits (batch 1, cached only).
+    keep_prefill: bool,
+    kept: Option<Prefill>,
 }
 
 impl<'a> BatchGreedy<'a> {
@@ -205,6 +257,8 @@ impl<'a> BatchGreedy<'a> {
             cache,
             pending,
             steps: 0,
+            keep_prefill: false,
+            kept: None,
         })
     }
 
@@ -215,8 +269,17 @@ impl<'a> BatchGreedy<'a> {
             return Ok(None);
         }
         let logits = if self.config.use_cache {
-            self.model
-                .forward_last(self.pending.clone(), Some(&mut self.cache))
+            let logits = self
+                .model
+                .forward_last(self.pending.clone(), Some(&mut self.cache));
+            if self.steps == 0 && self.keep_prefill && self.rows.len() == 1 {
+                self.kept = Some(Prefill {
+                    prompt: self.rows[0].tokens.clone(),
+                    cache: self.cache.clone(),
+                    last: logits.clone(),
+                });
+            }
+            logits
         } else {
             // The reference: the whole (padded) sequences again, with a
             // fresh cache that carries only the padding mask.

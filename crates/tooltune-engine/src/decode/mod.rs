@@ -12,7 +12,8 @@ mod processor;
 pub use constrain::Constrained;
 pub use decision::CallDecision;
 pub use greedy::{
-    GenerateConfig, Generation, StopReason, argmax, generate, generate_async, generate_batch,
-    generate_batch_async,
+    GenerateConfig, Generation, Prefill, StopReason, argmax, generate, generate_async,
+    generate_batch, generate_batch_async, generate_keeping_prefill,
+    generate_keeping_prefill_async,
 };
 pub use processor::{LogitsProcessor, SuppressTokens};
