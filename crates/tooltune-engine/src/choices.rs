@@ -97,7 +97,11 @@ impl CallPaths {
     /// Scores the paths with `model`; after `prefill` of the same prompt
     /// (from [`crate::decode::generate_keeping_prefill`]) without prefilling
     /// it again.
-    pub fn score(&self, model: &LlamaForCausalLM, prefill: Option<&Prefill>) -> Result<ToolChoices> {
+    pub fn score(
+        &self,
+        model: &LlamaForCausalLM,
+        prefill: Option<&Prefill>,
+    ) -> Result<ToolChoices> {
         let (opening, calls) = self.likelihoods(model, prefill)?;
         Ok(self.choices(opening, calls))
     }
@@ -311,7 +315,9 @@ mod tests {
         assert_eq!(answer, plain, "keeping the prefill changes no token");
         let prefill = prefill.expect("kept with the cache");
         let fresh = paths.likelihoods(&model, None).expect("likelihoods");
-        let reused = paths.likelihoods(&model, Some(&prefill)).expect("likelihoods");
+        let reused = paths
+            .likelihoods(&model, Some(&prefill))
+            .expect("likelihoods");
         assert!((fresh.0 - reused.0).abs() < 1e-5, "{fresh:?} {reused:?}");
         for (a, b) in fresh.1.iter().zip(&reused.1) {
             assert!((a - b).abs() < 1e-4, "{fresh:?} {reused:?}");
@@ -322,7 +328,9 @@ mod tests {
         let (_, other) =
             generate_keeping_prefill(&model, shorter, &config, &mut ()).expect("generate");
         let other = other.expect("kept");
-        let guarded = paths.likelihoods(&model, Some(&other)).expect("likelihoods");
+        let guarded = paths
+            .likelihoods(&model, Some(&other))
+            .expect("likelihoods");
         assert!((fresh.0 - guarded.0).abs() < 1e-5, "{fresh:?} {guarded:?}");
         // Without the cache nothing is kept.
         let (_, none) = generate_keeping_prefill(

@@ -510,7 +510,8 @@ async fn answer(
         ms: now_ms() - start,
     });
     if let Some(paths) = call_paths(m, &request, context, style)? {
-        let choices = (paths.score_async(model, prefill.as_ref()).await).map_err(|e| e.to_string())?;
+        let choices =
+            (paths.score_async(model, prefill.as_ref()).await).map_err(|e| e.to_string())?;
         emit(&Event::RouteChoices { id, choices });
     }
     Ok(())

@@ -13,7 +13,6 @@ pub use constrain::Constrained;
 pub use decision::CallDecision;
 pub use greedy::{
     GenerateConfig, Generation, Prefill, StopReason, argmax, generate, generate_async,
-    generate_batch, generate_batch_async, generate_keeping_prefill,
-    generate_keeping_prefill_async,
+    generate_batch, generate_batch_async, generate_keeping_prefill, generate_keeping_prefill_async,
 };
 pub use processor::{LogitsProcessor, SuppressTokens};
