@@ -370,6 +370,15 @@ test("a reload mid-training keeps the run, loads its checkpoint, and Resume goes
   await train.getByRole("button", { name: "Resume training", exact: true }).click();
   await train.getByText(/^Done: \d+ step\(s\)/).waitFor({ timeout: 300_000 });
   assert.equal(await failing.evaluate((d) => d.open), true, "the failing rows closed during training");
+  // Each failing row (tool-call answers) says how likely each call was, as Try it does.
+  const failingRows = await failing.locator("li").count();
+  const odds = await failing.getByTestId("failure-choices").allInnerTexts();
+  assert.equal(odds.length, failingRows, odds.join("\n"));
+  for (const line of odds) {
+    assert.match(line, /^How likely each call was: /);
+    for (const name of ["track_order", "request_refund", "escalate", "no call"]) assert.ok(line.includes(name), line);
+  }
+  console.log(`failing rows with their odds: ${failingRows}${odds.length ? `, the first: ${odds[0]}` : ""}`);
   const done = await status.innerText();
   assert.equal(Number(done.match(/^Done: (\d+) step/)[1]), Number(total), done);
   assert.equal(await train.getByTestId("metrics-table").locator("tbody tr").count(), 5, "baseline + 4 epochs");

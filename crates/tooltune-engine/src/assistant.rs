@@ -244,6 +244,8 @@ pub struct EvalSet {
     pub items: Vec<Item>,
     /// The prompt ids of each item.
     pub prompts: Vec<Vec<u32>>,
+    /// The prompt of each item, before the template renders it.
+    pub requests: Vec<Prompt>,
     /// Each item's valid answers, when answers are decoded within them
     /// ([`Self::constrained`]); `None`: free decoding.
     pub grammars: Option<Vec<Grammar>>,
@@ -269,6 +271,7 @@ impl EvalSet {
         let items = eval::items(examples, tools, &mut CatalogueCache::default())?;
         let mut prompts = Vec::with_capacity(items.len());
         let mut openings = Vec::with_capacity(items.len());
+        let mut requests = Vec::with_capacity(items.len());
         for ex in examples {
             let conv = &ex.conversation;
             let turns: Vec<usize> = conv.assistant_turns().collect();
@@ -282,11 +285,13 @@ impl EvalSet {
                 let (ids, opening) = prompt_with_opening(template, tokenizer, &prompt)?;
                 openings.push(opening);
                 prompts.push(ids);
+                requests.push(prompt);
             }
         }
         Ok(Self {
             items,
             prompts,
+            requests,
             grammars: None,
             openings,
             call_threshold: None,

@@ -10,14 +10,19 @@
 
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{Int, Tensor, TensorData};
+use std::collections::HashMap;
+
 use tooltune_core::Catalogue;
 use tooltune_core::choices::ToolChoices;
+use tooltune_core::eval::Report;
+use tooltune_core::parse::Mode;
 use tooltune_core::prompt::Prompt;
 
-use crate::assistant::{PROBE_NAME, rendered_call};
+use crate::assistant::{EvalSet, PROBE_NAME, rendered_call};
 use crate::cache::KvCache;
 use crate::chat::ChatTemplate;
 use crate::decode::Prefill;
+use crate::decode::prefix::shared_prefix_len;
 use crate::error::Result;
 use crate::llama::{LlamaForCausalLM, read_f32};
 use crate::readback::read_f32_async;
@@ -206,6 +211,104 @@ impl CallPaths {
             .collect();
         (opening, calls)
     }
+}
+
+/// For each of `report`'s first `limit` failures whose item is answered in
+/// the chat template's calls (`Mode::Chat`), how likely each call was after
+/// its prompt ([`CallPaths`], one prefill each), into its `choices`:
+/// `tooltune eval` and the page's failing rows show them.
+pub fn score_failures(
+    model: &LlamaForCausalLM,
+    template: &ChatTemplate,
+    tokenizer: &Tokenizer,
+    set: &EvalSet,
+    report: &mut Report,
+    limit: usize,
+) -> Result<()> {
+    let paths = failure_paths(template, tokenizer, set, report, limit)?;
+    for ((failure, paths), prefill) in paths.iter().zip(shared_prefills(model, &paths)?) {
+        report.failures[*failure].choices = Some(paths.score(model, prefill.as_ref())?);
+    }
+    Ok(())
+}
+
+/// [`score_failures`] with asynchronous reads, for the browser.
+pub async fn score_failures_async(
+    model: &LlamaForCausalLM,
+    template: &ChatTemplate,
+    tokenizer: &Tokenizer,
+    set: &EvalSet,
+    report: &mut Report,
+    limit: usize,
+) -> Result<()> {
+    let paths = failure_paths(template, tokenizer, set, report, limit)?;
+    for ((failure, paths), prefill) in paths.iter().zip(shared_prefills(model, &paths)?) {
+        let choices = paths.score_async(model, prefill.as_ref()).await?;
+        report.failures[*failure].choices = Some(choices);
+    }
+    Ok(())
+}
+
+/// Each prompt's prefill, the prefix they all share (the system prompt and
+/// the catalogue, most of a prompt) computed once: scoring SmolLM2's
+/// failures on vet would otherwise prefill its 540-token catalogue once per
+/// row. `None` for every prompt when they share too little (or there is
+/// one): each then prefills its own. Lazy: nothing is read back.
+fn shared_prefills(
+    model: &LlamaForCausalLM,
+    paths: &[(usize, CallPaths)],
+) -> Result<Vec<Option<Prefill>>> {
+    let prompts: Vec<&[u32]> = paths.iter().map(|(_, p)| p.prompt.as_slice()).collect();
+    let shared = shared_prefix_len(&prompts);
+    if shared == 0 {
+        return Ok(vec![None; paths.len()]);
+    }
+    let mut prefix = model.new_cache();
+    let _ = model.forward_last(
+        model.token_tensor(&prompts[0][..shared])?,
+        Some(&mut prefix),
+    );
+    prompts
+        .iter()
+        .map(|prompt| {
+            let mut cache = prefix.clone();
+            let last = model.forward_last(model.token_tensor(&prompt[shared..])?, Some(&mut cache));
+            Ok(Some(Prefill {
+                prompt: prompt.to_vec(),
+                cache,
+                last,
+            }))
+        })
+        .collect()
+}
+
+/// The paths of the failures [`score_failures`] scores, by failure index.
+fn failure_paths(
+    template: &ChatTemplate,
+    tokenizer: &Tokenizer,
+    set: &EvalSet,
+    report: &Report,
+    limit: usize,
+) -> Result<Vec<(usize, CallPaths)>> {
+    let index: HashMap<&str, usize> = (set.items.iter().enumerate())
+        .map(|(i, item)| (item.id.as_str(), i))
+        .collect();
+    let mut out = Vec::new();
+    for (f, failure) in report.failures.iter().enumerate().take(limit) {
+        let Some(&i) = index.get(failure.id.as_str()) else {
+            continue;
+        };
+        let (item, request) = (&set.items[i], &set.requests[i]);
+        if item.mode != Mode::Chat {
+            continue;
+        }
+        if let Some(paths) =
+            CallPaths::for_catalogue(template, tokenizer, request, &item.catalogue)?
+        {
+            out.push((f, paths));
+        }
+    }
+    Ok(out)
 }
 
 /// `log softmax(logits)[token]`, in f64.

@@ -276,6 +276,10 @@ pub struct Failure {
     pub output: String,
     /// Why it is wrong.
     pub reason: String,
+    /// How likely the model found each call and no call after the row's
+    /// prompt (tool-call answers only), as Try it shows them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub choices: Option<tooltune_core::choices::ToolChoices>,
 }
 
 /// What the engine worker reports.

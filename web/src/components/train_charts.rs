@@ -261,6 +261,11 @@ fn failure_items(failures: &[Failure]) -> impl IntoView + use<> {
                     " — gold " <code>{f.gold.clone()}</code>
                     "; the model wrote " <code>{f.output.clone()}</code>
                     <br /><span class="hint">{f.reason.clone()}</span>
+                    {f.choices.as_ref().map(|c| view! {
+                        <br /><span class="hint" data-testid="failure-choices">
+                            {format!("How likely each call was: {}", c.summary())}
+                        </span>
+                    })}
                 </li>
             }
         })

@@ -9,6 +9,7 @@ use tooltune_core::dataset::Role;
 use tooltune_core::eval::{Expected, ExpectedArgs, MatchMode, Report};
 use tooltune_engine::LlamaForCausalLM;
 use tooltune_engine::assistant::{EvalSet, length_batches, processors, score};
+use tooltune_engine::choices::score_failures_async;
 use tooltune_engine::decode::{GenerateConfig, generate_batch_async};
 use tooltune_workspace::protocol::Failure;
 
@@ -59,7 +60,20 @@ pub async fn evaluate(
         }
     }
     // The item's gold decides how prose is read (router gold: JSON only).
-    score(set, &outputs, MatchMode::Exact).map_err(|e| e.to_string())
+    let mut report = score(set, &outputs, MatchMode::Exact).map_err(|e| e.to_string())?;
+    // The failing rows shown get the odds of each call, as Try it shows them.
+    yield_now().await;
+    score_failures_async(
+        model,
+        &m.template,
+        &m.tokenizer,
+        set,
+        &mut report,
+        FAILURES_SHOWN,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    Ok(report)
 }
 
 pub fn confusion(r: &Report) -> Vec<(String, String, usize)> {
@@ -90,6 +104,7 @@ pub fn failures(r: &Report, set: &EvalSet) -> Vec<Failure> {
                 gold: item.map(|i| gold_text(&i.expected)).unwrap_or_default(),
                 output: f.output.clone(),
                 reason: f.reason.clone(),
+                choices: f.choices.clone(),
             }
         })
         .collect()

@@ -446,7 +446,9 @@ pub struct EvalArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
-    /// Failing examples shown in the text report.
+    /// Failing examples shown in the text report. With --run or --model, each
+    /// failing tool-call answer shown (in --json, every one) also gets the model's
+    /// probability of each call and of no call after its prompt, as `route` prints it.
     #[arg(long, default_value_t = 20)]
     pub show_failures: usize,
 }

@@ -1,7 +1,9 @@
 //! `tooltune eval --run RUN_DIR --data TEST.jsonl [--json]`: generate every
 //! answer with the run's model and score them with the same evaluator (and
 //! report keys) as `eval --gold --predictions`. With `--model DIR|builtin`
-//! instead of `--run`, the bare model answers (zero-shot).
+//! instead of `--run`, the bare model answers (zero-shot). Each failing
+//! row shown gets the odds of each call (tool-call answers; as `route`
+//! prints them).
 
 use anyhow::Result;
 use serde_json::Value;
@@ -11,6 +13,7 @@ use tooltune_core::eval::MatchMode;
 use tooltune_core::prompt::PromptContext;
 use tooltune_engine::LlamaForCausalLM;
 use tooltune_engine::assistant::{EvalSet, evaluate};
+use tooltune_engine::choices::score_failures;
 use tooltune_workspace::context::prompts_beyond_context;
 
 use crate::args::EvalArgs;
@@ -26,7 +29,7 @@ pub fn run(run: &Path, data: &Path, a: &EvalArgs) -> Result<ExitCode> {
         .constrained(a.constrain)
         .deciding(a.call_threshold.0);
     warn_past_context(&set, &loaded.model, a.max_new_tokens);
-    let (report, _) = evaluate(
+    let (mut report, _) = evaluate(
         &loaded.model,
         &loaded.tokenizer,
         &loaded.stop,
@@ -35,6 +38,8 @@ pub fn run(run: &Path, data: &Path, a: &EvalArgs) -> Result<ExitCode> {
         mode,
         a.batch_size,
     )?;
+    let (model, template, tokenizer) = (&loaded.model, &loaded.template, &loaded.tokenizer);
+    score_failures(model, template, tokenizer, &set, &mut report, shown(a))?;
     print_report(&report, a)
 }
 
@@ -64,7 +69,7 @@ pub fn run_base(dir: &Path, data: &Path, a: &EvalArgs) -> Result<ExitCode> {
     .constrained(a.constrain)
     .deciding(a.call_threshold.0);
     warn_past_context(&set, &base, a.max_new_tokens);
-    let (report, _) = evaluate(
+    let (mut report, _) = evaluate(
         &base,
         &text.tokenizer,
         &stop,
@@ -72,6 +77,14 @@ pub fn run_base(dir: &Path, data: &Path, a: &EvalArgs) -> Result<ExitCode> {
         a.max_new_tokens,
         mode,
         a.batch_size,
+    )?;
+    score_failures(
+        &base,
+        &text.template,
+        &text.tokenizer,
+        &set,
+        &mut report,
+        shown(a),
     )?;
     print_report(&report, a)
 }
@@ -84,6 +97,12 @@ pub(crate) fn warn_past_context(set: &EvalSet, model: &LlamaForCausalLM, max_new
     if let Some(note) = prompts_beyond_context(&lengths, max_new_tokens, context) {
         eprintln!("warning: {note}");
     }
+}
+
+/// The failures the report shows, which get the odds of each call: all of
+/// them in JSON, `--show-failures` in text.
+fn shown(a: &EvalArgs) -> usize {
+    if a.json { usize::MAX } else { a.show_failures }
 }
 
 /// The report as JSON (`--json`) or text, as `eval --gold` prints it.

@@ -612,6 +612,40 @@ fn model_builtin_works_in_every_command() {
     let zero = zero_shot("8");
     assert_eq!(zero["n"], 12);
     assert_eq!(zero, zero_shot("1"));
+    // Every failing row carries the odds of each call (the rows answer in
+    // tool calls), summing to one; the text report shows them under the
+    // failures it lists.
+    let failures = zero["failures"].as_array().unwrap();
+    assert!(
+        failures.len() >= 2,
+        "the bare model fails some rows: {zero}"
+    );
+    for f in failures {
+        let c = &f["choices"];
+        let tools = c["tools"].as_array().unwrap_or_else(|| panic!("{f}"));
+        let total = c["no_call"].as_f64().unwrap()
+            + tools
+                .iter()
+                .map(|t| t["probability"].as_f64().unwrap())
+                .sum::<f64>();
+        assert!((total - 1.0).abs() < 1e-6, "{f}");
+    }
+    let o = tooltune(&[
+        "eval",
+        "--model",
+        "builtin",
+        "--data",
+        s(&small),
+        "--show-failures",
+        "1",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let report = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        report.matches("    call probabilities: ").count(),
+        1,
+        "{report}"
+    );
 
     let run = tmp("builtin-run");
     let o = tooltune(&[

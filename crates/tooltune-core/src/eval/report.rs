@@ -62,6 +62,12 @@ pub struct Failure {
     pub reason: String,
     /// The raw output.
     pub output: String,
+    /// How likely the model found each call (and no call) for this item,
+    /// when the evaluation scored them (tool-call answers only; see
+    /// [`crate::choices`]): a confident mistake and a near miss read
+    /// differently.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub choices: Option<crate::choices::ToolChoices>,
 }
 
 /// Precision and recall of one label (a tool or no_tool), counted over call slots.
@@ -296,6 +302,7 @@ pub fn evaluate(items: &[Item], predictions: &[Prediction], mode: MatchMode) -> 
                 kind,
                 reason,
                 output,
+                choices: None,
             });
         }
         outcomes.push(outcome);
@@ -475,6 +482,9 @@ impl Report {
                     .and_then(|v| v.as_str().map(str::to_string))
                     .unwrap_or_default();
                 let _ = writeln!(s, "  {} ({}): {kind}: {}", f.id, f.at, f.reason);
+                if let Some(c) = &f.choices {
+                    let _ = writeln!(s, "    call probabilities: {}", c.summary());
+                }
             }
         }
         s

@@ -138,3 +138,34 @@ fn attempts_as_gold_content_are_lint_errors_and_evaluation_errors() {
         assert_eq!(items[0].expected, eval::Expected::NoTool);
     }
 }
+
+#[test]
+fn a_failures_odds_are_printed_and_serialised_only_when_scored() {
+    let items = no_tool_gold(1);
+    let call =
+        r#"<tool_call>{"name": "track_order", "arguments": {"order_id": "ORD-1"}}</tool_call>"#;
+    let pairs = vec![(items[0].id.clone(), call.to_string())];
+    let mut r = eval::evaluate(&items, &predictions(&pairs), MatchMode::Exact).unwrap();
+    assert_eq!(r.failures.len(), 1);
+    assert_eq!(r.failures[0].kind, FailureKind::FalseToolCall);
+    let plain = serde_json::to_value(&r).unwrap();
+    assert!(plain["failures"][0].get("choices").is_none(), "{plain}");
+    assert!(!r.to_text(5).contains("call probabilities"));
+
+    r.failures[0].choices = Some(tooltune_core::choices::ToolChoices::new(
+        0.7,
+        vec![("track_order".into(), -1.0)],
+    ));
+    let json = serde_json::to_value(&r).unwrap();
+    let choices = &json["failures"][0]["choices"];
+    assert_eq!(choices["tools"][0]["tool"], "track_order");
+    assert!(
+        (choices["no_call"].as_f64().unwrap() - 0.3).abs() < 1e-9,
+        "{choices}"
+    );
+    let text = r.to_text(5);
+    assert!(
+        text.contains("    call probabilities: track_order 0.70 · no call 0.30"),
+        "{text}"
+    );
+}
