@@ -6,8 +6,8 @@ use tooltune_core::dataset::{Example, Format};
 use tooltune_core::eval::MatchMode;
 use tooltune_core::prompt::PromptContext;
 use tooltune_engine::assistant::{EvalSet, evaluate, prompt_ids, prompt_with_opening, stop_ids};
-use tooltune_engine::builtin;
 use tooltune_engine::choices::{CallPaths, score_failures};
+use tooltune_engine::{ChatTemplate, LlamaForCausalLM, Tokenizer, builtin};
 
 use crate::common::device;
 
@@ -38,13 +38,18 @@ fn the_call_opening_is_the_templates_tool_call_token() {
     assert_eq!(opening, tokenizer.token_id("<tool_call>"));
 }
 
-#[test]
-fn the_threshold_alone_decides_call_or_prose() {
-    let device = device();
-    let model = builtin::model(&device).unwrap();
+/// The built-in model, its tokenizer, template and stop ids.
+fn builtin_model() -> (LlamaForCausalLM, Tokenizer, ChatTemplate, Vec<u32>) {
+    let model = builtin::model(&device()).unwrap();
     let tokenizer = builtin::tokenizer().unwrap();
     let template = builtin::template().unwrap();
     let stop = stop_ids(&model, &tokenizer, &template);
+    (model, tokenizer, template, stop)
+}
+
+#[test]
+fn the_threshold_alone_decides_call_or_prose() {
+    let (model, tokenizer, template, stop) = builtin_model();
     let examples = rows();
     let set = || {
         EvalSet::new(
@@ -72,11 +77,7 @@ fn the_threshold_alone_decides_call_or_prose() {
 
 #[test]
 fn failing_rows_get_the_odds_of_each_call_as_route_scores_them() {
-    let device = device();
-    let model = builtin::model(&device).unwrap();
-    let tokenizer = builtin::tokenizer().unwrap();
-    let template = builtin::template().unwrap();
-    let stop = stop_ids(&model, &tokenizer, &template);
+    let (model, tokenizer, template, stop) = builtin_model();
     let examples = rows();
     let context = PromptContext::as_given();
     let set = EvalSet::new(&examples, None, &context, &template, &tokenizer).unwrap();

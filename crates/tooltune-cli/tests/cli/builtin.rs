@@ -595,18 +595,15 @@ fn model_builtin_works_in_every_command() {
 
     let small = first_lines(&test, 12, "builtin-small.jsonl");
     // Zero-shot: batched decoding answers exactly as one prompt at a time.
-    let zero_shot = |batch: &str| {
-        let o = tooltune(&[
-            "eval",
-            "--model",
-            "builtin",
-            "--data",
-            s(&small),
-            "--batch-size",
-            batch,
-            "--json",
-        ]);
+    let eval_small = |more: &[&str]| {
+        let mut args = vec!["eval", "--model", "builtin", "--data", s(&small)];
+        args.extend(more);
+        let o = tooltune(&args);
         assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        o
+    };
+    let zero_shot = |batch: &str| {
+        let o = eval_small(&["--batch-size", batch, "--json"]);
         serde_json::from_slice::<Value>(&o.stdout).unwrap()
     };
     let zero = zero_shot("8");
@@ -630,16 +627,7 @@ fn model_builtin_works_in_every_command() {
                 .sum::<f64>();
         assert!((total - 1.0).abs() < 1e-6, "{f}");
     }
-    let o = tooltune(&[
-        "eval",
-        "--model",
-        "builtin",
-        "--data",
-        s(&small),
-        "--show-failures",
-        "1",
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let o = eval_small(&["--show-failures", "1"]);
     let report = String::from_utf8_lossy(&o.stdout);
     assert_eq!(
         report.matches("    call probabilities: ").count(),

@@ -134,14 +134,12 @@ pub fn generate_keeping_prefill(
     config: &GenerateConfig,
     processor: &mut impl LogitsProcessor,
 ) -> Result<(Generation, Option<Prefill>)> {
-    let mut state = BatchGreedy::new(model, &[prompt], config, 1)?;
-    state.keep_prefill = true;
+    let mut state = BatchGreedy::keeping_prefill(model, prompt, config)?;
     let processors = std::slice::from_mut(processor);
     while let Some(logits) = state.next_logits()? {
         state.accept(&read_f32(logits)?, processors)?;
     }
-    let prefill = state.kept.take();
-    Ok((state.finish().remove(0), prefill))
+    Ok(state.finish_keeping())
 }
 
 /// [`generate_keeping_prefill`] with asynchronous reads, for the browser.
@@ -151,14 +149,12 @@ pub async fn generate_keeping_prefill_async(
     config: &GenerateConfig,
     processor: &mut impl LogitsProcessor,
 ) -> Result<(Generation, Option<Prefill>)> {
-    let mut state = BatchGreedy::new(model, &[prompt], config, 1)?;
-    state.keep_prefill = true;
+    let mut state = BatchGreedy::keeping_prefill(model, prompt, config)?;
     let processors = std::slice::from_mut(processor);
     while let Some(logits) = state.next_logits()? {
         state.accept(&read_f32_async(logits).await?, processors)?;
     }
-    let prefill = state.kept.take();
-    Ok((state.finish().remove(0), prefill))
+    Ok(state.finish_keeping())
 }
 
 /// Greedily extends every prompt at once, each until its own EOS id or
@@ -260,6 +256,23 @@ impl<'a> BatchGreedy<'a> {
             keep_prefill: false,
             kept: None,
         })
+    }
+
+    /// One prompt's generation that keeps its [`Prefill`].
+    fn keeping_prefill(
+        model: &'a LlamaForCausalLM,
+        prompt: &[u32],
+        config: &'a GenerateConfig,
+    ) -> Result<Self> {
+        let mut state = Self::new(model, &[prompt], config, 1)?;
+        state.keep_prefill = true;
+        Ok(state)
+    }
+
+    /// The one generation of [`Self::keeping_prefill`] and its prefill.
+    fn finish_keeping(mut self) -> (Generation, Option<Prefill>) {
+        let prefill = self.kept.take();
+        (self.finish().remove(0), prefill)
     }
 
     /// The last position's logits of every batch row, `[batch, vocab]`, or
