@@ -22,7 +22,7 @@ use crate::assistant::{EvalSet, PROBE_NAME, rendered_call};
 use crate::cache::KvCache;
 use crate::chat::ChatTemplate;
 use crate::decode::Prefill;
-use crate::decode::prefix::shared_prefix_len;
+use crate::decode::prefix::{self, shared_prefix_len};
 use crate::error::Result;
 use crate::llama::{LlamaForCausalLM, read_f32};
 use crate::readback::read_f32_async;
@@ -213,10 +213,17 @@ impl CallPaths {
     }
 }
 
+/// Failures scored together: their prompts' own tokens in one pass after
+/// the prefix all the failures share (prefilled once), then every tool's
+/// path of every one of them in one more (a group's logits stay near 50 MB
+/// on SmolLM2).
+const FAILURES_PER_PASS: usize = 4;
+
 /// For each of `report`'s first `limit` failures whose item is answered in
 /// the chat template's calls (`Mode::Chat`), how likely each call was after
-/// its prompt ([`CallPaths`], one prefill each), into its `choices`:
-/// `tooltune eval` and the page's failing rows show them.
+/// its prompt (as [`CallPaths::score`] gives them, up to float rounding),
+/// into its `choices`: `tooltune eval` and the page's failing rows show
+/// them.
 pub fn score_failures(
     model: &LlamaForCausalLM,
     template: &ChatTemplate,
@@ -226,8 +233,13 @@ pub fn score_failures(
     limit: usize,
 ) -> Result<()> {
     let paths = failure_paths(template, tokenizer, set, report, limit)?;
-    for ((failure, paths), prefill) in paths.iter().zip(shared_prefills(model, &paths)?) {
-        report.failures[*failure].choices = Some(paths.score(model, prefill.as_ref())?);
+    let shared = SharedPrefix::of(model, &paths)?;
+    for group in paths.chunks(FAILURES_PER_PASS) {
+        let (last, next) = group_forward(model, group, &shared)?;
+        let choices = group_choices(group, &read_f32(last)?, &read_f32(next)?);
+        for ((failure, _), c) in group.iter().zip(choices) {
+            report.failures[*failure].choices = Some(c);
+        }
     }
     Ok(())
 }
@@ -242,42 +254,93 @@ pub async fn score_failures_async(
     limit: usize,
 ) -> Result<()> {
     let paths = failure_paths(template, tokenizer, set, report, limit)?;
-    for ((failure, paths), prefill) in paths.iter().zip(shared_prefills(model, &paths)?) {
-        let choices = paths.score_async(model, prefill.as_ref()).await?;
-        report.failures[*failure].choices = Some(choices);
+    let shared = SharedPrefix::of(model, &paths)?;
+    for group in paths.chunks(FAILURES_PER_PASS) {
+        let (last, next) = group_forward(model, group, &shared)?;
+        let (last, next) = (read_f32_async(last).await?, read_f32_async(next).await?);
+        for ((failure, _), c) in group.iter().zip(group_choices(group, &last, &next)) {
+            report.failures[*failure].choices = Some(c);
+        }
     }
     Ok(())
 }
 
-/// Each prompt's prefill, the prefix they all share (the system prompt and
-/// the catalogue, most of a prompt) computed once: scoring SmolLM2's
-/// failures on vet would otherwise prefill its 540-token catalogue once per
-/// row. `None` for every prompt when they share too little (or there is
-/// one): each then prefills its own. Lazy: nothing is read back.
-fn shared_prefills(
-    model: &LlamaForCausalLM,
-    paths: &[(usize, CallPaths)],
-) -> Result<Vec<Option<Prefill>>> {
-    let prompts: Vec<&[u32]> = paths.iter().map(|(_, p)| p.prompt.as_slice()).collect();
-    let shared = shared_prefix_len(&prompts);
-    if shared == 0 {
-        return Ok(vec![None; paths.len()]);
+/// The prefix every failure's prompt shares (the system prompt and the
+/// catalogue, most of each), prefilled once for all the groups.
+struct SharedPrefix {
+    len: usize,
+    cache: Option<KvCache>,
+}
+
+impl SharedPrefix {
+    fn of(model: &LlamaForCausalLM, paths: &[(usize, CallPaths)]) -> Result<Self> {
+        let prompts: Vec<&[u32]> = paths.iter().map(|(_, p)| p.prompt.as_slice()).collect();
+        let len = shared_prefix_len(&prompts);
+        let cache = (len > 0)
+            .then(|| prefix::prefill(model, &prompts[0][..len]))
+            .transpose()?;
+        Ok(Self { len, cache })
     }
-    let mut prefix = model.new_cache();
-    let _ = model.forward_last(
-        model.token_tensor(&prompts[0][..shared])?,
-        Some(&mut prefix),
-    );
-    prompts
+}
+
+/// A group of failures' logits after their prompts, `[group, vocab]`, and
+/// the log-probability of each path token after the ones before it,
+/// `[paths, longest]` (every failure's tools in order, each row
+/// right-padded): the prompts go as a decoding batch does (each row's own
+/// tokens left-padded after the prefix all the failures share), then each
+/// prompt's cache row is repeated once per tool for the paths.
+fn group_forward(
+    model: &LlamaForCausalLM,
+    group: &[(usize, CallPaths)],
+    shared: &SharedPrefix,
+) -> Result<(Tensor<2>, Tensor<2>)> {
+    let prompts: Vec<&[u32]> = group.iter().map(|(_, p)| p.prompt.as_slice()).collect();
+    let (ids, mut cache) = match &shared.cache {
+        Some(cache) => prefix::after(model, cache, &prompts, shared.len)?,
+        None => prefix::start(model, &prompts, 0)?,
+    };
+    let last = model.forward_last(ids, Some(&mut cache));
+    let rows: Vec<(usize, &[u32])> = (group.iter().enumerate())
+        .flat_map(|(g, (_, p))| p.tools.iter().map(move |(_, path)| (g, path.as_slice())))
+        .collect();
+    cache.select_rows(&rows.iter().map(|&(g, _)| g).collect::<Vec<_>>());
+    let longest = rows.iter().map(|(_, r)| r.len()).max().unwrap_or(1);
+    // Right-padded: the causal mask keeps a row's pads after its tokens out
+    // of their sight. Position `j` of a row predicts its token at `j + 1`.
+    let (mut ids, mut next) = (Vec::new(), Vec::new());
+    for (_, row) in &rows {
+        ids.extend((0..longest).map(|j| row.get(j).map_or(0, |&t| i64::from(t))));
+        next.extend((0..longest).map(|j| row.get(j + 1).map_or(0, |&t| i64::from(t))));
+    }
+    let device = model.device();
+    let ids = Tensor::<2, Int>::from_data(TensorData::new(ids, [rows.len(), longest]), &device);
+    let next =
+        Tensor::<3, Int>::from_data(TensorData::new(next, [rows.len(), longest, 1]), &device);
+    let logits = model.forward_cached(ids, &mut cache);
+    let picked = log_softmax(logits, 2).gather(2, next);
+    Ok((last, picked.reshape([rows.len(), longest])))
+}
+
+/// Each failure's odds from [`group_forward`]'s reads.
+fn group_choices(group: &[(usize, CallPaths)], last: &[f32], next: &[f32]) -> Vec<ToolChoices> {
+    let vocab = last.len() / group.len().max(1);
+    let rows: usize = group.iter().map(|(_, p)| p.tools.len()).sum();
+    let longest = next.len() / rows.max(1);
+    let mut row = 0;
+    group
         .iter()
-        .map(|prompt| {
-            let mut cache = prefix.clone();
-            let last = model.forward_last(model.token_tensor(&prompt[shared..])?, Some(&mut cache));
-            Ok(Some(Prefill {
-                prompt: prompt.to_vec(),
-                cache,
-                last,
-            }))
+        .enumerate()
+        .map(|(g, (_, paths))| {
+            let last = &last[g * vocab..(g + 1) * vocab];
+            let opening = log_prob(last, paths.tools[0].1[0]).exp();
+            let calls = (paths.tools.iter())
+                .map(|(_, path)| {
+                    let lps = &next[row * longest..row * longest + path.len() - 1];
+                    row += 1;
+                    log_prob(last, path[0]) + lps.iter().map(|&lp| f64::from(lp)).sum::<f64>()
+                })
+                .collect();
+            paths.choices(opening, calls)
         })
         .collect()
 }

@@ -84,7 +84,8 @@ fn failing_rows_get_the_odds_of_each_call_as_route_scores_them() {
     let (mut report, _) =
         evaluate(&model, &tokenizer, &stop, &set, 24, MatchMode::Exact, 4).unwrap();
     // The bare built-in model misroutes most of support's requests.
-    assert!(report.failures.len() >= 2, "{:?}", report.failures);
+    // (More than one group of four failures: groups are scored in a batch.)
+    assert!(report.failures.len() >= 6, "{:?}", report.failures);
     let limit = report.failures.len() - 1;
     score_failures(&model, &template, &tokenizer, &set, &mut report, limit).unwrap();
     for (k, failure) in report.failures.iter().enumerate() {
@@ -107,8 +108,8 @@ fn failing_rows_get_the_odds_of_each_call_as_route_scores_them() {
             paths.prompt, set.prompts[i],
             "the prompt the answer was generated from"
         );
-        // (The failures' shared prefix is prefilled once: the same odds up
-        // to float rounding.)
+        // (The failures are scored in batches: the same odds up to float
+        // rounding.)
         let want = paths.score(&model, None).unwrap();
         assert!(
             (choices.no_call - want.no_call).abs() < 1e-4,

@@ -47,16 +47,30 @@ pub fn start(
             KvCache::with_left_padding(model.config.num_hidden_layers, pad),
         ));
     }
+    let shared = prefill(model, &prompts[0][..prefix])?;
+    after(model, &shared, prompts, prefix)
+}
+
+/// The cache of `prefix` alone (batch 1).
+pub fn prefill(model: &LlamaForCausalLM, prefix: &[u32]) -> Result<KvCache> {
     let mut shared = model.new_cache();
     // Only the cache is wanted; the one position's logits are cheap.
-    let _ = model.forward_last(
-        model.token_tensor(&prompts[0][..prefix])?,
-        Some(&mut shared),
-    );
+    let _ = model.forward_last(model.token_tensor(prefix)?, Some(&mut shared));
+    Ok(shared)
+}
+
+/// [`start`] after the first `prefix` tokens every prompt shares, already
+/// in `shared` ([`prefill`]): several batches can go after one prefill.
+pub fn after(
+    model: &LlamaForCausalLM,
+    shared: &KvCache,
+    prompts: &[&[u32]],
+    prefix: usize,
+) -> Result<(Tensor<2, Int>, KvCache)> {
     let suffixes: Vec<&[u32]> = prompts.iter().map(|p| &p[prefix..]).collect();
     let (ids, gaps) = model.padded_token_tensor(&suffixes)?;
     let shift = model.key_shift_tables(&gaps);
-    let cache = KvCache::from_shared_prefix(&shared, gaps, |k| apply_rotary(k, &shift));
+    let cache = KvCache::from_shared_prefix(shared, gaps, |k| apply_rotary(k, &shift));
     Ok((ids, cache))
 }
 
