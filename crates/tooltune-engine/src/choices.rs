@@ -213,11 +213,31 @@ impl CallPaths {
     }
 }
 
-/// Failures scored together: their prompts' own tokens in one pass after
-/// the prefix all the failures share (prefilled once), then every tool's
-/// path of every one of them in one more (a group's logits stay near 50 MB
-/// on SmolLM2).
-const FAILURES_PER_PASS: usize = 4;
+/// Paths scored together: a group of failures' prompts' own tokens go in
+/// one pass after the prefix all the failures share (prefilled once), then
+/// every tool's path of every one of them in one more, up to this many
+/// paths (one failure at least): the paths' rows hold a copy of their
+/// prompt's cache each, as many as a batch of evaluation prompts holds
+/// ([`crate::assistant::DEFAULT_BATCH_SIZE`]).
+const PATHS_PER_PASS: usize = crate::assistant::DEFAULT_BATCH_SIZE;
+
+/// `paths` cut into groups of at most [`PATHS_PER_PASS`] tool paths (a
+/// failure whose catalogue alone has more is a group of its own).
+fn groups(paths: &[(usize, CallPaths)]) -> Vec<&[(usize, CallPaths)]> {
+    let mut out = Vec::new();
+    let (mut start, mut rows) = (0, 0);
+    for (i, (_, p)) in paths.iter().enumerate() {
+        if i > start && rows + p.tools.len() > PATHS_PER_PASS {
+            out.push(&paths[start..i]);
+            (start, rows) = (i, 0);
+        }
+        rows += p.tools.len();
+    }
+    if start < paths.len() {
+        out.push(&paths[start..]);
+    }
+    out
+}
 
 /// For each of `report`'s first `limit` failures whose item is answered in
 /// the chat template's calls (`Mode::Chat`), how likely each call was after
@@ -234,7 +254,7 @@ pub fn score_failures(
 ) -> Result<()> {
     let paths = failure_paths(template, tokenizer, set, report, limit)?;
     let shared = SharedPrefix::of(model, &paths)?;
-    for group in paths.chunks(FAILURES_PER_PASS) {
+    for group in groups(&paths) {
         let (last, next) = group_forward(model, group, &shared)?;
         let choices = group_choices(group, &read_f32(last)?, &read_f32(next)?);
         for ((failure, _), c) in group.iter().zip(choices) {
@@ -255,7 +275,7 @@ pub async fn score_failures_async(
 ) -> Result<()> {
     let paths = failure_paths(template, tokenizer, set, report, limit)?;
     let shared = SharedPrefix::of(model, &paths)?;
-    for group in paths.chunks(FAILURES_PER_PASS) {
+    for group in groups(&paths) {
         let (last, next) = group_forward(model, group, &shared)?;
         let (last, next) = (read_f32_async(last).await?, read_f32_async(next).await?);
         for ((failure, _), c) in group.iter().zip(group_choices(group, &last, &next)) {
@@ -531,6 +551,30 @@ mod tests {
             assert!(text.starts_with(name.as_str()), "{name}: {text:?}");
             assert!(text.len() <= name.len() + 2, "{name}: {text:?}");
         }
+    }
+
+    #[test]
+    fn failures_are_grouped_by_their_paths() {
+        let failure = |tools: usize| {
+            let tools = (0..tools).map(|t| (format!("t{t}"), vec![1, 2])).collect();
+            (
+                0,
+                CallPaths {
+                    prompt: vec![1],
+                    tools,
+                },
+            )
+        };
+        let sizes = |counts: &[usize]| {
+            let paths: Vec<_> = counts.iter().map(|&n| failure(n)).collect();
+            groups(&paths).iter().map(|g| g.len()).collect::<Vec<_>>()
+        };
+        // Five catalogues of three tools fill a group of sixteen paths.
+        assert_eq!(sizes(&[3; 6]), vec![5, 1]);
+        // A catalogue over the bound is a group of its own.
+        assert_eq!(sizes(&[20, 1, 1]), vec![1, 2]);
+        assert_eq!(sizes(&[16, 16]), vec![1, 1]);
+        assert!(sizes(&[]).is_empty());
     }
 
     #[test]

@@ -84,7 +84,8 @@ fn failing_rows_get_the_odds_of_each_call_as_route_scores_them() {
     let (mut report, _) =
         evaluate(&model, &tokenizer, &stop, &set, 24, MatchMode::Exact, 4).unwrap();
     // The bare built-in model misroutes most of support's requests.
-    // (More than one group of four failures: groups are scored in a batch.)
+    // (More than one group: five failures of three tools fill one, each
+    // group scored in a batch.)
     assert!(report.failures.len() >= 6, "{:?}", report.failures);
     let limit = report.failures.len() - 1;
     score_failures(&model, &template, &tokenizer, &set, &mut report, limit).unwrap();
