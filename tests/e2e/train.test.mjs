@@ -378,6 +378,7 @@ test("a reload mid-training keeps the run, loads its checkpoint, and Resume goes
     assert.match(line, /^How likely each call was: /);
     for (const name of ["track_order", "request_refund", "escalate", "no call"]) assert.ok(line.includes(name), line);
   }
+  await shoot(page, "Train", "train-failing-rows.png");
   console.log(`failing rows with their odds: ${failingRows}${odds.length ? `, the first: ${odds[0]}` : ""}`);
   const done = await status.innerText();
   assert.equal(Number(done.match(/^Done: (\d+) step/)[1]), Number(total), done);

@@ -26,7 +26,6 @@ use crate::decode::prefix::{self, shared_prefix_len};
 use crate::error::Result;
 use crate::llama::{LlamaForCausalLM, read_f32};
 use crate::readback::read_f32_async;
-use crate::rope::apply_rotary;
 use crate::tokenizer::Tokenizer;
 
 /// The prompt's tokens and, for each tool, the tokens of a call to it.
@@ -119,7 +118,8 @@ impl CallPaths {
         prefill: Option<&Prefill>,
     ) -> Result<(f64, Vec<f64>)> {
         let (last, paths) = self.forward(model, prefill)?;
-        Ok(self.sum_paths(&read_f32(last)?, &read_f32(paths)?))
+        let longest = paths.dims()[1];
+        Ok(self.sum_paths(&read_f32(last)?, &read_f32(paths)?, longest))
     }
 
     /// [`Self::score`] with asynchronous reads, for the browser.
@@ -129,21 +129,17 @@ impl CallPaths {
         prefill: Option<&Prefill>,
     ) -> Result<ToolChoices> {
         let (last, paths) = self.forward(model, prefill)?;
+        let longest = paths.dims()[1];
         let last = read_f32_async(last).await?;
         let paths = read_f32_async(paths).await?;
-        let (opening, calls) = self.sum_paths(&last, &paths);
+        let (opening, calls) = self.sum_paths(&last, &paths, longest);
         Ok(self.choices(opening, calls))
     }
 
     /// The logits after the prompt, `[1, vocab]`, and the log-probability
     /// of each path token after the ones before it, `[tools, longest]`
-    /// (row `t` left-padded by `longest - len(t)`; its first column is
-    /// the prompt's and left to `last`). One prefill (none with a
-    /// `prefill` of this prompt) and one pass for all the tools: their
-    /// paths go after the prompt's cache as the rows of a decoding batch go
-    /// after their shared prefix, each row's padding masked
-    /// ([`KvCache::from_shared_prefix`]), and only each next token's
-    /// log-probability comes back, not the vocabulary's.
+    /// ([`path_log_probs`]): one prefill (none with a `prefill` of this
+    /// prompt) and one pass for all the tools after its cache.
     fn forward(
         &self,
         model: &LlamaForCausalLM,
@@ -157,26 +153,8 @@ impl CallPaths {
                 (shared, last)
             }
         };
-        let rows: Vec<&[u32]> = self.tools.iter().map(|(_, p)| p.as_slice()).collect();
-        let (ids, gaps) = model.padded_token_tensor(&rows)?;
-        let longest = rows.iter().map(|r| r.len()).max().unwrap_or(0);
-        // Position `j` of row `t` predicts the row's token at `j + 1`.
-        let mut next = Vec::with_capacity(rows.len() * longest);
-        for (row, &gap) in rows.iter().zip(&gaps) {
-            next.extend((0..longest).map(|j| match j.checked_sub(gap) {
-                Some(i) if i + 1 < row.len() => i64::from(row[i + 1]),
-                _ => 0,
-            }));
-        }
-        let shift = model.key_shift_tables(&gaps);
-        let mut cache = KvCache::from_shared_prefix(&shared, gaps, |k| apply_rotary(k, &shift));
-        let logits = model.forward_cached(ids, &mut cache);
-        let next = Tensor::<3, Int>::from_data(
-            TensorData::new(next, [rows.len(), longest, 1]),
-            &model.device(),
-        );
-        let picked = log_softmax(logits, 2).gather(2, next);
-        Ok((last, picked.reshape([rows.len(), longest])))
+        let rows: Vec<(usize, &[u32])> = self.tools.iter().map(|(_, p)| (0, &p[..])).collect();
+        Ok((last, path_log_probs(model, shared, &rows)))
     }
 
     fn choices(&self, opening: f64, calls: Vec<f64>) -> ToolChoices {
@@ -189,24 +167,15 @@ impl CallPaths {
         ToolChoices::new(opening, named)
     }
 
-    /// `last`: the logits after the prompt; `next[t * longest + j]`: tool
-    /// `t`'s path token after position `j` of its left-padded row, as
-    /// [`Self::forward`] gives them.
-    fn sum_paths(&self, last: &[f32], next: &[f32]) -> (f64, Vec<f64>) {
+    /// The opening's probability and each path's log-likelihood: `last`,
+    /// the logits after the prompt; `next`, the tools' rows of
+    /// [`path_log_probs`] (`longest` each).
+    fn sum_paths(&self, last: &[f32], next: &[f32], longest: usize) -> (f64, Vec<f64>) {
         let opening = log_prob(last, self.tools[0].1[0]).exp();
-        let longest = next.len() / self.tools.len().max(1);
-        let calls = self
-            .tools
-            .iter()
-            .enumerate()
+        let calls = (self.tools.iter().enumerate())
             .map(|(t, (_, path))| {
-                let row = &next[t * longest..(t + 1) * longest];
-                let gap = longest - path.len();
-                log_prob(last, path[0])
-                    + row[gap..gap + path.len() - 1]
-                        .iter()
-                        .map(|&lp| f64::from(lp))
-                        .sum::<f64>()
+                let lps = &next[t * longest..t * longest + path.len() - 1];
+                log_prob(last, path[0]) + lps.iter().map(|&lp| f64::from(lp)).sum::<f64>()
             })
             .collect();
         (opening, calls)
@@ -323,12 +292,24 @@ fn group_forward(
     let rows: Vec<(usize, &[u32])> = (group.iter().enumerate())
         .flat_map(|(g, (_, p))| p.tools.iter().map(move |(_, path)| (g, path.as_slice())))
         .collect();
-    cache.select_rows(&rows.iter().map(|&(g, _)| g).collect::<Vec<_>>());
+    Ok((last, path_log_probs(model, cache, &rows)))
+}
+
+/// The log-probability of each row's path token after the ones before it,
+/// `[rows, longest]` (right-padded), where row `(b, path)` goes on after
+/// batch row `b` of `cache`: one pass for every path, only each next
+/// token's log-probability read back, not the vocabulary's.
+fn path_log_probs(
+    model: &LlamaForCausalLM,
+    mut cache: KvCache,
+    rows: &[(usize, &[u32])],
+) -> Tensor<2> {
+    cache.select_rows(&rows.iter().map(|&(b, _)| b).collect::<Vec<_>>());
     let longest = rows.iter().map(|(_, r)| r.len()).max().unwrap_or(1);
     // Right-padded: the causal mask keeps a row's pads after its tokens out
     // of their sight. Position `j` of a row predicts its token at `j + 1`.
     let (mut ids, mut next) = (Vec::new(), Vec::new());
-    for (_, row) in &rows {
+    for (_, row) in rows {
         ids.extend((0..longest).map(|j| row.get(j).map_or(0, |&t| i64::from(t))));
         next.extend((0..longest).map(|j| row.get(j + 1).map_or(0, |&t| i64::from(t))));
     }
@@ -338,7 +319,7 @@ fn group_forward(
         Tensor::<3, Int>::from_data(TensorData::new(next, [rows.len(), longest, 1]), &device);
     let logits = model.forward_cached(ids, &mut cache);
     let picked = log_softmax(logits, 2).gather(2, next);
-    Ok((last, picked.reshape([rows.len(), longest])))
+    picked.reshape([rows.len(), longest])
 }
 
 /// Each failure's odds from [`group_forward`]'s reads.
@@ -347,19 +328,11 @@ fn group_choices(group: &[(usize, CallPaths)], last: &[f32], next: &[f32]) -> Ve
     let rows: usize = group.iter().map(|(_, p)| p.tools.len()).sum();
     let longest = next.len() / rows.max(1);
     let mut row = 0;
-    group
-        .iter()
-        .enumerate()
+    (group.iter().enumerate())
         .map(|(g, (_, paths))| {
-            let last = &last[g * vocab..(g + 1) * vocab];
-            let opening = log_prob(last, paths.tools[0].1[0]).exp();
-            let calls = (paths.tools.iter())
-                .map(|(_, path)| {
-                    let lps = &next[row * longest..row * longest + path.len() - 1];
-                    row += 1;
-                    log_prob(last, path[0]) + lps.iter().map(|&lp| f64::from(lp)).sum::<f64>()
-                })
-                .collect();
+            let own = &next[row * longest..(row + paths.tools.len()) * longest];
+            row += paths.tools.len();
+            let (opening, calls) = paths.sum_paths(&last[g * vocab..(g + 1) * vocab], own, longest);
             paths.choices(opening, calls)
         })
         .collect()
