@@ -12,6 +12,13 @@ Deterministic: one seeded generator per dataset and split, so adding training
 phrasings never changes a test split. Run: python3 datasets/make.py
 (N_TRAIN=300 OUT=/tmp/d for bigger training splits elsewhere).
 
+The training splits have 200 rows (since 8 December; 120 before) in 10-25
+phrasings per tool: the first 7-16 written alongside the test
+phrasings, the rest (MORE_TRAIN) by a writer who saw neither held-out
+split, filtered so no held-out phrasing shares a word 4-gram, a 3-gram of
+two content words or a bigram of two content words with them
+(docs/model-history.md, "Tried since: more training phrasings").
+
 The test splits are wide (since 6 December): six phrasings per tool (eight
 for track_order) and eight no-tool requests, disjoint from training, each
 said about twice in the 60 rows. Until then they had two per tool (four for
@@ -24,11 +31,11 @@ and recipes without looking at the test split: four more phrasings per
 tool and four no-tool requests, disjoint from both, 60 rows. It stays out
 of the web app (scripts/build-web.sh copies train and test only).
 """
-import json, os, random
+import json, os, random, re
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.environ.get("OUT", HERE)
-N_TRAIN = int(os.environ.get("N_TRAIN", "120"))
+N_TRAIN = int(os.environ.get("N_TRAIN", "200"))
 # One generator per (dataset, split), so adding training phrasings never moves a
 # test split's values; `rows` reseeds it.
 rng = random.Random()
@@ -364,6 +371,130 @@ DEV_NO_TOOL = {
 }
 
 
+
+# More training phrasings (8 December), written for tooltune by a writer who saw the
+# catalogues and the training phrasings above but neither the test nor the dev split;
+# of the 132 written, those sharing a word 4-gram (slots as words), a 3-gram with two
+# content words or a bigram of two content words with any test or dev phrasing were
+# dropped (`held_out_overlap` checks the ones kept), so the held-out splits' phrasings
+# stay unseen in training.
+MORE_TRAIN = {
+    "track_order": [
+        "Any idea when {o} will turn up?",
+        "I've been waiting ages for {o}, where has it got to?",
+        "Could you tell me whether {o} has been dispatched?",
+        "{o} still hasn't arrived. Can you see where it is?",
+        "Would it be possible to get a delivery update for {o}?",
+        "Is {o} stuck somewhere? The tracking page hasn't moved in days",
+        "when should I expect {o} to land",
+        "Can I get an update on the whereabouts of {o}?",
+        "Has the courier picked up {o} yet?",
+    ],
+    "request_refund": [
+        "Would it be possible to return {o} for a refund? It {why}.",
+        "The parcel {o} {why}; I'd like to claim a refund",
+        "{o}: it {why}. Reimburse me please",
+        "So disappointed, {o} {why}. Could you refund the full amount?",
+    ],
+    "escalate": [
+        "Can I speak with someone from your team regarding a {r}?",
+        "Please pass me to a supervisor, I've got a {r}",
+        "{r}: I need to talk to someone, not a bot",
+        "Could you hand this over to a member of staff? It's a {r}.",
+        "I'd like to raise a {r} with a human representative",
+        "Who can I speak to about a {r}? A human, please.",
+    ],
+    "search_catalogue": [
+        "would you happen to have {t}",
+        "{t} — is that something you've got?",
+        "Could you check the catalogue for {t}?",
+        "hunting for {t}, any luck?",
+        "Does your collection include {t}?",
+        "Is {t} something I could check out here?",
+        "Can you see if {t} is listed in your system?",
+    ],
+    "renew_loans": [
+        "renew all on {c}, {w} wks",
+        "Haven't finished my books yet, can you renew them for {w} weeks on card {c}?",
+        "{w}-week renewal on all items for card {c}, please",
+    ],
+    "place_hold": [
+        "Can you reserve {t} on card {c}? I'll pick it up from {b}.",
+        "{c} here, could you save {t} for pickup at {b}?",
+        "hold request: {t} / {c} / {b}",
+    ],
+    "pay_fine": [
+        "Would it be possible to pay my {a} overdue fine? Card {c}.",
+        "card {c}, paying {a} toward my fines",
+        "Can I pay the {a} penalty on {c} today?",
+    ],
+    "book_checkup": [
+        "{p} (our {s}) is due an annual check — can we come in on {d}?",
+        "make an appointment: {s}, name {p}, {d}",
+        "Would it be possible to book {p} the {s} for a wellness exam on {d}?",
+        "On {d}, could the vet give my {s} {p} a routine check?",
+        "We just adopted a {s} called {p} and want a first checkup on {d}",
+        "Book a routine exam for {p}, species {s}, date {d}",
+    ],
+    "refill_prescription": [
+        "Could you top up prescription {r}?",
+        "Please order more medication under {r}",
+        "I'd like to request more of the medicine on prescription {r}",
+        "{r} is nearly finished, please refill",
+        "can you put in a refill for {r}",
+        "Could we get another supply of {r}?",
+        "Prescription {r} ran out yesterday, I need more",
+        "Hi, I need to refill my cat's prescription, it's {r}",
+    ],
+    "send_records": [
+        "{e} - please send {p}'s files there",
+        "I need {p}'s paperwork emailed to me at {e}",
+        "The insurance company wants {p}'s records. Send them to {e}, please.",
+        "Forward the clinic notes for {p} to this address: {e}",
+    ],
+    "vaccination_status": [
+        "When are my {s} {p}'s next jabs due?",
+        "Can you check whether {p} the {s} needs any vaccines soon?",
+        "I've lost track of my {s} {p}'s vaccinations — what's outstanding?",
+        "Would you be able to tell me if {p} the {s} is overdue for any vaccines?",
+        "{p} is going into boarding next month — which vaccines is my {s} missing?",
+        "Has {p} the {s} missed any vaccines?",
+    ],
+}
+
+STOPWORDS = set("a an the my me i i'd i'm is are be to for of on in at it its it's and or please can could you your "
+                "we our this that with what which when where has have had do does any some get need needs would like "
+                "there here so by from up".split())
+
+
+def words(t):
+    return re.findall(r"\{\w+\}|[a-z0-9']+", t.lower())
+
+
+def held_out_overlap(t, held):
+    """The word n-grams a training phrasing shares with held-out ones: any 4-gram
+    (slots count as words), a 3-gram with two content words, a bigram of two."""
+    def grams(w, n):
+        return {tuple(w[i:i + n]) for i in range(len(w) - n + 1)}
+
+    def content(g):
+        return sum(1 for x in g if x not in STOPWORDS and not x.startswith("{") and x != "'s")
+
+    mine, shared = words(t), set()
+    for h in held:
+        theirs = words(h)
+        shared |= grams(mine, 4) & grams(theirs, 4)
+        shared |= {g for n in (2, 3) for g in grams(mine, n) & grams(theirs, n) if content(g) >= 2}
+    return shared
+
+
+HELD_OUT = [t for spec in ("SUPPORT", "LIBRARY", "VET") for (tool, _, test_t, _) in globals()[spec]["tasks"]
+            for t in test_t + MORE_TEST[tool] + DEV[tool]]
+for tool, more in MORE_TRAIN.items():
+    for t in more:
+        assert not held_out_overlap(t, HELD_OUT), (tool, t, held_out_overlap(t, HELD_OUT))
+
+
 # Training requests as people type them: casing, punctuation, a greeting or a
 # courtesy around the request (on the template, so slot values keep their case). Test requests are left as their templates write them.
 OPENERS = ["hi, ", "hello! ", "hey - ", "good morning, ", "quick one: "]
@@ -393,7 +524,7 @@ def rows(name, spec, split, n, seed):
         tool, train_t, test_t, draw = spec["tasks"][i % len(spec["tasks"])]
         i += 1
         slots, args = draw()
-        template = rng.choice({"train": train_t, "test": test_t + MORE_TEST[tool], "dev": DEV[tool]}[split])
+        template = rng.choice({"train": train_t + MORE_TRAIN[tool], "test": test_t + MORE_TEST[tool], "dev": DEV[tool]}[split])
         text = (vary(template) if split == "train" else template).format(**slots)
         msgs = [{"role": "system", "content": spec["system"]}, {"role": "user", "content": text},
                 {"role": "assistant", "tool_calls": [call(1, tool, args)]}]

@@ -15,7 +15,7 @@
 # `eval --call-threshold P` (rows named RUN@P). --no-300 skips the 300-row
 # runs.
 #
-# For each example dataset (support, library, vet; 120 training rows each) and
+# For each example dataset (support, library, vet; 200 training rows each) and
 # each seed, it runs `tooltune train --model builtin --data datasets/D/train.jsonl`
 # with the built-in model's defaults (no other flag but --seed), then
 # `tooltune eval --run RUN --data datasets/D/test.jsonl --json`. Then, for the

@@ -125,19 +125,19 @@ test("an example dataset loads in one click; Undo brings the previous work back"
   const before = await page.getByLabel("Request of row 1", { exact: true }).inputValue();
   await dataset.getByLabel("Example dataset").selectOption("vet");
   await dataset.getByRole("button", { name: "Load example" }).click();
-  await page.getByTestId("notice").getByText("Loaded the vet example: its catalogue, 120 training rows and 60 test rows (held out for evaluation).").waitFor();
+  await page.getByTestId("notice").getByText("Loaded the vet example: its catalogue, 200 training rows and 60 test rows (held out for evaluation).").waitFor();
   assert.match(await page.getByTestId("catalogue-status").innerText(), /book_checkup/);
-  assert.match(await page.getByTestId("no-tool-share").innerText(), /of 180 rows\), inside the 10–20 % band\. Lint: 0 error\(s\)/);
+  assert.match(await page.getByTestId("no-tool-share").innerText(), /of 260 rows\), inside the 10–20 % band\. Lint: 0 error\(s\)/);
   // The example's test.jsonl rows come in marked: the Train panel holds out
   // exactly them, as `tooltune eval --data datasets/vet/test.jsonl` scores them.
-  assert.match(await dataset.getByTestId("test-rows").innerText(), /^60 of 180 rows are test rows/);
-  assert.equal(await page.getByLabel("Row 120 is a test row", { exact: true }).isChecked(), false);
-  assert.equal(await page.getByLabel("Row 121 is a test row", { exact: true }).isChecked(), true);
+  assert.match(await dataset.getByTestId("test-rows").innerText(), /^60 of 260 rows are test rows/);
+  assert.equal(await page.getByLabel("Row 200 is a test row", { exact: true }).isChecked(), false);
+  assert.equal(await page.getByLabel("Row 201 is a test row", { exact: true }).isChecked(), true);
   assert.equal(await page.getByLabel("Held-out fraction").isDisabled(), true);
-  await page.getByLabel("Row 121 is a test row", { exact: true }).scrollIntoViewIfNeeded();
+  await page.getByLabel("Row 201 is a test row", { exact: true }).scrollIntoViewIfNeeded();
   await shoot(page, "Dataset", "dataset-test-rows.png");
-  await page.getByLabel("Row 121 is a test row", { exact: true }).uncheck();
-  assert.match(await dataset.getByTestId("test-rows").innerText(), /^59 of 180 rows/);
+  await page.getByLabel("Row 201 is a test row", { exact: true }).uncheck();
+  assert.match(await dataset.getByTestId("test-rows").innerText(), /^59 of 260 rows/);
   await dataset.getByRole("button", { name: "Unmark all" }).click();
   await dataset.getByTestId("test-rows").waitFor({ state: "detached" });
   assert.equal(await page.getByLabel("Held-out fraction").isDisabled(), false);

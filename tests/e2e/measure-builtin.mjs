@@ -1,7 +1,7 @@
 // Measures the built-in model's fine-tune in the page: the bundled support
-// example (120 training rows; its 60 test rows held out, as the CLI scores them), the page's defaults for
+// example (200 training rows; its 60 test rows held out, as the CLI scores them), the page's defaults for
 // the built-in model (a full fine-tune at 2e-3, batch 8, automatic epochs:
-// about 1,200 example passes, 10 epochs of these rows, as the CLI's; EPOCHS
+// about 1,200 example passes, 6 epochs of these rows, as the CLI's; EPOCHS
 // fixes them) on the chosen backend, the wall time from Train to
 // Done, and the held-out metrics before training and after each epoch. Writes
 // a screenshot of the Train panel.
