@@ -488,7 +488,7 @@ def held_out_overlap(t, held):
     return shared
 
 
-HELD_OUT = [t for spec in ("SUPPORT", "LIBRARY", "VET") for (tool, _, test_t, _) in globals()[spec]["tasks"]
+HELD_OUT = [t for spec in (SUPPORT, LIBRARY, VET) for (tool, _, test_t, _) in spec["tasks"]
             for t in test_t + MORE_TEST[tool] + DEV[tool]]
 for tool, more in MORE_TRAIN.items():
     for t in more:
